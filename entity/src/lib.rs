@@ -1,0 +1,16 @@
+//! SeaORM entities of the bakery's tables: products, orders, order items, order events, outbox.
+
+pub mod order;
+pub mod order_event;
+pub mod order_item;
+pub mod outbox;
+pub mod product;
+
+pub mod prelude {
+    //! The entities under short names.
+    pub use super::order::Entity as Order;
+    pub use super::order_event::Entity as OrderEvent;
+    pub use super::order_item::Entity as OrderItem;
+    pub use super::outbox::Entity as Outbox;
+    pub use super::product::Entity as Product;
+}

@@ -1,0 +1,47 @@
+//! A customer's order: who, its status in the lifecycle, and the idempotency key it came with.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "orders")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub customer_name: String,
+    pub customer_email: String,
+    /// `pending`, `processing`, `ready`, `completed`, `rejected`, `cancelled` or `failed`.
+    pub status: String,
+    pub total_cents: i64,
+    #[sea_orm(unique)]
+    pub idempotency_key: Option<String>,
+    /// SHA-256 of the request body, to tell a retry from a reused key.
+    pub request_hash: Option<String>,
+    pub failure_reason: Option<String>,
+    pub attempts: i32,
+    /// When baking ends; set on `processing`, survives restarts.
+    pub ready_at: Option<DateTimeUtc>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(has_many = "super::order_item::Entity")]
+    OrderItem,
+    #[sea_orm(has_many = "super::order_event::Entity")]
+    OrderEvent,
+}
+
+impl Related<super::order_item::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::OrderItem.def()
+    }
+}
+
+impl Related<super::order_event::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::OrderEvent.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

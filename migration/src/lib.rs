@@ -1,0 +1,19 @@
+//! SeaORM migrations of the bakery's schema and its sample catalog, the same on SQLite and PostgreSQL.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261125_000001_create_schema;
+mod m20261125_000002_sample_catalog;
+
+/// Runs the bakery's migrations in order.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261125_000001_create_schema::Migration),
+            Box::new(m20261125_000002_sample_catalog::Migration),
+        ]
+    }
+}

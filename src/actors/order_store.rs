@@ -1,0 +1,138 @@
+//! OrderStore: group commit of new orders; concurrent requests share one transaction, each gets its own answer.
+
+use std::time::Duration;
+
+use actix::prelude::*;
+use sea_orm::{DatabaseConnection, DbErr};
+use tokio::sync::oneshot;
+
+use super::outbox_relay::{OutboxRelay, OutboxWritten};
+use super::supervision::Restarts;
+use crate::store::orders::{OrderDraft, PlaceOutcome, place_orders};
+
+/// Why an order could not be stored.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the database did not take the order: {0}")]
+    Database(#[from] DbErr),
+    #[error("the order store is not running")]
+    Unavailable,
+}
+
+/// Store this order (answered once its batch is committed).
+#[derive(Message, Debug)]
+#[rtype(result = "Result<PlaceOutcome, StoreError>")]
+pub struct PlaceOrder(pub OrderDraft);
+
+type Waiting = (
+    OrderDraft,
+    oneshot::Sender<Result<PlaceOutcome, StoreError>>,
+);
+
+/// The actor that batches order writes.
+pub struct OrderStore {
+    db: DatabaseConnection,
+    topic: String,
+    max_batch: usize,
+    max_wait: Duration,
+    relay: Option<Addr<OutboxRelay>>,
+    restarts: Restarts,
+    waiting: Vec<Waiting>,
+    /// A batch is being written or is about to be.
+    busy: bool,
+}
+
+impl OrderStore {
+    /// Writes batches of at most `max_batch` orders; the first order of a batch waits at most
+    /// `max_wait` for company. After each commit, `relay` (if any) is told the outbox has rows.
+    pub fn new(
+        db: DatabaseConnection,
+        topic: String,
+        max_batch: usize,
+        max_wait: Duration,
+        relay: Option<Addr<OutboxRelay>>,
+        restarts: Restarts,
+    ) -> OrderStore {
+        OrderStore {
+            db,
+            topic,
+            max_batch,
+            max_wait,
+            relay,
+            restarts,
+            waiting: Vec::new(),
+            busy: false,
+        }
+    }
+
+    fn write_batch(&mut self, ctx: &mut Context<Self>) {
+        if self.waiting.is_empty() {
+            self.busy = false;
+            return;
+        }
+        self.busy = true;
+        let take = self.waiting.len().min(self.max_batch);
+        let (drafts, answers): (Vec<OrderDraft>, Vec<_>) = self.waiting.drain(..take).unzip();
+        let db = self.db.clone();
+        let topic = self.topic.clone();
+        let size = drafts.len();
+        let write = async move { place_orders(&db, &drafts, &topic).await };
+        ctx.spawn(write.into_actor(self).map(move |outcomes, act, ctx| {
+            let mut outcomes = outcomes.into_iter();
+            let mut any_written = false;
+            for answer in answers {
+                let outcome = outcomes
+                    .next()
+                    .unwrap_or(Err(DbErr::Custom("batch lost an order".into())));
+                any_written |= outcome.is_ok();
+                let _caller_gone = answer.send(outcome.map_err(StoreError::from));
+            }
+            tracing::debug!(actor = "order_store", batch = size, "order batch committed");
+            if any_written {
+                act.restarts.succeeded();
+                if let Some(relay) = &act.relay {
+                    relay.do_send(OutboxWritten);
+                }
+            }
+            act.write_batch(ctx);
+        }));
+    }
+}
+
+impl Actor for OrderStore {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Self::Context) {
+        let delay = self.restarts.started();
+        self.busy = false;
+        if !self.waiting.is_empty() {
+            self.busy = true;
+            ctx.run_later(delay, |act, ctx| act.write_batch(ctx));
+        }
+    }
+
+    fn stopped(&mut self, _ctx: &mut Self::Context) {
+        self.restarts.stopped();
+    }
+}
+
+impl Supervised for OrderStore {
+    fn restarting(&mut self, _ctx: &mut Self::Context) {
+        self.restarts.restarting();
+    }
+}
+
+impl Handler<PlaceOrder> for OrderStore {
+    type Result = ResponseFuture<Result<PlaceOutcome, StoreError>>;
+
+    fn handle(&mut self, msg: PlaceOrder, ctx: &mut Self::Context) -> Self::Result {
+        let (tx, rx) = oneshot::channel();
+        self.waiting.push((msg.0, tx));
+        if !self.busy {
+            // Wait a moment so concurrent requests can join this batch.
+            self.busy = true;
+            ctx.run_later(self.max_wait, |act, ctx| act.write_batch(ctx));
+        }
+        Box::pin(async move { rx.await.unwrap_or(Err(StoreError::Unavailable)) })
+    }
+}

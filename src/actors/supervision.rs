@@ -1,0 +1,140 @@
+//! Restart delays for supervised actors: exponential backoff with jitter, each start and restart logged.
+//!
+//! The `backoff` crate is unmaintained upstream (RUSTSEC-2025-0012); it is used here and only here,
+//! so it can be swapped without touching an actor.
+
+use std::collections::BTreeMap;
+use std::sync::{Mutex, OnceLock};
+use std::time::Duration;
+
+use backoff::ExponentialBackoff;
+use backoff::backoff::Backoff;
+
+/// Restarts of each actor since the process started, for logs and metrics.
+static RESTART_COUNTS: OnceLock<Mutex<BTreeMap<&'static str, u64>>> = OnceLock::new();
+
+/// How many times each actor has been restarted in this process.
+pub fn restart_counts() -> BTreeMap<&'static str, u64> {
+    RESTART_COUNTS
+        .get_or_init(Default::default)
+        .lock()
+        .map(|counts| counts.clone())
+        .unwrap_or_default()
+}
+
+fn count_restart(actor: &'static str) {
+    if let Ok(mut counts) = RESTART_COUNTS.get_or_init(Default::default).lock() {
+        *counts.entry(actor).or_default() += 1;
+    }
+}
+
+/// One actor's restart bookkeeping: call [`Restarts::started`] from `Actor::started`,
+/// [`Restarts::restarting`] from `Supervised::restarting`, [`Restarts::succeeded`] after good work.
+#[derive(Debug)]
+pub struct Restarts {
+    actor: &'static str,
+    backoff: ExponentialBackoff,
+    /// Restarts since the last success.
+    attempt: u32,
+    delay: Option<Duration>,
+}
+
+impl Restarts {
+    /// Delays start at `initial`, double with ±50% jitter, and stop growing at `max`.
+    pub fn new(actor: &'static str, initial: Duration, max: Duration) -> Restarts {
+        let backoff = backoff::ExponentialBackoffBuilder::new()
+            .with_initial_interval(initial)
+            .with_max_interval(max)
+            .with_randomization_factor(0.5)
+            .with_multiplier(2.0)
+            .with_max_elapsed_time(None)
+            .build();
+        Restarts {
+            actor,
+            backoff,
+            attempt: 0,
+            delay: None,
+        }
+    }
+
+    /// The actor's name, for log fields.
+    pub fn actor(&self) -> &'static str {
+        self.actor
+    }
+
+    /// Logs the (re)start and returns how long to wait before working again.
+    pub fn started(&mut self) -> Duration {
+        match self.delay.take() {
+            None => {
+                tracing::info!(actor = self.actor, "actor started");
+                Duration::ZERO
+            }
+            Some(delay) => {
+                tracing::info!(
+                    actor = self.actor,
+                    attempt = self.attempt,
+                    delay_ms = delay.as_millis() as u64,
+                    "actor restarted; resuming after backoff delay"
+                );
+                delay
+            }
+        }
+    }
+
+    /// Logs the failure's restart and picks the delay before the actor works again.
+    pub fn restarting(&mut self) {
+        self.attempt += 1;
+        let delay = self
+            .backoff
+            .next_backoff()
+            .unwrap_or(self.backoff.max_interval);
+        count_restart(self.actor);
+        tracing::warn!(
+            actor = self.actor,
+            attempt = self.attempt,
+            delay_ms = delay.as_millis() as u64,
+            "actor restarting after failure"
+        );
+        self.delay = Some(delay);
+    }
+
+    /// Work went well: the next failure starts again from the shortest delay.
+    pub fn succeeded(&mut self) {
+        if self.attempt > 0 {
+            self.attempt = 0;
+            self.backoff.reset();
+        }
+    }
+
+    /// Logs the actor's stop.
+    pub fn stopped(&self) {
+        tracing::info!(actor = self.actor, "actor stopped");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delays_grow_and_reset() {
+        let mut r = Restarts::new(
+            "test_actor",
+            Duration::from_millis(100),
+            Duration::from_secs(1),
+        );
+        assert_eq!(r.started(), Duration::ZERO);
+        let mut delays = Vec::new();
+        for _ in 0..6 {
+            r.restarting();
+            delays.push(r.started());
+        }
+        assert!(delays[0] >= Duration::from_millis(50) && delays[0] <= Duration::from_millis(150));
+        assert!(delays.iter().all(|d| *d <= Duration::from_millis(1500)));
+        assert!(delays[5] >= Duration::from_millis(500), "{delays:?}");
+        r.succeeded();
+        r.restarting();
+        assert!(r.started() <= Duration::from_millis(150));
+        assert!(restart_counts().get("test_actor").copied().unwrap_or(0) >= 7);
+    }
+}

@@ -1,0 +1,177 @@
+//! One error type for the API, mapped to `{error, code, details}` JSON with the right status in one place.
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::ServiceResponse;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::ErrorHandlerResponse;
+use actix_web::{HttpResponse, ResponseError};
+use bakery_wire::{ErrorBody, FieldError};
+use serde_json::{Value, json};
+
+/// Everything a request can be refused for.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("The request body is not valid JSON: {0}")]
+    InvalidJson(String),
+    #[error("Some fields of the request are missing or invalid.")]
+    Validation(Vec<FieldError>),
+    #[error("Send the request body as JSON with Content-Type: application/json.")]
+    UnsupportedMediaType,
+    #[error("The request body is larger than the limit of {limit} bytes.")]
+    PayloadTooLarge { limit: usize },
+    #[error("Product {product_id} is not in the catalog.")]
+    UnknownProduct { product_id: i64, field: String },
+    #[error(
+        "The price of {product_name} is {catalog_price:.2}, not {your_price:.2}; nothing was charged."
+    )]
+    PriceMismatch {
+        product_id: i64,
+        product_name: String,
+        catalog_price: f64,
+        your_price: f64,
+        field: String,
+    },
+    #[error("The order total is too large.")]
+    TotalTooLarge,
+    #[error("This Idempotency-Key was already used for a different order.")]
+    IdempotencyKeyReused,
+    #[error("The Idempotency-Key header must be 1 to 255 visible ASCII characters.")]
+    InvalidIdempotencyKey,
+    #[error("No order has the number {0}.")]
+    OrderNotFound(String),
+    #[error("{0:?} is not an order number; order numbers are positive whole numbers.")]
+    InvalidOrderId(String),
+    #[error("There is nothing at this address.")]
+    NotFound,
+    #[error("This address does not accept that method.")]
+    MethodNotAllowed,
+    #[error("The bakery cannot take this request right now; try again shortly.")]
+    Unavailable(String),
+}
+
+impl ApiError {
+    /// The machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::InvalidJson(_) => "invalid_json",
+            ApiError::Validation(_) => "validation_failed",
+            ApiError::UnsupportedMediaType => "unsupported_media_type",
+            ApiError::PayloadTooLarge { .. } => "payload_too_large",
+            ApiError::UnknownProduct { .. } => "unknown_product",
+            ApiError::PriceMismatch { .. } => "price_mismatch",
+            ApiError::TotalTooLarge => "total_too_large",
+            ApiError::IdempotencyKeyReused => "idempotency_key_reused",
+            ApiError::InvalidIdempotencyKey => "invalid_idempotency_key",
+            ApiError::OrderNotFound(_) => "order_not_found",
+            ApiError::InvalidOrderId(_) => "invalid_order_id",
+            ApiError::NotFound => "not_found",
+            ApiError::MethodNotAllowed => "method_not_allowed",
+            ApiError::Unavailable(_) => "service_unavailable",
+        }
+    }
+
+    fn details(&self) -> Value {
+        match self {
+            ApiError::Validation(fields) => json!(fields),
+            ApiError::PayloadTooLarge { limit } => json!({ "limit_bytes": limit }),
+            ApiError::UnknownProduct { product_id, field } => {
+                json!({ "product_id": product_id, "field": field })
+            }
+            ApiError::PriceMismatch {
+                product_id,
+                product_name,
+                catalog_price,
+                your_price,
+                field,
+            } => json!({
+                "product_id": product_id,
+                "product_name": product_name,
+                "catalog_price": catalog_price,
+                "your_price": your_price,
+                "field": field,
+            }),
+            ApiError::OrderNotFound(id) | ApiError::InvalidOrderId(id) => json!({ "order_id": id }),
+            _ => Value::Null,
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::InvalidJson(_)
+            | ApiError::Validation(_)
+            | ApiError::UnknownProduct { .. }
+            | ApiError::TotalTooLarge
+            | ApiError::InvalidIdempotencyKey
+            | ApiError::InvalidOrderId(_) => StatusCode::BAD_REQUEST,
+            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::PriceMismatch { .. } => StatusCode::CONFLICT,
+            ApiError::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::OrderNotFound(_) | ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse<BoxBody> {
+        if let ApiError::Unavailable(cause) = self {
+            tracing::warn!(%cause, "request refused: a backing service is unavailable");
+        }
+        HttpResponse::build(self.status_code()).json(ErrorBody {
+            error: self.to_string(),
+            code: self.code().to_owned(),
+            details: self.details(),
+        })
+    }
+}
+
+/// Unmatched routes answer a JSON 404.
+pub async fn not_found() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::NotFound)
+}
+
+/// Known routes called with another method answer a JSON 405.
+pub async fn method_not_allowed() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::MethodNotAllowed)
+}
+
+/// Turns any error response that is not JSON yet (from actix itself) into `{error, code, details}`.
+pub fn json_error_body<B: MessageBody + 'static>(
+    res: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let is_json = res
+        .response()
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if is_json {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let status = res.status();
+    let code = status
+        .canonical_reason()
+        .unwrap_or("error")
+        .to_ascii_lowercase()
+        .replace([' ', '-'], "_");
+    let body = ErrorBody {
+        error: format!(
+            "The request could not be served: {}.",
+            status.canonical_reason().unwrap_or("error")
+        ),
+        code,
+        details: Value::Null,
+    };
+    let (req, mut res) = res.into_parts();
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    let json = serde_json::to_string(&body).unwrap_or_default();
+    let res = ServiceResponse::new(req, res.set_body(json))
+        .map_into_boxed_body()
+        .map_into_right_body();
+    Ok(ErrorHandlerResponse::Response(res))
+}

@@ -1,0 +1,121 @@
+//! `GET /api/orders/{id}/events`: Server-Sent Events of an order's status, first the current one, ending after a final one.
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+use bakery_wire::{OrderStatus, StatusChange};
+use bytes::Bytes;
+use sea_orm::DatabaseConnection;
+use tokio::sync::broadcast::{self, error::RecvError};
+
+use super::AppState;
+use super::errors::ApiError;
+use super::orders::parse_order_id;
+use crate::domain::can_move;
+use crate::store::orders::{self, Moved};
+
+/// A comment line this often keeps proxies from closing a quiet stream.
+const KEEP_ALIVE: Duration = Duration::from_secs(15);
+
+/// Streams the order's status changes.
+pub async fn order_events(
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let raw = path.into_inner();
+    let order_id = parse_order_id(&raw)?;
+    // Listen before reading, so no change can fall between the read and the first event.
+    let listener = state.bus.subscribe();
+    let history = load_history(&state.db, order_id)
+        .await?
+        .ok_or(ApiError::OrderNotFound(raw))?;
+    let current = history.last().cloned();
+    let stream = StatusStream {
+        order_id,
+        db: state.db.clone(),
+        listener,
+        last: None,
+        queue: current.into_iter().collect(),
+        done: false,
+    };
+    let events = futures_util::stream::unfold(stream, |mut s| async move {
+        let frame = s.next_frame().await?;
+        Some((Ok::<Bytes, actix_web::Error>(frame), s))
+    });
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/event-stream"))
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        // Compression would hold events back in its buffer.
+        .insert_header((header::CONTENT_ENCODING, "identity"))
+        .insert_header(("X-Accel-Buffering", "no"))
+        .streaming(events))
+}
+
+async fn load_history(
+    db: &DatabaseConnection,
+    order_id: i64,
+) -> Result<Option<Vec<StatusChange>>, ApiError> {
+    let view = orders::order_view(db, order_id)
+        .await
+        .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+    Ok(view.map(|v| v.history))
+}
+
+/// The state of one order's event stream.
+struct StatusStream {
+    order_id: i64,
+    db: DatabaseConnection,
+    listener: broadcast::Receiver<Moved>,
+    /// The status last sent.
+    last: Option<OrderStatus>,
+    /// Changes to send before listening again.
+    queue: VecDeque<StatusChange>,
+    done: bool,
+}
+
+impl StatusStream {
+    /// The next SSE frame, or `None` once a final status has been sent.
+    async fn next_frame(&mut self) -> Option<Bytes> {
+        if self.done {
+            return None;
+        }
+        loop {
+            if let Some(change) = self.queue.pop_front() {
+                if self.is_news(change.status) {
+                    return Some(self.send(change));
+                }
+                continue;
+            }
+            match tokio::time::timeout(KEEP_ALIVE, self.listener.recv()).await {
+                Err(_) => return Some(Bytes::from_static(b": keep-alive\n\n")),
+                Ok(Ok(moved)) if moved.order_id == self.order_id => {
+                    self.queue.push_back(moved.change)
+                }
+                Ok(Ok(_)) => {}
+                Ok(Err(RecvError::Lagged(_))) => {
+                    // Missed some events: catch up from the stored history.
+                    if let Ok(Some(history)) = load_history(&self.db, self.order_id).await {
+                        self.queue.extend(history);
+                    }
+                }
+                Ok(Err(RecvError::Closed)) => return None,
+            }
+        }
+    }
+
+    fn is_news(&self, status: OrderStatus) -> bool {
+        match self.last {
+            None => true,
+            Some(last) => can_move(last, status),
+        }
+    }
+
+    fn send(&mut self, change: StatusChange) -> Bytes {
+        self.last = Some(change.status);
+        self.done = change.status.is_final();
+        let json = serde_json::to_string(&change).unwrap_or_default();
+        Bytes::from(format!("event: status\ndata: {json}\n\n"))
+    }
+}

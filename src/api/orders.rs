@@ -1,0 +1,193 @@
+//! `POST /api/orders` (validated, priced from the catalog, group-committed) and `GET /api/orders/{id}`.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use bakery_wire::{
+    IDEMPOTENCY_KEY_HEADER, OrderAccepted, OrderStatus, QUEUE_STATUS_SENT, cents_to_price,
+};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use super::AppState;
+use super::body::read_json;
+use super::errors::ApiError;
+use crate::actors::catalog_cache::CatalogSnapshot;
+use crate::actors::order_store::{PlaceOrder, StoreError};
+use crate::domain::{Money, OrderRequest};
+use crate::store::orders::{DraftLine, OrderDraft, PlaceOutcome};
+use crate::store::{orders, wire_time};
+
+/// Places an order: 201 with the seed's `{order_id, status, queue_status}` (plus total and time).
+pub async fn create_order(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let idempotency_key = idempotency_key(&req)?;
+    let body = read_json(&req, payload, state.body_limit).await?;
+    let request = OrderRequest::parse(&body).map_err(ApiError::Validation)?;
+    let draft = price_order(&state.catalog.load(), request, idempotency_key, &body)?;
+    let outcome = state
+        .store
+        .send(PlaceOrder(draft))
+        .await
+        .map_err(|e| ApiError::Unavailable(e.to_string()))?
+        .map_err(|e: StoreError| ApiError::Unavailable(e.to_string()))?;
+    let placed = match outcome {
+        PlaceOutcome::Placed(placed) => placed,
+        PlaceOutcome::KeyReused => return Err(ApiError::IdempotencyKeyReused),
+    };
+    if !placed.replayed {
+        tracing::info!(
+            order_id = placed.order_id,
+            total_cents = placed.total_cents,
+            "order placed"
+        );
+    }
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/orders/{}", placed.order_id)))
+        .insert_header((
+            "Idempotent-Replayed",
+            if placed.replayed { "true" } else { "false" },
+        ))
+        .json(OrderAccepted {
+            order_id: placed.order_id,
+            status: OrderStatus::Pending,
+            queue_status: QUEUE_STATUS_SENT.to_owned(),
+            total: cents_to_price(placed.total_cents),
+            created_at: wire_time(placed.created_at),
+        }))
+}
+
+/// The optional `Idempotency-Key` header: 1 to 255 visible ASCII characters.
+fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+    let Some(value) = req.headers().get(IDEMPOTENCY_KEY_HEADER) else {
+        return Ok(None);
+    };
+    let key = value
+        .to_str()
+        .map_err(|_| ApiError::InvalidIdempotencyKey)?;
+    if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(ApiError::InvalidIdempotencyKey);
+    }
+    Ok(Some(key.to_owned()))
+}
+
+/// Checks every line against the catalog and takes its name and price from there.
+fn price_order(
+    catalog: &CatalogSnapshot,
+    request: OrderRequest,
+    idempotency_key: Option<String>,
+    body: &Value,
+) -> Result<OrderDraft, ApiError> {
+    let mut lines = Vec::with_capacity(request.lines.len());
+    let mut total = Money(0);
+    for (i, line) in request.lines.iter().enumerate() {
+        let product = catalog
+            .product(line.product_id)
+            .ok_or_else(|| ApiError::UnknownProduct {
+                product_id: line.product_id,
+                field: format!("items[{i}].product_id"),
+            })?;
+        if let Some(claimed) = line.price_cents.filter(|c| *c != product.price_cents) {
+            return Err(ApiError::PriceMismatch {
+                product_id: product.id,
+                product_name: product.name.clone(),
+                catalog_price: cents_to_price(product.price_cents),
+                your_price: cents_to_price(claimed),
+                field: format!("items[{i}].price"),
+            });
+        }
+        total = Money(product.price_cents)
+            .times(line.quantity)
+            .and_then(|t| total.0.checked_add(t.0).map(Money))
+            .ok_or(ApiError::TotalTooLarge)?;
+        lines.push(DraftLine {
+            product_id: product.id,
+            product_name: product.name.clone(),
+            quantity: line.quantity,
+            unit_price_cents: product.price_cents,
+        });
+    }
+    Ok(OrderDraft {
+        customer_name: request.customer_name,
+        customer_email: request.customer_email,
+        lines,
+        idempotency_key,
+        request_hash: request_hash(body),
+    })
+}
+
+/// SHA-256 of the body's canonical JSON (keys sorted, no spaces): a retry hashes the same.
+fn request_hash(body: &Value) -> String {
+    let canonical = serde_json::to_vec(body).unwrap_or_default();
+    Sha256::digest(&canonical)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Parses the `{id}` of an order path: not a number is 400, a number no order can have is 404.
+pub fn parse_order_id(raw: &str) -> Result<i64, ApiError> {
+    let trimmed = raw.trim();
+    let looks_numeric = trimmed
+        .strip_prefix('-')
+        .unwrap_or(trimmed)
+        .chars()
+        .all(|c| c.is_ascii_digit())
+        && !trimmed.is_empty()
+        && trimmed != "-";
+    if !looks_numeric {
+        return Err(ApiError::InvalidOrderId(raw.to_owned()));
+    }
+    match trimmed.parse::<i64>() {
+        Ok(id) if id > 0 => Ok(id),
+        _ => Err(ApiError::OrderNotFound(raw.to_owned())),
+    }
+}
+
+/// Shows one order with its lines, total and history.
+pub async fn get_order(
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let raw = path.into_inner();
+    let id = parse_order_id(&raw)?;
+    let view = orders::order_view(&state.db, id)
+        .await
+        .map_err(|e| ApiError::Unavailable(e.to_string()))?
+        .ok_or(ApiError::OrderNotFound(raw))?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .json(view))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn order_ids_parse_as_the_api_promises() {
+        assert_eq!(parse_order_id("42").ok(), Some(42));
+        assert!(matches!(
+            parse_order_id("abc"),
+            Err(ApiError::InvalidOrderId(_))
+        ));
+        assert!(matches!(
+            parse_order_id("1.5"),
+            Err(ApiError::InvalidOrderId(_))
+        ));
+        assert!(matches!(
+            parse_order_id("-3"),
+            Err(ApiError::OrderNotFound(_))
+        ));
+        assert!(matches!(
+            parse_order_id("0"),
+            Err(ApiError::OrderNotFound(_))
+        ));
+        assert!(matches!(
+            parse_order_id("99999999999999999999999"),
+            Err(ApiError::OrderNotFound(_))
+        ));
+    }
+}

@@ -1,0 +1,33 @@
+//! `GET /api/products`: the catalog snapshot's bytes, with ETag and 304, touching neither database nor actor.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use super::AppState;
+
+/// Lists the active products.
+pub async fn list_products(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let snapshot = state.catalog.load();
+    let fresh = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|tags| {
+            tags.split(',')
+                .any(|t| t.trim() == snapshot.etag || t.trim() == "*")
+        });
+    let mut response = if fresh {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    response
+        .insert_header((header::ETAG, snapshot.etag.clone()))
+        .insert_header((header::CACHE_CONTROL, "no-cache"));
+    if fresh {
+        return response.finish();
+    }
+    response
+        .content_type("application/json")
+        .body(snapshot.json.clone())
+}

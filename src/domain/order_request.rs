@@ -1,0 +1,219 @@
+//! Parses the body of `POST /api/orders` into a validated [`OrderRequest`], listing every bad field.
+
+use bakery_wire::FieldError;
+use bakery_wire::rules::{self, MAX_ORDER_LINES};
+use serde_json::Value;
+
+/// An order as the customer asked for it, every field checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrderRequest {
+    /// Verbatim, as typed.
+    pub customer_name: String,
+    /// Verbatim, as typed.
+    pub customer_email: String,
+    pub lines: Vec<RequestedLine>,
+}
+
+/// One requested line; `price_cents` is what the client believed the price was, if it said.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestedLine {
+    pub product_id: i64,
+    pub quantity: i64,
+    pub price_cents: Option<i64>,
+}
+
+impl OrderRequest {
+    /// Checks a JSON body; on failure returns every problem found, each with its field path.
+    pub fn parse(body: &Value) -> Result<OrderRequest, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let mut fail = |field: &str, message: &str| {
+            errors.push(FieldError {
+                field: field.to_owned(),
+                message: message.to_owned(),
+            })
+        };
+        let Some(object) = body.as_object() else {
+            fail("body", "must be a JSON object");
+            return Err(errors);
+        };
+        let customer_name = text_field(object.get("customer_name"), "customer_name", &mut fail)
+            .filter(|name| check(rules::check_customer_name(name), "customer_name", &mut fail));
+        let customer_email = text_field(object.get("customer_email"), "customer_email", &mut fail)
+            .filter(|email| check(rules::check_email(email), "customer_email", &mut fail));
+        let mut lines = Vec::new();
+        match object.get("items") {
+            None | Some(Value::Null) => fail("items", "is required"),
+            Some(Value::Array(items)) if items.is_empty() => {
+                fail("items", "must list at least one product")
+            }
+            Some(Value::Array(items)) if items.len() > MAX_ORDER_LINES => {
+                fail("items", "must list at most 50 lines")
+            }
+            Some(Value::Array(items)) => {
+                for (i, item) in items.iter().enumerate() {
+                    if let Some(line) = parse_line(item, i, &mut fail) {
+                        lines.push(line);
+                    }
+                }
+            }
+            Some(_) => fail("items", "must be a list of {product_id, quantity}"),
+        }
+        match (customer_name, customer_email) {
+            (Some(customer_name), Some(customer_email)) if errors.is_empty() => Ok(OrderRequest {
+                customer_name,
+                customer_email,
+                lines,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+fn check(result: Result<(), &str>, field: &str, fail: &mut impl FnMut(&str, &str)) -> bool {
+    match result {
+        Ok(()) => true,
+        Err(message) => {
+            fail(field, message);
+            false
+        }
+    }
+}
+
+fn text_field(
+    value: Option<&Value>,
+    field: &str,
+    fail: &mut impl FnMut(&str, &str),
+) -> Option<String> {
+    match value {
+        None | Some(Value::Null) => {
+            fail(field, "is required");
+            None
+        }
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(_) => {
+            fail(field, "must be a string");
+            None
+        }
+    }
+}
+
+fn parse_line(
+    item: &Value,
+    index: usize,
+    fail: &mut impl FnMut(&str, &str),
+) -> Option<RequestedLine> {
+    let path = |name: &str| format!("items[{index}].{name}");
+    let Some(item) = item.as_object() else {
+        fail(
+            &format!("items[{index}]"),
+            "must be an object {product_id, quantity}",
+        );
+        return None;
+    };
+    let product_id = match item.get("product_id") {
+        None | Some(Value::Null) => {
+            fail(&path("product_id"), "is required");
+            None
+        }
+        Some(v) => match v.as_i64() {
+            Some(id) if id > 0 => Some(id),
+            _ => {
+                fail(&path("product_id"), "must be a positive whole number");
+                None
+            }
+        },
+    };
+    let quantity = match item.get("quantity") {
+        None | Some(Value::Null) => {
+            fail(&path("quantity"), "is required");
+            None
+        }
+        Some(v) => match v.as_i64() {
+            Some(q) if rules::check_quantity(q).is_ok() => Some(q),
+            _ => {
+                fail(&path("quantity"), "must be a whole number from 1 to 1000");
+                None
+            }
+        },
+    };
+    let price_cents = match item.get("price") {
+        None | Some(Value::Null) => Some(None),
+        Some(v) => match v.as_f64().and_then(bakery_wire::price_to_cents) {
+            Some(cents) => Some(Some(cents)),
+            None => {
+                fail(
+                    &path("price"),
+                    "must be a non-negative number with at most two decimals",
+                );
+                None
+            }
+        },
+    };
+    Some(RequestedLine {
+        product_id: product_id?,
+        quantity: quantity?,
+        price_cents: price_cents?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn fields(body: Value) -> Vec<String> {
+        OrderRequest::parse(&body)
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.field)
+            .collect()
+    }
+
+    #[test]
+    fn the_seed_sample_order_parses() {
+        let order = OrderRequest::parse(&json!({
+            "customer_name": "Vedanti Verma",
+            "customer_email": "vedanti@example.com",
+            "items": [{"product_id": 1, "quantity": 2, "price": 29.99}]
+        }))
+        .unwrap();
+        assert_eq!(
+            order.lines,
+            vec![RequestedLine {
+                product_id: 1,
+                quantity: 2,
+                price_cents: Some(2999)
+            }]
+        );
+    }
+
+    #[test]
+    fn every_bad_field_is_listed() {
+        assert_eq!(
+            fields(json!({"customer_name": " ", "customer_email": "nope", "items": []})),
+            ["customer_name", "customer_email", "items"]
+        );
+        assert_eq!(
+            fields(json!({"customer_name": "A", "customer_email": "a@b.co",
+                "items": [{"product_id": "1", "quantity": 2.5}, {"product_id": 1, "quantity": 0}, 7]})),
+            [
+                "items[0].product_id",
+                "items[0].quantity",
+                "items[1].quantity",
+                "items[2]"
+            ]
+        );
+        assert_eq!(fields(json!([1, 2])), ["body"]);
+        assert_eq!(
+            fields(json!({"customer_name": 5})),
+            ["customer_name", "customer_email", "items"]
+        );
+        let many: Vec<Value> = (0..51)
+            .map(|_| json!({"product_id": 1, "quantity": 1}))
+            .collect();
+        assert_eq!(
+            fields(json!({"customer_name": "A", "customer_email": "a@b.co", "items": many})),
+            ["items"]
+        );
+    }
+}

@@ -1,0 +1,33 @@
+//! Which status an order may move to from which: the guarded transitions of the lifecycle.
+
+use bakery_wire::OrderStatus::{self, *};
+
+/// True when an order in `from` may move to `to`.
+pub fn can_move(from: OrderStatus, to: OrderStatus) -> bool {
+    match (from, to) {
+        (Pending, Processing | Rejected | Cancelled | Failed) => true,
+        (Processing, Ready | Cancelled | Failed) => true,
+        (Ready, Completed | Failed) => true,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_lifecycle_moves_forward_only() {
+        assert!(can_move(Pending, Processing));
+        assert!(can_move(Processing, Ready));
+        assert!(can_move(Ready, Completed));
+        assert!(can_move(Pending, Rejected));
+        assert!(!can_move(Ready, Pending));
+        assert!(!can_move(Processing, Pending));
+        for done in [Completed, Rejected, Cancelled, Failed] {
+            for to in OrderStatus::ALL {
+                assert!(!can_move(done, to), "{done} -> {to}");
+            }
+        }
+    }
+}

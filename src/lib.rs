@@ -1,0 +1,13 @@
+//! Bakery: a bakery's ordering system — catalog, orders over HTTP, and supervised actors that bake them.
+//!
+//! Start at [`startup::Application`], which builds everything from [`config::Settings`].
+
+pub mod actors;
+pub mod api;
+pub mod config;
+pub mod domain;
+pub mod events;
+pub mod queue;
+pub mod startup;
+pub mod store;
+pub mod telemetry;

@@ -1,0 +1,91 @@
+//! The order queue: the seed's message, one transport trait, and the in-process transport.
+//!
+//! Publishers hand JSON messages to an [`OrderQueue`]; consumers take [`Delivery`]s from an
+//! [`Inbox`] shared by the processor pool, and acknowledge each once its work is committed.
+
+mod local;
+mod message;
+
+use std::sync::Arc;
+
+use futures_util::future::BoxFuture;
+use tokio::sync::{Mutex, mpsc};
+
+pub use local::LocalQueue;
+pub use message::{MessageItem, OrderMessage};
+
+/// Why a message could not be handed to the queue.
+#[derive(Debug, thiserror::Error)]
+pub enum QueueError {
+    #[error("the order queue is closed")]
+    Closed,
+    #[error("the broker did not take the message: {0}")]
+    Broker(String),
+}
+
+/// Somewhere order messages can be published, durably once the future resolves.
+pub trait OrderQueue: Send + Sync + 'static {
+    /// Publishes one JSON message.
+    fn publish<'a>(&'a self, payload: &'a str) -> BoxFuture<'a, Result<(), QueueError>>;
+}
+
+/// One message handed to a processor, with how many times it has been tried.
+#[derive(Debug)]
+pub struct Delivery {
+    pub payload: String,
+    /// 1 for the first try.
+    pub attempt: u32,
+    receipt: Receipt,
+}
+
+/// How to settle a delivery with the transport it came from.
+#[derive(Debug)]
+enum Receipt {
+    /// In-process: the outbox and the resume-on-start scan make it durable; nothing to settle.
+    Local,
+}
+
+impl Delivery {
+    /// A delivery from the in-process queue.
+    pub fn local(payload: String) -> Delivery {
+        Delivery {
+            payload,
+            attempt: 1,
+            receipt: Receipt::Local,
+        }
+    }
+
+    /// Tells the transport the work is committed; the message will not come again.
+    pub async fn ack(self) -> Result<(), QueueError> {
+        match self.receipt {
+            Receipt::Local => Ok(()),
+        }
+    }
+
+    /// Gives the message up (malformed, or out of attempts); it will not come again.
+    pub async fn dead_letter(self, reason: &str) -> Result<(), QueueError> {
+        match self.receipt {
+            Receipt::Local => {
+                tracing::warn!(reason, payload = %self.payload, "order message dropped");
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Where the processor pool takes deliveries from: one receiver shared by every processor.
+#[derive(Debug, Clone)]
+pub struct Inbox(Arc<Mutex<mpsc::UnboundedReceiver<Delivery>>>);
+
+impl Inbox {
+    /// A new inbox and the sender that fills it.
+    pub fn new() -> (mpsc::UnboundedSender<Delivery>, Inbox) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        (tx, Inbox(Arc::new(Mutex::new(rx))))
+    }
+
+    /// Waits for the next delivery; `None` once every sender is gone.
+    pub async fn next(&self) -> Option<Delivery> {
+        self.0.lock().await.recv().await
+    }
+}

@@ -1,0 +1,290 @@
+//! Builds the bakery from its settings: database, actors, and the HTTP server. `main` and the tests both use it.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use actix::{Addr, Supervisor};
+use actix_cors::Cors;
+use actix_files::{Files, NamedFile};
+use actix_web::dev::{Server, ServiceRequest, ServiceResponse, fn_service};
+use actix_web::http::header;
+use actix_web::middleware::{Compress, DefaultHeaders, ErrorHandlers};
+use actix_web::{App, HttpServer, Responder, web};
+use arc_swap::ArcSwap;
+use bakery_wire::OrderStatus;
+use sea_orm::{DatabaseConnection, DbErr};
+
+use crate::actors::catalog_cache::{CatalogCache, SharedCatalog, load_snapshot};
+use crate::actors::order_processor::{Kitchen, OrderProcessor};
+use crate::actors::order_store::OrderStore;
+use crate::actors::outbox_relay::OutboxRelay;
+use crate::actors::oven::Oven;
+use crate::actors::supervision::Restarts;
+use crate::api::{self, AppState, errors};
+use crate::config::Settings;
+use crate::events::StatusBus;
+use crate::queue::{Inbox, LocalQueue, OrderQueue};
+use crate::store::{connect, orders};
+
+/// Which parts of the bakery this process runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// API and order processing in one process (the default).
+    All,
+    /// The HTTP API only.
+    Serve,
+    /// Order processing only.
+    Worker,
+}
+
+/// Why the bakery could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("cannot open the database: {0}")]
+    Database(#[from] DbErr),
+    #[error("cannot listen on {address}: {source}")]
+    Bind {
+        address: String,
+        source: std::io::Error,
+    },
+    #[error("cannot start the HTTP server: {0}")]
+    Server(std::io::Error),
+}
+
+/// A built bakery, running once [`Application::run_until_stopped`] is awaited.
+pub struct Application {
+    port: Option<u16>,
+    server: Option<Server>,
+    actors: Actors,
+}
+
+/// Addresses of the supervised actors; holding them keeps the supervisors restarting them.
+#[allow(dead_code)]
+struct Actors {
+    catalog: Addr<CatalogCache>,
+    store: Option<Addr<OrderStore>>,
+    relay: Option<Addr<OutboxRelay>>,
+    oven: Option<Addr<Oven>>,
+    processors: Vec<Addr<OrderProcessor>>,
+}
+
+impl Application {
+    /// Opens the database (migrating it unless `role` is `Worker`), starts the actors the role
+    /// needs and binds the HTTP listener. Must run inside an actix `System`.
+    pub async fn build(settings: Settings, role: Role) -> Result<Application, StartupError> {
+        let db = connect::connect(&settings.database_url, settings.database_pool).await?;
+        if role != Role::Worker {
+            connect::migrate(&db).await?;
+        }
+        let catalog: SharedCatalog = Arc::new(ArcSwap::from_pointee(load_snapshot(&db).await?));
+        let bus = StatusBus::new(4096);
+        let restarts = |actor| {
+            Restarts::new(
+                actor,
+                settings.worker.restart_initial,
+                settings.worker.restart_max,
+            )
+        };
+        let catalog_actor = {
+            let (db, catalog) = (db.clone(), catalog.clone());
+            let restarts = restarts("catalog_cache");
+            Supervisor::start(move |_| CatalogCache::new(db, catalog, restarts))
+        };
+        let topic = settings.names.orders_queue();
+
+        let mut actors = Actors {
+            catalog: catalog_actor.clone(),
+            store: None,
+            relay: None,
+            oven: None,
+            processors: Vec::new(),
+        };
+        // In the embedded shape the outbox is drained where the processors run.
+        if role != Role::Serve {
+            let (inbox_tx, inbox) = Inbox::new();
+            let queue: Arc<dyn OrderQueue> = Arc::new(LocalQueue::new(inbox_tx));
+            let relay = {
+                let (db, queue, topic) = (db.clone(), queue.clone(), topic.clone());
+                let restarts = restarts("outbox_relay");
+                Supervisor::start(move |_| OutboxRelay::new(db, queue, topic, restarts))
+            };
+            let oven = {
+                let (db, bus) = (db.clone(), bus.clone());
+                let restarts = restarts("oven");
+                Supervisor::start(move |_| Oven::new(db, bus, restarts))
+            };
+            let kitchen = Arc::new(Kitchen {
+                db: db.clone(),
+                prep_time: settings.worker.prep_time,
+                max_attempts: settings.worker.max_attempts,
+                failing_attempts: settings.chaos.failing_attempts,
+                bus: bus.clone(),
+                oven: oven.clone(),
+                catalog: Some(catalog_actor.clone()),
+            });
+            for number in 0..settings.worker.pool {
+                let (kitchen, inbox) = (kitchen.clone(), inbox.clone());
+                let restarts = restarts("order_processor");
+                actors.processors.push(Supervisor::start(move |_| {
+                    OrderProcessor::new(number, kitchen, inbox, restarts)
+                }));
+            }
+            resume_pending_orders(&db, queue.as_ref()).await?;
+            actors.relay = Some(relay);
+            actors.oven = Some(oven);
+        }
+
+        let (server, port) = if role == Role::Worker {
+            (None, None)
+        } else {
+            let store = {
+                let (db, topic, relay) = (db.clone(), topic.clone(), actors.relay.clone());
+                let (max_batch, max_wait) = (
+                    settings.order_store.max_batch,
+                    settings.order_store.max_wait,
+                );
+                let restarts = restarts("order_store");
+                Supervisor::start(move |_| {
+                    OrderStore::new(db, topic, max_batch, max_wait, relay, restarts)
+                })
+            };
+            actors.store = Some(store.clone());
+            let state = web::Data::new(AppState {
+                db: db.clone(),
+                catalog,
+                store,
+                bus,
+                body_limit: settings.body_limit,
+            });
+            let (server, port) = http_server(&settings, state)?;
+            (Some(server), Some(port))
+        };
+        Ok(Application {
+            port,
+            server,
+            actors,
+        })
+    }
+
+    /// The port the HTTP server listens on (`None` for a worker).
+    pub fn port(&self) -> Option<u16> {
+        self.port
+    }
+
+    /// Runs until the server stops (SIGINT/SIGTERM), or for a worker until Ctrl-C.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let _actors = self.actors;
+        match self.server {
+            Some(server) => server.await,
+            None => tokio::signal::ctrl_c().await,
+        }
+    }
+}
+
+/// Hands every order still `pending` to the processors again: the in-process queue forgets what
+/// it held when the process died, the database does not. Duplicates are harmless.
+async fn resume_pending_orders(
+    db: &DatabaseConnection,
+    queue: &dyn OrderQueue,
+) -> Result<(), StartupError> {
+    let pending = orders::orders_in(db, OrderStatus::Pending).await?;
+    if !pending.is_empty() {
+        tracing::info!(
+            orders = pending.len(),
+            "resuming pending orders after start"
+        );
+    }
+    for order in pending {
+        let message = orders::message_for(db, &order).await?;
+        let payload = serde_json::to_string(&message).map_err(|e| DbErr::Custom(e.to_string()))?;
+        queue
+            .publish(&payload)
+            .await
+            .map_err(|e| DbErr::Custom(e.to_string()))?;
+    }
+    Ok(())
+}
+
+fn http_server(
+    settings: &Settings,
+    state: web::Data<AppState>,
+) -> Result<(Server, u16), StartupError> {
+    let bind_error = |source| StartupError::Bind {
+        address: settings.bind.clone(),
+        source,
+    };
+    let listener = TcpListener::bind(&settings.bind).map_err(bind_error)?;
+    let port = listener.local_addr().map_err(bind_error)?.port();
+    let static_dir = settings.static_dir.clone();
+    let site = static_dir
+        .join("index.html")
+        .is_file()
+        .then_some(static_dir);
+    if site.is_none() {
+        tracing::warn!(
+            dir = %settings.static_dir.display(),
+            "storefront not built; serving the API only (run `cargo xtask frontend`)"
+        );
+    }
+    let mut server = HttpServer::new(move || {
+        let cors = Cors::default()
+            .allow_any_origin()
+            .allow_any_method()
+            .allow_any_header()
+            .expose_headers(["Location", "ETag", "Idempotent-Replayed"])
+            .max_age(3600);
+        App::new()
+            .app_data(state.clone())
+            .wrap(ErrorHandlers::new().default_handler(errors::json_error_body))
+            .wrap(Compress::default())
+            .wrap(cors)
+            .configure(api::routes)
+            .configure(|cfg| storefront(cfg, site.as_deref()))
+    })
+    .listen(listener)
+    .map_err(StartupError::Server)?
+    .shutdown_timeout(10);
+    if settings.http_workers > 0 {
+        server = server.workers(settings.http_workers);
+    }
+    Ok((server.run(), port))
+}
+
+/// Serves the built storefront at `/`: hashed assets cached for a year, other paths fall back to
+/// `index.html` so the site's own router can show them.
+fn storefront(cfg: &mut web::ServiceConfig, site: Option<&Path>) {
+    let Some(dir) = site else {
+        cfg.default_service(web::to(errors::not_found));
+        return;
+    };
+    let index: PathBuf = dir.join("index.html");
+    let spa_index = fn_service(move |req: ServiceRequest| {
+        let index = index.clone();
+        async move {
+            let (req, _) = req.into_parts();
+            let file = NamedFile::open_async(&index).await?;
+            let res = file
+                .use_etag(true)
+                .customize()
+                .insert_header((header::CACHE_CONTROL, "no-cache"))
+                .respond_to(&req)
+                .map_into_boxed_body();
+            Ok(ServiceResponse::new(req, res))
+        }
+    });
+    cfg.service(
+        web::scope("/assets")
+            .wrap(
+                DefaultHeaders::new()
+                    .add((header::CACHE_CONTROL, "public, max-age=31536000, immutable")),
+            )
+            .service(Files::new("", dir.join("assets")))
+            .default_service(web::to(errors::not_found)),
+    )
+    .service(
+        Files::new("/", dir)
+            .index_file("index.html")
+            .default_handler(spa_index),
+    );
+}

@@ -1,0 +1,540 @@
+//! Orders in the database: placing a batch in one transaction, the guarded status moves, and reads.
+
+use std::time::Duration;
+
+use bakery_wire::{OrderLine, OrderStatus, OrderView, StatusChange, cents_to_price};
+use chrono::{DateTime, Utc};
+use entity::{order, order_event, order_item, outbox, product};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveValue::{NotSet, Set},
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    TransactionTrait,
+};
+
+use super::wire_time;
+use crate::domain::can_move;
+use crate::queue::{MessageItem, OrderMessage};
+
+/// An order checked against the catalog, ready to be written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrderDraft {
+    pub customer_name: String,
+    pub customer_email: String,
+    pub lines: Vec<DraftLine>,
+    pub idempotency_key: Option<String>,
+    /// Hash of the request, to tell a retry (same body) from a reused key (another body).
+    pub request_hash: String,
+}
+
+/// One line with the product's name and price as they are now in the catalog.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DraftLine {
+    pub product_id: i64,
+    pub product_name: String,
+    pub quantity: i64,
+    pub unit_price_cents: i64,
+}
+
+impl OrderDraft {
+    /// Sum of the lines, in cents.
+    pub fn total_cents(&self) -> i64 {
+        self.lines
+            .iter()
+            .map(|l| l.unit_price_cents.saturating_mul(l.quantity))
+            .fold(0i64, i64::saturating_add)
+    }
+}
+
+/// What placing one draft came to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PlaceOutcome {
+    /// Written now, or found already written under the same idempotency key and body.
+    Placed(Placed),
+    /// The idempotency key belongs to an order with another body.
+    KeyReused,
+}
+
+/// An order that is in the database.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Placed {
+    pub order_id: i64,
+    pub total_cents: i64,
+    pub created_at: DateTime<Utc>,
+    /// True when this is the answer to a retry of an earlier request.
+    pub replayed: bool,
+}
+
+/// Writes many orders in one transaction (each with its items, first event and outbox row).
+/// If the shared transaction fails, each draft is tried again alone, so one bad draft (or a race
+/// with another replica on an idempotency key) does not fail its neighbours.
+pub async fn place_orders(
+    db: &DatabaseConnection,
+    drafts: &[OrderDraft],
+    topic: &str,
+) -> Vec<Result<PlaceOutcome, DbErr>> {
+    match place_in_one_transaction(db, drafts, topic).await {
+        Ok(outcomes) => outcomes.into_iter().map(Ok).collect(),
+        Err(err) if drafts.len() == 1 => vec![Err(err)],
+        Err(_) => {
+            let mut outcomes = Vec::with_capacity(drafts.len());
+            for draft in drafts {
+                let one = place_in_one_transaction(db, std::slice::from_ref(draft), topic).await;
+                outcomes.push(one.and_then(|mut v| {
+                    v.pop()
+                        .ok_or_else(|| DbErr::Custom("no outcome for a placed order".into()))
+                }));
+            }
+            outcomes
+        }
+    }
+}
+
+async fn place_in_one_transaction(
+    db: &DatabaseConnection,
+    drafts: &[OrderDraft],
+    topic: &str,
+) -> Result<Vec<PlaceOutcome>, DbErr> {
+    let txn = db.begin().await?;
+    let mut outcomes = Vec::with_capacity(drafts.len());
+    for draft in drafts {
+        outcomes.push(place_one(&txn, draft, topic).await?);
+    }
+    txn.commit().await?;
+    Ok(outcomes)
+}
+
+async fn place_one(
+    conn: &impl ConnectionTrait,
+    draft: &OrderDraft,
+    topic: &str,
+) -> Result<PlaceOutcome, DbErr> {
+    if let Some(key) = &draft.idempotency_key {
+        let earlier = order::Entity::find()
+            .filter(order::Column::IdempotencyKey.eq(key.as_str()))
+            .one(conn)
+            .await?;
+        if let Some(earlier) = earlier {
+            if earlier.request_hash.as_deref() != Some(draft.request_hash.as_str()) {
+                return Ok(PlaceOutcome::KeyReused);
+            }
+            return Ok(PlaceOutcome::Placed(Placed {
+                order_id: earlier.id,
+                total_cents: earlier.total_cents,
+                created_at: earlier.created_at,
+                replayed: true,
+            }));
+        }
+    }
+    let now = Utc::now();
+    let total_cents = draft.total_cents();
+    let order = order::ActiveModel {
+        id: NotSet,
+        customer_name: Set(draft.customer_name.clone()),
+        customer_email: Set(draft.customer_email.clone()),
+        status: Set(OrderStatus::Pending.as_str().to_owned()),
+        total_cents: Set(total_cents),
+        idempotency_key: Set(draft.idempotency_key.clone()),
+        request_hash: Set(Some(draft.request_hash.clone())),
+        failure_reason: Set(None),
+        attempts: Set(0),
+        ready_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    let order_id = order::Entity::insert(order)
+        .exec(conn)
+        .await?
+        .last_insert_id;
+    let items = draft.lines.iter().map(|line| order_item::ActiveModel {
+        id: NotSet,
+        order_id: Set(order_id),
+        product_id: Set(line.product_id),
+        product_name: Set(line.product_name.clone()),
+        quantity: Set(line.quantity),
+        unit_price_cents: Set(line.unit_price_cents),
+    });
+    order_item::Entity::insert_many(items).exec(conn).await?;
+    insert_event(
+        conn,
+        order_id,
+        OrderStatus::Pending,
+        Some("order placed"),
+        now,
+    )
+    .await?;
+    let message = message_for_draft(order_id, draft);
+    let payload = serde_json::to_string(&message).map_err(|e| DbErr::Custom(e.to_string()))?;
+    outbox::Entity::insert(outbox::ActiveModel {
+        id: NotSet,
+        topic: Set(topic.to_owned()),
+        payload: Set(payload),
+        created_at: Set(now),
+        published_at: Set(None),
+        attempts: Set(0),
+    })
+    .exec(conn)
+    .await?;
+    Ok(PlaceOutcome::Placed(Placed {
+        order_id,
+        total_cents,
+        created_at: now,
+        replayed: false,
+    }))
+}
+
+/// The queue message of a freshly placed order.
+fn message_for_draft(order_id: i64, draft: &OrderDraft) -> OrderMessage {
+    OrderMessage {
+        order_id,
+        customer_name: draft.customer_name.clone(),
+        customer_email: draft.customer_email.clone(),
+        items: draft
+            .lines
+            .iter()
+            .map(|l| MessageItem {
+                product_id: l.product_id,
+                quantity: l.quantity,
+                price: cents_to_price(l.unit_price_cents),
+            })
+            .collect(),
+    }
+}
+
+/// The queue message of a stored order (to hand it to the processors again after a restart).
+pub async fn message_for(
+    db: &impl ConnectionTrait,
+    order: &order::Model,
+) -> Result<OrderMessage, DbErr> {
+    let items = order_item::Entity::find()
+        .filter(order_item::Column::OrderId.eq(order.id))
+        .order_by_asc(order_item::Column::Id)
+        .all(db)
+        .await?;
+    Ok(OrderMessage {
+        order_id: order.id,
+        customer_name: order.customer_name.clone(),
+        customer_email: order.customer_email.clone(),
+        items: items
+            .into_iter()
+            .map(|i| MessageItem {
+                product_id: i.product_id,
+                quantity: i.quantity,
+                price: cents_to_price(i.unit_price_cents),
+            })
+            .collect(),
+    })
+}
+
+async fn insert_event(
+    conn: &impl ConnectionTrait,
+    order_id: i64,
+    status: OrderStatus,
+    note: Option<&str>,
+    at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    order_event::Entity::insert(order_event::ActiveModel {
+        id: NotSet,
+        order_id: Set(order_id),
+        status: Set(status.as_str().to_owned()),
+        note: Set(note.map(str::to_owned)),
+        at: Set(at),
+    })
+    .exec(conn)
+    .await?;
+    Ok(())
+}
+
+/// A guarded status change: it happens only while the order is in one of `from`.
+#[derive(Debug, Clone)]
+pub struct Move {
+    pub order_id: i64,
+    pub from: Vec<OrderStatus>,
+    pub to: OrderStatus,
+    pub note: Option<String>,
+    pub failure_reason: Option<String>,
+    pub ready_at: Option<DateTime<Utc>>,
+    pub attempts: Option<i32>,
+}
+
+impl Move {
+    /// Moves `order_id` to `to` if it is in one of `from`.
+    pub fn new(order_id: i64, from: &[OrderStatus], to: OrderStatus) -> Move {
+        Move {
+            order_id,
+            from: from.to_vec(),
+            to,
+            note: None,
+            failure_reason: None,
+            ready_at: None,
+            attempts: None,
+        }
+    }
+
+    /// A note for the order's history.
+    pub fn note(mut self, note: impl Into<String>) -> Move {
+        self.note = Some(note.into());
+        self
+    }
+
+    /// Why the order is rejected or failed; also its history note.
+    pub fn because(mut self, reason: impl Into<String>) -> Move {
+        let reason = reason.into();
+        self.note = Some(reason.clone());
+        self.failure_reason = Some(reason);
+        self
+    }
+
+    /// When baking ends.
+    pub fn ready_at(mut self, at: DateTime<Utc>) -> Move {
+        self.ready_at = Some(at);
+        self
+    }
+
+    /// How many tries the order has had.
+    pub fn attempts(mut self, attempts: u32) -> Move {
+        self.attempts = Some(i32::try_from(attempts).unwrap_or(i32::MAX));
+        self
+    }
+}
+
+/// A status change that happened: what to tell the order's watchers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Moved {
+    pub order_id: i64,
+    pub change: StatusChange,
+}
+
+/// Applies a guarded move and writes its `order_events` row; `None` when the order was not in
+/// any of `from` (someone else moved it first, or it does not exist).
+pub async fn move_order(conn: &impl ConnectionTrait, mv: Move) -> Result<Option<Moved>, DbErr> {
+    let to = mv.to;
+    if mv.from.iter().any(|from| !can_move(*from, to)) {
+        return Err(DbErr::Custom(format!(
+            "no such move: {:?} -> {to}",
+            mv.from
+        )));
+    }
+    let now = Utc::now();
+    let mut update = order::Entity::update_many()
+        .col_expr(order::Column::Status, Expr::value(to.as_str()))
+        .col_expr(order::Column::UpdatedAt, Expr::value(now))
+        .filter(order::Column::Id.eq(mv.order_id))
+        .filter(order::Column::Status.is_in(mv.from.iter().map(|s| s.as_str())));
+    if let Some(reason) = &mv.failure_reason {
+        update = update.col_expr(order::Column::FailureReason, Expr::value(reason.as_str()));
+    }
+    if let Some(ready_at) = mv.ready_at {
+        update = update.col_expr(order::Column::ReadyAt, Expr::value(ready_at));
+    }
+    if let Some(attempts) = mv.attempts {
+        update = update.col_expr(order::Column::Attempts, Expr::value(attempts));
+    }
+    if update.exec(conn).await?.rows_affected == 0 {
+        return Ok(None);
+    }
+    insert_event(conn, mv.order_id, to, mv.note.as_deref(), now).await?;
+    Ok(Some(Moved {
+        order_id: mv.order_id,
+        change: StatusChange {
+            status: to,
+            note: mv.note,
+            at: wire_time(now),
+        },
+    }))
+}
+
+/// Applies a guarded move in a transaction of its own.
+pub async fn move_order_now(db: &DatabaseConnection, mv: Move) -> Result<Option<Moved>, DbErr> {
+    let txn = db.begin().await?;
+    let moved = move_order(&txn, mv).await?;
+    txn.commit().await?;
+    Ok(moved)
+}
+
+/// What trying to start an order came to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StartOutcome {
+    /// Stock is reserved and the order is in the oven until `ready_at`.
+    Baking {
+        moved: Moved,
+        ready_at: DateTime<Utc>,
+    },
+    /// Some line could not be served; nothing was taken.
+    Rejected { moved: Moved },
+    /// The order was no longer pending (a duplicate delivery): nothing done.
+    Skipped(OrderStatus),
+    /// No order has this id.
+    Unknown,
+}
+
+/// Moves a pending order to `processing`, reserving stock for every line in the same
+/// transaction (conditional updates, products in id order so concurrent orders cannot deadlock).
+/// Not enough stock for any line: nothing is taken and the order is `rejected` with the reason.
+pub async fn start_processing(
+    db: &DatabaseConnection,
+    order_id: i64,
+    attempt: u32,
+    prep_time: Duration,
+) -> Result<StartOutcome, DbErr> {
+    let ready_at = Utc::now() + chrono::Duration::from_std(prep_time).unwrap_or_default();
+    let txn = db.begin().await?;
+    // The guarded update comes first: it takes the write lock (SQLite) or the row lock (PostgreSQL).
+    let start = Move::new(order_id, &[OrderStatus::Pending], OrderStatus::Processing)
+        .note(format!("in the oven until {}", wire_time(ready_at)))
+        .ready_at(ready_at)
+        .attempts(attempt);
+    let moved = move_order(&txn, start).await?;
+    let Some(moved) = moved else {
+        txn.rollback().await?;
+        return Ok(match current_status(db, order_id).await? {
+            Some(status) => StartOutcome::Skipped(status),
+            None => StartOutcome::Unknown,
+        });
+    };
+    let items = order_item::Entity::find()
+        .filter(order_item::Column::OrderId.eq(order_id))
+        .order_by_asc(order_item::Column::ProductId)
+        .all(&txn)
+        .await?;
+    for item in &items {
+        let reserved = product::Entity::update_many()
+            .col_expr(
+                product::Column::Stock,
+                Expr::col(product::Column::Stock).sub(item.quantity),
+            )
+            .col_expr(product::Column::UpdatedAt, Expr::value(Utc::now()))
+            .filter(product::Column::Id.eq(item.product_id))
+            .filter(product::Column::Stock.gte(item.quantity))
+            .exec(&txn)
+            .await?;
+        if reserved.rows_affected == 0 {
+            txn.rollback().await?;
+            return reject_for_stock(db, order_id, item).await;
+        }
+    }
+    txn.commit().await?;
+    Ok(StartOutcome::Baking { moved, ready_at })
+}
+
+async fn reject_for_stock(
+    db: &DatabaseConnection,
+    order_id: i64,
+    item: &order_item::Model,
+) -> Result<StartOutcome, DbErr> {
+    let left = product::Entity::find_by_id(item.product_id)
+        .one(db)
+        .await?
+        .map_or(0, |p| p.stock);
+    let reason = format!(
+        "not enough {} in stock: {} ordered, {} left",
+        item.product_name, item.quantity, left
+    );
+    let reject =
+        Move::new(order_id, &[OrderStatus::Pending], OrderStatus::Rejected).because(reason);
+    let moved = move_order_now(db, reject).await?;
+    Ok(match moved {
+        Some(moved) => StartOutcome::Rejected { moved },
+        None => match current_status(db, order_id).await? {
+            Some(status) => StartOutcome::Skipped(status),
+            None => StartOutcome::Unknown,
+        },
+    })
+}
+
+/// Takes a baked order out of the oven: `processing` → `ready`.
+pub async fn mark_ready(db: &DatabaseConnection, order_id: i64) -> Result<Option<Moved>, DbErr> {
+    let take_out = Move::new(order_id, &[OrderStatus::Processing], OrderStatus::Ready)
+        .note("ready for pickup");
+    move_order_now(db, take_out).await
+}
+
+/// Gives an order up after its last attempt: any unsettled status → `failed`, with the reason.
+pub async fn mark_failed(
+    db: &DatabaseConnection,
+    order_id: i64,
+    attempts: u32,
+    reason: &str,
+) -> Result<Option<Moved>, DbErr> {
+    let give_up = Move::new(
+        order_id,
+        &[OrderStatus::Pending, OrderStatus::Processing],
+        OrderStatus::Failed,
+    )
+    .because(reason)
+    .attempts(attempts);
+    move_order_now(db, give_up).await
+}
+
+/// The order's status, if it exists.
+pub async fn current_status(
+    db: &impl ConnectionTrait,
+    order_id: i64,
+) -> Result<Option<OrderStatus>, DbErr> {
+    Ok(order::Entity::find_by_id(order_id)
+        .one(db)
+        .await?
+        .and_then(|o| OrderStatus::parse(&o.status)))
+}
+
+/// Orders in `status`, oldest first (used to resume work after a restart).
+pub async fn orders_in(
+    db: &impl ConnectionTrait,
+    status: OrderStatus,
+) -> Result<Vec<order::Model>, DbErr> {
+    order::Entity::find()
+        .filter(order::Column::Status.eq(status.as_str()))
+        .order_by_asc(order::Column::Id)
+        .all(db)
+        .await
+}
+
+/// The order as `GET /api/orders/{id}` shows it.
+pub async fn order_view(
+    db: &impl ConnectionTrait,
+    order_id: i64,
+) -> Result<Option<OrderView>, DbErr> {
+    let Some(order) = order::Entity::find_by_id(order_id).one(db).await? else {
+        return Ok(None);
+    };
+    let items = order_item::Entity::find()
+        .filter(order_item::Column::OrderId.eq(order_id))
+        .order_by_asc(order_item::Column::Id)
+        .all(db)
+        .await?;
+    let events = order_event::Entity::find()
+        .filter(order_event::Column::OrderId.eq(order_id))
+        .order_by_asc(order_event::Column::Id)
+        .all(db)
+        .await?;
+    let status = OrderStatus::parse(&order.status)
+        .ok_or_else(|| DbErr::Custom(format!("order {order_id} has status {:?}", order.status)))?;
+    Ok(Some(OrderView {
+        order_id: order.id,
+        customer_name: order.customer_name,
+        status,
+        created_at: wire_time(order.created_at),
+        items: items
+            .into_iter()
+            .map(|i| OrderLine {
+                product_name: i.product_name,
+                quantity: i.quantity,
+                unit_price: cents_to_price(i.unit_price_cents),
+                total: cents_to_price(i.unit_price_cents.saturating_mul(i.quantity)),
+            })
+            .collect(),
+        total: cents_to_price(order.total_cents),
+        history: events
+            .into_iter()
+            .filter_map(|e| {
+                Some(StatusChange {
+                    status: OrderStatus::parse(&e.status)?,
+                    note: e.note,
+                    at: wire_time(e.at),
+                })
+            })
+            .collect(),
+        failure_reason: order.failure_reason,
+        ready_at: order.ready_at.map(wire_time),
+    }))
+}

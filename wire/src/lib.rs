@@ -1,0 +1,242 @@
+//! Request and response types of the bakery's HTTP API, shared by the server and the wasm storefront.
+//!
+//! Field names and shapes follow the seed document's API exactly; fields it does not name are
+//! additive. Money travels as a JSON number with two decimals (`29.99`); convert with
+//! [`cents_to_price`] and [`price_to_cents`]. The input rules (lengths, quantity range) live in
+//! [`rules`] so the site validates exactly as the server does.
+
+use serde::{Deserialize, Serialize};
+
+pub mod rules;
+
+/// The text the seed's API returns once an order has been handed to the queue.
+pub const QUEUE_STATUS_SENT: &str = "sent to processing queue";
+
+/// The header that makes `POST /api/orders` safe to retry.
+pub const IDEMPOTENCY_KEY_HEADER: &str = "Idempotency-Key";
+
+/// Converts integer cents to the two-decimal JSON price (`2999` → `29.99`).
+pub fn cents_to_price(cents: i64) -> f64 {
+    cents as f64 / 100.0
+}
+
+/// Converts a JSON price to integer cents, or `None` when it is negative, not finite, or has
+/// more than two decimals.
+pub fn price_to_cents(price: f64) -> Option<i64> {
+    if !price.is_finite() || price < 0.0 || price > 1e12 {
+        return None;
+    }
+    let scaled = price * 100.0;
+    let cents = scaled.round();
+    ((scaled - cents).abs() < 1e-6).then_some(cents as i64)
+}
+
+/// One product of the catalog, as `GET /api/products` lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Product {
+    pub id: i64,
+    pub name: String,
+    pub description: String,
+    /// Price in the shop's currency, two decimals.
+    pub price: f64,
+    pub image_url: String,
+    /// Pieces on the shelf; 0 means sold out.
+    pub stock: i64,
+}
+
+/// The body of `POST /api/orders`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewOrder {
+    pub customer_name: String,
+    pub customer_email: String,
+    pub items: Vec<NewOrderItem>,
+}
+
+/// One line of a new order; `price`, when given, must equal the catalog's price.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewOrderItem {
+    pub product_id: i64,
+    pub quantity: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price: Option<f64>,
+}
+
+/// The 201 answer to `POST /api/orders` (the seed's three fields, then ours).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrderAccepted {
+    pub order_id: i64,
+    pub status: OrderStatus,
+    pub queue_status: String,
+    /// Sum of the order's lines.
+    pub total: f64,
+    /// `YYYY-MM-DD HH:MM:SS`, UTC.
+    pub created_at: String,
+}
+
+/// `GET /api/orders/{id}`: the seed's fields plus `total`, `history` and `failure_reason`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrderView {
+    pub order_id: i64,
+    pub customer_name: String,
+    pub status: OrderStatus,
+    /// `YYYY-MM-DD HH:MM:SS`, UTC.
+    pub created_at: String,
+    pub items: Vec<OrderLine>,
+    pub total: f64,
+    /// Every status the order has had, oldest first.
+    pub history: Vec<StatusChange>,
+    /// Why the order was rejected or failed.
+    #[serde(default)]
+    pub failure_reason: Option<String>,
+    /// When baking ends, `YYYY-MM-DD HH:MM:SS` UTC, once the order is in the oven.
+    #[serde(default)]
+    pub ready_at: Option<String>,
+}
+
+/// One line of a stored order, with the name and price as ordered.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrderLine {
+    pub product_name: String,
+    pub quantity: i64,
+    pub unit_price: f64,
+    pub total: f64,
+}
+
+/// One step in an order's life; also the payload of each Server-Sent Event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StatusChange {
+    pub status: OrderStatus,
+    #[serde(default)]
+    pub note: Option<String>,
+    /// `YYYY-MM-DD HH:MM:SS`, UTC.
+    pub at: String,
+}
+
+/// Where an order is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderStatus {
+    Pending,
+    Processing,
+    Ready,
+    Completed,
+    Rejected,
+    Cancelled,
+    Failed,
+}
+
+impl OrderStatus {
+    /// Every status, in lifecycle order.
+    pub const ALL: [OrderStatus; 7] = [
+        OrderStatus::Pending,
+        OrderStatus::Processing,
+        OrderStatus::Ready,
+        OrderStatus::Completed,
+        OrderStatus::Rejected,
+        OrderStatus::Cancelled,
+        OrderStatus::Failed,
+    ];
+
+    /// The lowercase name used on the wire and in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderStatus::Pending => "pending",
+            OrderStatus::Processing => "processing",
+            OrderStatus::Ready => "ready",
+            OrderStatus::Completed => "completed",
+            OrderStatus::Rejected => "rejected",
+            OrderStatus::Cancelled => "cancelled",
+            OrderStatus::Failed => "failed",
+        }
+    }
+
+    /// Parses the lowercase name.
+    pub fn parse(name: &str) -> Option<OrderStatus> {
+        OrderStatus::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+
+    /// No further change is expected on its own (the live event stream ends here).
+    /// `ready` is not final: the customer has yet to pick the order up.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            OrderStatus::Completed
+                | OrderStatus::Rejected
+                | OrderStatus::Cancelled
+                | OrderStatus::Failed
+        )
+    }
+
+    /// The bakery's work on it is over: it is ready for pickup or will never be.
+    pub fn is_settled(self) -> bool {
+        self == OrderStatus::Ready || self.is_final()
+    }
+}
+
+impl std::fmt::Display for OrderStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// `GET /health`: the seed's shape.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Health {
+    /// `ok` or `degraded`.
+    pub status: String,
+    pub services: HealthServices,
+}
+
+/// Each backing service: `healthy`, `unhealthy`, or `embedded` (running inside the process).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HealthServices {
+    pub database: String,
+    pub rabbitmq: String,
+    pub redis: String,
+}
+
+/// Every 4xx/5xx body: a sentence for people, a code for programs, and details.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: String,
+    pub code: String,
+    #[serde(default)]
+    pub details: serde_json::Value,
+}
+
+/// One rejected field of a request, as listed in `details` of a `validation_failed` error.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FieldError {
+    /// Path of the field: `customer_email`, `items[2].quantity`.
+    pub field: String,
+    pub message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prices_round_trip_through_cents() {
+        for cents in [0, 1, 99, 450, 2999, 123_456_789] {
+            assert_eq!(price_to_cents(cents_to_price(cents)), Some(cents));
+        }
+    }
+
+    #[test]
+    fn prices_with_more_than_two_decimals_or_negative_are_refused() {
+        assert_eq!(price_to_cents(29.991), None);
+        assert_eq!(price_to_cents(-1.0), None);
+        assert_eq!(price_to_cents(f64::NAN), None);
+        assert_eq!(price_to_cents(4.5), Some(450));
+    }
+
+    #[test]
+    fn status_names_round_trip() {
+        for s in OrderStatus::ALL {
+            assert_eq!(OrderStatus::parse(s.as_str()), Some(s));
+            let json = serde_json::to_string(&s).unwrap_or_default();
+            assert_eq!(json, format!("\"{}\"", s.as_str()));
+        }
+    }
+}
