@@ -17,7 +17,7 @@ use sea_orm::{DatabaseConnection, DbErr};
 
 use crate::actors::catalog_cache::{CatalogCache, SharedCatalog, load_snapshot};
 use crate::actors::order_processor::{Kitchen, OrderProcessor};
-use crate::actors::order_store::OrderStore;
+use crate::actors::order_store::{OrderStore, StoreStats};
 use crate::actors::outbox_relay::OutboxRelay;
 use crate::actors::oven::Oven;
 use crate::actors::supervision::Restarts;
@@ -57,6 +57,7 @@ pub struct Application {
     port: Option<u16>,
     server: Option<Server>,
     actors: Actors,
+    store_stats: Option<Arc<StoreStats>>,
 }
 
 /// Addresses of the supervised actors; holding them keeps the supervisors restarting them.
@@ -135,6 +136,7 @@ impl Application {
             actors.oven = Some(oven);
         }
 
+        let mut store_stats = None;
         let (server, port) = if role == Role::Worker {
             (None, None)
         } else {
@@ -145,9 +147,9 @@ impl Application {
                     settings.order_store.max_wait,
                 );
                 let restarts = restarts("order_store");
-                Supervisor::start(move |_| {
-                    OrderStore::new(db, topic, max_batch, max_wait, relay, restarts)
-                })
+                let store = OrderStore::new(db, topic, max_batch, max_wait, relay, restarts);
+                store_stats = Some(store.stats());
+                Supervisor::start(move |_| store)
             };
             actors.store = Some(store.clone());
             let state = web::Data::new(AppState {
@@ -164,12 +166,18 @@ impl Application {
             port,
             server,
             actors,
+            store_stats,
         })
     }
 
     /// The port the HTTP server listens on (`None` for a worker).
     pub fn port(&self) -> Option<u16> {
         self.port
+    }
+
+    /// The order store's counters (`None` for a worker).
+    pub fn store_stats(&self) -> Option<Arc<StoreStats>> {
+        self.store_stats.clone()
     }
 
     /// Runs until the server stops (SIGINT/SIGTERM), or for a worker until Ctrl-C.

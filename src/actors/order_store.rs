@@ -1,5 +1,7 @@
 //! OrderStore: group commit of new orders; concurrent requests share one transaction, each gets its own answer.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use actix::prelude::*;
@@ -24,6 +26,15 @@ pub enum StoreError {
 #[rtype(result = "Result<PlaceOutcome, StoreError>")]
 pub struct PlaceOrder(pub OrderDraft);
 
+/// Counts of what the store has written, to see the batching at work.
+#[derive(Debug, Default)]
+pub struct StoreStats {
+    /// Transactions committed (each holds one batch).
+    pub batches: AtomicU64,
+    /// Orders written.
+    pub orders: AtomicU64,
+}
+
 type Waiting = (
     OrderDraft,
     oneshot::Sender<Result<PlaceOutcome, StoreError>>,
@@ -37,6 +48,7 @@ pub struct OrderStore {
     max_wait: Duration,
     relay: Option<Addr<OutboxRelay>>,
     restarts: Restarts,
+    stats: Arc<StoreStats>,
     waiting: Vec<Waiting>,
     /// A batch is being written or is about to be.
     busy: bool,
@@ -60,9 +72,15 @@ impl OrderStore {
             max_wait,
             relay,
             restarts,
+            stats: Arc::default(),
             waiting: Vec::new(),
             busy: false,
         }
+    }
+
+    /// The store's counters.
+    pub fn stats(&self) -> Arc<StoreStats> {
+        self.stats.clone()
     }
 
     fn write_batch(&mut self, ctx: &mut Context<Self>) {
@@ -79,16 +97,18 @@ impl OrderStore {
         let write = async move { place_orders(&db, &drafts, &topic).await };
         ctx.spawn(write.into_actor(self).map(move |outcomes, act, ctx| {
             let mut outcomes = outcomes.into_iter();
-            let mut any_written = false;
+            let mut written = 0;
             for answer in answers {
                 let outcome = outcomes
                     .next()
                     .unwrap_or(Err(DbErr::Custom("batch lost an order".into())));
-                any_written |= outcome.is_ok();
+                written += u64::from(outcome.is_ok());
                 let _caller_gone = answer.send(outcome.map_err(StoreError::from));
             }
             tracing::debug!(actor = "order_store", batch = size, "order batch committed");
-            if any_written {
+            if written > 0 {
+                act.stats.batches.fetch_add(1, Ordering::Relaxed);
+                act.stats.orders.fetch_add(written, Ordering::Relaxed);
                 act.restarts.succeeded();
                 if let Some(relay) = &act.relay {
                     relay.do_send(OutboxWritten);

@@ -1,13 +1,19 @@
 //! `GET /health`: the seed's shape; 503 with `degraded` when the database cannot be reached.
 
+use std::time::Duration;
+
 use actix_web::{HttpResponse, web};
 use bakery_wire::{Health, HealthServices};
 
 use super::AppState;
 
+/// A database that takes longer than this to answer counts as down.
+const PING_TIMEOUT: Duration = Duration::from_secs(2);
+
 /// Checks each backing service for real.
 pub async fn health(state: web::Data<AppState>) -> HttpResponse {
-    let database_ok = state.db.ping().await.is_ok();
+    let ping = tokio::time::timeout(PING_TIMEOUT, state.db.ping());
+    let database_ok = matches!(ping.await, Ok(Ok(())));
     let word = |ok: bool| if ok { "healthy" } else { "unhealthy" }.to_owned();
     let embedded = || "embedded".to_owned();
     let body = Health {

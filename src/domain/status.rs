@@ -4,12 +4,12 @@ use bakery_wire::OrderStatus::{self, *};
 
 /// True when an order in `from` may move to `to`.
 pub fn can_move(from: OrderStatus, to: OrderStatus) -> bool {
-    match (from, to) {
-        (Pending, Processing | Rejected | Cancelled | Failed) => true,
-        (Processing, Ready | Cancelled | Failed) => true,
-        (Ready, Completed | Failed) => true,
-        _ => false,
-    }
+    matches!(
+        (from, to),
+        (Pending, Processing | Rejected | Cancelled | Failed)
+            | (Processing, Ready | Cancelled | Failed)
+            | (Ready, Completed | Failed)
+    )
 }
 
 #[cfg(test)]

@@ -23,7 +23,7 @@ pub fn cents_to_price(cents: i64) -> f64 {
 /// Converts a JSON price to integer cents, or `None` when it is negative, not finite, or has
 /// more than two decimals.
 pub fn price_to_cents(price: f64) -> Option<i64> {
-    if !price.is_finite() || price < 0.0 || price > 1e12 {
+    if !price.is_finite() || !(0.0..=1e12).contains(&price) {
         return None;
     }
     let scaled = price * 100.0;

@@ -1,0 +1,388 @@
+//! Spawns the real app (same startup code as `main`) on port 0 against a database of its own.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use bakery::actors::order_store::StoreStats;
+use bakery::config::{LogFormat, LogSettings, Settings};
+use bakery::startup::{Application, Role};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
+use serde_json::{Value, json};
+
+/// Which database a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs one async test body on SQLite and on PostgreSQL, as two tests.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($name:ident) => {
+        mod $name {
+            #[actix_web::test]
+            async fn sqlite() {
+                super::$name($crate::helpers::Backend::Sqlite).await
+            }
+            #[actix_web::test]
+            async fn postgres() {
+                super::$name($crate::helpers::Backend::Postgres).await
+            }
+        }
+    };
+}
+
+/// Log lines of every app in this test process (ANSI off), to assert on what was logged.
+pub fn captured_logs() -> String {
+    let logs = log_buffer().lock().map(|b| b.clone()).unwrap_or_default();
+    String::from_utf8_lossy(&logs).into_owned()
+}
+
+fn log_buffer() -> &'static Arc<Mutex<Vec<u8>>> {
+    static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+    LOGS.get_or_init(Default::default)
+}
+
+#[derive(Clone)]
+struct BufferWriter(Arc<Mutex<Vec<u8>>>);
+
+impl Write for BufferWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if std::env::var_os("TEST_LOG").is_some() {
+            let _ = std::io::stderr().write_all(buf);
+        }
+        if let Ok(mut b) = self.0.lock() {
+            b.extend_from_slice(buf);
+        }
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn init_logs() {
+    static ONCE: OnceLock<()> = OnceLock::new();
+    ONCE.get_or_init(|| {
+        let buffer = log_buffer().clone();
+        let settings = LogSettings {
+            filter: "info,sqlx=warn,sea_orm_migration=warn,actix_server=warn".into(),
+            format: LogFormat::Json,
+        };
+        bakery::telemetry::init(&settings, move || BufferWriter(buffer.clone()));
+    });
+}
+
+/// A name no other test (or test process) uses.
+pub fn unique_name(prefix: &str) -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!(
+        "{prefix}_{}_{}_{nanos}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// The PostgreSQL server tests create their databases on.
+pub fn pg_server() -> String {
+    std::env::var("BAKERY_TEST_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+}
+
+/// A database of the test's own, removed when dropped.
+pub struct TestDatabase {
+    pub url: String,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    File(PathBuf),
+    Postgres(String),
+}
+
+impl TestDatabase {
+    /// Creates an empty database on `backend`.
+    pub async fn create(backend: Backend) -> TestDatabase {
+        match backend {
+            Backend::Sqlite => {
+                let dir = std::env::temp_dir().join(unique_name("bakery_test"));
+                std::fs::create_dir_all(&dir).unwrap();
+                let url = format!("sqlite://{}?mode=rwc", dir.join("shop.db").display());
+                TestDatabase {
+                    url,
+                    cleanup: Cleanup::File(dir),
+                }
+            }
+            Backend::Postgres => {
+                let name = unique_name("bakery_test");
+                let admin = Database::connect(format!("{}/postgres", pg_server()))
+                    .await
+                    .unwrap();
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .unwrap();
+                admin.close().await.unwrap();
+                TestDatabase {
+                    url: format!("{}/{name}", pg_server()),
+                    cleanup: Cleanup::Postgres(name),
+                }
+            }
+        }
+    }
+
+    /// A direct connection, to look at or change the data behind the app's back.
+    pub async fn connect(&self) -> DatabaseConnection {
+        let mut options = sea_orm::ConnectOptions::new(self.url.clone());
+        options.max_connections(2).sqlx_logging(false);
+        Database::connect(options).await.unwrap()
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        match &self.cleanup {
+            Cleanup::File(dir) => {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            Cleanup::Postgres(name) => {
+                let (server, name) = (pg_server(), name.clone());
+                // Dropping runs outside the test's runtime, so it gets a small one of its own.
+                let _ = std::thread::spawn(move || {
+                    let rt = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .unwrap();
+                    rt.block_on(async {
+                        if let Ok(admin) = Database::connect(format!("{server}/postgres")).await {
+                            let _ = admin
+                                .execute_unprepared(&format!(
+                                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                                ))
+                                .await;
+                            let _ = admin.close().await;
+                        }
+                    });
+                })
+                .join();
+            }
+        }
+    }
+}
+
+/// Settings for a test app: port 0, small pools, quick restarts, no storefront.
+pub fn test_settings(database_url: &str) -> Settings {
+    let mut s = Settings {
+        bind: "127.0.0.1:0".into(),
+        database_url: database_url.to_owned(),
+        database_pool: 4,
+        http_workers: 1,
+        static_dir: PathBuf::from("/nonexistent-storefront"),
+        ..Settings::default()
+    };
+    s.worker.pool = 2;
+    s.worker.prep_time = Duration::ZERO;
+    s.worker.restart_initial = Duration::from_millis(10);
+    s.worker.restart_max = Duration::from_millis(200);
+    s
+}
+
+/// A running app and a client for it.
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub db: TestDatabase,
+    pub store_stats: Arc<StoreStats>,
+}
+
+/// Starts the app on a fresh database of `backend`.
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, |_| {}).await
+}
+
+/// Starts the app on a fresh database, with settings changed by `tweak`.
+pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Settings)) -> TestApp {
+    let db = TestDatabase::create(backend).await;
+    spawn_app_on(db, tweak).await
+}
+
+/// Starts the app on an existing test database.
+pub async fn spawn_app_on(db: TestDatabase, tweak: impl FnOnce(&mut Settings)) -> TestApp {
+    init_logs();
+    let mut settings = test_settings(&db.url);
+    tweak(&mut settings);
+    let app = Application::build(settings, Role::All)
+        .await
+        .expect("app builds");
+    let port = app.port().expect("the app listens");
+    let store_stats = app.store_stats().expect("the app stores orders");
+    actix_web::rt::spawn(app.run_until_stopped());
+    TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        client: reqwest::Client::new(),
+        db,
+        store_stats,
+    }
+}
+
+/// A handle on a database that is not the test's to drop (to query it).
+pub struct DatabaseProbe {
+    url: String,
+}
+
+/// Queries an existing database directly, without starting an app.
+pub async fn probe(url: &str) -> DatabaseProbe {
+    DatabaseProbe {
+        url: url.to_owned(),
+    }
+}
+
+impl DatabaseProbe {
+    /// Runs a query returning one integer.
+    pub async fn scalar(&self, sql: &str) -> i64 {
+        scalar_on(&self.url, sql).await
+    }
+}
+
+async fn scalar_on(url: &str, sql: &str) -> i64 {
+    let mut options = sea_orm::ConnectOptions::new(url.to_owned());
+    options.max_connections(1).sqlx_logging(false);
+    let conn = Database::connect(options).await.unwrap();
+    let row = conn
+        .query_one_raw(Statement::from_string(
+            conn.get_database_backend(),
+            sql.to_owned(),
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let value: i64 = row
+        .try_get_by_index::<i64>(0)
+        .or_else(|_| row.try_get_by_index::<i32>(0).map(i64::from))
+        .unwrap();
+    conn.close().await.unwrap();
+    value
+}
+
+/// The seed document's sample order.
+pub fn seed_order() -> Value {
+    json!({
+        "customer_name": "Vedanti Verma",
+        "customer_email": "vedanti@example.com",
+        "items": [{"product_id": 1, "quantity": 2, "price": 29.99}]
+    })
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub async fn post_order(&self, body: &Value) -> reqwest::Response {
+        self.client
+            .post(self.url("/api/orders"))
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Like [`TestApp::post_order`], owning the body (for many concurrent posts).
+    pub async fn post_order_owned(&self, body: Value) -> reqwest::Response {
+        self.post_order(&body).await
+    }
+
+    pub async fn get_json(&self, path: &str) -> (u16, Value) {
+        let res = self.client.get(self.url(path)).send().await.unwrap();
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Places an order and returns its id, asserting a 201.
+    pub async fn place(&self, body: &Value) -> i64 {
+        let res = self.post_order(body).await;
+        assert_eq!(res.status().as_u16(), 201);
+        res.json::<Value>().await.unwrap()["order_id"]
+            .as_i64()
+            .unwrap()
+    }
+
+    /// Polls the order until its status is one of `wanted`, or panics after `within`.
+    pub async fn wait_for_status(&self, order_id: i64, wanted: &[&str], within: Duration) -> Value {
+        let deadline = Instant::now() + within;
+        loop {
+            let (status, body) = self.get_json(&format!("/api/orders/{order_id}")).await;
+            assert_eq!(status, 200, "{body}");
+            if wanted.iter().any(|w| body["status"] == *w) {
+                return body;
+            }
+            assert!(Instant::now() < deadline, "order {order_id} stuck: {body}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Runs a query returning one integer.
+    pub async fn scalar(&self, sql: &str) -> i64 {
+        scalar_on(&self.db.url, sql).await
+    }
+
+    /// Runs a statement.
+    pub async fn execute(&self, sql: &str) {
+        let conn = self.db.connect().await;
+        conn.execute_unprepared(sql).await.unwrap();
+        conn.close().await.unwrap();
+    }
+}
+
+/// A TCP proxy inside the test, to cut the app's link to a service without touching the service.
+pub struct TcpProxy {
+    pub port: u16,
+    up: Arc<std::sync::atomic::AtomicBool>,
+    links: Arc<Mutex<Vec<tokio::task::JoinHandle<()>>>>,
+}
+
+impl TcpProxy {
+    /// Listens on a free loopback port and forwards to `target` (`host:port`).
+    pub async fn start(target: &str) -> TcpProxy {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let up = Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let links: Arc<Mutex<Vec<tokio::task::JoinHandle<()>>>> = Arc::default();
+        let (target, up2, links2) = (target.to_owned(), up.clone(), links.clone());
+        tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                if !up2.load(Ordering::SeqCst) {
+                    continue; // refused: dropped at once
+                }
+                let target = target.clone();
+                let link = tokio::spawn(async move {
+                    if let Ok(mut outbound) = tokio::net::TcpStream::connect(&target).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    }
+                });
+                links2.lock().unwrap().push(link);
+            }
+        });
+        TcpProxy { port, up, links }
+    }
+
+    /// Breaks every open connection and refuses new ones.
+    pub fn cut(&self) {
+        self.up.store(false, Ordering::SeqCst);
+        for link in self.links.lock().unwrap().drain(..) {
+            link.abort();
+        }
+    }
+
+    /// Accepts connections again.
+    pub fn restore(&self) {
+        self.up.store(true, Ordering::SeqCst);
+    }
+}

@@ -1,0 +1,14 @@
+//! Black-box tests of the bakery over HTTP, each on a fresh SQLite file and a fresh PostgreSQL database.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap is a failed test
+
+mod helpers;
+
+mod bad_input;
+mod health;
+mod idempotency;
+mod orders;
+mod products;
+mod recovery;
+mod stock;
+mod supervision;

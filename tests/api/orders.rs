@@ -1,0 +1,170 @@
+//! Placing and reading orders: the seed's sample order end to end, shapes, verbatim text, live events.
+
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use serde_json::{Value, json};
+
+use crate::helpers::{Backend, seed_order, spawn_app, spawn_app_with};
+use crate::on_both_databases;
+
+async fn the_seed_sample_order_goes_to_ready(backend: Backend) {
+    let app = spawn_app_with(backend, |s| s.worker.prep_time = Duration::from_millis(300)).await;
+    let res = app.post_order(&seed_order()).await;
+    assert_eq!(res.status().as_u16(), 201);
+    let accepted: Value = res.json().await.unwrap();
+    assert_eq!(accepted["status"], "pending");
+    assert_eq!(accepted["queue_status"], "sent to processing queue");
+    assert_eq!(accepted["total"].as_f64(), Some(59.98));
+    let id = accepted["order_id"].as_i64().unwrap();
+    assert!(id > 0);
+
+    let order = app
+        .wait_for_status(id, &["ready"], Duration::from_secs(10))
+        .await;
+    assert_eq!(order["order_id"], id);
+    assert_eq!(order["customer_name"], "Vedanti Verma");
+    let created = order["created_at"].as_str().unwrap();
+    assert_eq!(created.len(), 19, "{created}");
+    assert!(
+        chrono::NaiveDateTime::parse_from_str(created, "%Y-%m-%d %H:%M:%S").is_ok(),
+        "{created}"
+    );
+    assert_eq!(
+        order["items"],
+        json!([{"product_name": "Chocolate Cake", "quantity": 2, "unit_price": 29.99, "total": 59.98}])
+    );
+    assert_eq!(order["total"].as_f64(), Some(59.98));
+    let history: Vec<&str> = order["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(history, ["pending", "processing", "ready"]);
+    // Stock was taken exactly once.
+    assert_eq!(
+        app.scalar("SELECT stock FROM products WHERE id = 1").await,
+        298
+    );
+    // The outbox row carries the seed's queue message.
+    let conn = app.db.connect().await;
+    use sea_orm::{ConnectionTrait, Statement};
+    let row = conn
+        .query_one_raw(Statement::from_string(
+            conn.get_database_backend(),
+            "SELECT payload FROM outbox".to_owned(),
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let payload: String = row.try_get_by_index(0).unwrap();
+    let message: Value = serde_json::from_str(&payload).unwrap();
+    assert_eq!(
+        message,
+        json!({"order_id": id, "customer_name": "Vedanti Verma", "customer_email": "vedanti@example.com",
+               "items": [{"product_id": 1, "quantity": 2, "price": 29.99}]})
+    );
+}
+on_both_databases!(the_seed_sample_order_goes_to_ready);
+
+async fn text_is_stored_and_returned_verbatim(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let names = [
+        "O'Brien \"the baker\"",
+        "Robert'); DROP TABLE orders;--",
+        "<script>alert('x')</script>",
+        "Zoë 🍰 Müller-Łukasz 山田",
+        "  leading and trailing spaces  ",
+    ];
+    for name in names {
+        let body = json!({"customer_name": name, "customer_email": "a@example.com",
+                          "items": [{"product_id": 4, "quantity": 1}]});
+        let id = app.place(&body).await;
+        let (_, order) = app.get_json(&format!("/api/orders/{id}")).await;
+        assert_eq!(order["customer_name"], name);
+    }
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM orders").await,
+        names.len() as i64
+    );
+}
+on_both_databases!(text_is_stored_and_returned_verbatim);
+
+async fn many_concurrent_orders_share_transactions(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let posts = (0..100).map(|_| app.post_order_owned(seed_order()));
+    let responses = futures_util::future::join_all(posts).await;
+    let mut ids = Vec::new();
+    for res in responses {
+        assert_eq!(res.status().as_u16(), 201);
+        ids.push(
+            res.json::<Value>().await.unwrap()["order_id"]
+                .as_i64()
+                .unwrap(),
+        );
+    }
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 100, "each caller gets its own order");
+    let stats = &app.store_stats;
+    let batches = stats.batches.load(std::sync::atomic::Ordering::Relaxed);
+    assert_eq!(stats.orders.load(std::sync::atomic::Ordering::Relaxed), 100);
+    assert!(
+        batches < 100,
+        "100 concurrent orders took {batches} transactions"
+    );
+}
+on_both_databases!(many_concurrent_orders_share_transactions);
+
+async fn order_events_stream_every_status_in_order(backend: Backend) {
+    let app = spawn_app_with(backend, |s| s.worker.prep_time = Duration::from_millis(500)).await;
+    // Hold the processors back a moment so the stream starts at `pending`.
+    let id = app.place(&seed_order()).await;
+    let res = app
+        .client
+        .get(app.url(&format!("/api/orders/{id}/events")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/event-stream")
+    );
+    let mut stream = res.bytes_stream();
+    let mut text = String::new();
+    let mut seen: Vec<String> = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !seen.iter().any(|s| s == "ready") {
+        let chunk = tokio::time::timeout_at(deadline, stream.next())
+            .await
+            .expect("events in time")
+            .unwrap()
+            .unwrap();
+        text.push_str(std::str::from_utf8(&chunk).unwrap());
+        while let Some(end) = text.find("\n\n") {
+            let frame: String = text.drain(..end + 2).collect();
+            if let Some(data) = frame.lines().find_map(|l| l.strip_prefix("data: ")) {
+                assert!(frame.starts_with("event: status"), "{frame}");
+                let change: Value = serde_json::from_str(data).unwrap();
+                seen.push(change["status"].as_str().unwrap().to_owned());
+            }
+        }
+    }
+    // The first event is the status at connect time; the rest follow the lifecycle.
+    let lifecycle = ["pending", "processing", "ready"];
+    let start = lifecycle.iter().position(|s| *s == seen[0]).unwrap();
+    assert_eq!(seen, lifecycle[start..].to_vec());
+}
+on_both_databases!(order_events_stream_every_status_in_order);
+
+#[actix_web::test]
+async fn events_of_an_unknown_order_are_a_json_404() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let (status, body) = app.get_json("/api/orders/12345/events").await;
+    assert_eq!(status, 404);
+    assert_eq!(body["code"], "order_not_found");
+}

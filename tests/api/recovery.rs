@@ -1,0 +1,172 @@
+//! The real `bakery` binary: `kill -9` mid-way loses no accepted order; bad settings exit 2 with one line.
+
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+use crate::helpers::{Backend, TestDatabase, seed_order};
+
+/// Starts the binary on `database_url` and returns it with its base URL.
+async fn start_bakery(database_url: &str) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bakery"))
+        .env("BAKERY_BIND", "127.0.0.1:0")
+        .env("BAKERY_DATABASE_URL", database_url)
+        .env("BAKERY_PREP_TIME", "2s")
+        .env("BAKERY_WORKER_POOL", "2")
+        .env("BAKERY_DATABASE_POOL", "4")
+        .env("BAKERY_HTTP_WORKERS", "1")
+        .env("BAKERY_LOG", "warn")
+        .env("BAKERY_STATIC_DIR", "/nonexistent-storefront")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    let url = line.strip_prefix("listening on ").unwrap().to_owned();
+    (child, url)
+}
+
+async fn kill_9_loses_no_accepted_order(backend: Backend) {
+    let db = TestDatabase::create(backend).await;
+    let client = reqwest::Client::new();
+    let (mut first, url) = start_bakery(&db.url).await;
+    let posts = (0..30).map(|_| {
+        client
+            .post(format!("{url}/api/orders"))
+            .json(&seed_order())
+            .send()
+    });
+    let mut ids = Vec::new();
+    for res in futures_util::future::join_all(posts).await {
+        let res = res.unwrap();
+        assert_eq!(res.status().as_u16(), 201);
+        ids.push(
+            res.json::<Value>().await.unwrap()["order_id"]
+                .as_i64()
+                .unwrap(),
+        );
+    }
+    first.kill().await.unwrap(); // SIGKILL
+    first.wait().await.unwrap();
+
+    let app = crate::helpers::probe(&db.url).await;
+    let unsettled = app
+        .scalar("SELECT COUNT(*) FROM orders WHERE status IN ('pending', 'processing')")
+        .await;
+    assert!(
+        unsettled > 0,
+        "the kill came after all the work; nothing was tested"
+    );
+
+    let (mut second, url) = start_bakery(&db.url).await;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    for id in &ids {
+        loop {
+            let order: Value = client
+                .get(format!("{url}/api/orders/{id}"))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            if order["status"] == "ready" {
+                break;
+            }
+            assert_ne!(order["status"], "failed", "{order}");
+            assert!(
+                Instant::now() < deadline,
+                "order {id} never finished: {order}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM orders").await, 30);
+    assert_eq!(
+        app.scalar("SELECT stock FROM products WHERE id = 1").await,
+        300 - 60,
+        "stock taken once per order"
+    );
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM order_events WHERE status = 'processing'")
+            .await,
+        30
+    );
+    second.kill().await.unwrap();
+}
+
+#[tokio::test]
+async fn kill_9_loses_no_accepted_order_sqlite() {
+    kill_9_loses_no_accepted_order(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn kill_9_loses_no_accepted_order_postgres() {
+    kill_9_loses_no_accepted_order(Backend::Postgres).await;
+}
+
+#[tokio::test]
+async fn a_bad_setting_stops_startup_with_one_line_and_exit_code_2() {
+    for (name, value) in [
+        ("BAKERY_WORKER_POOL", "zero"),
+        ("BAKERY_PREP_TIME", "soon"),
+        ("BAKERY_LOG_FORMAT", "xml"),
+        ("BAKERY_WORKER_POOL", "0"),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_bakery"))
+            .env(name, value)
+            .output()
+            .await
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{name}={value}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+        assert!(stderr.contains(name), "{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}
+
+#[tokio::test]
+async fn help_lists_the_subcommands() {
+    let out = Command::new(env!("CARGO_BIN_EXE_bakery"))
+        .arg("--help")
+        .output()
+        .await
+        .unwrap();
+    assert!(out.status.success());
+    let help = String::from_utf8_lossy(&out.stdout);
+    for sub in ["all", "serve", "worker", "migrate"] {
+        assert!(
+            help.lines().any(|l| l.trim_start().starts_with(sub)),
+            "{sub} missing:\n{help}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn migrate_prepares_a_database() {
+    let db = TestDatabase::create(Backend::Sqlite).await;
+    let out = Command::new(env!("CARGO_BIN_EXE_bakery"))
+        .arg("migrate")
+        .env("BAKERY_DATABASE_URL", &db.url)
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let app = crate::helpers::probe(&db.url).await;
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM products").await, 10);
+}
