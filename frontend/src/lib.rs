@@ -1,0 +1,19 @@
+//! The bakery's storefront: catalog, cart, checkout and live order tracking, in Sycamore.
+//!
+//! The pure rules (cart arithmetic, checkout answers, status wording) build on any target and
+//! are unit-tested on the host; the browser half only exists on wasm32.
+
+pub mod cart;
+pub mod checkout;
+pub mod money;
+pub mod status;
+
+#[cfg(target_arch = "wasm32")]
+mod ui;
+
+/// Entry point: wasm-bindgen's `init()` runs this once the module is loaded.
+#[cfg(target_arch = "wasm32")]
+#[wasm_bindgen::prelude::wasm_bindgen(start)]
+pub fn main() {
+    ui::start();
+}

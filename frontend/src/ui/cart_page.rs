@@ -1,0 +1,134 @@
+//! The cart: change quantities, remove lines, see the total, go to checkout.
+
+use sycamore::prelude::*;
+use wasm_bindgen::JsValue;
+
+use super::{Shop, browser};
+use crate::cart::{Cart, CartLine};
+use crate::money::format_cents;
+
+/// What the catalog changed in the cart since the customer last looked; dismissible.
+#[component]
+pub fn Notices() -> View {
+    let shop = use_context::<Shop>();
+    let has_notices = move || shop.notices.with(|n| !n.is_empty());
+    view! {
+        (if has_notices() {
+            let items = View::from(
+                shop.notices.get_clone().into_iter().map(|n| view! { li { (n) } }).collect::<Vec<_>>(),
+            );
+            view! {
+                div(class="notice", role="status", data-testid="cart-notices") {
+                    ul {
+                        (items)
+                    }
+                    button(class="link-button", r#type="button", on:click=move |_| shop.notices.set(Vec::new())) {
+                        "Got it"
+                    }
+                }
+            }
+        } else {
+            view! {}
+        })
+    }
+}
+
+#[component]
+pub fn CartPage() -> View {
+    let shop = use_context::<Shop>();
+    browser::set_title("Your cart");
+    on_mount(|| browser::focus("page-title"));
+    let is_empty = create_selector(move || shop.cart.with(Cart::is_empty));
+    let lines = move || shop.cart.with(|c| c.lines.clone());
+    let total = move || format_cents(shop.cart.with(Cart::total_cents));
+
+    view! {
+        h1(id="page-title", tabindex="-1") { "Your cart" }
+        Notices {}
+        (if is_empty.get() {
+            view! {
+                div(class="panel center", data-testid="cart-empty") {
+                    p { "Your cart is empty. Something sweet, perhaps?" }
+                    a(class="button primary", href="/") { "Browse the menu" }
+                }
+            }
+        } else {
+            view! {
+                ul(class="cart-lines", data-testid="cart-lines") {
+                    Keyed(
+                        list=lines,
+                        view=|line| view! { LineRow(line=line) },
+                        key=|line| (line.product_id, line.unit_cents, line.stock),
+                    )
+                }
+                div(class="cart-summary panel") {
+                    p(class="total") {
+                        span { "Total" }
+                        strong(data-testid="cart-total", id="cart-total") { (total) }
+                    }
+                    div(class="actions") {
+                        a(class="button", href="/") { "Keep shopping" }
+                        a(class="button primary", href="/checkout", id="to-checkout") { "Checkout" }
+                    }
+                }
+            }
+        })
+    }
+}
+
+#[component(inline_props)]
+fn LineRow(line: CartLine) -> View {
+    let shop = use_context::<Shop>();
+    let id = line.product_id;
+    let max = line.max_quantity();
+    let quantity = create_selector(move || shop.cart.with(|c| c.quantity_of(id)));
+    let line_total = move || format_cents(line.unit_cents.saturating_mul(quantity.get()));
+    let set = move |q: i64| {
+        shop.cart.update(|c| {
+            c.set_quantity(id, q);
+        })
+    };
+    let on_change = move |event: web_sys::Event| {
+        if let Ok(q) = browser::input_value(&event).trim().parse::<i64>() {
+            set(q);
+        }
+        // The box always shows what the cart holds, even when the typed number was clamped.
+        browser::set_input_value(&event, &quantity.get_untracked().to_string());
+    };
+    let name = line.name.clone();
+    let label = format!("Quantity of {}", line.name);
+    let dec_label = format!("One less {}", line.name);
+    let inc_label = format!("One more {}", line.name);
+    let remove_label = format!("Remove {} from the cart", line.name);
+    let unit = format!("{} each", format_cents(line.unit_cents));
+
+    view! {
+        li(class="cart-line", data-testid=format!("cart-line-{id}")) {
+            div(class="line-info") {
+                span(class="line-name") { (name) }
+                span(class="line-unit") { (unit) }
+            }
+            div(class="quantity") {
+                button(class="qty-button", r#type="button", id=format!("dec-{id}"), aria-label=dec_label,
+                    on:click=move |_| set(quantity.get() - 1)) { "−" }
+                input(
+                    r#type="number",
+                    id=format!("qty-{id}"),
+                    class="qty-input",
+                    inputmode="numeric",
+                    min="1",
+                    max=max.to_string(),
+                    aria-label=label,
+                    prop:value=move || JsValue::from_str(&quantity.get().to_string()),
+                    on:change=on_change,
+                )
+                button(class="qty-button", r#type="button", id=format!("inc-{id}"), aria-label=inc_label,
+                    disabled=move || quantity.get() >= max,
+                    on:click=move |_| set(quantity.get() + 1)) { "+" }
+            }
+            span(class="line-total", data-testid="line-total") { (line_total) }
+            button(class="link-button remove", r#type="button", id=format!("remove-{id}"), aria-label=remove_label,
+                on:click=move |_| shop.cart.update(|c| c.remove(id))) { "Remove" }
+        }
+    }
+}

@@ -1,0 +1,220 @@
+//! The browser half of the storefront: shared shop state, the router and the page frame.
+
+mod api;
+mod browser;
+mod cart_page;
+mod catalog;
+mod checkout_page;
+mod live;
+mod lookup;
+mod order_page;
+
+use bakery_wire::Product;
+use sycamore::futures::spawn_local_scoped;
+use sycamore::prelude::*;
+use sycamore_router::{HistoryIntegration, Route, Router};
+
+use crate::cart::Cart;
+
+const CART_KEY: &str = "bakery.cart";
+const RECENT_ORDERS_KEY: &str = "bakery.orders";
+
+/// The site's pages.
+#[derive(Route, Clone, PartialEq)]
+pub enum Page {
+    #[to("/")]
+    Catalog,
+    #[to("/cart")]
+    Cart,
+    #[to("/checkout")]
+    Checkout,
+    #[to("/orders")]
+    Lookup,
+    #[to("/orders/<id>")]
+    Order(i64),
+    #[not_found]
+    NotFound,
+}
+
+/// The menu as the site knows it.
+#[derive(Clone, PartialEq)]
+pub enum Catalog {
+    Loading,
+    Ready(Vec<Product>),
+    Failed(String),
+}
+
+/// The order this browser just placed, for the thank-you banner.
+#[derive(Clone, PartialEq)]
+pub struct Placed {
+    pub order_id: i64,
+    pub customer_name: String,
+}
+
+/// State every page shares, provided as context (a `Copy` bundle of signals).
+#[derive(Clone, Copy)]
+pub struct Shop {
+    pub catalog: Signal<Catalog>,
+    pub cart: Signal<Cart>,
+    /// What a catalog refresh changed in the cart, until the customer dismisses it.
+    pub notices: Signal<Vec<String>>,
+    pub placed: Signal<Option<Placed>>,
+    /// Order numbers placed from this browser, newest first.
+    pub recent: Signal<Vec<i64>>,
+}
+
+impl Shop {
+    fn load() -> Shop {
+        let cart = browser::load(CART_KEY)
+            .map(|j| Cart::from_json(&j))
+            .unwrap_or_default();
+        let recent = browser::load(RECENT_ORDERS_KEY)
+            .and_then(|j| serde_json::from_str(&j).ok())
+            .unwrap_or_default();
+        Shop {
+            catalog: create_signal(Catalog::Loading),
+            cart: create_signal(cart),
+            notices: create_signal(Vec::new()),
+            placed: create_signal(None),
+            recent: create_signal(recent),
+        }
+    }
+
+    /// Reads the menu again and brings the cart in line with it.
+    pub async fn refresh_catalog(self) {
+        match api::products().await {
+            Ok(products) => {
+                let mut changes = Vec::new();
+                self.cart.update(|cart| changes = cart.reconcile(&products));
+                if !changes.is_empty() {
+                    self.notices
+                        .update(|n| n.extend(changes.iter().map(ToString::to_string)));
+                }
+                self.catalog.set(Catalog::Ready(products));
+            }
+            Err(message) => {
+                // A failed refresh keeps a menu already shown; only a first load shows the error.
+                if !matches!(self.catalog.get_clone_untracked(), Catalog::Ready(_)) {
+                    self.catalog.set(Catalog::Failed(message));
+                }
+            }
+        }
+    }
+
+    /// Remembers an order placed here, so the lookup page can offer it.
+    pub fn remember_order(self, order_id: i64) {
+        self.recent.update(|r| {
+            r.retain(|id| *id != order_id);
+            r.insert(0, order_id);
+            r.truncate(5);
+        });
+        if let Ok(json) = serde_json::to_string(&self.recent.get_clone_untracked()) {
+            browser::save(RECENT_ORDERS_KEY, &json);
+        }
+    }
+}
+
+/// Starts the site in the page's `#app` element (the whole body if it is missing).
+pub fn start() {
+    let root = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id("app"));
+    match root {
+        Some(root) => {
+            root.set_inner_html("");
+            sycamore::render_to(App, &root);
+        }
+        None => sycamore::render(App),
+    }
+}
+
+#[component]
+fn App() -> View {
+    let shop = Shop::load();
+    provide_context(shop);
+    // The cart survives reloads and tabs: every change is written through to localStorage.
+    create_effect(move || {
+        shop.cart
+            .with(|cart| browser::save(CART_KEY, &cart.to_json()))
+    });
+    spawn_local_scoped(shop.refresh_catalog());
+
+    view! {
+        Router(
+            integration=HistoryIntegration::new(),
+            view=move |route: ReadSignal<Page>| view! {
+                a(class="skip-link", href="#main", rel="external") { "Skip to content" }
+                Header(route=route)
+                main(id="main", class="page", tabindex="-1") {
+                    (match route.get_clone() {
+                        Page::Catalog => view! { catalog::CatalogPage {} },
+                        Page::Cart => view! { cart_page::CartPage {} },
+                        Page::Checkout => view! { checkout_page::CheckoutPage {} },
+                        Page::Lookup => view! { lookup::LookupPage {} },
+                        Page::Order(id) => view! { order_page::OrderPage(id=id) },
+                        Page::NotFound => view! { NotFound {} },
+                    })
+                }
+                footer(class="site-footer") {
+                    p { "Baked fresh every morning · Pick up at the counter" }
+                }
+            },
+        )
+    }
+}
+
+#[component(inline_props)]
+fn Header(route: ReadSignal<Page>) -> View {
+    let shop = use_context::<Shop>();
+    let count = move || shop.cart.with(Cart::item_count);
+    let current = move |page: Page| {
+        if route.with(|r| *r == page) {
+            Some("page")
+        } else {
+            None
+        }
+    };
+    let orders_current = move || {
+        if route.with(|r| matches!(r, Page::Lookup | Page::Order(_))) {
+            Some("page")
+        } else {
+            None
+        }
+    };
+    view! {
+        header(class="site-header") {
+            a(class="brand", href="/") {
+                span(class="brand-mark", aria-hidden="true")
+                span(class="brand-name") { "Bakery" }
+            }
+            nav(aria-label="Main") {
+                ul {
+                    li { a(href="/", aria-current=current(Page::Catalog)) { "Menu" } }
+                    li { a(href="/orders", id="nav-orders", aria-current=orders_current()) { "Track order" } }
+                    li {
+                        a(href="/cart", id="nav-cart", class="cart-link", aria-current=current(Page::Cart)) {
+                            "Cart "
+                            span(class="cart-count", data-testid="cart-count",
+                                aria-label=move || format!("{} items", count())) {
+                                (count())
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[component]
+fn NotFound() -> View {
+    browser::set_title("Not found");
+    on_mount(|| browser::focus("page-title"));
+    view! {
+        section(class="panel center") {
+            h1(id="page-title", tabindex="-1") { "We couldn't find that page" }
+            p { "It may have sold out of the internet. Try the menu instead." }
+            a(class="button", href="/") { "Back to the menu" }
+        }
+    }
+}

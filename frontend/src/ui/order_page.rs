@@ -1,0 +1,175 @@
+//! One order: thank-you banner after checkout, live status with progress steps, items, history.
+
+use bakery_wire::{OrderStatus, OrderView, price_to_cents};
+use sycamore::prelude::*;
+
+use super::live::{Channel, Tracked, track};
+use super::{Shop, browser};
+use crate::money::format_cents;
+use crate::status;
+
+fn money(price: f64) -> String {
+    price_to_cents(price)
+        .map(format_cents)
+        .unwrap_or_else(|| format!("{price:.2}"))
+}
+
+#[component(inline_props)]
+pub fn OrderPage(id: i64) -> View {
+    let shop = use_context::<Shop>();
+    browser::set_title(&format!("Order #{id}"));
+    on_mount(|| browser::focus("page-title"));
+    let (order, channel) = track(id);
+    // The thank-you banner is for the first visit right after checkout, not for later lookups.
+    on_cleanup(move || shop.placed.set(None));
+    let thanks = shop.placed.with_untracked(|p| {
+        p.as_ref()
+            .filter(|p| p.order_id == id)
+            .map(|p| p.customer_name.clone())
+    });
+
+    let body = move || match order.get_clone() {
+        Tracked::Loading => {
+            view! { p(class="loading", role="status") { "Looking up your order…" } }
+        }
+        Tracked::NotFound => view! {
+            div(class="panel center", data-testid="order-not-found") {
+                p { (format!("We have no order #{id}. Please check the number on your confirmation.")) }
+                a(class="button", href="/orders") { "Look up another order" }
+            }
+        },
+        Tracked::Failed(message) => view! { div(class="alert", role="alert") { (message) } },
+        Tracked::Found(view) => view! { OrderDetails(view=*view, channel=channel) },
+    };
+
+    let banner = View::from(thanks.map(|name| {
+        view! {
+            div(class="confirmation", id="confirmation", data-testid="confirmation") {
+                h2 { (format!("Thank you, {name}!")) }
+                p {
+                    "Your order number is "
+                    strong(data-testid="confirmation-order-number") { (format!("#{id}")) }
+                    ". Keep it handy: this page follows your order as we bake it."
+                }
+            }
+        }
+    }));
+    view! {
+        (banner)
+        h1(id="page-title", tabindex="-1") {
+            "Order "
+            span(data-testid="order-number", id="order-number") { (format!("#{id}")) }
+        }
+        (body)
+    }
+}
+
+#[component(inline_props)]
+fn OrderDetails(view: OrderView, channel: Signal<Channel>) -> View {
+    let current = view.status;
+    let status_class = format!("status-badge status-{current}");
+    let label = status::label(current);
+    let explanation = status::explanation(current);
+    let step = status::step(current);
+    let steps = status::STEPS
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let state = match step {
+                Some(now) if i < now => "step done",
+                Some(now) if i == now => "step current",
+                _ => "step",
+            };
+            let aria_current = (step == Some(i)).then_some("step");
+            let text = status::label(*s);
+            view! { li(class=state, aria-current=aria_current) { span(class="dot", aria-hidden="true") span { (text) } } }
+        })
+        .collect::<Vec<_>>();
+    let off_path = step.is_none();
+    let reason = View::from(
+        view.failure_reason
+            .clone()
+            .map(|r| view! { p(class="alert", data-testid="failure-reason") { (r) } }),
+    );
+    let ready_at = View::from(
+        view.ready_at
+            .clone()
+            .filter(|_| current == OrderStatus::Processing)
+            .map(|t| view! { p(class="muted") { (format!("Expected out of the oven at {t} UTC.")) } }),
+    );
+    let steps = View::from(steps);
+    let steps = if off_path {
+        view! {}
+    } else {
+        view! { ol(class="steps", aria-label="Progress") { (steps) } }
+    };
+    let channel_note = move || match channel.get() {
+        Channel::Connecting => "Connecting for live updates…",
+        Channel::Live => "Live: this page updates by itself.",
+        Channel::Polling => "Checking for updates every second.",
+        Channel::Done => "",
+    };
+    let items = view
+        .items
+        .iter()
+        .map(|line| {
+            let name = line.product_name.clone();
+            let qty = line.quantity.to_string();
+            let unit = money(line.unit_price);
+            let total = money(line.total);
+            view! { tr { th(scope="row") { (name) } td { (qty) } td { (unit) } td { (total) } } }
+        })
+        .collect::<Vec<_>>();
+    let history = view
+        .history
+        .iter()
+        .rev()
+        .map(|change| {
+            let label = status::label(change.status);
+            let at = format!("{} UTC", change.at);
+            let note = change.note.clone().unwrap_or_default();
+            let note = View::from(
+                (!note.is_empty())
+                    .then(|| view! { span(class="history-note") { (format!(" — {note}")) } }),
+            );
+            let status_name = change.status.as_str();
+            view! {
+                li(data-status=status_name) {
+                    span(class="history-status") { (label) }
+                    " "
+                    time { (at) }
+                    (note)
+                }
+            }
+        })
+        .collect::<Vec<_>>();
+    let total = money(view.total);
+    let placed = format!("Placed {} UTC for {}", view.created_at, view.customer_name);
+
+    view! {
+        section(class="panel status-panel", aria-labelledby="status-title") {
+            h2(id="status-title", class="visually-hidden") { "Status" }
+            div(aria-live="polite", aria-atomic="true") {
+                p(class=status_class, data-testid="order-status", id="order-status", data-status=current.as_str()) { (label) }
+                p(class="status-explanation") { (explanation) }
+                (reason)
+                (ready_at)
+            }
+            (steps)
+            p(class="muted live-note", data-testid="live-note") { (channel_note) }
+        }
+        section(class="panel", aria-labelledby="items-title") {
+            h2(id="items-title") { "Items" }
+            p(class="muted") { (placed) }
+            table(class="items") {
+                thead { tr { th(scope="col") { "Item" } th(scope="col") { "Qty" } th(scope="col") { "Each" } th(scope="col") { "Total" } } }
+                tbody { (items) }
+                tfoot { tr { th(scope="row", colspan="3") { "Total" } td(data-testid="order-total") { (total) } } }
+            }
+        }
+        section(class="panel", aria-labelledby="history-title") {
+            h2(id="history-title") { "History" }
+            ol(class="history", data-testid="order-history", reversed=true) { (history) }
+        }
+    }
+}

@@ -1,0 +1,277 @@
+//! Harness for the storefront's browser test: the real `bakery` binary on a free port with a
+//! fresh SQLite file, and headless Chromium driven through chromedriver.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use fantoccini::wd::{Capabilities, WebDriverCompatibleCommand};
+use fantoccini::{Client, ClientBuilder};
+use hyper_util::client::legacy::connect::HttpConnector;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+/// The repository root (this crate lives in `tests/browser`).
+pub fn repo_root() -> PathBuf {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    here.ancestors().nth(2).unwrap_or(here).to_path_buf()
+}
+
+/// Where screenshots go: `target/screenshots/` at the repository root.
+pub fn screenshot_dir() -> PathBuf {
+    repo_root().join("target").join("screenshots")
+}
+
+/// A scratch folder removed when dropped.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(prefix: &str) -> std::io::Result<TempDir> {
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let dir = std::env::temp_dir().join(format!("{prefix}-{}-{nanos}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        Ok(TempDir(dir))
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The bakery server, stopped when dropped.
+pub struct Server {
+    pub url: String,
+    pub log: PathBuf,
+    _child: Child,
+    _dir: TempDir,
+}
+
+impl Server {
+    /// Starts `BAKERY_BIN` (default `target/debug/bakery`) serving `frontend/dist`, and waits for
+    /// its one stdout line `listening on http://127.0.0.1:PORT`.
+    pub async fn start() -> Result<Server, String> {
+        let root = repo_root();
+        let bin = std::env::var_os("BAKERY_BIN")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| root.join("target").join("debug").join("bakery"));
+        if !bin.is_file() {
+            return Err(format!(
+                "{} is missing: run `cargo build -p bakery` (or set BAKERY_BIN)",
+                bin.display()
+            ));
+        }
+        let dist = root.join("frontend").join("dist");
+        if !dist.join("index.html").is_file() {
+            return Err(format!(
+                "{} is missing: run `cargo xtask frontend` first",
+                dist.display()
+            ));
+        }
+        let dir = TempDir::new("bakery-browser").map_err(|e| format!("temp dir: {e}"))?;
+        let log = dir.0.join("server.log");
+        let log_file = std::fs::File::create(&log).map_err(|e| format!("log file: {e}"))?;
+        let mut child = Command::new(&bin)
+            .env("BAKERY_BIND", "127.0.0.1:0")
+            .env(
+                "BAKERY_DATABASE_URL",
+                format!("sqlite://{}/shop.db?mode=rwc", dir.0.display()),
+            )
+            .env("BAKERY_PREP_TIME", "1s")
+            .env("BAKERY_STATIC_DIR", &dist)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::from(log_file))
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|e| format!("cannot start {}: {e}", bin.display()))?;
+        let stdout = child.stdout.take().ok_or("no stdout")?;
+        let mut lines = BufReader::new(stdout).lines();
+        let first = tokio::time::timeout(Duration::from_secs(60), lines.next_line())
+            .await
+            .map_err(|_| format!("the server printed nothing in 60 s; see {}", log.display()))?
+            .map_err(|e| format!("reading the server's stdout: {e}"))?
+            .ok_or_else(|| {
+                format!(
+                    "the server exited before listening; log:\n{}",
+                    read_log(&log)
+                )
+            })?;
+        let url = first
+            .trim()
+            .strip_prefix("listening on ")
+            .ok_or_else(|| format!("unexpected first line {first:?}"))?
+            .trim_end_matches('/')
+            .to_owned();
+        // Keep draining stdout so the server never blocks on a full pipe.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        Ok(Server {
+            url,
+            log,
+            _child: child,
+            _dir: dir,
+        })
+    }
+
+    pub fn log_text(&self) -> String {
+        read_log(&self.log)
+    }
+}
+
+fn read_log(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_default()
+}
+
+/// chromedriver and a headless Chromium session; call [`Browser::close`] to end it cleanly.
+pub struct Browser {
+    pub client: Client,
+    _driver: Child,
+    _profile: TempDir,
+}
+
+fn find_program(env: &str, candidates: &[&str]) -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os(env) {
+        return Some(PathBuf::from(path));
+    }
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    candidates.iter().find_map(|name| {
+        let direct = Path::new(name);
+        if direct.is_absolute() {
+            return direct.is_file().then(|| direct.to_path_buf());
+        }
+        std::env::split_paths(&path)
+            .map(|d| d.join(name))
+            .find(|p| p.is_file())
+    })
+}
+
+fn free_port() -> Result<u16, String> {
+    let listener =
+        std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| format!("no free port: {e}"))?;
+    listener
+        .local_addr()
+        .map(|a| a.port())
+        .map_err(|e| e.to_string())
+}
+
+impl Browser {
+    /// Starts chromedriver (`CHROMEDRIVER` or PATH) and a fresh headless Chromium (`CHROME_BIN`
+    /// or `/usr/bin/chromium`) at a desktop window size.
+    pub async fn start() -> Result<Browser, String> {
+        let chromium = find_program(
+            "CHROME_BIN",
+            &["/usr/bin/chromium", "chromium", "chromium-browser"],
+        )
+        .ok_or("Chromium is missing: apt-get install -y chromium chromium-driver")?;
+        let driver = find_program("CHROMEDRIVER", &["chromedriver", "/usr/bin/chromedriver"])
+            .ok_or("chromedriver is missing: apt-get install -y chromium-driver")?;
+        let port = free_port()?;
+        let driver = Command::new(driver)
+            .arg(format!("--port={port}"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|e| format!("cannot start chromedriver: {e}"))?;
+        let profile = TempDir::new("bakery-chromium").map_err(|e| format!("temp dir: {e}"))?;
+
+        let mut caps = Capabilities::new();
+        caps.insert(
+            "goog:chromeOptions".to_owned(),
+            serde_json::json!({
+                "binary": chromium,
+                "args": [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                    "--no-first-run", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync",
+                    "--disable-dev-shm-usage", "--window-size=1280,1000",
+                    format!("--user-data-dir={}", profile.0.display()),
+                ],
+            }),
+        );
+        caps.insert(
+            "goog:loggingPrefs".to_owned(),
+            serde_json::json!({ "browser": "ALL" }),
+        );
+
+        let webdriver = format!("http://127.0.0.1:{port}");
+        let mut last_error = String::new();
+        // chromedriver needs a moment before it accepts sessions.
+        for _ in 0..100 {
+            match ClientBuilder::new(HttpConnector::new())
+                .capabilities(caps.clone())
+                .connect(&webdriver)
+                .await
+            {
+                Ok(client) => {
+                    return Ok(Browser {
+                        client,
+                        _driver: driver,
+                        _profile: profile,
+                    });
+                }
+                Err(e) => last_error = e.to_string(),
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Err(format!("no WebDriver session: {last_error}"))
+    }
+
+    /// Console messages of level SEVERE since the last call (chromedriver's log endpoint).
+    pub async fn console_errors(&self) -> Result<Vec<String>, String> {
+        let log = self
+            .client
+            .issue_cmd(BrowserLog)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(log
+            .as_array()
+            .map(|entries| {
+                entries
+                    .iter()
+                    .filter(|e| e["level"] == "SEVERE")
+                    .map(|e| e["message"].as_str().unwrap_or_default().to_owned())
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    /// Saves a PNG of the window under `target/screenshots/<name>.png`; returns its path.
+    pub async fn screenshot(&self, name: &str) -> Result<PathBuf, String> {
+        let png = self.client.screenshot().await.map_err(|e| e.to_string())?;
+        let dir = screenshot_dir();
+        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let path = dir.join(format!("{name}.png"));
+        std::fs::write(&path, png).map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(path)
+    }
+
+    pub async fn close(self) {
+        let _ = self.client.close().await;
+    }
+}
+
+/// chromedriver's `POST /session/{id}/se/log` for the browser console.
+#[derive(Debug)]
+struct BrowserLog;
+
+impl WebDriverCompatibleCommand for BrowserLog {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/se/log",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(r#"{"type":"browser"}"#.to_owned()))
+    }
+}

@@ -1,0 +1,238 @@
+//! A customer's walk through the storefront in headless Chromium, against the real server:
+//! add two products, fix a bad e-mail, check out, and watch the order become ready.
+
+use std::time::{Duration, Instant};
+
+use bakery_browser_tests::{Browser, Server, repo_root};
+use fantoccini::Locator;
+use fantoccini::elements::Element;
+
+type Result<T> = std::result::Result<T, String>;
+
+async fn wait_for(browser: &Browser, css: &str, secs: u64) -> Result<Element> {
+    browser
+        .client
+        .wait()
+        .at_most(Duration::from_secs(secs))
+        .for_element(Locator::Css(css))
+        .await
+        .map_err(|e| format!("waiting for `{css}`: {e}"))
+}
+
+async fn text_of(browser: &Browser, css: &str) -> Result<String> {
+    let element = wait_for(browser, css, 10).await?;
+    element
+        .text()
+        .await
+        .map_err(|e| format!("text of `{css}`: {e}"))
+}
+
+/// Polls until the element's text satisfies `check`, returning the last text read.
+async fn wait_for_text(
+    browser: &Browser,
+    css: &str,
+    secs: u64,
+    check: impl Fn(&str) -> bool,
+) -> Result<String> {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    let mut last = String::new();
+    while Instant::now() < deadline {
+        if let Ok(element) = browser.client.find(Locator::Css(css)).await {
+            last = element.text().await.unwrap_or_default();
+            if check(&last) {
+                return Ok(last);
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Err(format!("`{css}` still reads {last:?} after {secs} s"))
+}
+
+async fn click(browser: &Browser, css: &str) -> Result<()> {
+    wait_for(browser, css, 10)
+        .await?
+        .click()
+        .await
+        .map_err(|e| format!("click `{css}`: {e}"))
+}
+
+async fn type_into(browser: &Browser, css: &str, text: &str) -> Result<()> {
+    let input = wait_for(browser, css, 10).await?;
+    input
+        .clear()
+        .await
+        .map_err(|e| format!("clear `{css}`: {e}"))?;
+    input
+        .send_keys(text)
+        .await
+        .map_err(|e| format!("type into `{css}`: {e}"))
+}
+
+async fn customer_walk(server: &Server, browser: &Browser) -> Result<()> {
+    // The menu: add two different products.
+    browser
+        .client
+        .goto(&server.url)
+        .await
+        .map_err(|e| e.to_string())?;
+    wait_for(
+        browser,
+        ".product-card button[id^='add-']:not([disabled])",
+        30,
+    )
+    .await?;
+    let buttons = browser
+        .client
+        .find_all(Locator::Css(
+            ".product-card button[id^='add-']:not([disabled])",
+        ))
+        .await
+        .map_err(|e| e.to_string())?;
+    if buttons.len() < 2 {
+        return Err(format!(
+            "expected at least two products in stock, found {}",
+            buttons.len()
+        ));
+    }
+    for button in &buttons[..2] {
+        button.click().await.map_err(|e| e.to_string())?;
+    }
+    wait_for_text(browser, "[data-testid='cart-count']", 5, |t| t == "2").await?;
+    browser.screenshot("1-catalog").await?;
+    let docs = repo_root().join("docs");
+    if std::fs::create_dir_all(&docs).is_ok() {
+        let _ = std::fs::copy(
+            bakery_browser_tests::screenshot_dir().join("1-catalog.png"),
+            docs.join("storefront.png"),
+        );
+    }
+
+    // The cart: two lines; one more of the first.
+    click(browser, "#nav-cart").await?;
+    wait_for(browser, "[data-testid='cart-lines'] li:nth-child(2)", 10).await?;
+    click(
+        browser,
+        "[data-testid='cart-lines'] li:first-child button[id^='inc-']",
+    )
+    .await?;
+    wait_for_text(browser, "[data-testid='cart-count']", 5, |t| t == "3").await?;
+    let cart_total = text_of(browser, "[data-testid='cart-total']").await?;
+    browser.screenshot("2-cart").await?;
+
+    // Checkout: a bad e-mail is caught next to its field, and nothing is ordered.
+    click(browser, "#to-checkout").await?;
+    type_into(browser, "#customer-name", "Ada Baker").await?;
+    type_into(browser, "#customer-email", "ada@example").await?;
+    click(browser, "#place-order").await?;
+    let email_error =
+        wait_for_text(browser, "[data-testid='email-error']", 5, |t| !t.is_empty()).await?;
+    if !email_error.contains("valid e-mail") {
+        return Err(format!("unexpected e-mail error {email_error:?}"));
+    }
+    let invalid = wait_for(browser, "#customer-email", 5)
+        .await?
+        .attr("aria-invalid")
+        .await
+        .map_err(|e| e.to_string())?;
+    if invalid.as_deref() != Some("true") {
+        return Err(format!(
+            "the e-mail field is not marked invalid: {invalid:?}"
+        ));
+    }
+    let url = browser
+        .client
+        .current_url()
+        .await
+        .map_err(|e| e.to_string())?;
+    if url.path() != "/checkout" {
+        return Err(format!("a bad e-mail left the checkout page for {url}"));
+    }
+    let checkout_total = text_of(browser, "[data-testid='checkout-total']").await?;
+    if checkout_total != cart_total {
+        return Err(format!(
+            "checkout total {checkout_total} differs from the cart's {cart_total}"
+        ));
+    }
+    browser.screenshot("3-checkout-bad-email").await?;
+
+    // Fixed: the order goes through and the confirmation shows its number.
+    type_into(browser, "#customer-email", "ada@example.com").await?;
+    click(browser, "#place-order").await?;
+    let number = text_of(browser, "[data-testid='confirmation-order-number']").await?;
+    let order_id: i64 = number
+        .trim_start_matches('#')
+        .parse()
+        .map_err(|_| format!("order number {number:?} is not a number"))?;
+    let url = browser
+        .client
+        .current_url()
+        .await
+        .map_err(|e| e.to_string())?;
+    if url.path() != format!("/orders/{order_id}") {
+        return Err(format!("after checkout the page is {url}, not the order's"));
+    }
+    if text_of(browser, "[data-testid='cart-count']").await? != "0" {
+        return Err("the cart was not emptied after the order".to_owned());
+    }
+
+    // Live status: pending → processing → ready within the 1 s prep time (plus slack).
+    wait_for(browser, "#order-status[data-status='ready']", 30).await?;
+    for status in ["pending", "processing", "ready"] {
+        wait_for(
+            browser,
+            &format!("[data-testid='order-history'] li[data-status='{status}']"),
+            5,
+        )
+        .await?;
+    }
+    let order_total = text_of(browser, "[data-testid='order-total']").await?;
+    if order_total != cart_total {
+        return Err(format!(
+            "order total {order_total} differs from the cart's {cart_total}"
+        ));
+    }
+    browser.screenshot("4-order-ready").await?;
+
+    // A phone-sized window: look the order up by its number.
+    browser
+        .client
+        .set_window_size(390, 844)
+        .await
+        .map_err(|e| e.to_string())?;
+    click(browser, "#nav-orders").await?;
+    type_into(browser, "#order-lookup", &order_id.to_string()).await?;
+    click(browser, "#lookup-submit").await?;
+    wait_for(browser, "#order-status[data-status='ready']", 15).await?;
+    browser.screenshot("5-order-phone").await?;
+
+    let errors = browser.console_errors().await?;
+    if !errors.is_empty() {
+        return Err(format!("console errors: {errors:#?}"));
+    }
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customer_orders_and_watches_it_become_ready() {
+    let server = match Server::start().await {
+        Ok(server) => server,
+        Err(e) => panic!("{e}"),
+    };
+    let browser = match Browser::start().await {
+        Ok(browser) => browser,
+        Err(e) => panic!("{e}"),
+    };
+    let mut outcome = customer_walk(&server, &browser).await;
+    if let Err(e) = &outcome {
+        let _ = browser.screenshot("failure").await;
+        let console = browser.console_errors().await.unwrap_or_default();
+        outcome = Err(format!(
+            "{e}\n--- browser console errors ---\n{}",
+            console.join("\n")
+        ));
+    }
+    browser.close().await;
+    if let Err(e) = outcome {
+        panic!("{e}\n--- server log ---\n{}", server.log_text());
+    }
+}

@@ -1,0 +1,443 @@
+//! Builds the wasm storefront (`frontend/`) into `frontend/dist`, ready for the server to serve.
+//!
+//! Steps: `cargo build` for wasm32 (own target dir, so it never waits on the server's build
+//! lock), wasm-bindgen through its library (no downloaded CLI), `wasm-opt` when installed,
+//! content-hashed files in `dist/assets/`, and `dist/index.html` pointing at them. A build
+//! whose `dist` is newer than every source is skipped, so callers may invoke it freely.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::SystemTime;
+
+use sha2::{Digest, Sha256};
+
+const TARGET: &str = "wasm32-unknown-unknown";
+/// The library name of the frontend crate, as rustc names its `.wasm`.
+const CRATE_FILE: &str = "bakery_frontend";
+/// Written last into `dist`: its presence and age say the build is complete and current.
+const STAMP: &str = ".build-stamp";
+
+/// Where the frontend sources and their output live.
+struct Layout {
+    frontend: PathBuf,
+    wire: PathBuf,
+    this_file: PathBuf,
+    target_dir: PathBuf,
+    dist: PathBuf,
+}
+
+impl Layout {
+    fn new() -> Layout {
+        let root = workspace_root();
+        let frontend = root.join("frontend");
+        Layout {
+            wire: root.join("wire"),
+            this_file: root.join("xtask").join("src").join("frontend.rs"),
+            target_dir: frontend.join("target"),
+            dist: frontend.join("dist"),
+            frontend,
+        }
+    }
+
+    /// Every file whose change should rebuild the site.
+    fn sources(&self) -> Vec<PathBuf> {
+        let mut files = Vec::new();
+        for name in ["Cargo.toml", "Cargo.lock", "index.html", "style.css"] {
+            files.push(self.frontend.join(name));
+        }
+        collect_files(&self.frontend.join("src"), &mut files);
+        files.push(self.wire.join("Cargo.toml"));
+        collect_files(&self.wire.join("src"), &mut files);
+        files.push(self.this_file.clone());
+        files
+    }
+}
+
+/// The repository root: the nearest folder above xtask (or else the working directory) that
+/// holds `frontend/Cargo.toml`.
+fn workspace_root() -> PathBuf {
+    let xtask = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let cwd = std::env::current_dir().unwrap_or_else(|_| xtask.to_path_buf());
+    [xtask, cwd.as_path()]
+        .into_iter()
+        .flat_map(Path::ancestors)
+        .find(|dir| dir.join("frontend").join("Cargo.toml").is_file())
+        .map_or_else(
+            || xtask.parent().unwrap_or(xtask).to_path_buf(),
+            Path::to_path_buf,
+        )
+}
+
+fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            collect_files(&path, out);
+        } else {
+            out.push(path);
+        }
+    }
+}
+
+fn modified(path: &Path) -> Option<SystemTime> {
+    fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
+/// The stamp says which profile built `dist`; a release request is not met by a debug build.
+fn stamp_is_current(layout: &Layout, release: bool) -> bool {
+    let stamp = layout.dist.join(STAMP);
+    let (Some(built), Ok(profile)) = (modified(&stamp), fs::read_to_string(&stamp)) else {
+        return false;
+    };
+    if release && profile.trim() != "release" {
+        return false;
+    }
+    layout
+        .sources()
+        .iter()
+        .filter_map(|p| modified(p))
+        .all(|changed| changed <= built)
+}
+
+/// Builds the storefront into `frontend/dist` unless it is already current.
+pub fn build(release: bool) -> Result<(), String> {
+    let layout = Layout::new();
+    if stamp_is_current(&layout, release) {
+        println!("frontend: {} is up to date", layout.dist.display());
+        return Ok(());
+    }
+    let profile = if release { "release" } else { "debug" };
+    ensure_wasm_target()?;
+    cargo_build(&layout, release)?;
+
+    let wasm_in = layout
+        .target_dir
+        .join(TARGET)
+        .join(profile)
+        .join(format!("{CRATE_FILE}.wasm"));
+    let staging = layout.target_dir.join("bindgen").join(profile);
+    if staging.exists() {
+        fs::remove_dir_all(&staging)
+            .map_err(|e| format!("cannot clear {}: {e}", staging.display()))?;
+    }
+    wasm_bindgen_cli_support::Bindgen::new()
+        .input_path(&wasm_in)
+        .out_name(CRATE_FILE)
+        .web(true)
+        .map_err(|e| format!("wasm-bindgen: {e:#}"))?
+        .typescript(false)
+        .debug(!release)
+        // index.html passes the hashed wasm path to init(); the JS need not know a default.
+        .omit_default_module_path(true)
+        .generate(&staging)
+        .map_err(|e| format!("wasm-bindgen on {}: {e:#}", wasm_in.display()))?;
+
+    let wasm_out = staging.join(format!("{CRATE_FILE}_bg.wasm"));
+    if release {
+        optimize_wasm(&wasm_out);
+    }
+    write_dist(&layout, &staging, &wasm_out, profile)
+}
+
+/// Adds the wasm target through rustup when it is missing (a no-op without rustup).
+fn ensure_wasm_target() -> Result<(), String> {
+    let Ok(listed) = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output()
+    else {
+        return Ok(());
+    };
+    if String::from_utf8_lossy(&listed.stdout)
+        .lines()
+        .any(|l| l.trim() == TARGET)
+    {
+        return Ok(());
+    }
+    println!("frontend: adding the {TARGET} target with rustup");
+    run(Command::new("rustup").args(["target", "add", TARGET]))
+}
+
+fn cargo_build(layout: &Layout, release: bool) -> Result<(), String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let mut command = Command::new(cargo);
+    command
+        .arg("build")
+        .arg("--manifest-path")
+        .arg(layout.frontend.join("Cargo.toml"))
+        .args(["--target", TARGET])
+        .arg("--target-dir")
+        .arg(&layout.target_dir);
+    if release {
+        command.arg("--release");
+    }
+    // The outer `cargo xtask` run may export settings meant for the host build.
+    command
+        .env_remove("CARGO_TARGET_DIR")
+        .env_remove("CARGO_BUILD_TARGET");
+    run(&mut command)
+}
+
+fn run(command: &mut Command) -> Result<(), String> {
+    let status = command
+        .status()
+        .map_err(|e| format!("cannot start {command:?}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{command:?} failed with {status}"))
+    }
+}
+
+/// Binaryen before 110 rebinds wasm-bindgen's growable externref table export onto the full
+/// funcref table, and the page dies at start with "failed to grow table" (Debian 12 ships 108).
+const MIN_WASM_OPT: u32 = 110;
+
+/// Shrinks the module with binaryen's `wasm-opt` when a safe version is installed; without it,
+/// or if it fails or damages the table exports, the unoptimized module is kept (it works, it is
+/// only bigger).
+fn optimize_wasm(wasm: &Path) {
+    let Some(wasm_opt) = find_on_path("wasm-opt") else {
+        println!("frontend: wasm-opt not found on PATH; skipping (optional)");
+        return;
+    };
+    let version = Command::new(&wasm_opt)
+        .arg("--version")
+        .output()
+        .ok()
+        .and_then(|o| wasm_opt_version(&String::from_utf8_lossy(&o.stdout)));
+    match version {
+        Some(v) if v >= MIN_WASM_OPT => {}
+        other => {
+            println!(
+                "frontend: wasm-opt version {} is older than {MIN_WASM_OPT} (it breaks wasm-bindgen's tables); skipping",
+                other.map_or_else(|| "unknown".to_owned(), |v| v.to_string())
+            );
+            return;
+        }
+    }
+    let optimized = wasm.with_extension("opt.wasm");
+    let status = Command::new(wasm_opt)
+        .arg("-Oz")
+        // The features rustc enables by default for wasm32-unknown-unknown.
+        .args([
+            "--enable-bulk-memory",
+            "--enable-mutable-globals",
+            "--enable-nontrapping-float-to-int",
+            "--enable-sign-ext",
+            "--enable-reference-types",
+            "--enable-multivalue",
+        ])
+        .arg(wasm)
+        .arg("-o")
+        .arg(&optimized)
+        .status();
+    match status {
+        Ok(s) if s.success() => {
+            let before = fs::read(wasm).ok().and_then(|b| exported_tables(&b));
+            let after = fs::read(&optimized).ok().and_then(|b| exported_tables(&b));
+            if before.is_none() || before != after {
+                println!(
+                    "frontend: wasm-opt changed the exported tables; keeping the unoptimized wasm"
+                );
+            } else if let Err(e) = fs::rename(&optimized, wasm) {
+                println!("frontend: keeping the unoptimized wasm ({e})");
+            }
+        }
+        Ok(s) => println!("frontend: wasm-opt failed ({s}); keeping the unoptimized wasm"),
+        Err(e) => println!("frontend: wasm-opt could not run ({e}); keeping the unoptimized wasm"),
+    }
+    let _ = fs::remove_file(&optimized);
+}
+
+/// `wasm-opt version 116 (version_116)` → 116.
+fn wasm_opt_version(text: &str) -> Option<u32> {
+    let rest = text.split("version").nth(1)?.trim_start();
+    rest.split(|c: char| !c.is_ascii_digit())
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// Name, element type and limit of every exported table: the JS glue grows them by name, so an
+/// optimizer must leave them as they were.
+fn exported_tables(wasm: &[u8]) -> Option<Vec<(String, String, Option<u64>)>> {
+    let module = walrus::Module::from_buffer(wasm).ok()?;
+    let mut tables: Vec<_> = module
+        .exports
+        .iter()
+        .filter_map(|export| match export.item {
+            walrus::ExportItem::Table(id) => {
+                let table = module.tables.get(id);
+                Some((
+                    export.name.clone(),
+                    format!("{:?}", table.element_ty),
+                    table.maximum,
+                ))
+            }
+            _ => None,
+        })
+        .collect();
+    tables.sort();
+    Some(tables)
+}
+
+fn find_on_path(program: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(program))
+        .find(|p| p.is_file())
+}
+
+/// `name-<hash>.ext`: the content decides the name, so `/assets/` can be cached forever.
+fn hashed_name(stem: &str, ext: &str, bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+    format!("{stem}-{hex}.{ext}")
+}
+
+/// Fills the page template's `{{css}}`, `{{js}}` and `{{wasm}}` with absolute asset paths.
+fn render_index(template: &str, css: &str, js: &str, wasm: &str) -> String {
+    template
+        .replace("{{css}}", &format!("/assets/{css}"))
+        .replace("{{js}}", &format!("/assets/{js}"))
+        .replace("{{wasm}}", &format!("/assets/{wasm}"))
+}
+
+fn gzip_len(bytes: &[u8]) -> usize {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    if encoder.write_all(bytes).is_err() {
+        return bytes.len();
+    }
+    encoder.finish().map_or(bytes.len(), |v| v.len())
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, String> {
+    fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+}
+
+fn write(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    fs::write(path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// Copies a directory tree (wasm-bindgen's `snippets/`, when a dependency has inline JS).
+fn copy_tree(from: &Path, to: &Path) -> Result<(), String> {
+    fs::create_dir_all(to).map_err(|e| format!("cannot create {}: {e}", to.display()))?;
+    let entries = fs::read_dir(from).map_err(|e| format!("cannot list {}: {e}", from.display()))?;
+    for entry in entries.flatten() {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_tree(&entry.path(), &target)?;
+        } else {
+            write(&target, &read(&entry.path())?)?;
+        }
+    }
+    Ok(())
+}
+
+fn write_dist(
+    layout: &Layout,
+    staging: &Path,
+    wasm_path: &Path,
+    profile: &str,
+) -> Result<(), String> {
+    let js = read(&staging.join(format!("{CRATE_FILE}.js")))?;
+    let wasm = read(wasm_path)?;
+    let css = read(&layout.frontend.join("style.css"))?;
+    let template = fs::read_to_string(layout.frontend.join("index.html"))
+        .map_err(|e| format!("cannot read frontend/index.html: {e}"))?;
+
+    let js_name = hashed_name("bakery", "js", &js);
+    let wasm_name = hashed_name("bakery", "wasm", &wasm);
+    let css_name = hashed_name("style", "css", &css);
+
+    // Built beside dist and swapped in, so dist is never half-written.
+    let fresh = layout.frontend.join("dist.partial");
+    if fresh.exists() {
+        fs::remove_dir_all(&fresh).map_err(|e| format!("cannot clear {}: {e}", fresh.display()))?;
+    }
+    let assets = fresh.join("assets");
+    fs::create_dir_all(&assets).map_err(|e| format!("cannot create {}: {e}", assets.display()))?;
+    write(&assets.join(&js_name), &js)?;
+    write(&assets.join(&wasm_name), &wasm)?;
+    write(&assets.join(&css_name), &css)?;
+    let snippets = staging.join("snippets");
+    if snippets.is_dir() {
+        copy_tree(&snippets, &assets.join("snippets"))?;
+    }
+    write(
+        &fresh.join("index.html"),
+        render_index(&template, &css_name, &js_name, &wasm_name).as_bytes(),
+    )?;
+    write(&fresh.join(STAMP), profile.as_bytes())?;
+
+    if layout.dist.exists() {
+        fs::remove_dir_all(&layout.dist)
+            .map_err(|e| format!("cannot clear {}: {e}", layout.dist.display()))?;
+    }
+    fs::rename(&fresh, &layout.dist)
+        .map_err(|e| format!("cannot move the build into {}: {e}", layout.dist.display()))?;
+
+    let kib = |n: usize| n as f64 / 1024.0;
+    let gz = gzip_len(&wasm) + gzip_len(&js);
+    println!(
+        "frontend: {profile} build in {}: wasm {:.0} KiB, js {:.0} KiB, wasm+js gzipped {:.0} KiB",
+        layout.dist.display(),
+        kib(wasm.len()),
+        kib(js.len()),
+        kib(gz)
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn asset_names_follow_their_content() {
+        let a = hashed_name("bakery", "js", b"one");
+        assert_eq!(a, hashed_name("bakery", "js", b"one"));
+        assert_ne!(a, hashed_name("bakery", "js", b"two"));
+        assert!(
+            a.starts_with("bakery-") && a.ends_with(".js") && a.len() == "bakery-.js".len() + 16
+        );
+    }
+
+    #[test]
+    fn wasm_opt_versions_are_read() {
+        assert_eq!(wasm_opt_version("wasm-opt version 108\n"), Some(108));
+        assert_eq!(
+            wasm_opt_version("wasm-opt version 116 (version_116)"),
+            Some(116)
+        );
+        assert_eq!(wasm_opt_version("nonsense"), None);
+    }
+
+    #[test]
+    fn the_page_points_at_absolute_asset_paths() {
+        let html = render_index(
+            r#"<link href="{{css}}"><script type="module">import init from "{{js}}"; init({ module_or_path: "{{wasm}}" });</script>"#,
+            "style-1.css",
+            "bakery-2.js",
+            "bakery-3.wasm",
+        );
+        assert_eq!(
+            html,
+            r#"<link href="/assets/style-1.css"><script type="module">import init from "/assets/bakery-2.js"; init({ module_or_path: "/assets/bakery-3.wasm" });</script>"#
+        );
+    }
+
+    #[test]
+    fn the_real_template_has_every_placeholder() {
+        let template =
+            fs::read_to_string(Layout::new().frontend.join("index.html")).unwrap_or_default();
+        for placeholder in ["{{css}}", "{{js}}", "{{wasm}}"] {
+            assert!(template.contains(placeholder), "{placeholder}");
+        }
+    }
+}
