@@ -43,6 +43,7 @@ fn initials(name: &str) -> String {
     name.split_whitespace()
         .filter_map(|w| w.chars().next())
         .take(2)
+        .flat_map(char::to_uppercase)
         .collect()
 }
 

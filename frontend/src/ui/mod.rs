@@ -13,6 +13,8 @@ use bakery_wire::Product;
 use sycamore::futures::spawn_local_scoped;
 use sycamore::prelude::*;
 use sycamore_router::{HistoryIntegration, Route, Router};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
 
 use crate::cart::Cart;
 
@@ -138,6 +140,7 @@ fn App() -> View {
             .with(|cart| browser::save(CART_KEY, &cart.to_json()))
     });
     spawn_local_scoped(shop.refresh_catalog());
+    follow_other_tabs(shop);
 
     view! {
         Router(
@@ -161,6 +164,28 @@ fn App() -> View {
             },
         )
     }
+}
+
+/// Another tab changed the cart (or placed its order): show the same cart here.
+fn follow_other_tabs(shop: Shop) {
+    let on_storage =
+        Closure::<dyn FnMut(web_sys::StorageEvent)>::new(move |event: web_sys::StorageEvent| {
+            if event.key().as_deref() == Some(CART_KEY) {
+                let cart = event
+                    .new_value()
+                    .map(|j| Cart::from_json(&j))
+                    .unwrap_or_default();
+                if shop.cart.with_untracked(|c| *c != cart) {
+                    shop.cart.set(cart);
+                }
+            }
+        });
+    if let Some(window) = web_sys::window() {
+        let _ =
+            window.add_event_listener_with_callback("storage", on_storage.as_ref().unchecked_ref());
+    }
+    // The listener lives as long as the page, like the app itself.
+    on_storage.forget();
 }
 
 #[component(inline_props)]

@@ -17,6 +17,15 @@ pub fn repo_root() -> PathBuf {
     here.ancestors().nth(2).unwrap_or(here).to_path_buf()
 }
 
+/// Cargo's target folder: `CARGO_TARGET_DIR` when set (CI shares a warm one), else `target/`.
+pub fn target_dir(root: &Path) -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from) {
+        Some(dir) if dir.is_absolute() => dir,
+        Some(dir) => root.join(dir),
+        None => root.join("target"),
+    }
+}
+
 /// Where screenshots go: `target/screenshots/` at the repository root.
 pub fn screenshot_dir() -> PathBuf {
     repo_root().join("target").join("screenshots")
@@ -57,7 +66,7 @@ impl Server {
         let root = repo_root();
         let bin = std::env::var_os("BAKERY_BIN")
             .map(PathBuf::from)
-            .unwrap_or_else(|| root.join("target").join("debug").join("bakery"));
+            .unwrap_or_else(|| target_dir(&root).join("debug").join("bakery"));
         if !bin.is_file() {
             return Err(format!(
                 "{} is missing: run `cargo build -p bakery` (or set BAKERY_BIN)",
