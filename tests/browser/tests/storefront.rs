@@ -208,6 +208,34 @@ async fn customer_walk(server: &Server, browser: &Browser) -> Result<()> {
     wait_for(browser, "#order-status[data-status='ready']", 15).await?;
     browser.screenshot("5-order-phone").await?;
 
+    // A cart saved with an old price is brought up to date, and the customer is told.
+    click(browser, "a.brand").await?;
+    click(browser, ".product-card button[id^='add-']:not([disabled])").await?;
+    wait_for_text(browser, "[data-testid='cart-count']", 5, |t| t == "1").await?;
+    browser
+        .client
+        .execute(
+            "const cart = JSON.parse(localStorage.getItem('bakery.cart'));\n\
+             cart.lines[0].unit_cents += 100;\n\
+             localStorage.setItem('bakery.cart', JSON.stringify(cart));",
+            vec![],
+        )
+        .await
+        .map_err(|e| format!("tampering with the saved cart: {e}"))?;
+    browser
+        .client
+        .goto(&format!("{}/cart", server.url))
+        .await
+        .map_err(|e| e.to_string())?;
+    let notice = wait_for_text(browser, "[data-testid='cart-notices']", 10, |t| {
+        t.contains("changed from")
+    })
+    .await?;
+    browser.screenshot("6-cart-price-changed").await?;
+    if !notice.contains("The price of") {
+        return Err(format!("unexpected notice {notice:?}"));
+    }
+
     let errors = browser.console_errors().await?;
     if !errors.is_empty() {
         return Err(format!("console errors: {errors:#?}"));
