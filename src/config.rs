@@ -62,12 +62,33 @@ pub struct OrderStoreSettings {
 pub struct NameSettings {
     pub prefix: String,
     pub orders_queue: String,
+    pub status_exchange: String,
 }
 
 impl NameSettings {
     /// The order queue's full name (`orders` by default, as in the seed).
     pub fn orders_queue(&self) -> String {
         format!("{}{}", self.prefix, self.orders_queue)
+    }
+
+    /// Where messages that can't be processed end up: `orders.dlq`.
+    pub fn dead_letter_queue(&self) -> String {
+        format!("{}.dlq", self.orders_queue())
+    }
+
+    /// The exchange that routes rejected messages to the dead-letter queue: `orders.dlx`.
+    pub fn dead_letter_exchange(&self) -> String {
+        format!("{}.dlx", self.orders_queue())
+    }
+
+    /// The fanout exchange carrying order status changes to every API process.
+    pub fn status_exchange(&self) -> String {
+        format!("{}{}", self.prefix, self.status_exchange)
+    }
+
+    /// A Redis key or channel name under the prefix, e.g. `catalog:version`.
+    pub fn redis_key(&self, name: &str) -> String {
+        format!("{}bakery:{name}", self.prefix)
     }
 }
 
@@ -119,6 +140,7 @@ impl Default for Settings {
             names: NameSettings {
                 prefix: String::new(),
                 orders_queue: "orders".into(),
+                status_exchange: "order_status".into(),
             },
             log: LogSettings {
                 filter: "info".into(),
@@ -181,6 +203,7 @@ struct FileOrderStore {
 struct FileNames {
     prefix: Option<String>,
     orders_queue: Option<String>,
+    status_exchange: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -264,6 +287,7 @@ impl Settings {
         )?;
         set(&mut self.names.prefix, file.names.prefix);
         set(&mut self.names.orders_queue, file.names.orders_queue);
+        set(&mut self.names.status_exchange, file.names.status_exchange);
         set(&mut self.log.filter, file.log.filter);
         if let Some(format) = file.log.format {
             self.log.format = parse_log_format(&format, "log.format")?;

@@ -206,10 +206,9 @@ async fn resume_pending_orders(
     for order in pending {
         let message = orders::message_for(db, &order).await?;
         let payload = serde_json::to_string(&message).map_err(|e| DbErr::Custom(e.to_string()))?;
-        queue
-            .publish(&payload)
-            .await
-            .map_err(|e| DbErr::Custom(e.to_string()))?;
+        if let (_, Some(err)) = queue.publish_batch(&[payload]).await {
+            return Err(DbErr::Custom(err.to_string()).into());
+        }
     }
     Ok(())
 }

@@ -50,17 +50,12 @@ async fn publish_rows(
     topic: &str,
 ) -> Result<usize, RelayError> {
     let rows = outbox::take_unpublished(conn, topic, BATCH).await?;
-    let mut published = Vec::with_capacity(rows.len());
-    let mut failure = None;
-    for row in &rows {
-        match queue.publish(&row.payload).await {
-            Ok(()) => published.push(row.id),
-            Err(err) => {
-                failure = Some(err);
-                break;
-            }
-        }
+    if rows.is_empty() {
+        return Ok(0);
     }
+    let payloads: Vec<String> = rows.iter().map(|r| r.payload.clone()).collect();
+    let (taken, failure) = queue.publish_batch(&payloads).await;
+    let published: Vec<i64> = rows.iter().take(taken).map(|r| r.id).collect();
     outbox::mark_published(conn, &published).await?;
     match failure {
         Some(err) => Err(err.into()),

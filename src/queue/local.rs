@@ -19,11 +19,17 @@ impl LocalQueue {
 }
 
 impl OrderQueue for LocalQueue {
-    fn publish<'a>(&'a self, payload: &'a str) -> BoxFuture<'a, Result<(), QueueError>> {
-        let sent = self
-            .inbox
-            .send(Delivery::local(payload.to_owned()))
-            .map_err(|_| QueueError::Closed);
-        Box::pin(async move { sent })
+    fn publish_batch<'a>(
+        &'a self,
+        payloads: &'a [String],
+    ) -> BoxFuture<'a, (usize, Option<QueueError>)> {
+        let mut sent = 0;
+        for payload in payloads {
+            if self.inbox.send(Delivery::local(payload.clone())).is_err() {
+                return Box::pin(async move { (sent, Some(QueueError::Closed)) });
+            }
+            sent += 1;
+        }
+        Box::pin(async move { (sent, None) })
     }
 }

@@ -1,8 +1,9 @@
-//! The order queue: the seed's message, one transport trait, and the in-process transport.
+//! The order queue: the seed's message, one transport trait, in-process and RabbitMQ transports.
 //!
 //! Publishers hand JSON messages to an [`OrderQueue`]; consumers take [`Delivery`]s from an
 //! [`Inbox`] shared by the processor pool, and acknowledge each once its work is committed.
 
+pub mod amqp;
 mod local;
 mod message;
 
@@ -25,8 +26,12 @@ pub enum QueueError {
 
 /// Somewhere order messages can be published, durably once the future resolves.
 pub trait OrderQueue: Send + Sync + 'static {
-    /// Publishes one JSON message.
-    fn publish<'a>(&'a self, payload: &'a str) -> BoxFuture<'a, Result<(), QueueError>>;
+    /// Publishes JSON messages in order; returns how many leading messages the queue has taken
+    /// for sure, and the error that stopped the rest (if any).
+    fn publish_batch<'a>(
+        &'a self,
+        payloads: &'a [String],
+    ) -> BoxFuture<'a, (usize, Option<QueueError>)>;
 }
 
 /// One message handed to a processor, with how many times it has been tried.
@@ -43,6 +48,8 @@ pub struct Delivery {
 enum Receipt {
     /// In-process: the outbox and the resume-on-start scan make it durable; nothing to settle.
     Local,
+    /// RabbitMQ: ack, or reject to the dead-letter exchange.
+    Amqp(lapin::Acker),
 }
 
 impl Delivery {
@@ -55,19 +62,39 @@ impl Delivery {
         }
     }
 
+    /// A delivery from RabbitMQ.
+    pub fn amqp(payload: String, acker: lapin::Acker) -> Delivery {
+        Delivery {
+            payload,
+            attempt: 1,
+            receipt: Receipt::Amqp(acker),
+        }
+    }
+
     /// Tells the transport the work is committed; the message will not come again.
     pub async fn ack(self) -> Result<(), QueueError> {
         match self.receipt {
             Receipt::Local => Ok(()),
+            Receipt::Amqp(acker) => acker
+                .ack(lapin::options::BasicAckOptions::default())
+                .await
+                .map(|_| ())
+                .map_err(|e| QueueError::Broker(e.to_string())),
         }
     }
 
     /// Gives the message up (malformed, or out of attempts); it will not come again.
     pub async fn dead_letter(self, reason: &str) -> Result<(), QueueError> {
+        tracing::warn!(reason, payload = %self.payload, "order message dead-lettered");
         match self.receipt {
-            Receipt::Local => {
-                tracing::warn!(reason, payload = %self.payload, "order message dropped");
-                Ok(())
+            Receipt::Local => Ok(()),
+            Receipt::Amqp(acker) => {
+                let options = lapin::options::BasicRejectOptions { requeue: false };
+                acker
+                    .reject(options)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| QueueError::Broker(e.to_string()))
             }
         }
     }

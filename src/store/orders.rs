@@ -299,7 +299,7 @@ impl Move {
 }
 
 /// A status change that happened: what to tell the order's watchers.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Moved {
     pub order_id: i64,
     pub change: StatusChange,

@@ -1,0 +1,104 @@
+//! Developer commands: `cargo xtask run | test | frontend | bench`.
+//!
+//! Each command does its own set-up (the wasm target, the storefront build) so that the README's
+//! two commands work on a fresh machine.
+
+mod frontend;
+
+use std::env;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+const USAGE: &str = "\
+usage: cargo xtask <command> [args]
+
+commands:
+  run [bakery args]   build the storefront if it is out of date, then serve site + API
+                      on http://127.0.0.1:8080 with the embedded SQLite default
+  test                build the storefront, then run every test: unit, API (SQLite and
+                      PostgreSQL), storefront logic and the headless-Chromium browser test
+  frontend [--debug]  build the storefront into frontend/dist
+";
+
+fn main() -> ExitCode {
+    let mut args = env::args().skip(1);
+    let command = args.next().unwrap_or_default();
+    let rest: Vec<String> = args.collect();
+    let result = match command.as_str() {
+        "run" => run(&rest),
+        "test" => test(&rest),
+        "frontend" => frontend::build(!rest.iter().any(|a| a == "--debug")),
+        "" | "help" | "--help" | "-h" => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        other => Err(format!("unknown command {other:?}\n\n{USAGE}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("xtask: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root (the folder above `xtask/`).
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// Runs a command in the workspace root, failing with its name when it fails.
+pub fn run_command(command: &mut Command) -> Result<(), String> {
+    let shown = format!("{command:?}");
+    eprintln!("xtask: running {shown}");
+    let status = command
+        .current_dir(root())
+        .status()
+        .map_err(|e| format!("cannot start {shown}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{shown} failed ({status})"))
+    }
+}
+
+fn cargo() -> Command {
+    Command::new(env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+}
+
+fn run(args: &[String]) -> Result<(), String> {
+    frontend::build(true)?;
+    let mut command = cargo();
+    command.args([
+        "run",
+        "--release",
+        "--package",
+        "bakery",
+        "--bin",
+        "bakery",
+        "--",
+    ]);
+    command.args(args);
+    if env::var_os("BAKERY_STATIC_DIR").is_none() {
+        command.env("BAKERY_STATIC_DIR", root().join("frontend").join("dist"));
+    }
+    run_command(&mut command)
+}
+
+fn test(args: &[String]) -> Result<(), String> {
+    frontend::build(true)?;
+    // Unit and API tests of every workspace crate (API tests use SQLite and PostgreSQL).
+    run_command(cargo().args(["test", "--workspace"]).args(args))?;
+    // The storefront's own logic, on the host.
+    let manifest = root().join("frontend").join("Cargo.toml");
+    run_command(
+        cargo()
+            .args(["test", "--lib", "--manifest-path"])
+            .arg(&manifest),
+    )?;
+    Ok(())
+}
