@@ -1,24 +1,43 @@
-//! The status bus: every order status change, broadcast in-process to whoever streams it.
+//! The status bus: every order status change, broadcast in-process to whoever streams it,
+//! and shared with the other processes when a broker links them.
 
+use actix::Recipient;
 use tokio::sync::broadcast;
 
+use crate::actors::status_link::ShareStatus;
 use crate::store::orders::Moved;
 
 /// Carries [`Moved`] events from the actors that make them to the SSE streams that show them.
 #[derive(Debug, Clone)]
 pub struct StatusBus {
     tx: broadcast::Sender<Moved>,
+    /// Where changes made here go to reach other processes.
+    remote: Option<Recipient<ShareStatus>>,
 }
 
 impl StatusBus {
     /// A bus that keeps up to `capacity` events for slow listeners.
     pub fn new(capacity: usize) -> StatusBus {
         let (tx, _) = broadcast::channel(capacity);
-        StatusBus { tx }
+        StatusBus { tx, remote: None }
     }
 
-    /// Tells every listener; nobody listening is fine.
+    /// The same bus, also sharing every change made here through `remote`.
+    pub fn shared_through(mut self, remote: Recipient<ShareStatus>) -> StatusBus {
+        self.remote = Some(remote);
+        self
+    }
+
+    /// Tells every listener here and, if linked, every other process.
     pub fn publish(&self, moved: Moved) {
+        if let Some(remote) = &self.remote {
+            remote.do_send(ShareStatus(moved.clone()));
+        }
+        self.publish_local(moved);
+    }
+
+    /// Tells the listeners in this process only (for changes that came from elsewhere).
+    pub fn publish_local(&self, moved: Moved) {
         let _listeners = self.tx.send(moved);
     }
 

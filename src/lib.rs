@@ -4,6 +4,7 @@
 
 pub mod actors;
 pub mod api;
+pub mod cache;
 pub mod config;
 pub mod domain;
 pub mod events;

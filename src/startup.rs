@@ -1,10 +1,11 @@
 //! Builds the bakery from its settings: database, actors, and the HTTP server. `main` and the tests both use it.
 
+use std::any::Any;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use actix::{Addr, Supervisor};
+use actix::Supervisor;
 use actix_cors::Cors;
 use actix_files::{Files, NamedFile};
 use actix_web::dev::{Server, ServiceRequest, ServiceResponse, fn_service};
@@ -15,15 +16,21 @@ use arc_swap::ArcSwap;
 use bakery_wire::OrderStatus;
 use sea_orm::{DatabaseConnection, DbErr};
 
-use crate::actors::catalog_cache::{CatalogCache, SharedCatalog, load_snapshot};
+use crate::actors::catalog_cache::{
+    CatalogCache, InvalidationListener, SharedCatalog, load_snapshot,
+};
+use crate::actors::order_consumer::OrderConsumer;
 use crate::actors::order_processor::{Kitchen, OrderProcessor};
 use crate::actors::order_store::{OrderStore, StoreStats};
 use crate::actors::outbox_relay::OutboxRelay;
 use crate::actors::oven::Oven;
+use crate::actors::status_link::{StatusFanout, StatusListener};
 use crate::actors::supervision::Restarts;
 use crate::api::{self, AppState, errors};
+use crate::cache::RedisCache;
 use crate::config::Settings;
 use crate::events::StatusBus;
+use crate::queue::amqp::{AmqpNames, AmqpPublisher};
 use crate::queue::{Inbox, LocalQueue, OrderQueue};
 use crate::store::{connect, orders};
 
@@ -50,24 +57,46 @@ pub enum StartupError {
     },
     #[error("cannot start the HTTP server: {0}")]
     Server(std::io::Error),
+    #[error("bad BAKERY_REDIS_URL: {0}")]
+    Redis(String),
 }
 
 /// A built bakery, running once [`Application::run_until_stopped`] is awaited.
 pub struct Application {
     port: Option<u16>,
     server: Option<Server>,
-    actors: Actors,
+    /// Addresses of the supervised actors: holding them keeps the supervisors restarting them.
+    _actors: Vec<Box<dyn Any>>,
     store_stats: Option<Arc<StoreStats>>,
 }
 
-/// Addresses of the supervised actors; holding them keeps the supervisors restarting them.
-#[allow(dead_code)]
-struct Actors {
-    catalog: Addr<CatalogCache>,
-    store: Option<Addr<OrderStore>>,
-    relay: Option<Addr<OutboxRelay>>,
-    oven: Option<Addr<Oven>>,
-    processors: Vec<Addr<OrderProcessor>>,
+/// The connections to Redis and RabbitMQ of the distributed shape (none in the embedded one).
+struct Links {
+    redis: Option<Arc<RedisCache>>,
+    broker: Option<Arc<AmqpPublisher>>,
+    names: AmqpNames,
+}
+
+impl Links {
+    fn open(settings: &Settings) -> Result<Links, StartupError> {
+        let names = AmqpNames::new(&settings.names);
+        let redis = match &settings.redis_url {
+            Some(url) => Some(Arc::new(
+                RedisCache::new(url, &settings.names)
+                    .map_err(|e| StartupError::Redis(e.to_string()))?,
+            )),
+            None => None,
+        };
+        let broker = settings
+            .amqp_url
+            .as_deref()
+            .map(|url| Arc::new(AmqpPublisher::new(url, names.clone())));
+        Ok(Links {
+            redis,
+            broker,
+            names,
+        })
+    }
 }
 
 impl Application {
@@ -78,8 +107,8 @@ impl Application {
         if role != Role::Worker {
             connect::migrate(&db).await?;
         }
-        let catalog: SharedCatalog = Arc::new(ArcSwap::from_pointee(load_snapshot(&db).await?));
-        let bus = StatusBus::new(4096);
+        let links = Links::open(&settings)?;
+        let mut actors: Vec<Box<dyn Any>> = Vec::new();
         let restarts = |actor| {
             Restarts::new(
                 actor,
@@ -87,29 +116,61 @@ impl Application {
                 settings.worker.restart_max,
             )
         };
+
+        let catalog: SharedCatalog = Arc::new(ArcSwap::from_pointee(load_snapshot(&db).await?));
         let catalog_actor = {
-            let (db, catalog) = (db.clone(), catalog.clone());
+            let (db, catalog, redis) = (db.clone(), catalog.clone(), links.redis.clone());
             let restarts = restarts("catalog_cache");
-            Supervisor::start(move |_| CatalogCache::new(db, catalog, restarts))
+            Supervisor::start(move |_| CatalogCache::new(db, catalog, redis, restarts))
+        };
+        actors.push(Box::new(catalog_actor.clone()));
+        if let Some(redis) = links.redis.clone() {
+            let catalog = catalog_actor.clone();
+            let restarts = restarts("catalog_listener");
+            let listener =
+                Supervisor::start(move |_| InvalidationListener::new(redis, catalog, restarts));
+            actors.push(Box::new(listener));
+        }
+
+        let mut bus = StatusBus::new(4096);
+        if let (Some(url), Some(broker)) = (&settings.amqp_url, &links.broker) {
+            if role != Role::Serve {
+                let (broker, exchange) = (broker.clone(), links.names.status_exchange.clone());
+                let restarts = restarts("status_fanout");
+                let fanout =
+                    Supervisor::start(move |_| StatusFanout::new(broker, exchange, restarts));
+                bus = bus.shared_through(fanout.clone().recipient());
+                actors.push(Box::new(fanout));
+            }
+            if role != Role::Worker {
+                let (url, names, bus) = (url.clone(), links.names.clone(), bus.clone());
+                let restarts = restarts("status_listener");
+                let listener =
+                    Supervisor::start(move |_| StatusListener::new(url, names, bus, restarts));
+                actors.push(Box::new(listener));
+            }
+        }
+
+        // The order queue: RabbitMQ when configured, else this process's inbox (then the outbox
+        // is drained where the processors run).
+        let (inbox_tx, inbox) = Inbox::new();
+        let queue: Arc<dyn OrderQueue> = match &links.broker {
+            Some(broker) => broker.clone(),
+            None => Arc::new(LocalQueue::new(inbox_tx.clone())),
+        };
+        let relay_here = match links.broker {
+            Some(_) => role != Role::Worker,
+            None => role != Role::Serve,
         };
         let topic = settings.names.orders_queue();
+        let relay = relay_here.then(|| {
+            let (db, queue, topic) = (db.clone(), queue.clone(), topic.clone());
+            let restarts = restarts("outbox_relay");
+            Supervisor::start(move |_| OutboxRelay::new(db, queue, topic, restarts))
+        });
+        actors.extend(relay.iter().map(|a| Box::new(a.clone()) as Box<dyn Any>));
 
-        let mut actors = Actors {
-            catalog: catalog_actor.clone(),
-            store: None,
-            relay: None,
-            oven: None,
-            processors: Vec::new(),
-        };
-        // In the embedded shape the outbox is drained where the processors run.
         if role != Role::Serve {
-            let (inbox_tx, inbox) = Inbox::new();
-            let queue: Arc<dyn OrderQueue> = Arc::new(LocalQueue::new(inbox_tx));
-            let relay = {
-                let (db, queue, topic) = (db.clone(), queue.clone(), topic.clone());
-                let restarts = restarts("outbox_relay");
-                Supervisor::start(move |_| OutboxRelay::new(db, queue, topic, restarts))
-            };
             let oven = {
                 let (db, bus) = (db.clone(), bus.clone());
                 let restarts = restarts("oven");
@@ -124,24 +185,34 @@ impl Application {
                 oven: oven.clone(),
                 catalog: Some(catalog_actor.clone()),
             });
+            actors.push(Box::new(oven));
             for number in 0..settings.worker.pool {
                 let (kitchen, inbox) = (kitchen.clone(), inbox.clone());
                 let restarts = restarts("order_processor");
-                actors.processors.push(Supervisor::start(move |_| {
+                actors.push(Box::new(Supervisor::start(move |_| {
                     OrderProcessor::new(number, kitchen, inbox, restarts)
-                }));
+                })));
             }
-            resume_pending_orders(&db, queue.as_ref()).await?;
-            actors.relay = Some(relay);
-            actors.oven = Some(oven);
+            match &settings.amqp_url {
+                Some(url) => {
+                    let (url, names) = (url.clone(), links.names.clone());
+                    let (prefetch, inbox_tx) = (settings.worker.prefetch, inbox_tx.clone());
+                    let restarts = restarts("order_consumer");
+                    actors.push(Box::new(Supervisor::start(move |_| {
+                        OrderConsumer::new(url, names, prefetch, inbox_tx, restarts)
+                    })));
+                }
+                None => resume_pending_orders(&db, queue.as_ref()).await?,
+            }
         }
+        drop(inbox_tx);
 
         let mut store_stats = None;
         let (server, port) = if role == Role::Worker {
             (None, None)
         } else {
             let store = {
-                let (db, topic, relay) = (db.clone(), topic.clone(), actors.relay.clone());
+                let (db, topic) = (db.clone(), topic.clone());
                 let (max_batch, max_wait) = (
                     settings.order_store.max_batch,
                     settings.order_store.max_wait,
@@ -151,12 +222,14 @@ impl Application {
                 store_stats = Some(store.stats());
                 Supervisor::start(move |_| store)
             };
-            actors.store = Some(store.clone());
+            actors.push(Box::new(store.clone()));
             let state = web::Data::new(AppState {
                 db: db.clone(),
                 catalog,
                 store,
                 bus,
+                redis: links.redis.clone(),
+                broker: links.broker.clone(),
                 body_limit: settings.body_limit,
             });
             let (server, port) = http_server(&settings, state)?;
@@ -165,7 +238,7 @@ impl Application {
         Ok(Application {
             port,
             server,
-            actors,
+            _actors: actors,
             store_stats,
         })
     }
@@ -182,7 +255,7 @@ impl Application {
 
     /// Runs until the server stops (SIGINT/SIGTERM), or for a worker until Ctrl-C.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let _actors = self.actors;
+        let _actors = self._actors;
         match self.server {
             Some(server) => server.await,
             None => tokio::signal::ctrl_c().await,

@@ -1,7 +1,8 @@
 //! CatalogCache: owns the catalog snapshot (pre-serialized JSON + ETag) and reloads it, coalesced, after changes.
 //!
 //! Request handlers read the current snapshot through [`SharedCatalog`] without messaging the
-//! actor; the actor alone loads and swaps it.
+//! actor; the actor alone loads and swaps it. With Redis, a reload first looks in Redis (the
+//! shared second level), and a change made here is announced to every replica over pub/sub.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -17,10 +18,14 @@ use sea_orm::{DatabaseConnection, DbErr};
 use sha2::{Digest, Sha256};
 
 use super::supervision::Restarts;
+use crate::cache::RedisCache;
 use crate::store;
 
 /// How long a change waits for more changes before the catalog is reloaded once for all.
 const COALESCE_WINDOW: Duration = Duration::from_millis(20);
+/// With Redis, how often the catalog is reloaded anyway (a change announced while Redis was
+/// unreachable is picked up by then).
+const REFRESH_EVERY: Duration = Duration::from_secs(10);
 
 /// The catalog as served: the JSON body, its ETag, and the products by id for order checks.
 #[derive(Debug)]
@@ -77,16 +82,56 @@ pub async fn load_snapshot(db: &DatabaseConnection) -> Result<CatalogSnapshot, D
     CatalogSnapshot::build(products).map_err(|e| DbErr::Custom(e.to_string()))
 }
 
-/// Stock or products changed: reload the catalog soon.
+/// Loads a snapshot through the Redis second level: announce a change made here (if `announce`),
+/// then take the current version's copy from Redis, or load the database and store it there.
+/// Any Redis trouble falls back to the database alone.
+pub async fn load_through_cache(
+    db: &DatabaseConnection,
+    redis: &RedisCache,
+    announce: bool,
+) -> Result<CatalogSnapshot, DbErr> {
+    let build =
+        |products| CatalogSnapshot::build(products).map_err(|e| DbErr::Custom(e.to_string()));
+    if announce && let Err(err) = redis.announce_change().await {
+        tracing::warn!(error = %err, "catalog change not announced; replicas refresh within 10 s");
+    }
+    let version = match redis.catalog_version().await {
+        Ok(version) => version,
+        Err(err) => {
+            tracing::warn!(error = %err, "redis unavailable; loading the catalog from the database");
+            return load_snapshot(db).await;
+        }
+    };
+    if let Ok(Some(json)) = redis.catalog(version).await
+        && let Ok(products) = serde_json::from_slice::<Vec<product::Model>>(&json)
+    {
+        return build(products);
+    }
+    let products = store::catalog::active_products(db).await?;
+    if let Ok(json) = serde_json::to_vec(&products)
+        && let Err(err) = redis.store_catalog(version, &json).await
+    {
+        tracing::debug!(error = %err, "catalog not stored in redis");
+    }
+    build(products)
+}
+
+/// Stock or products changed: reload the catalog soon. `announce`: the change was made in this
+/// process, so tell the other replicas too.
 #[derive(Message, Debug, Clone, Copy)]
 #[rtype(result = "()")]
-pub struct Invalidate;
+pub struct Invalidate {
+    pub announce: bool,
+}
 
 /// The actor that keeps [`SharedCatalog`] fresh.
 pub struct CatalogCache {
     db: DatabaseConnection,
     shared: SharedCatalog,
+    redis: Option<Arc<RedisCache>>,
     restarts: Restarts,
+    /// A change made here is waiting to be announced.
+    announce: bool,
     reload_scheduled: bool,
     reloading: bool,
     /// A change arrived during a reload (or a reload failed): reload again.
@@ -96,11 +141,18 @@ pub struct CatalogCache {
 
 impl CatalogCache {
     /// An actor serving `shared`, which must already hold a first snapshot.
-    pub fn new(db: DatabaseConnection, shared: SharedCatalog, restarts: Restarts) -> CatalogCache {
+    pub fn new(
+        db: DatabaseConnection,
+        shared: SharedCatalog,
+        redis: Option<Arc<RedisCache>>,
+        restarts: Restarts,
+    ) -> CatalogCache {
         CatalogCache {
             db,
             shared,
+            redis,
             restarts,
+            announce: false,
             reload_scheduled: false,
             reloading: false,
             dirty: false,
@@ -126,9 +178,15 @@ impl CatalogCache {
         self.reload_scheduled = false;
         self.reloading = true;
         self.dirty = false;
-        let db = self.db.clone();
-        let load = async move { load_snapshot(&db).await };
-        ctx.spawn(load.into_actor(self).map(|loaded, act, ctx| {
+        let (db, redis) = (self.db.clone(), self.redis.clone());
+        let announce = std::mem::take(&mut self.announce);
+        let load = async move {
+            match redis {
+                Some(redis) => load_through_cache(&db, &redis, announce).await,
+                None => load_snapshot(&db).await,
+            }
+        };
+        ctx.spawn(load.into_actor(self).map(move |loaded, act, ctx| {
             act.reloading = false;
             match loaded {
                 Ok(snapshot) => {
@@ -142,6 +200,7 @@ impl CatalogCache {
                 Err(err) => {
                     tracing::error!(actor = act.restarts.actor(), error = %err, "catalog reload failed");
                     act.dirty = true;
+                    act.announce |= announce;
                     ctx.stop();
                 }
             }
@@ -160,6 +219,9 @@ impl Actor for CatalogCache {
             self.reload_scheduled = true;
             ctx.run_later(delay, |act, ctx| act.reload(ctx));
         }
+        if self.redis.is_some() {
+            ctx.run_interval(REFRESH_EVERY, |act, ctx| act.schedule_reload(ctx));
+        }
     }
 
     fn stopped(&mut self, _ctx: &mut Self::Context) {
@@ -176,7 +238,57 @@ impl Supervised for CatalogCache {
 impl Handler<Invalidate> for CatalogCache {
     type Result = ();
 
-    fn handle(&mut self, _msg: Invalidate, ctx: &mut Self::Context) {
+    fn handle(&mut self, msg: Invalidate, ctx: &mut Self::Context) {
+        self.announce |= msg.announce && self.redis.is_some();
         self.schedule_reload(ctx);
+    }
+}
+
+/// The actor that turns catalog changes announced over Redis into [`Invalidate`]s.
+pub struct InvalidationListener {
+    redis: Arc<RedisCache>,
+    catalog: Addr<CatalogCache>,
+    restarts: Restarts,
+}
+
+impl InvalidationListener {
+    /// Listens on `redis` for `catalog`.
+    pub fn new(redis: Arc<RedisCache>, catalog: Addr<CatalogCache>, restarts: Restarts) -> Self {
+        InvalidationListener {
+            redis,
+            catalog,
+            restarts,
+        }
+    }
+}
+
+impl Actor for InvalidationListener {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Self::Context) {
+        let delay = self.restarts.started();
+        let (redis, catalog) = (self.redis.clone(), self.catalog.clone());
+        let listen = async move {
+            tokio::time::sleep(delay).await;
+            // Changes announced while this listener was away: reload once now.
+            catalog.do_send(Invalidate { announce: false });
+            redis
+                .listen(|| catalog.do_send(Invalidate { announce: false }))
+                .await
+        };
+        ctx.spawn(listen.into_actor(self).map(|err, act, ctx| {
+            tracing::warn!(actor = act.restarts.actor(), error = %err, "catalog change listener lost redis");
+            ctx.stop();
+        }));
+    }
+
+    fn stopped(&mut self, _ctx: &mut Self::Context) {
+        self.restarts.stopped();
+    }
+}
+
+impl Supervised for InvalidationListener {
+    fn restarting(&mut self, _ctx: &mut Self::Context) {
+        self.restarts.restarting();
     }
 }

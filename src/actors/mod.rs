@@ -4,8 +4,10 @@
 //! [`crate::store`], tested on their own.
 
 pub mod catalog_cache;
+pub mod order_consumer;
 pub mod order_processor;
 pub mod order_store;
 pub mod outbox_relay;
 pub mod oven;
+pub mod status_link;
 pub mod supervision;

@@ -185,7 +185,7 @@ impl OrderProcessor {
                 kitchen.bus.publish(moved);
                 kitchen.oven.do_send(Bake { order_id, ready_at });
                 if let Some(catalog) = &kitchen.catalog {
-                    catalog.do_send(Invalidate);
+                    catalog.do_send(Invalidate { announce: true });
                 }
                 true
             }

@@ -16,8 +16,9 @@ use super::orders::parse_order_id;
 use crate::domain::can_move;
 use crate::store::orders::{self, Moved};
 
-/// A comment line this often keeps proxies from closing a quiet stream.
-const KEEP_ALIVE: Duration = Duration::from_secs(15);
+/// After this long without news the stream re-reads the order (a change announced while a
+/// broker link was down is caught up) and sends a comment line that keeps proxies from closing it.
+const RESYNC_EVERY: Duration = Duration::from_secs(5);
 
 /// Streams the order's status changes.
 pub async fn order_events(
@@ -88,8 +89,16 @@ impl StatusStream {
                 }
                 continue;
             }
-            match tokio::time::timeout(KEEP_ALIVE, self.listener.recv()).await {
-                Err(_) => return Some(Bytes::from_static(b": keep-alive\n\n")),
+            match tokio::time::timeout(RESYNC_EVERY, self.listener.recv()).await {
+                Err(_) => {
+                    if let Ok(Some(history)) = load_history(&self.db, self.order_id).await {
+                        self.queue.extend(history);
+                    }
+                    if self.queue.iter().any(|c| self.is_news(c.status)) {
+                        continue;
+                    }
+                    return Some(Bytes::from_static(b": keep-alive\n\n"));
+                }
                 Ok(Ok(moved)) if moved.order_id == self.order_id => {
                     self.queue.push_back(moved.change)
                 }

@@ -1,4 +1,4 @@
-//! `GET /health`: the seed's shape; 503 with `degraded` when the database cannot be reached.
+//! `GET /health`: the seed's shape; each backing service checked for real; 503 when the database is down.
 
 use std::time::Duration;
 
@@ -7,24 +7,46 @@ use bakery_wire::{Health, HealthServices};
 
 use super::AppState;
 
-/// A database that takes longer than this to answer counts as down.
-const PING_TIMEOUT: Duration = Duration::from_secs(2);
+/// A service that takes longer than this to answer counts as down.
+const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// Checks each backing service for real.
+/// `Some(true)` healthy, `Some(false)` unhealthy, `None` embedded (not a separate service).
+async fn check(probe: Option<impl Future<Output = bool>>) -> Option<bool> {
+    match probe {
+        None => None,
+        Some(probe) => Some(
+            tokio::time::timeout(CHECK_TIMEOUT, probe)
+                .await
+                .unwrap_or(false),
+        ),
+    }
+}
+
+fn word(state: Option<bool>) -> String {
+    match state {
+        None => "embedded",
+        Some(true) => "healthy",
+        Some(false) => "unhealthy",
+    }
+    .to_owned()
+}
+
+/// Checks the database, RabbitMQ and Redis at once.
 pub async fn health(state: web::Data<AppState>) -> HttpResponse {
-    let ping = tokio::time::timeout(PING_TIMEOUT, state.db.ping());
-    let database_ok = matches!(ping.await, Ok(Ok(())));
-    let word = |ok: bool| if ok { "healthy" } else { "unhealthy" }.to_owned();
-    let embedded = || "embedded".to_owned();
+    let database = check(Some(async { state.db.ping().await.is_ok() }));
+    let broker = check(state.broker.as_ref().map(|b| b.is_healthy()));
+    let redis = check(state.redis.as_ref().map(|r| r.is_healthy()));
+    let (database, broker, redis) = tokio::join!(database, broker, redis);
+    let all_up = [database, broker, redis].iter().all(|s| *s != Some(false));
     let body = Health {
-        status: if database_ok { "ok" } else { "degraded" }.to_owned(),
+        status: if all_up { "ok" } else { "degraded" }.to_owned(),
         services: HealthServices {
-            database: word(database_ok),
-            rabbitmq: embedded(),
-            redis: embedded(),
+            database: word(database),
+            rabbitmq: word(broker),
+            redis: word(redis),
         },
     };
-    if database_ok {
+    if database == Some(true) {
         HttpResponse::Ok().json(body)
     } else {
         HttpResponse::ServiceUnavailable().json(body)

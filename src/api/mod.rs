@@ -7,13 +7,17 @@ pub mod health;
 pub mod orders;
 pub mod products;
 
+use std::sync::Arc;
+
 use actix::Addr;
 use actix_web::web;
 use sea_orm::DatabaseConnection;
 
 use crate::actors::catalog_cache::SharedCatalog;
 use crate::actors::order_store::OrderStore;
+use crate::cache::RedisCache;
 use crate::events::StatusBus;
+use crate::queue::amqp::AmqpPublisher;
 
 /// What every handler may use.
 pub struct AppState {
@@ -21,6 +25,10 @@ pub struct AppState {
     pub catalog: SharedCatalog,
     pub store: Addr<OrderStore>,
     pub bus: StatusBus,
+    /// The shared cache, in the distributed shape.
+    pub redis: Option<Arc<RedisCache>>,
+    /// The broker link, in the distributed shape.
+    pub broker: Option<Arc<AmqpPublisher>>,
     /// Largest accepted request body, in bytes.
     pub body_limit: usize,
 }

@@ -9,6 +9,8 @@ pub fn can_move(from: OrderStatus, to: OrderStatus) -> bool {
         (Pending, Processing | Rejected | Cancelled | Failed)
             | (Processing, Ready | Cancelled | Failed)
             | (Ready, Completed | Failed)
+            // Ops replay a failed order from the dead-letter queue.
+            | (Failed, Pending)
     )
 }
 
@@ -24,10 +26,12 @@ mod tests {
         assert!(can_move(Pending, Rejected));
         assert!(!can_move(Ready, Pending));
         assert!(!can_move(Processing, Pending));
-        for done in [Completed, Rejected, Cancelled, Failed] {
+        for done in [Completed, Rejected, Cancelled] {
             for to in OrderStatus::ALL {
                 assert!(!can_move(done, to), "{done} -> {to}");
             }
         }
+        assert!(can_move(Failed, Pending), "a replay starts over");
+        assert!(!can_move(Failed, Ready));
     }
 }

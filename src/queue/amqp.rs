@@ -4,6 +4,7 @@
 //! to the exchange `orders.dlx`, which routes to the durable queue `orders.dlq`) and the fanout
 //! exchange `order_status` for status events.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -181,7 +182,9 @@ impl AmqpPublisher {
         routing_key: &str,
         payload: &[u8],
     ) -> Result<(), QueueError> {
-        let result = self.publish_confirmed(exchange, routing_key, &[payload]).await;
+        let result = self
+            .publish_confirmed(exchange, routing_key, &[payload])
+            .await;
         match result {
             (1, None) => Ok(()),
             (_, err) => Err(err.unwrap_or(QueueError::Closed)),
@@ -220,13 +223,21 @@ impl AmqpPublisher {
             for confirm in confirms {
                 let answer = tokio::time::timeout(CONFIRM_TIMEOUT, confirm)
                     .await
-                    .map_err(|_| (confirmed, broker("timed out waiting for a publisher confirm")))?
+                    .map_err(|_| {
+                        (
+                            confirmed,
+                            broker("timed out waiting for a publisher confirm"),
+                        )
+                    })?
                     .map_err(|e| (confirmed, broker(e)))?;
                 if !answer.is_ack() {
                     return Err((confirmed, broker("the broker refused a message (nack)")));
                 }
                 if let Some(returned) = answer.take_message() {
-                    let why = format!("the broker could not route a message: {}", returned.reply_text);
+                    let why = format!(
+                        "the broker could not route a message: {}",
+                        returned.reply_text
+                    );
                     return Err((confirmed, QueueError::Broker(why)));
                 }
                 confirmed += 1;
@@ -250,18 +261,21 @@ impl OrderQueue for AmqpPublisher {
     ) -> BoxFuture<'a, (usize, Option<QueueError>)> {
         Box::pin(async move {
             let bodies: Vec<&[u8]> = payloads.iter().map(|p| p.as_bytes()).collect();
-            self.publish_confirmed("", &self.names.orders, &bodies).await
+            self.publish_confirmed("", &self.names.orders, &bodies)
+                .await
         })
     }
 }
 
 /// Consumes the order queue with `prefetch` unacknowledged deliveries at most, handing each to
-/// the inbox. Returns (with the reason) when the link to the broker is lost.
+/// the inbox; `consuming` turns true once the consumer is registered. Returns (with the reason)
+/// when the link to the broker is lost.
 pub async fn consume_orders(
     url: &str,
     names: &AmqpNames,
     prefetch: u16,
     inbox: &mpsc::UnboundedSender<Delivery>,
+    consuming: &AtomicBool,
 ) -> QueueError {
     let consuming = async {
         let conn = connect(url).await?;
@@ -281,6 +295,7 @@ pub async fn consume_orders(
             .await
             .map_err(broker)?;
         tracing::info!(queue = %names.orders, prefetch, "consuming orders");
+        consuming.store(true, Ordering::Relaxed);
         while let Some(delivery) = consumer.next().await {
             let delivery = delivery.map_err(broker)?;
             let payload = String::from_utf8_lossy(&delivery.data).into_owned();

@@ -1,0 +1,127 @@
+//! Redis as the catalog's shared second level and its invalidation bus (all replicas hear a change).
+//!
+//! Every operation is bounded by a short timeout: a slow or missing Redis makes the bakery fall
+//! back to the database, never fail.
+
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::{AsyncCommands, Client};
+
+use crate::config::NameSettings;
+
+/// Longest wait for one Redis operation before the cache is skipped.
+const OP_TIMEOUT: Duration = Duration::from_millis(300);
+/// How long a catalog copy may live in Redis (a safety net; versions make it fresh).
+const CATALOG_TTL_SECS: u64 = 300;
+
+/// Why the cache could not help.
+#[derive(Debug, thiserror::Error)]
+pub enum CacheError {
+    #[error("redis: {0}")]
+    Redis(#[from] redis::RedisError),
+    #[error("redis did not answer in time")]
+    Timeout,
+    #[error("the redis subscription ended")]
+    Ended,
+}
+
+/// The shared cache of one deployment (keys under the configured prefix).
+pub struct RedisCache {
+    client: Client,
+    manager: ConnectionManager,
+    version_key: String,
+    catalog_key: String,
+    channel: String,
+}
+
+impl RedisCache {
+    /// A cache that connects lazily (start-up does not need Redis to be up).
+    pub fn new(url: &str, names: &NameSettings) -> Result<RedisCache, CacheError> {
+        let client = Client::open(url)?;
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(Duration::from_secs(1)))
+            .set_response_timeout(Some(OP_TIMEOUT))
+            .set_number_of_retries(1)
+            .set_max_delay(Duration::from_secs(1));
+        let manager = ConnectionManager::new_lazy_with_config(client.clone(), config)?;
+        Ok(RedisCache {
+            client,
+            manager,
+            version_key: names.redis_key("catalog:version"),
+            catalog_key: names.redis_key("catalog"),
+            channel: names.redis_key("catalog:changed"),
+        })
+    }
+
+    async fn bounded<T>(
+        &self,
+        op: impl Future<Output = redis::RedisResult<T>>,
+    ) -> Result<T, CacheError> {
+        tokio::time::timeout(OP_TIMEOUT, op)
+            .await
+            .map_err(|_| CacheError::Timeout)?
+            .map_err(CacheError::from)
+    }
+
+    /// True when Redis answers a PING in time.
+    pub async fn is_healthy(&self) -> bool {
+        let mut conn = self.manager.clone();
+        let ping = async move { redis::cmd("PING").query_async::<String>(&mut conn).await };
+        self.bounded(ping).await.is_ok()
+    }
+
+    /// The catalog's current version (0 before the first change).
+    pub async fn catalog_version(&self) -> Result<i64, CacheError> {
+        let mut conn = self.manager.clone();
+        let key = self.version_key.clone();
+        let version: Option<i64> = self.bounded(async move { conn.get(key).await }).await?;
+        Ok(version.unwrap_or(0))
+    }
+
+    /// The catalog stored for `version`, if any replica stored it.
+    pub async fn catalog(&self, version: i64) -> Result<Option<Vec<u8>>, CacheError> {
+        let mut conn = self.manager.clone();
+        let key = format!("{}:{version}", self.catalog_key);
+        self.bounded(async move { conn.get(key).await }).await
+    }
+
+    /// Stores the catalog for `version`.
+    pub async fn store_catalog(&self, version: i64, json: &[u8]) -> Result<(), CacheError> {
+        let mut conn = self.manager.clone();
+        let key = format!("{}:{version}", self.catalog_key);
+        let json = json.to_vec();
+        self.bounded(async move { conn.set_ex(key, json, CATALOG_TTL_SECS).await })
+            .await
+    }
+
+    /// Moves the catalog to a new version and tells every replica.
+    pub async fn announce_change(&self) -> Result<(), CacheError> {
+        let mut conn = self.manager.clone();
+        let (key, channel) = (self.version_key.clone(), self.channel.clone());
+        self.bounded(async move {
+            let version: i64 = conn.incr(key, 1).await?;
+            conn.publish::<_, _, ()>(channel, version).await
+        })
+        .await
+    }
+
+    /// Calls `on_change` for every change announced by any replica; returns when the link drops.
+    pub async fn listen(&self, on_change: impl Fn()) -> CacheError {
+        let subscribing = async {
+            let mut pubsub = self.client.get_async_pubsub().await?;
+            pubsub.subscribe(&self.channel).await?;
+            tracing::info!(channel = %self.channel, "listening for catalog changes");
+            let mut messages = pubsub.on_message();
+            while messages.next().await.is_some() {
+                on_change();
+            }
+            Ok::<(), redis::RedisError>(())
+        };
+        match subscribing.await {
+            Ok(()) => CacheError::Ended,
+            Err(err) => err.into(),
+        }
+    }
+}
