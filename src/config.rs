@@ -340,6 +340,9 @@ impl Settings {
         if let Some(v) = get("BAKERY_QUEUE_PREFIX") {
             self.names.prefix = v;
         }
+        if let Some(v) = get("BAKERY_CHAOS_FAILING_ATTEMPTS") {
+            self.chaos.failing_attempts = parse_number(&v, "BAKERY_CHAOS_FAILING_ATTEMPTS")?;
+        }
         if let Some(v) = get("BAKERY_LOG") {
             self.log.filter = v;
         }

@@ -6,6 +6,7 @@ pub mod actors;
 pub mod api;
 pub mod cache;
 pub mod config;
+pub mod dead_letters;
 pub mod domain;
 pub mod events;
 pub mod queue;

@@ -4,6 +4,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use bakery::config::Settings;
+use bakery::dead_letters::{self, Replay};
+use bakery::queue::amqp::AmqpNames;
 use bakery::startup::{Application, Role};
 use bakery::{store, telemetry};
 use clap::{Parser, Subcommand};
@@ -29,6 +31,26 @@ enum Command {
     Worker,
     /// Apply database migrations, then exit.
     Migrate,
+    /// Look at or replay the dead-letter queue (distributed shape).
+    Dlq {
+        #[command(subcommand)]
+        action: DlqAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum DlqAction {
+    /// List the messages in the dead-letter queue (they stay there).
+    List,
+    /// Put orders back on the order queue with their attempts reset.
+    Replay {
+        /// Replay every order message in the dead-letter queue.
+        #[arg(long, conflicts_with = "order_id")]
+        all: bool,
+        /// The order to replay.
+        #[arg(required_unless_present = "all")]
+        order_id: Option<i64>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -61,6 +83,7 @@ async fn run(command: Command, settings: Settings) -> Result<(), Box<dyn std::er
             println!("migrations applied");
             return Ok(());
         }
+        Command::Dlq { action } => return dead_letter_command(action, &settings).await,
         Command::All => Role::All,
         Command::Serve => Role::Serve,
         Command::Worker => Role::Worker,
@@ -74,5 +97,39 @@ async fn run(command: Command, settings: Settings) -> Result<(), Box<dyn std::er
         println!("listening on http://{host}:{port}");
     }
     app.run_until_stopped().await?;
+    Ok(())
+}
+
+async fn dead_letter_command(
+    action: DlqAction,
+    settings: &Settings,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let Some(url) = settings.amqp_url.as_deref() else {
+        return Err("the dead-letter queue lives in RabbitMQ: set BAKERY_AMQP_URL".into());
+    };
+    let names = AmqpNames::new(&settings.names);
+    match action {
+        DlqAction::List => {
+            let letters = dead_letters::list(url, &names).await?;
+            println!(
+                "{} message(s) in {}",
+                letters.len(),
+                names.dead_letter_queue
+            );
+            for letter in letters {
+                let order = letter.order_id.map_or("-".to_owned(), |id| id.to_string());
+                println!("order {order}\t{}\t{}", letter.reason, letter.payload);
+            }
+        }
+        DlqAction::Replay { all, order_id } => {
+            let which = match (all, order_id) {
+                (_, Some(id)) => Replay::Order(id),
+                _ => Replay::All,
+            };
+            let db = store::connect::connect(&settings.database_url, 2).await?;
+            let replayed = dead_letters::replay(url, &names, &db, which).await?;
+            println!("replayed {} order(s): {replayed:?}", replayed.len());
+        }
+    }
     Ok(())
 }

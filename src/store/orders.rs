@@ -255,6 +255,8 @@ pub struct Move {
     pub failure_reason: Option<String>,
     pub ready_at: Option<DateTime<Utc>>,
     pub attempts: Option<i32>,
+    /// Forget the earlier failure reason.
+    pub clear_reason: bool,
 }
 
 impl Move {
@@ -268,7 +270,14 @@ impl Move {
             failure_reason: None,
             ready_at: None,
             attempts: None,
+            clear_reason: false,
         }
+    }
+
+    /// Forgets the order's earlier failure reason (it starts over).
+    pub fn clearing_reason(mut self) -> Move {
+        self.clear_reason = true;
+        self
     }
 
     /// A note for the order's history.
@@ -323,6 +332,9 @@ pub async fn move_order(conn: &impl ConnectionTrait, mv: Move) -> Result<Option<
         .filter(order::Column::Status.is_in(mv.from.iter().map(|s| s.as_str())));
     if let Some(reason) = &mv.failure_reason {
         update = update.col_expr(order::Column::FailureReason, Expr::value(reason.as_str()));
+    }
+    if mv.clear_reason {
+        update = update.col_expr(order::Column::FailureReason, Expr::value(None::<String>));
     }
     if let Some(ready_at) = mv.ready_at {
         update = update.col_expr(order::Column::ReadyAt, Expr::value(ready_at));

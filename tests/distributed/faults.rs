@@ -1,0 +1,206 @@
+//! Links cut through in-test TCP proxies (RabbitMQ, Redis, PostgreSQL) and a worker killed with
+//! SIGKILL: afterwards every accepted order is final and nothing was done twice.
+
+use std::time::Duration;
+
+use bakery::startup::Role;
+use serde_json::{Value, json};
+
+use crate::cluster::{Cluster, wait_for_status};
+use crate::helpers::{TcpProxy, seed_order};
+
+async fn place_many(api: &crate::cluster::Api, n: usize) -> Vec<i64> {
+    let body = seed_order();
+    let posts = (0..n).map(|_| api.place(&body));
+    let mut ids = Vec::new();
+    for res in futures_util::future::join_all(posts).await {
+        assert_eq!(res.status().as_u16(), 201);
+        ids.push(
+            res.json::<Value>().await.unwrap()["order_id"]
+                .as_i64()
+                .unwrap(),
+        );
+    }
+    ids
+}
+
+/// Every order in `ids` is ready and was started exactly once; stock matches.
+async fn all_ready_once(cluster: &Cluster, ids: &[i64]) {
+    cluster.wait_until_settled(Duration::from_secs(90)).await;
+    let n = ids.len() as i64;
+    assert_eq!(
+        cluster
+            .scalar("SELECT COUNT(*) FROM orders WHERE status = 'ready'")
+            .await,
+        n
+    );
+    assert_eq!(
+        cluster
+            .scalar("SELECT COUNT(*) FROM order_events WHERE status = 'processing'")
+            .await,
+        n
+    );
+    assert_eq!(
+        cluster
+            .scalar("SELECT stock FROM products WHERE id = 1")
+            .await,
+        300 - 2 * n
+    );
+}
+
+#[actix_web::test]
+async fn orders_survive_a_cut_rabbitmq_link() {
+    let mut cluster = Cluster::new().await;
+    let proxy = TcpProxy::start("127.0.0.1:5672").await;
+    cluster.amqp_url = format!("amqp://guest:guest@127.0.0.1:{}/%2f", proxy.port);
+    let url = cluster
+        .start(Role::All, |s| {
+            s.worker.restart_max = Duration::from_millis(500);
+            s.worker.pool = 2;
+        })
+        .await
+        .unwrap();
+    let api = cluster.client(&url);
+    let mut ids = place_many(&api, 20).await;
+    proxy.cut();
+    // Orders are still accepted: they wait in the outbox.
+    ids.extend(place_many(&api, 20).await);
+    let (status, health) = api.get_json("/health").await;
+    assert_eq!(status, 200, "{health}");
+    assert_eq!(health["status"], "degraded");
+    assert_eq!(health["services"]["rabbitmq"], "unhealthy");
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    proxy.restore();
+    all_ready_once(&cluster, &ids).await;
+    assert_eq!(
+        cluster
+            .scalar("SELECT COUNT(*) FROM outbox WHERE published_at IS NULL")
+            .await,
+        0
+    );
+    assert_eq!(api.get_json("/health").await.1["status"], "ok");
+}
+
+#[actix_web::test]
+async fn orders_and_the_catalog_survive_a_cut_redis_link() {
+    let mut cluster = Cluster::new().await;
+    let proxy = TcpProxy::start("127.0.0.1:6379").await;
+    cluster.redis_url = format!("redis://127.0.0.1:{}", proxy.port);
+    let url = cluster.start(Role::All, |_| {}).await.unwrap();
+    let api = cluster.client(&url);
+    let mut ids = place_many(&api, 10).await;
+    proxy.cut();
+    ids.extend(place_many(&api, 10).await);
+    let (status, products) = api.get_json("/api/products").await;
+    assert_eq!(status, 200);
+    assert!(products.as_array().unwrap().len() >= 8);
+    let (status, health) = api.get_json("/health").await;
+    assert_eq!(status, 200);
+    assert_eq!(health["status"], "degraded");
+    assert_eq!(health["services"]["redis"], "unhealthy");
+    all_ready_once(&cluster, &ids).await;
+    // The catalog still follows the stock, from the database.
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let (_, products) = api.get_json("/api/products").await;
+        if products[0]["stock"] == json!(300 - 2 * ids.len() as i64) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "catalog stale: {}",
+            products[0]
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    proxy.restore();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while api.get_json("/health").await.1["status"] != "ok" {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "redis never came back"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[actix_web::test]
+async fn accepted_orders_survive_a_cut_database_link() {
+    let cluster = Cluster::new().await;
+    let proxy = TcpProxy::start("127.0.0.1:5432").await;
+    let name = cluster.db.url.rsplit('/').next().unwrap().to_owned();
+    let proxied = format!("postgres://postgres@127.0.0.1:{}/{name}", proxy.port);
+    let url = cluster
+        .start(Role::All, |s| {
+            s.database_url = proxied.clone();
+            s.worker.prep_time = Duration::from_millis(500);
+            s.worker.max_attempts = 30;
+            s.worker.restart_max = Duration::from_secs(1);
+        })
+        .await
+        .unwrap();
+    let api = cluster.client(&url);
+    let mut ids = place_many(&api, 20).await;
+    proxy.cut();
+    // While the database is away, orders are refused with a JSON 503, never half-stored.
+    let res = api.place(&seed_order()).await;
+    assert_eq!(res.status().as_u16(), 503);
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["code"],
+        "service_unavailable"
+    );
+    assert_eq!(api.get_json("/health").await.0, 503);
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    proxy.restore();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while api.get_json("/health").await.0 != 200 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "database never came back"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    ids.extend(place_many(&api, 10).await);
+    all_ready_once(&cluster, &ids).await;
+}
+
+#[actix_web::test]
+async fn a_worker_killed_mid_batch_loses_nothing() {
+    let cluster = Cluster::new().await;
+    let url = cluster.start(Role::Serve, |_| {}).await.unwrap();
+    let api = cluster.client(&url);
+    let (mut worker, _) = cluster
+        .spawn_binary(
+            "worker",
+            &[("BAKERY_PREP_TIME", "1s"), ("BAKERY_WORKER_POOL", "2")],
+        )
+        .await;
+    let ids = place_many(&api, 40).await;
+    // Kill it once it has started some of the work.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while cluster
+        .scalar("SELECT COUNT(*) FROM orders WHERE status = 'processing'")
+        .await
+        == 0
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the worker never started"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    worker.kill().await.unwrap(); // SIGKILL
+    worker.wait().await.unwrap();
+    let unsettled = cluster
+        .scalar("SELECT COUNT(*) FROM orders WHERE status IN ('pending', 'processing')")
+        .await;
+    assert!(unsettled > 0, "the kill came too late to test anything");
+    let (mut again, _) = cluster
+        .spawn_binary("worker", &[("BAKERY_PREP_TIME", "1s")])
+        .await;
+    all_ready_once(&cluster, &ids).await;
+    for id in ids.iter().take(3) {
+        wait_for_status(&api, *id, &["ready"], Duration::from_secs(1)).await;
+    }
+    again.kill().await.unwrap();
+}

@@ -1,0 +1,184 @@
+//! Orders through RabbitMQ: the seed's order to ready, 500 orders over two servers and two
+//! workers processed exactly once, catalog changes seen by every replica, live events across processes.
+
+use std::time::Duration;
+
+use bakery::startup::Role;
+use futures_util::StreamExt;
+use serde_json::{Value, json};
+
+use crate::cluster::{Cluster, wait_for_status};
+use crate::helpers::seed_order;
+
+#[actix_web::test]
+async fn the_seed_order_goes_through_rabbitmq_to_ready() {
+    let cluster = Cluster::new().await;
+    let url = cluster
+        .start(Role::All, |s| {
+            s.worker.prep_time = Duration::from_millis(200)
+        })
+        .await
+        .unwrap();
+    let api = cluster.client(&url);
+    let (status, health) = api.get_json("/health").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        health,
+        json!({"status": "ok", "services": {"database": "healthy", "rabbitmq": "healthy", "redis": "healthy"}})
+    );
+    let res = api.place(&seed_order()).await;
+    assert_eq!(res.status().as_u16(), 201);
+    let accepted: Value = res.json().await.unwrap();
+    assert_eq!(accepted["queue_status"], "sent to processing queue");
+    let id = accepted["order_id"].as_i64().unwrap();
+    let order = wait_for_status(&api, id, &["ready"], Duration::from_secs(15)).await;
+    assert_eq!(order["items"][0]["total"].as_f64(), Some(59.98));
+    assert_eq!(
+        cluster
+            .scalar("SELECT COUNT(*) FROM outbox WHERE published_at IS NULL")
+            .await,
+        0
+    );
+    assert_eq!(
+        cluster.queue_depth("orders").await,
+        0,
+        "the message was consumed and acknowledged"
+    );
+    assert_eq!(cluster.queue_depth("orders.dlq").await, 0);
+}
+
+#[actix_web::test]
+async fn five_hundred_orders_over_two_servers_and_two_workers_are_processed_once() {
+    let cluster = Cluster::new().await;
+    let first = cluster.start(Role::Serve, |_| {}).await.unwrap();
+    let second = cluster.start(Role::Serve, |_| {}).await.unwrap();
+    cluster.start(Role::Worker, |s| s.worker.pool = 3).await;
+    cluster.start(Role::Worker, |s| s.worker.pool = 3).await;
+    let apis = [cluster.client(&first), cluster.client(&second)];
+    // 400 cinnamon rolls for 500 customers.
+    {
+        let conn = cluster.db.connect().await;
+        use sea_orm::ConnectionTrait;
+        conn.execute_unprepared("UPDATE products SET stock = 400 WHERE id = 5")
+            .await
+            .unwrap();
+    }
+    let body = json!({"customer_name": "Rush", "customer_email": "rush@example.com",
+                      "items": [{"product_id": 5, "quantity": 1}, {"product_id": 2, "quantity": 1}]});
+    let mut accepted = 0;
+    for chunk in 0..10 {
+        let posts = (0..50).map(|i| apis[(chunk + i) % 2].place(&body));
+        for res in futures_util::future::join_all(posts).await {
+            assert_eq!(res.status().as_u16(), 201);
+            accepted += 1;
+        }
+    }
+    assert_eq!(accepted, 500);
+    cluster.wait_until_settled(Duration::from_secs(120)).await;
+    let ready = cluster
+        .scalar("SELECT COUNT(*) FROM orders WHERE status = 'ready'")
+        .await;
+    let rejected = cluster
+        .scalar("SELECT COUNT(*) FROM orders WHERE status = 'rejected'")
+        .await;
+    assert_eq!((ready, rejected), (400, 100));
+    assert_eq!(
+        cluster
+            .scalar("SELECT stock FROM products WHERE id = 5")
+            .await,
+        0
+    );
+    assert_eq!(
+        cluster
+            .scalar("SELECT stock FROM products WHERE id = 2")
+            .await,
+        0,
+        "one loaf per served order"
+    );
+    assert_eq!(
+        cluster
+            .scalar("SELECT COUNT(*) FROM order_events WHERE status = 'processing'")
+            .await,
+        400,
+        "each served order was started exactly once"
+    );
+    assert_eq!(
+        cluster.scalar("SELECT COUNT(*) FROM order_events").await,
+        500 + 400 * 2 + 100
+    );
+    // Both API replicas see the new stock within a second of the last change.
+    let deadline = std::time::Instant::now() + Duration::from_secs(2);
+    for api in &apis {
+        loop {
+            let (_, products) = api.get_json("/api/products").await;
+            let rolls = products
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|p| p["id"] == 5)
+                .unwrap()
+                .clone();
+            if rolls["stock"] == 0 {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "replica {} still shows {rolls}",
+                api.base
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+#[actix_web::test]
+async fn live_events_cross_from_the_worker_to_the_server() {
+    let cluster = Cluster::new().await;
+    let url = cluster.start(Role::Serve, |_| {}).await.unwrap();
+    cluster
+        .start(Role::Worker, |s| {
+            s.worker.prep_time = Duration::from_millis(700)
+        })
+        .await;
+    let api = cluster.client(&url);
+    let id = api
+        .place(&seed_order())
+        .await
+        .json::<Value>()
+        .await
+        .unwrap()["order_id"]
+        .as_i64()
+        .unwrap();
+    let res = api
+        .http
+        .get(format!("{url}/api/orders/{id}/events"))
+        .send()
+        .await
+        .unwrap();
+    let mut stream = res.bytes_stream();
+    let mut text = String::new();
+    let mut seen: Vec<String> = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while !seen.iter().any(|s| s == "ready") {
+        let chunk = tokio::time::timeout_at(deadline, stream.next())
+            .await
+            .expect("events in time")
+            .unwrap()
+            .unwrap();
+        text.push_str(std::str::from_utf8(&chunk).unwrap());
+        while let Some(end) = text.find("\n\n") {
+            let frame: String = text.drain(..end + 2).collect();
+            if let Some(data) = frame.lines().find_map(|l| l.strip_prefix("data: ")) {
+                seen.push(
+                    serde_json::from_str::<Value>(data).unwrap()["status"]
+                        .as_str()
+                        .unwrap()
+                        .to_owned(),
+                );
+            }
+        }
+    }
+    let lifecycle = ["pending", "processing", "ready"];
+    let start = lifecycle.iter().position(|s| *s == seen[0]).unwrap();
+    assert_eq!(seen, lifecycle[start..].to_vec());
+}
