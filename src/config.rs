@@ -24,6 +24,8 @@ pub struct Settings {
     pub body_limit: usize,
     /// Where the storefront's built files are; served at `/` when the folder exists.
     pub static_dir: PathBuf,
+    /// On SIGTERM/SIGINT, how long in-flight requests and orders may take to finish.
+    pub shutdown_grace: Duration,
     pub worker: WorkerSettings,
     pub order_store: OrderStoreSettings,
     pub names: NameSettings,
@@ -125,6 +127,7 @@ impl Default for Settings {
             http_workers: 0,
             body_limit: 64 * 1024,
             static_dir: PathBuf::from("frontend/dist"),
+            shutdown_grace: Duration::from_secs(10),
             worker: WorkerSettings {
                 pool: 4,
                 prefetch: 32,
@@ -168,6 +171,7 @@ struct FileSettings {
     http_workers: Option<usize>,
     body_limit: Option<usize>,
     static_dir: Option<PathBuf>,
+    shutdown_grace: Option<String>,
     #[serde(default)]
     worker: FileWorker,
     #[serde(default)]
@@ -264,6 +268,11 @@ impl Settings {
         set(&mut self.http_workers, file.http_workers);
         set(&mut self.body_limit, file.body_limit);
         set(&mut self.static_dir, file.static_dir);
+        set_duration(
+            &mut self.shutdown_grace,
+            file.shutdown_grace,
+            "shutdown_grace",
+        )?;
         let w = file.worker;
         set(&mut self.worker.pool, w.pool);
         set(&mut self.worker.prefetch, w.prefetch);
@@ -324,6 +333,9 @@ impl Settings {
         }
         if let Some(v) = get("BAKERY_STATIC_DIR") {
             self.static_dir = PathBuf::from(v);
+        }
+        if let Some(v) = get("BAKERY_SHUTDOWN_GRACE") {
+            self.shutdown_grace = parse_duration(&v, "BAKERY_SHUTDOWN_GRACE")?;
         }
         if let Some(v) = get("BAKERY_WORKER_POOL") {
             self.worker.pool = parse_number(&v, "BAKERY_WORKER_POOL")?;

@@ -4,6 +4,7 @@ use std::any::Any;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix::Supervisor;
 use actix_cors::Cors;
@@ -20,7 +21,7 @@ use crate::actors::catalog_cache::{
     CatalogCache, InvalidationListener, SharedCatalog, load_snapshot,
 };
 use crate::actors::order_consumer::OrderConsumer;
-use crate::actors::order_processor::{Kitchen, OrderProcessor};
+use crate::actors::order_processor::{Kitchen, OrderProcessor, Shift};
 use crate::actors::order_store::{OrderStore, StoreStats};
 use crate::actors::outbox_relay::OutboxRelay;
 use crate::actors::oven::Oven;
@@ -68,6 +69,9 @@ pub struct Application {
     /// Addresses of the supervised actors: holding them keeps the supervisors restarting them.
     _actors: Vec<Box<dyn Any>>,
     store_stats: Option<Arc<StoreStats>>,
+    /// The processor pool's shift, to close it on shutdown (`None` without processors).
+    shift: Option<Arc<Shift>>,
+    shutdown_grace: Duration,
 }
 
 /// The connections to Redis and RabbitMQ of the distributed shape (none in the embedded one).
@@ -170,12 +174,15 @@ impl Application {
         });
         actors.extend(relay.iter().map(|a| Box::new(a.clone()) as Box<dyn Any>));
 
+        let mut pool_shift = None;
         if role != Role::Serve {
             let oven = {
                 let (db, bus) = (db.clone(), bus.clone());
                 let restarts = restarts("oven");
                 Supervisor::start(move |_| Oven::new(db, bus, restarts))
             };
+            let shift = Arc::new(Shift::default());
+            pool_shift = Some(shift.clone());
             let kitchen = Arc::new(Kitchen {
                 db: db.clone(),
                 prep_time: settings.worker.prep_time,
@@ -184,6 +191,7 @@ impl Application {
                 bus: bus.clone(),
                 oven: oven.clone(),
                 catalog: Some(catalog_actor.clone()),
+                shift,
             });
             actors.push(Box::new(oven));
             for number in 0..settings.worker.pool {
@@ -240,6 +248,8 @@ impl Application {
             server,
             _actors: actors,
             store_stats,
+            shift: pool_shift,
+            shutdown_grace: settings.shutdown_grace,
         })
     }
 
@@ -253,14 +263,37 @@ impl Application {
         self.store_stats.clone()
     }
 
-    /// Runs until the server stops (SIGINT/SIGTERM), or for a worker until Ctrl-C.
+    /// Runs until SIGTERM or SIGINT, then shuts down gracefully: the HTTP server stops
+    /// accepting and finishes in-flight requests, the processors take no new deliveries and
+    /// finish the orders in hand, all within the grace period. Deliveries not taken go back to
+    /// the queue (RabbitMQ) or are resumed from the database on the next start (embedded).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let _actors = self._actors;
         match self.server {
-            Some(server) => server.await,
-            None => tokio::signal::ctrl_c().await,
+            Some(server) => server.await?,
+            None => stop_signal().await?,
         }
+        if let Some(shift) = self.shift {
+            shift.close();
+            let deadline = tokio::time::Instant::now() + self.shutdown_grace;
+            while shift.busy() > 0 && tokio::time::Instant::now() < deadline {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            tracing::info!(unfinished = shift.busy(), "order processors closed");
+        }
+        Ok(())
     }
+}
+
+/// Waits for SIGTERM or SIGINT.
+async fn stop_signal() -> std::io::Result<()> {
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        _ = terminate.recv() => {}
+        interrupted = tokio::signal::ctrl_c() => interrupted?,
+    }
+    tracing::info!("stop signal received; shutting down");
+    Ok(())
 }
 
 /// Hands every order still `pending` to the processors again: the in-process queue forgets what
@@ -324,7 +357,7 @@ fn http_server(
     })
     .listen(listener)
     .map_err(StartupError::Server)?
-    .shutdown_timeout(10);
+    .shutdown_timeout(settings.shutdown_grace.as_secs().max(1));
     if settings.http_workers > 0 {
         server = server.workers(settings.http_workers);
     }

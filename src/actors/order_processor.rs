@@ -4,6 +4,7 @@
 //! same delivery is tried again, up to `max_attempts`, after which the order is `failed`.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use actix::prelude::*;
@@ -27,6 +28,30 @@ pub struct Kitchen {
     pub bus: StatusBus,
     pub oven: Addr<Oven>,
     pub catalog: Option<Addr<CatalogCache>>,
+    pub shift: Arc<Shift>,
+}
+
+/// The pool's working hours: how many orders are in hand, and whether the shop is closing.
+#[derive(Debug, Default)]
+pub struct Shift {
+    closing: AtomicBool,
+    busy: AtomicUsize,
+}
+
+impl Shift {
+    /// Stop taking new deliveries; work in hand is finished.
+    pub fn close(&self) {
+        self.closing.store(true, Ordering::SeqCst);
+    }
+
+    /// Orders being worked on right now.
+    pub fn busy(&self) -> usize {
+        self.busy.load(Ordering::SeqCst)
+    }
+
+    fn is_closing(&self) -> bool {
+        self.closing.load(Ordering::SeqCst)
+    }
 }
 
 /// Why one try at an order did not finish.
@@ -90,6 +115,9 @@ impl OrderProcessor {
     }
 
     fn take_next(&mut self, ctx: &mut Context<Self>) {
+        if self.kitchen.shift.is_closing() {
+            return; // Deliveries not taken go back to the queue when the process ends.
+        }
         let inbox = self.inbox.clone();
         let next = async move { inbox.next().await };
         ctx.spawn(next.into_actor(self).map(|delivery, act, ctx| {
@@ -101,6 +129,7 @@ impl OrderProcessor {
 
     fn work(&mut self, delivery: Delivery, ctx: &mut Context<Self>) {
         let kitchen = self.kitchen.clone();
+        kitchen.shift.busy.fetch_add(1, Ordering::SeqCst);
         let span = tracing::info_span!(
             "order",
             actor = "order_processor",
@@ -170,6 +199,7 @@ impl OrderProcessor {
                     tracing::warn!(order_id, attempt, %reason, "order attempt failed; the processor will restart and retry");
                     delivery.attempt += 1;
                     self.retry = Some(delivery);
+                    self.kitchen.shift.busy.fetch_sub(1, Ordering::SeqCst);
                     ctx.stop();
                 }
             }
@@ -207,11 +237,10 @@ impl OrderProcessor {
 
     /// Settles the delivery, then takes the next one.
     fn finish(&mut self, ctx: &mut Context<Self>, settle: impl Future<Output = ()> + 'static) {
-        ctx.spawn(
-            settle
-                .into_actor(self)
-                .map(|(), act, ctx| act.take_next(ctx)),
-        );
+        ctx.spawn(settle.into_actor(self).map(|(), act, ctx| {
+            act.kitchen.shift.busy.fetch_sub(1, Ordering::SeqCst);
+            act.take_next(ctx)
+        }));
     }
 }
 

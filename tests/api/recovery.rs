@@ -115,6 +115,105 @@ async fn kill_9_loses_no_accepted_order_postgres() {
     kill_9_loses_no_accepted_order(Backend::Postgres).await;
 }
 
+async fn sigterm_during_a_burst_loses_nothing_and_leaves_nothing_half_done(backend: Backend) {
+    let db = TestDatabase::create(backend).await;
+    let client = reqwest::Client::new();
+    let (mut bakery, url) = start_bakery(&db.url).await;
+    let body = seed_order();
+    let burst: Vec<_> = (0..60)
+        .map(|_| {
+            let (client, url, body) = (client.clone(), url.clone(), body.clone());
+            tokio::spawn(async move {
+                client
+                    .post(format!("{url}/api/orders"))
+                    .json(&body)
+                    .send()
+                    .await
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(30)).await;
+    let pid = bakery.id().unwrap().to_string();
+    let killed = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .await
+        .unwrap();
+    assert!(killed.success());
+    let mut accepted = Vec::new();
+    for post in burst {
+        if let Ok(res) = post.await.unwrap()
+            && res.status().as_u16() == 201
+        {
+            accepted.push(
+                res.json::<Value>().await.unwrap()["order_id"]
+                    .as_i64()
+                    .unwrap(),
+            );
+        }
+    }
+    assert!(
+        !accepted.is_empty(),
+        "the stop came before any order: nothing was tested"
+    );
+    let exit = tokio::time::timeout(Duration::from_secs(15), bakery.wait())
+        .await
+        .expect("exits within the grace period")
+        .unwrap();
+    assert!(exit.success(), "{exit}");
+
+    let probe = crate::helpers::probe(&db.url).await;
+    let stored = probe.scalar("SELECT COUNT(*) FROM orders").await;
+    assert!(
+        stored >= accepted.len() as i64,
+        "an accepted order is missing"
+    );
+    let (mut again, url) = start_bakery(&db.url).await;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while probe
+        .scalar("SELECT COUNT(*) FROM orders WHERE status <> 'ready'")
+        .await
+        > 0
+    {
+        assert!(Instant::now() < deadline, "orders left half-done");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    for id in &accepted {
+        let order: Value = client
+            .get(format!("{url}/api/orders/{id}"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(order["status"], "ready");
+    }
+    assert_eq!(
+        probe
+            .scalar("SELECT stock FROM products WHERE id = 1")
+            .await,
+        300 - 2 * stored
+    );
+    assert_eq!(
+        probe
+            .scalar("SELECT COUNT(*) FROM order_events WHERE status = 'processing'")
+            .await,
+        stored
+    );
+    again.kill().await.unwrap();
+}
+
+#[tokio::test]
+async fn sigterm_during_a_burst_sqlite() {
+    sigterm_during_a_burst_loses_nothing_and_leaves_nothing_half_done(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn sigterm_during_a_burst_postgres() {
+    sigterm_during_a_burst_loses_nothing_and_leaves_nothing_half_done(Backend::Postgres).await;
+}
+
 #[tokio::test]
 async fn a_bad_setting_stops_startup_with_one_line_and_exit_code_2() {
     for (name, value) in [
