@@ -182,3 +182,67 @@ async fn live_events_cross_from_the_worker_to_the_server() {
     let start = lifecycle.iter().position(|s| *s == seen[0]).unwrap();
     assert_eq!(seen, lifecycle[start..].to_vec());
 }
+
+#[actix_web::test]
+async fn a_thousand_stock_changes_cause_a_handful_of_reloads_on_every_replica() {
+    use std::sync::Arc;
+    use std::sync::atomic::Ordering;
+
+    use actix::Actor;
+    use arc_swap::ArcSwap;
+    use bakery::actors::catalog_cache::{
+        CatalogCache, Invalidate, InvalidationListener, load_snapshot,
+    };
+    use bakery::actors::supervision::Restarts;
+    use bakery::cache::RedisCache;
+    use sea_orm::ConnectionTrait;
+
+    let cluster = Cluster::new().await;
+    cluster.start(Role::Serve, |_| {}).await; // migrates the database
+    let db = bakery::store::connect::connect(&cluster.db.url, 2)
+        .await
+        .unwrap();
+    let redis = Arc::new(RedisCache::new(&cluster.redis_url, &cluster.settings().names).unwrap());
+    let restarts = || {
+        Restarts::new(
+            "catalog_cache",
+            Duration::from_millis(10),
+            Duration::from_millis(100),
+        )
+    };
+    let replica = |redis: Arc<RedisCache>, snapshot| {
+        let shared = Arc::new(ArcSwap::from_pointee(snapshot));
+        let cache = CatalogCache::new(db.clone(), shared.clone(), Some(redis), restarts());
+        (cache.reload_counter(), shared, cache.start())
+    };
+    let (changed_here, _, here) = replica(redis.clone(), load_snapshot(&db).await.unwrap());
+    let (changed_there, there_view, there) =
+        replica(redis.clone(), load_snapshot(&db).await.unwrap());
+    InvalidationListener::new(redis.clone(), there.clone(), restarts()).start();
+    tokio::time::sleep(Duration::from_millis(300)).await; // the listener subscribes
+    let before_here = changed_here.load(Ordering::Relaxed);
+    let before_there = changed_there.load(Ordering::Relaxed);
+
+    db.execute_unprepared("UPDATE products SET stock = stock - 100 WHERE id = 3")
+        .await
+        .unwrap();
+    for _ in 0..1000 {
+        here.do_send(Invalidate { announce: true });
+    }
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let reloads_here = changed_here.load(Ordering::Relaxed) - before_here;
+    let reloads_there = changed_there.load(Ordering::Relaxed) - before_there;
+    assert!(
+        (1..=5).contains(&reloads_here),
+        "{reloads_here} reloads here"
+    );
+    assert!(
+        (1..=5).contains(&reloads_there),
+        "{reloads_there} reloads on the other replica"
+    );
+    assert_eq!(
+        there_view.load().product(3).unwrap().stock,
+        400,
+        "the other replica sees the change"
+    );
+}
