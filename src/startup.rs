@@ -345,13 +345,16 @@ fn http_server(
             .allow_any_origin()
             .allow_any_method()
             .allow_any_header()
-            .expose_headers(["Location", "ETag", "Idempotent-Replayed"])
+            .expose_headers(["Location", "ETag", "Idempotent-Replayed", "X-Request-Id"])
             .max_age(3600);
         App::new()
             .app_data(state.clone())
             .wrap(ErrorHandlers::new().default_handler(errors::json_error_body))
             .wrap(Compress::default())
             .wrap(cors)
+            .wrap(actix_web::middleware::from_fn(
+                api::observe::observe_request,
+            ))
             .configure(api::routes)
             .configure(|cfg| storefront(cfg, site.as_deref()))
     })

@@ -4,6 +4,9 @@ pub mod body;
 pub mod errors;
 pub mod events;
 pub mod health;
+pub mod metrics;
+pub mod observe;
+pub mod openapi;
 pub mod orders;
 pub mod products;
 
@@ -40,6 +43,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(health::health))
             .default_service(web::to(errors::method_not_allowed)),
     )
+    .configure(metrics::routes)
     .service(
         web::scope("/api")
             .service(
@@ -62,6 +66,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     .route(web::get().to(events::order_events))
                     .default_service(web::to(errors::method_not_allowed)),
             )
+            .configure(openapi::routes)
             .default_service(web::to(errors::not_found)),
     );
 }

@@ -1,0 +1,279 @@
+//! Prometheus metrics: one recorder per process, the small functions the rest of the code records with, and the text `/metrics` serves.
+//!
+//! Every name starts with `bakery_`. Counters end in `_total`; the HTTP latency is a histogram
+//! with fixed buckets so that replicas can be summed before `histogram_quantile`. Nothing here
+//! knows HTTP, actors or the database: callers hand in what they observed.
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use bakery_wire::OrderStatus;
+use metrics::{counter, gauge, histogram};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+
+/// Seconds; from a cached catalog read to a slow order write.
+const HTTP_BUCKETS: &[f64] = &[
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+/// How often histogram samples are folded in when nobody scrapes (keeps memory flat).
+const UPKEEP_EVERY: Duration = Duration::from_secs(5);
+
+const HTTP_REQUESTS: &str = "bakery_http_requests_total";
+const HTTP_DURATION: &str = "bakery_http_request_duration_seconds";
+
+/// The process's recorder, installed on first use; `None` if another recorder was installed first.
+fn recorder() -> Option<&'static PrometheusHandle> {
+    static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
+    HANDLE.get_or_init(install).as_ref()
+}
+
+fn install() -> Option<PrometheusHandle> {
+    let handle = PrometheusBuilder::new()
+        .set_buckets_for_metric(Matcher::Full(HTTP_DURATION.into()), HTTP_BUCKETS)
+        .and_then(PrometheusBuilder::install_recorder);
+    match handle {
+        Ok(handle) => {
+            describe();
+            let upkeep = handle.clone();
+            let spawned = std::thread::Builder::new()
+                .name("metrics-upkeep".into())
+                .spawn(move || {
+                    loop {
+                        std::thread::sleep(UPKEEP_EVERY);
+                        upkeep.run_upkeep();
+                    }
+                });
+            if let Err(err) = spawned {
+                tracing::warn!(error = %err, "metrics upkeep thread not started; scrapes still work");
+            }
+            gauge!("bakery_build_info", "version" => env!("CARGO_PKG_VERSION")).set(1.0);
+            Some(handle)
+        }
+        Err(err) => {
+            tracing::warn!(error = %err, "metrics recorder not installed; /metrics will be empty");
+            None
+        }
+    }
+}
+
+fn describe() {
+    use metrics::{Unit, describe_counter, describe_gauge, describe_histogram};
+    describe_counter!(
+        HTTP_REQUESTS,
+        "HTTP requests by route pattern, method and status."
+    );
+    describe_histogram!(
+        HTTP_DURATION,
+        Unit::Seconds,
+        "Time to the response head, by route pattern and method."
+    );
+    describe_gauge!(
+        "bakery_orders",
+        "Orders in the database by status, counted at scrape time."
+    );
+    describe_counter!(
+        "bakery_order_transitions_total",
+        "Order status changes made by this process, by the new status."
+    );
+    describe_counter!(
+        "bakery_queue_published_total",
+        "Order messages published to the queue."
+    );
+    describe_counter!(
+        "bakery_queue_delivered_total",
+        "Order messages delivered to a processor."
+    );
+    describe_counter!(
+        "bakery_queue_acked_total",
+        "Order messages acknowledged after their new state was committed."
+    );
+    describe_counter!(
+        "bakery_queue_dead_lettered_total",
+        "Order messages sent to the dead-letter queue."
+    );
+    describe_gauge!(
+        "bakery_queue_depth",
+        "Order messages waiting in the in-process queue."
+    );
+    describe_gauge!(
+        "bakery_outbox_backlog",
+        "Outbox rows not yet published to the queue."
+    );
+    describe_gauge!(
+        "bakery_processors_busy",
+        "Order processors working on an order right now."
+    );
+    describe_counter!(
+        "bakery_cache_hits_total",
+        "Catalog reads answered by the shared cache."
+    );
+    describe_counter!(
+        "bakery_cache_misses_total",
+        "Catalog reads the shared cache could not answer."
+    );
+    describe_counter!(
+        "bakery_actor_restarts_total",
+        "Supervisor restarts of each actor since the process started."
+    );
+    describe_gauge!(
+        "bakery_build_info",
+        "Always 1; the version label says which build runs."
+    );
+}
+
+/// Installs the recorder now (it is installed on first use anyway), so that an idle process
+/// already exposes its descriptions and build info.
+pub fn init() {
+    let _ = recorder();
+}
+
+/// The metrics in the Prometheus text format (version 0.0.4).
+pub fn render() -> String {
+    recorder().map(PrometheusHandle::render).unwrap_or_default()
+}
+
+/// One answered HTTP request. `route` is the matched pattern (`/api/orders/{id}`), never the
+/// raw path, so that the number of series stays bounded.
+pub fn record_http(route: &str, method: &str, status: u16, seconds: f64) {
+    if recorder().is_none() {
+        return;
+    }
+    let (route, method) = (route.to_owned(), method.to_owned());
+    counter!(HTTP_REQUESTS, "route" => route.clone(), "method" => method.clone(), "status" => status.to_string())
+        .increment(1);
+    histogram!(HTTP_DURATION, "route" => route, "method" => method).record(seconds);
+}
+
+/// An order moved to `status` (call after the guarded update committed).
+pub fn order_transition(status: OrderStatus) {
+    if recorder().is_some() {
+        counter!("bakery_order_transitions_total", "status" => status.as_str()).increment(1);
+    }
+}
+
+/// The number of orders in each status, as counted in the database; statuses not listed are 0.
+pub fn set_orders_by_status(counts: &[(OrderStatus, u64)]) {
+    if recorder().is_none() {
+        return;
+    }
+    for status in OrderStatus::ALL {
+        let n = counts
+            .iter()
+            .find(|(s, _)| *s == status)
+            .map_or(0, |(_, n)| *n);
+        gauge!("bakery_orders", "status" => status.as_str()).set(n as f64);
+    }
+}
+
+/// `n` order messages were published (confirmed by the broker, or handed to the in-process queue).
+pub fn queue_published(n: u64) {
+    if recorder().is_some() {
+        counter!("bakery_queue_published_total").increment(n);
+    }
+}
+
+/// An order message was delivered to a processor.
+pub fn queue_delivered() {
+    if recorder().is_some() {
+        counter!("bakery_queue_delivered_total").increment(1);
+    }
+}
+
+/// An order message was acknowledged.
+pub fn queue_acked() {
+    if recorder().is_some() {
+        counter!("bakery_queue_acked_total").increment(1);
+    }
+}
+
+/// An order message went to the dead-letter queue.
+pub fn queue_dead_lettered() {
+    if recorder().is_some() {
+        counter!("bakery_queue_dead_lettered_total").increment(1);
+    }
+}
+
+/// Messages waiting in the in-process queue (RabbitMQ reports its own queue depth).
+pub fn set_queue_depth(n: u64) {
+    if recorder().is_some() {
+        gauge!("bakery_queue_depth").set(n as f64);
+    }
+}
+
+/// Outbox rows still waiting to be published.
+pub fn set_outbox_backlog(n: u64) {
+    if recorder().is_some() {
+        gauge!("bakery_outbox_backlog").set(n as f64);
+    }
+}
+
+/// A processor started (`+1`) or finished (`-1`) work on an order.
+pub fn processor_busy(delta: i32) {
+    if recorder().is_some() {
+        gauge!("bakery_processors_busy").increment(f64::from(delta));
+    }
+}
+
+/// A catalog read was answered by the shared cache.
+pub fn cache_hit() {
+    if recorder().is_some() {
+        counter!("bakery_cache_hits_total").increment(1);
+    }
+}
+
+/// A catalog read missed the shared cache.
+pub fn cache_miss() {
+    if recorder().is_some() {
+        counter!("bakery_cache_misses_total").increment(1);
+    }
+}
+
+/// Restarts of each actor so far (from `actors::supervision::restart_counts`), set at scrape time.
+pub fn set_actor_restarts<'a>(counts: impl IntoIterator<Item = (&'a str, u64)>) {
+    if recorder().is_none() {
+        return;
+    }
+    for (actor, n) in counts {
+        counter!("bakery_actor_restarts_total", "actor" => actor.to_owned()).absolute(n);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recorded_values_appear_in_the_text_format() {
+        record_http("/api/orders/{id}", "GET", 404, 0.003);
+        order_transition(OrderStatus::Ready);
+        set_orders_by_status(&[(OrderStatus::Pending, 3)]);
+        set_actor_restarts([("order_processor", 2)]);
+        processor_busy(1);
+        let text = render();
+        assert!(
+            text.contains(
+                r#"bakery_http_requests_total{route="/api/orders/{id}",method="GET",status="404"}"#
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"bakery_http_request_duration_seconds_bucket{route="/api/orders/{id}",method="GET",le="0.005"}"#),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"bakery_orders{status="pending"} 3"#),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"bakery_orders{status="failed"} 0"#),
+            "{text}"
+        );
+        assert!(text.contains(r#"bakery_actor_restarts_total{actor="order_processor"} 2"#));
+        assert!(
+            text.contains("# TYPE bakery_processors_busy gauge"),
+            "{text}"
+        );
+        assert!(text.contains("bakery_build_info{version="), "{text}");
+    }
+}
