@@ -11,6 +11,7 @@ pub mod domain;
 pub mod events;
 pub mod metrics;
 pub mod queue;
+pub mod staff;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

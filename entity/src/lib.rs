@@ -1,10 +1,14 @@
 //! SeaORM entities of the bakery's tables: products, orders, order items, order events, outbox.
 
+pub mod api_token;
+pub mod audit_log;
 pub mod order;
 pub mod order_event;
 pub mod order_item;
 pub mod outbox;
 pub mod product;
+pub mod staff_session;
+pub mod staff_user;
 
 pub mod prelude {
     //! The entities under short names.
@@ -13,4 +17,5 @@ pub mod prelude {
     pub use super::order_item::Entity as OrderItem;
     pub use super::outbox::Entity as Outbox;
     pub use super::product::Entity as Product;
+    pub use super::staff_user::Entity as StaffUser;
 }

@@ -22,6 +22,9 @@ pub struct Model {
     pub ready_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// `pickup` or `delivery`.
+    pub fulfillment: String,
+    pub delivery_address: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,13 +1,15 @@
 //! How an order's status reads to a customer: labels, explanations and the progress steps.
 
-use bakery_wire::OrderStatus;
+use bakery_wire::{Fulfillment, OrderStatus};
 
 /// The short name shown on the status badge.
 pub fn label(status: OrderStatus) -> &'static str {
     match status {
         OrderStatus::Pending => "Received",
         OrderStatus::Processing => "In the oven",
-        OrderStatus::Ready => "Ready for pickup",
+        OrderStatus::Ready => "Ready",
+        OrderStatus::OutForDelivery => "Out for delivery",
+        OrderStatus::Delivered => "Delivered",
         OrderStatus::Completed => "Picked up",
         OrderStatus::Rejected => "Could not be made",
         OrderStatus::Cancelled => "Cancelled",
@@ -21,6 +23,8 @@ pub fn explanation(status: OrderStatus) -> &'static str {
         OrderStatus::Pending => "We have your order and will start on it in a moment.",
         OrderStatus::Processing => "Your items are set aside and baking now.",
         OrderStatus::Ready => "Your order is ready. Come by the counter to pick it up!",
+        OrderStatus::OutForDelivery => "Your order is on its way to you.",
+        OrderStatus::Delivered => "Delivered. Enjoy, and thank you!",
         OrderStatus::Completed => "Picked up. Enjoy, and thank you!",
         OrderStatus::Rejected => {
             "We are sorry: we ran out of something in your order. You have not been charged."
@@ -32,7 +36,26 @@ pub fn explanation(status: OrderStatus) -> &'static str {
     }
 }
 
-/// The happy path, as the steps of the progress tracker.
+/// [`explanation`], told for the way the order reaches the customer: a delivery order that is
+/// ready waits for the courier, not for the customer at the counter.
+pub fn explanation_for(status: OrderStatus, fulfillment: Fulfillment) -> &'static str {
+    match (status, fulfillment) {
+        (OrderStatus::Ready, Fulfillment::Delivery) => {
+            "Your order is ready and will be on its way to you shortly."
+        }
+        _ => explanation(status),
+    }
+}
+
+/// How the order reaches the customer, in a few words.
+pub fn fulfillment_label(fulfillment: Fulfillment) -> &'static str {
+    match fulfillment {
+        Fulfillment::Pickup => "Pickup at the counter",
+        Fulfillment::Delivery => "Delivery",
+    }
+}
+
+/// The happy path of a pickup order, as the steps of the progress tracker.
 pub const STEPS: [OrderStatus; 4] = [
     OrderStatus::Pending,
     OrderStatus::Processing,
@@ -40,9 +63,26 @@ pub const STEPS: [OrderStatus; 4] = [
     OrderStatus::Completed,
 ];
 
-/// How far along the happy path the order is (index into [`STEPS`]), or `None` off it.
-pub fn step(status: OrderStatus) -> Option<usize> {
-    STEPS.iter().position(|s| *s == status)
+/// The happy path of a delivery order.
+pub const DELIVERY_STEPS: [OrderStatus; 5] = [
+    OrderStatus::Pending,
+    OrderStatus::Processing,
+    OrderStatus::Ready,
+    OrderStatus::OutForDelivery,
+    OrderStatus::Delivered,
+];
+
+/// The progress steps for the way the order reaches the customer.
+pub fn steps(fulfillment: Fulfillment) -> &'static [OrderStatus] {
+    match fulfillment {
+        Fulfillment::Pickup => &STEPS,
+        Fulfillment::Delivery => &DELIVERY_STEPS,
+    }
+}
+
+/// How far along its happy path the order is (index into [`steps`]), or `None` off it.
+pub fn step(status: OrderStatus, fulfillment: Fulfillment) -> Option<usize> {
+    steps(fulfillment).iter().position(|s| *s == status)
 }
 
 #[cfg(test)]
@@ -55,8 +95,15 @@ mod tests {
             assert!(!label(s).is_empty());
             assert!(explanation(s).ends_with(['.', '!']));
         }
-        assert_eq!(step(OrderStatus::Pending), Some(0));
-        assert_eq!(step(OrderStatus::Ready), Some(2));
-        assert_eq!(step(OrderStatus::Rejected), None);
+        let (pickup, delivery) = (Fulfillment::Pickup, Fulfillment::Delivery);
+        assert_eq!(step(OrderStatus::Pending, pickup), Some(0));
+        assert_eq!(step(OrderStatus::Ready, pickup), Some(2));
+        assert_eq!(step(OrderStatus::Rejected, pickup), None);
+        assert_eq!(step(OrderStatus::OutForDelivery, pickup), None);
+        assert_eq!(step(OrderStatus::OutForDelivery, delivery), Some(3));
+        assert_eq!(step(OrderStatus::Delivered, delivery), Some(4));
+        assert_eq!(step(OrderStatus::Completed, delivery), None);
+        assert!(explanation_for(OrderStatus::Ready, pickup).contains("counter"));
+        assert!(!explanation_for(OrderStatus::Ready, delivery).contains("counter"));
     }
 }

@@ -47,6 +47,7 @@ const SWAGGER_UI_CSS_SRI: &str =
         schemas::OrderLine,
         schemas::StatusChange,
         schemas::OrderStatus,
+        schemas::Fulfillment,
         schemas::Health,
         schemas::HealthServices,
         schemas::ErrorBody,
@@ -255,6 +256,21 @@ pub mod schemas {
         pub customer_email: String,
         #[schema(min_items = 1, max_items = 50)]
         pub items: Vec<NewOrderItem>,
+        /// `pickup` (the default) or `delivery`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub fulfillment: Option<Fulfillment>,
+        /// Required for delivery; 1 to 500 characters.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schema(max_length = 500)]
+        pub delivery_address: Option<String>,
+    }
+
+    /// How the customer gets the order.
+    #[derive(Serialize, ToSchema)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Fulfillment {
+        Pickup,
+        Delivery,
     }
 
     /// One line of a new order.
@@ -297,6 +313,9 @@ pub mod schemas {
         pub failure_reason: Option<String>,
         /// When baking ends, `YYYY-MM-DD HH:MM:SS` UTC, once the order is in the oven.
         pub ready_at: Option<String>,
+        pub fulfillment: Fulfillment,
+        /// Where a delivery order goes.
+        pub delivery_address: Option<String>,
     }
 
     /// One line of a stored order, with the name and price as ordered.
@@ -324,6 +343,8 @@ pub mod schemas {
         Pending,
         Processing,
         Ready,
+        OutForDelivery,
+        Delivered,
         Completed,
         Rejected,
         Cancelled,
@@ -407,7 +428,8 @@ mod tests {
             (
                 property_names::<schemas::NewOrder>(),
                 wire_keys::<wire::NewOrder>(json!({"customer_name": "n",
-                    "customer_email": "e@x.io", "items": [item]})),
+                    "customer_email": "e@x.io", "items": [item], "fulfillment": "delivery",
+                    "delivery_address": "1 Oven Lane"})),
             ),
             (
                 property_names::<schemas::OrderAccepted>(),
@@ -422,7 +444,8 @@ mod tests {
                 property_names::<schemas::OrderView>(),
                 wire_keys::<wire::OrderView>(json!({"order_id": 1, "customer_name": "n",
                     "status": "ready", "created_at": "t", "items": [line], "total": 1.0,
-                    "history": [change.clone()], "failure_reason": null, "ready_at": null})),
+                    "history": [change.clone()], "failure_reason": null, "ready_at": null,
+                    "fulfillment": "delivery", "delivery_address": "1 Oven Lane"})),
             ),
             (
                 property_names::<schemas::StatusChange>(),

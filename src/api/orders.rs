@@ -115,6 +115,8 @@ fn price_order(
         lines,
         idempotency_key,
         request_hash: request_hash(body),
+        fulfillment: request.fulfillment,
+        delivery_address: request.delivery_address,
     })
 }
 

@@ -1,7 +1,7 @@
 //! Parses the body of `POST /api/orders` into a validated [`OrderRequest`], listing every bad field.
 
-use bakery_wire::FieldError;
 use bakery_wire::rules::{self, MAX_ORDER_LINES};
+use bakery_wire::{FieldError, Fulfillment};
 use serde_json::Value;
 
 /// An order as the customer asked for it, every field checked.
@@ -12,6 +12,9 @@ pub struct OrderRequest {
     /// Verbatim, as typed.
     pub customer_email: String,
     pub lines: Vec<RequestedLine>,
+    pub fulfillment: Fulfillment,
+    /// Where to deliver; set exactly when `fulfillment` is delivery.
+    pub delivery_address: Option<String>,
 }
 
 /// One requested line; `price_cents` is what the client believed the price was, if it said.
@@ -58,12 +61,45 @@ impl OrderRequest {
             }
             Some(_) => fail("items", "must be a list of {product_id, quantity}"),
         }
-        match (customer_name, customer_email) {
-            (Some(customer_name), Some(customer_email)) if errors.is_empty() => Ok(OrderRequest {
-                customer_name,
-                customer_email,
-                lines,
-            }),
+        let fulfillment = match object.get("fulfillment") {
+            None | Some(Value::Null) => Some(Fulfillment::Pickup),
+            Some(Value::String(s)) if s == "pickup" => Some(Fulfillment::Pickup),
+            Some(Value::String(s)) if s == "delivery" => Some(Fulfillment::Delivery),
+            Some(_) => {
+                fail("fulfillment", "must be \"pickup\" or \"delivery\"");
+                None
+            }
+        };
+        let delivery_address = match (fulfillment, object.get("delivery_address")) {
+            (Some(Fulfillment::Delivery), None | Some(Value::Null)) => {
+                fail("delivery_address", "is required for delivery");
+                None
+            }
+            (Some(Fulfillment::Delivery), Some(Value::String(address))) => {
+                match rules::check_delivery_address(address) {
+                    Ok(()) => Some(address.clone()),
+                    Err(message) => {
+                        fail("delivery_address", message);
+                        None
+                    }
+                }
+            }
+            (Some(Fulfillment::Delivery), Some(_)) => {
+                fail("delivery_address", "must be a string");
+                None
+            }
+            _ => None,
+        };
+        match (customer_name, customer_email, fulfillment) {
+            (Some(customer_name), Some(customer_email), Some(fulfillment)) if errors.is_empty() => {
+                Ok(OrderRequest {
+                    customer_name,
+                    customer_email,
+                    lines,
+                    fulfillment,
+                    delivery_address,
+                })
+            }
             _ => Err(errors),
         }
     }

@@ -8,7 +8,8 @@ pub fn can_move(from: OrderStatus, to: OrderStatus) -> bool {
         (from, to),
         (Pending, Processing | Rejected | Cancelled | Failed)
             | (Processing, Ready | Cancelled | Failed)
-            | (Ready, Completed | Failed)
+            | (Ready, Completed | OutForDelivery | Failed)
+            | (OutForDelivery, Delivered | Failed)
             // Ops replay a failed order from the dead-letter queue.
             | (Failed, Pending)
     )
@@ -26,7 +27,10 @@ mod tests {
         assert!(can_move(Pending, Rejected));
         assert!(!can_move(Ready, Pending));
         assert!(!can_move(Processing, Pending));
-        for done in [Completed, Rejected, Cancelled] {
+        assert!(can_move(Ready, OutForDelivery));
+        assert!(can_move(OutForDelivery, Delivered));
+        assert!(!can_move(Pending, Delivered));
+        for done in [Completed, Delivered, Rejected, Cancelled] {
             for to in OrderStatus::ALL {
                 assert!(!can_move(done, to), "{done} -> {to}");
             }

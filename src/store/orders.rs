@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use bakery_wire::{OrderLine, OrderStatus, OrderView, StatusChange, cents_to_price};
+use bakery_wire::{Fulfillment, OrderLine, OrderStatus, OrderView, StatusChange, cents_to_price};
 use chrono::{DateTime, Utc};
 use entity::{order, order_event, order_item, outbox, product};
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -25,6 +25,8 @@ pub struct OrderDraft {
     pub idempotency_key: Option<String>,
     /// Hash of the request, to tell a retry (same body) from a reused key (another body).
     pub request_hash: String,
+    pub fulfillment: Fulfillment,
+    pub delivery_address: Option<String>,
 }
 
 /// One line with the product's name and price as they are now in the catalog.
@@ -141,6 +143,8 @@ async fn place_one(
         ready_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
+        fulfillment: Set(fulfillment_name(draft.fulfillment).to_owned()),
+        delivery_address: Set(draft.delivery_address.clone()),
     };
     let order_id = order::Entity::insert(order)
         .exec(conn)
@@ -548,5 +552,24 @@ pub async fn order_view(
             .collect(),
         failure_reason: order.failure_reason,
         ready_at: order.ready_at.map(wire_time),
+        fulfillment: parse_fulfillment(&order.fulfillment),
+        delivery_address: order.delivery_address,
     }))
+}
+
+/// The stored name of a fulfillment.
+pub fn fulfillment_name(fulfillment: Fulfillment) -> &'static str {
+    match fulfillment {
+        Fulfillment::Pickup => "pickup",
+        Fulfillment::Delivery => "delivery",
+    }
+}
+
+/// Reads a stored fulfillment (anything unknown is pickup).
+pub fn parse_fulfillment(name: &str) -> Fulfillment {
+    if name == "delivery" {
+        Fulfillment::Delivery
+    } else {
+        Fulfillment::Pickup
+    }
 }

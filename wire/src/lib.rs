@@ -8,6 +8,9 @@
 use serde::{Deserialize, Serialize};
 
 pub mod rules;
+pub mod staff;
+
+pub use staff::Fulfillment;
 
 /// The text the seed's API returns once an order has been handed to the queue.
 pub const QUEUE_STATUS_SENT: &str = "sent to processing queue";
@@ -50,6 +53,12 @@ pub struct NewOrder {
     pub customer_name: String,
     pub customer_email: String,
     pub items: Vec<NewOrderItem>,
+    /// `pickup` (the default) or `delivery`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fulfillment: Option<Fulfillment>,
+    /// Required for delivery.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery_address: Option<String>,
 }
 
 /// One line of a new order; `price`, when given, must equal the catalog's price.
@@ -91,6 +100,11 @@ pub struct OrderView {
     /// When baking ends, `YYYY-MM-DD HH:MM:SS` UTC, once the order is in the oven.
     #[serde(default)]
     pub ready_at: Option<String>,
+    /// `pickup` or `delivery`.
+    #[serde(default)]
+    pub fulfillment: Fulfillment,
+    #[serde(default)]
+    pub delivery_address: Option<String>,
 }
 
 /// One line of a stored order, with the name and price as ordered.
@@ -119,6 +133,11 @@ pub enum OrderStatus {
     Pending,
     Processing,
     Ready,
+    /// A delivery order on its way.
+    OutForDelivery,
+    /// A delivery order handed over.
+    Delivered,
+    /// A pickup order picked up.
     Completed,
     Rejected,
     Cancelled,
@@ -127,10 +146,12 @@ pub enum OrderStatus {
 
 impl OrderStatus {
     /// Every status, in lifecycle order.
-    pub const ALL: [OrderStatus; 7] = [
+    pub const ALL: [OrderStatus; 9] = [
         OrderStatus::Pending,
         OrderStatus::Processing,
         OrderStatus::Ready,
+        OrderStatus::OutForDelivery,
+        OrderStatus::Delivered,
         OrderStatus::Completed,
         OrderStatus::Rejected,
         OrderStatus::Cancelled,
@@ -143,6 +164,8 @@ impl OrderStatus {
             OrderStatus::Pending => "pending",
             OrderStatus::Processing => "processing",
             OrderStatus::Ready => "ready",
+            OrderStatus::OutForDelivery => "out_for_delivery",
+            OrderStatus::Delivered => "delivered",
             OrderStatus::Completed => "completed",
             OrderStatus::Rejected => "rejected",
             OrderStatus::Cancelled => "cancelled",
@@ -161,15 +184,16 @@ impl OrderStatus {
         matches!(
             self,
             OrderStatus::Completed
+                | OrderStatus::Delivered
                 | OrderStatus::Rejected
                 | OrderStatus::Cancelled
                 | OrderStatus::Failed
         )
     }
 
-    /// The bakery's work on it is over: it is ready for pickup or will never be.
+    /// The bakery's work on it is over: it is ready, on its way, or will never be.
     pub fn is_settled(self) -> bool {
-        self == OrderStatus::Ready || self.is_final()
+        matches!(self, OrderStatus::Ready | OrderStatus::OutForDelivery) || self.is_final()
     }
 }
 

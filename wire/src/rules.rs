@@ -59,6 +59,26 @@ pub fn check_email(email: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
+/// Longest delivery address, in characters.
+pub const MAX_ADDRESS_CHARS: usize = 500;
+
+/// Checks a delivery address: some visible text, at most 500 characters, line breaks allowed.
+pub fn check_delivery_address(address: &str) -> Result<(), &'static str> {
+    if address.trim().is_empty() {
+        return Err("is required for delivery");
+    }
+    if address.chars().count() > MAX_ADDRESS_CHARS {
+        return Err("must be at most 500 characters");
+    }
+    if address
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r')
+    {
+        return Err("must not contain control characters");
+    }
+    Ok(())
+}
+
 /// Checks how many pieces one line asks for.
 pub fn check_quantity(quantity: i64) -> Result<(), &'static str> {
     if (MIN_QUANTITY..=MAX_QUANTITY).contains(&quantity) {
