@@ -260,6 +260,8 @@ impl Cart {
                     price: Some(cents_to_price(l.unit_cents)),
                 })
                 .collect(),
+            fulfillment: None,
+            delivery_address: None,
         }
     }
 }

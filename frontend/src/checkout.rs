@@ -1,8 +1,8 @@
 //! Checkout rules on the host side of the storefront: form checks, the meaning of the server's
 //! answers, and the idempotency key that turns retries into one order.
 
-use bakery_wire::rules::{check_customer_name, check_email};
-use bakery_wire::{ErrorBody, FieldError, OrderAccepted, price_to_cents};
+use bakery_wire::rules::{check_customer_name, check_delivery_address, check_email};
+use bakery_wire::{ErrorBody, FieldError, Fulfillment, NewOrder, OrderAccepted, price_to_cents};
 
 use crate::cart::Cart;
 use crate::money::format_cents;
@@ -12,6 +12,8 @@ use crate::money::format_cents;
 pub struct FormErrors {
     pub name: Option<String>,
     pub email: Option<String>,
+    /// The delivery address (only asked for delivery).
+    pub address: Option<String>,
     /// Problems with the cart's lines (quantities, too many lines).
     pub cart: Vec<String>,
     /// Anything that belongs to no field.
@@ -22,6 +24,7 @@ impl FormErrors {
     pub fn is_empty(&self) -> bool {
         self.name.is_none()
             && self.email.is_none()
+            && self.address.is_none()
             && self.cart.is_empty()
             && self.general.is_none()
     }
@@ -41,11 +44,28 @@ pub fn email_error(email: &str) -> Option<String> {
         .map(|m| format!("E-mail {m}."))
 }
 
-/// Checks the whole form before anything is sent.
-pub fn validate(name: &str, email: &str, cart: &Cart) -> FormErrors {
+/// Checks the delivery address exactly as the server will.
+pub fn address_error(address: &str) -> Option<String> {
+    check_delivery_address(address.trim())
+        .err()
+        .map(|m| format!("Address {m}."))
+}
+
+/// Checks the whole form before anything is sent; the address only matters for delivery.
+pub fn validate(
+    name: &str,
+    email: &str,
+    fulfillment: Fulfillment,
+    address: &str,
+    cart: &Cart,
+) -> FormErrors {
     FormErrors {
         name: name_error(name),
         email: email_error(email),
+        address: match fulfillment {
+            Fulfillment::Delivery => address_error(address),
+            Fulfillment::Pickup => None,
+        },
         cart: if cart.is_empty() {
             vec!["Your cart is empty.".to_owned()]
         } else {
@@ -53,6 +73,22 @@ pub fn validate(name: &str, email: &str, cart: &Cart) -> FormErrors {
         },
         general: None,
     }
+}
+
+/// The order to send: the cart's lines with the prices seen, and how it reaches the customer.
+/// A pickup order carries no address, whatever the hidden field still holds.
+pub fn new_order(
+    cart: &Cart,
+    name: &str,
+    email: &str,
+    fulfillment: Fulfillment,
+    address: &str,
+) -> NewOrder {
+    let mut order = cart.to_new_order(name, email);
+    order.fulfillment = Some(fulfillment);
+    order.delivery_address =
+        (fulfillment == Fulfillment::Delivery).then(|| address.trim().to_owned());
+    order
 }
 
 /// What an answer to `POST /api/orders` means for the customer.
@@ -126,6 +162,9 @@ pub fn field_errors(error: &ErrorBody, cart: &Cart) -> FormErrors {
             }
             "customer_email" => {
                 out.email = Some(format!("E-mail {}.", e.message.trim_end_matches('.')))
+            }
+            "delivery_address" => {
+                out.address = Some(format!("Address {}.", e.message.trim_end_matches('.')))
             }
             field if field.starts_with("items") => {
                 out.cart.push(item_message(field, &e.message, cart))
@@ -225,21 +264,76 @@ mod tests {
     #[test]
     fn the_form_is_checked_by_the_shared_rules() {
         let cart = cart_of(&["Croissant"]);
-        assert!(validate("Ann", "ann@example.com", &cart).is_empty());
-        let errors = validate("  ", "not-an-email", &cart);
+        let pickup = Fulfillment::Pickup;
+        assert!(validate("Ann", "ann@example.com", pickup, "", &cart).is_empty());
+        let errors = validate("  ", "not-an-email", pickup, "", &cart);
         assert_eq!(errors.name.as_deref(), Some("Name is required."));
         assert_eq!(
             errors.email.as_deref(),
             Some("E-mail must be a valid e-mail address, like name@example.com.")
         );
         assert_eq!(
-            validate("Ann", "ann@example.com", &Cart::default())
+            validate("Ann", "ann@example.com", pickup, "", &Cart::default())
                 .cart
                 .len(),
             1
         );
         // Surrounding spaces are forgiven: they are trimmed before sending.
         assert!(email_error(" ann@example.com ").is_none());
+    }
+
+    #[test]
+    fn delivery_needs_an_address_and_pickup_sends_none() {
+        let cart = cart_of(&["Croissant"]);
+        let delivery = Fulfillment::Delivery;
+        let errors = validate("Ann", "ann@example.com", delivery, "   ", &cart);
+        assert_eq!(
+            errors.address.as_deref(),
+            Some("Address is required for delivery.")
+        );
+        let long = "x".repeat(501);
+        assert!(address_error(&long).is_some());
+        assert!(
+            validate(
+                "Ann",
+                "ann@example.com",
+                delivery,
+                "1 Main St\nFlat 2",
+                &cart
+            )
+            .is_empty()
+        );
+
+        let order = new_order(&cart, "Ann", "ann@example.com", delivery, " 1 Main St ");
+        assert_eq!(order.fulfillment, Some(Fulfillment::Delivery));
+        assert_eq!(order.delivery_address.as_deref(), Some("1 Main St"));
+        let json = serde_json::to_value(&order).unwrap_or_default();
+        assert_eq!(json["fulfillment"], json!("delivery"));
+
+        let order = new_order(
+            &cart,
+            "Ann",
+            "ann@example.com",
+            Fulfillment::Pickup,
+            "left over",
+        );
+        assert_eq!(order.delivery_address, None);
+        let json = serde_json::to_value(&order).unwrap_or_default();
+        assert_eq!(json["fulfillment"], json!("pickup"));
+        assert!(json.get("delivery_address").is_none());
+
+        let body = json!({
+            "error": "The order is invalid.", "code": "validation_failed",
+            "details": [{"field": "delivery_address", "message": "is required for delivery"}]
+        })
+        .to_string();
+        let Outcome::Invalid(errors) = classify(400, &body, &cart) else {
+            panic!("expected field errors");
+        };
+        assert_eq!(
+            errors.address.as_deref(),
+            Some("Address is required for delivery.")
+        );
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! The bakery's storefront: catalog, cart, checkout and live order tracking, in Sycamore.
+//! The bakery's storefront (catalog, cart, checkout, live order tracking) and the staff's
+//! back-office under `/staff` (order board, catalog and stock, accounts), in Sycamore.
 //!
 //! The pure rules (cart arithmetic, checkout answers, status wording) build on any target and
 //! are unit-tested on the host; the browser half only exists on wasm32.
@@ -6,6 +7,8 @@
 pub mod cart;
 pub mod checkout;
 pub mod money;
+pub mod recent;
+pub mod staff;
 pub mod status;
 
 #[cfg(target_arch = "wasm32")]

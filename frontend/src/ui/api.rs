@@ -1,9 +1,13 @@
 //! The bakery's HTTP API as the storefront uses it (same origin, JSON over `fetch`).
 
+use bakery_wire::staff::CancelOrder;
 use bakery_wire::{IDEMPOTENCY_KEY_HEADER, OrderView, Product};
+use serde::de::DeserializeOwned;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Request, RequestCache, RequestInit, Response};
+
+pub use crate::staff::ApiError;
 
 /// What the customer reads when the server cannot be reached at all.
 pub const OFFLINE: &str = "We could not reach the bakery. Check your connection and try again.";
@@ -14,11 +18,12 @@ pub struct Reply {
     pub body: String,
 }
 
-async fn send(
+/// One HTTP exchange; `header` is one extra request header (idempotency key, CSRF token).
+pub async fn send(
     method: &str,
     url: &str,
     body: Option<&str>,
-    key: Option<&str>,
+    header: Option<(&str, &str)>,
 ) -> Result<Reply, String> {
     let init = RequestInit::new();
     init.set_method(method);
@@ -30,8 +35,8 @@ async fn send(
         let _ = headers.set("Content-Type", "application/json");
         init.set_body(&JsValue::from_str(body));
     }
-    if let Some(key) = key {
-        let _ = headers.set(IDEMPOTENCY_KEY_HEADER, key);
+    if let Some((name, value)) = header {
+        let _ = headers.set(name, value);
     }
     init.set_headers(&headers);
     let request = Request::new_with_str_and_init(url, &init).map_err(|_| OFFLINE.to_owned())?;
@@ -82,5 +87,45 @@ pub async fn order(id: i64) -> Result<Option<OrderView>, String> {
 /// `POST /api/orders` with the attempt's key; the caller reads the answer with
 /// [`crate::checkout::classify`].
 pub async fn place_order(body: &str, key: &str) -> Result<Reply, String> {
-    send("POST", "/api/orders", Some(body), Some(key)).await
+    send(
+        "POST",
+        "/api/orders",
+        Some(body),
+        Some((IDEMPOTENCY_KEY_HEADER, key)),
+    )
+    .await
+}
+
+/// Reads a 2xx answer as `T` (an empty body reads as JSON `null`, so `()` fits a 204), anything
+/// else as the API's error.
+pub fn decode<T: DeserializeOwned>(reply: Reply) -> Result<T, ApiError> {
+    if !(200..300).contains(&reply.status) {
+        return Err(ApiError::from_reply(reply.status, &reply.body));
+    }
+    let text = if reply.body.trim().is_empty() {
+        "null"
+    } else {
+        &reply.body
+    };
+    serde_json::from_str(text)
+        .map_err(|_| ApiError::offline("The bakery sent an answer we could not read."))
+}
+
+/// `POST /api/orders/{id}/cancel`: a customer cancels their own pending order, proving it is
+/// theirs with its e-mail.
+pub async fn cancel_order(id: i64, email: &str) -> Result<OrderView, ApiError> {
+    let body = CancelOrder {
+        reason: None,
+        customer_email: Some(email.to_owned()),
+    };
+    let body = serde_json::to_string(&body).unwrap_or_default();
+    let reply = send(
+        "POST",
+        &format!("/api/orders/{id}/cancel"),
+        Some(&body),
+        None,
+    )
+    .await
+    .map_err(|m| ApiError::offline(&m))?;
+    decode(reply)
 }

@@ -5,6 +5,8 @@ use sycamore::futures::spawn_local_scoped;
 use sycamore::prelude::*;
 use sycamore_router::navigate;
 
+use bakery_wire::Fulfillment;
+
 use super::cart_page::Notices;
 use super::{Placed, Shop, api, browser};
 use crate::cart::Cart;
@@ -23,6 +25,10 @@ fn pending_attempt() -> Option<Attempt> {
 struct Customer {
     name: String,
     email: String,
+    #[serde(default)]
+    fulfillment: Fulfillment,
+    #[serde(default)]
+    address: String,
 }
 
 #[component]
@@ -37,6 +43,9 @@ pub fn CheckoutPage() -> View {
         .unwrap_or_default();
     let name = create_signal(saved.name);
     let email = create_signal(saved.email);
+    let fulfillment = create_signal(saved.fulfillment);
+    let address = create_signal(saved.address);
+    let delivery = create_selector(move || fulfillment.get() == Fulfillment::Delivery);
     let errors = create_signal(FormErrors::default());
     // A banner above the form: price changes, offline, anything not tied to a field.
     let alert = create_signal(Option::<String>::None);
@@ -44,6 +53,7 @@ pub fn CheckoutPage() -> View {
 
     let name_error = move || errors.with(|e| e.name.clone());
     let email_error = move || errors.with(|e| e.email.clone());
+    let address_error = move || errors.with(|e| e.address.clone());
 
     let submit = move |event: web_sys::SubmitEvent| {
         event.prevent_default();
@@ -56,7 +66,8 @@ pub fn CheckoutPage() -> View {
             email.get_clone_untracked().trim().to_owned(),
         );
         let cart = shop.cart.get_clone_untracked();
-        let found = checkout::validate(&customer_name, &customer_email, &cart);
+        let (how, where_to) = (fulfillment.get_untracked(), address.get_clone_untracked());
+        let found = checkout::validate(&customer_name, &customer_email, how, &where_to, &cart);
         if !found.is_empty() {
             focus_first_error(&found);
             errors.set(found);
@@ -64,7 +75,7 @@ pub fn CheckoutPage() -> View {
         }
         errors.set(FormErrors::default());
         alert.set(None);
-        let order = cart.to_new_order(&customer_name, &customer_email);
+        let order = checkout::new_order(&cart, &customer_name, &customer_email, how, &where_to);
         let Ok(body) = serde_json::to_string(&order) else {
             alert.set(Some(
                 "Your order could not be prepared. Please reload the page.".to_owned(),
@@ -77,7 +88,9 @@ pub fn CheckoutPage() -> View {
         }
         if let Ok(json) = serde_json::to_string(&Customer {
             name: customer_name.clone(),
-            email: customer_email,
+            email: customer_email.clone(),
+            fulfillment: how,
+            address: where_to.trim().to_owned(),
         }) {
             browser::save(CUSTOMER_KEY, &json);
         }
@@ -94,7 +107,7 @@ pub fn CheckoutPage() -> View {
                     browser::forget(ATTEMPT_KEY);
                     shop.cart.set(Cart::default());
                     shop.notices.set(Vec::new());
-                    shop.remember_order(accepted.order_id);
+                    shop.remember_order(accepted.order_id, Some(customer_email));
                     shop.placed.set(Some(Placed {
                         order_id: accepted.order_id,
                         customer_name,
@@ -168,7 +181,7 @@ pub fn CheckoutPage() -> View {
                         a(href="/cart") { "Change the cart" }
                     }
                     form(class="panel checkout-form", novalidate=true, on:submit=submit, aria-labelledby="form-title") {
-                        h2(id="form-title") { "Who is picking it up?" }
+                        h2(id="form-title") { "Your details" }
                         div(id="checkout-alert", class="alert", role="alert", tabindex="-1",
                             hidden=move || alert.with(Option::is_none)) {
                             (move || alert.get_clone().unwrap_or_default())
@@ -228,6 +241,45 @@ pub fn CheckoutPage() -> View {
                                 (move || email_error().unwrap_or_default())
                             }
                         }
+                        fieldset(class="field choice") {
+                            legend { "How would you like to get it?" }
+                            label(class="choice-option") {
+                                input(r#type="radio", name="fulfillment", id="fulfillment-pickup", value="pickup",
+                                    checked=!delivery.get_untracked(),
+                                    on:change=move |_| {
+                                        fulfillment.set(Fulfillment::Pickup);
+                                        errors.update(|e| e.address = None);
+                                    })
+                                span { "Pick up at the counter" }
+                            }
+                            label(class="choice-option") {
+                                input(r#type="radio", name="fulfillment", id="fulfillment-delivery", value="delivery",
+                                    checked=delivery.get_untracked(),
+                                    on:change=move |_| fulfillment.set(Fulfillment::Delivery))
+                                span { "Deliver to my door" }
+                            }
+                        }
+                        div(class="field", hidden=move || !delivery.get()) {
+                            label(r#for="delivery-address") { "Delivery address" }
+                            textarea(
+                                id="delivery-address",
+                                name="delivery_address",
+                                rows="3",
+                                autocomplete="street-address",
+                                required=move || delivery.get(),
+                                aria-invalid=move || if address_error().is_some() { "true" } else { "false" },
+                                aria-describedby="delivery-address-error delivery-address-hint",
+                                bind:value=address,
+                                on:blur=move |_| errors.update(|e| e.address = checkout::address_error(&address.get_clone_untracked())),
+                                on:input=move |_| if errors.with_untracked(|e| e.address.is_some()) {
+                                    errors.update(|e| e.address = checkout::address_error(&address.get_clone_untracked()))
+                                },
+                            )
+                            p(id="delivery-address-hint", class="field-hint") { "Street, number, flat and town; anything the courier should know." }
+                            p(id="delivery-address-error", class="field-error", data-testid="address-error") {
+                                (move || address_error().unwrap_or_default())
+                            }
+                        }
                         button(id="place-order", class="button primary large", r#type="submit",
                             aria-busy=move || if busy.get() { "true" } else { "false" },
                             disabled=move || busy.get()) {
@@ -246,6 +298,8 @@ fn focus_first_error(errors: &FormErrors) {
         browser::focus("customer-name");
     } else if errors.email.is_some() {
         browser::focus("customer-email");
+    } else if errors.address.is_some() {
+        browser::focus("delivery-address");
     } else if !errors.cart.is_empty() || errors.general.is_some() {
         browser::focus("checkout-alert");
     }

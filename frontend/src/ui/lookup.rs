@@ -33,7 +33,8 @@ pub fn LookupPage() -> View {
         }
         let links = ids
             .into_iter()
-            .map(|id| {
+            .map(|order| {
+                let id = order.order_id;
                 let href = format!("/orders/{id}");
                 let text = format!("Order #{id}");
                 view! { li { a(href=href) { (text) } } }

@@ -8,6 +8,7 @@ mod checkout_page;
 mod live;
 mod lookup;
 mod order_page;
+mod staff;
 
 use bakery_wire::Product;
 use sycamore::futures::spawn_local_scoped;
@@ -17,6 +18,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 
 use crate::cart::Cart;
+use crate::recent::{self, RecentOrder};
 
 const CART_KEY: &str = "bakery.cart";
 const RECENT_ORDERS_KEY: &str = "bakery.orders";
@@ -34,8 +36,32 @@ pub enum Page {
     Lookup,
     #[to("/orders/<id>")]
     Order(i64),
+    #[to("/staff")]
+    StaffBoard,
+    #[to("/staff/catalog")]
+    StaffCatalog,
+    #[to("/staff/users")]
+    StaffUsers,
+    #[to("/staff/tokens")]
+    StaffTokens,
+    #[to("/staff/audit")]
+    StaffAudit,
     #[not_found]
     NotFound,
+}
+
+impl Page {
+    /// A back-office page (its own header, needs a staff session).
+    pub fn is_staff(&self) -> bool {
+        matches!(
+            self,
+            Page::StaffBoard
+                | Page::StaffCatalog
+                | Page::StaffUsers
+                | Page::StaffTokens
+                | Page::StaffAudit
+        )
+    }
 }
 
 /// The menu as the site knows it.
@@ -61,8 +87,8 @@ pub struct Shop {
     /// What a catalog refresh changed in the cart, until the customer dismisses it.
     pub notices: Signal<Vec<String>>,
     pub placed: Signal<Option<Placed>>,
-    /// Order numbers placed from this browser, newest first.
-    pub recent: Signal<Vec<i64>>,
+    /// Orders placed from this browser, newest first, with their e-mail.
+    pub recent: Signal<Vec<RecentOrder>>,
 }
 
 impl Shop {
@@ -71,7 +97,7 @@ impl Shop {
             .map(|j| Cart::from_json(&j))
             .unwrap_or_default();
         let recent = browser::load(RECENT_ORDERS_KEY)
-            .and_then(|j| serde_json::from_str(&j).ok())
+            .map(|j| recent::parse(&j))
             .unwrap_or_default();
         Shop {
             catalog: create_signal(Catalog::Loading),
@@ -103,16 +129,14 @@ impl Shop {
         }
     }
 
-    /// Remembers an order placed here, so the lookup page can offer it.
-    pub fn remember_order(self, order_id: i64) {
-        self.recent.update(|r| {
-            r.retain(|id| *id != order_id);
-            r.insert(0, order_id);
-            r.truncate(5);
-        });
-        if let Ok(json) = serde_json::to_string(&self.recent.get_clone_untracked()) {
-            browser::save(RECENT_ORDERS_KEY, &json);
-        }
+    /// Remembers an order placed here (with its e-mail, which a customer's cancel needs), so
+    /// the lookup page can offer it.
+    pub fn remember_order(self, order_id: i64, email: Option<String>) {
+        self.recent.update(|r| recent::remember(r, order_id, email));
+        browser::save(
+            RECENT_ORDERS_KEY,
+            &self.recent.with_untracked(|r| recent::to_json(r)),
+        );
     }
 }
 
@@ -139,27 +163,46 @@ fn App() -> View {
         shop.cart
             .with(|cart| browser::save(CART_KEY, &cart.to_json()))
     });
-    spawn_local_scoped(shop.refresh_catalog());
+    // The catalog and the cart are the shop's; the staff pages load what they need.
+    let on_staff_page = web_sys::window()
+        .and_then(|w| w.location().pathname().ok())
+        .is_some_and(|p| p == "/staff" || p.starts_with("/staff/"));
+    if !on_staff_page {
+        spawn_local_scoped(shop.refresh_catalog());
+    }
     follow_other_tabs(shop);
+    provide_context(staff::StaffCtx::new());
 
     view! {
         Router(
             integration=HistoryIntegration::new(),
-            view=move |route: ReadSignal<Page>| view! {
-                a(class="skip-link", href="#main", rel="external") { "Skip to content" }
-                Header(route=route)
-                main(id="main", class="page", tabindex="-1") {
-                    (match route.get_clone() {
-                        Page::Catalog => view! { catalog::CatalogPage {} },
-                        Page::Cart => view! { cart_page::CartPage {} },
-                        Page::Checkout => view! { checkout_page::CheckoutPage {} },
-                        Page::Lookup => view! { lookup::LookupPage {} },
-                        Page::Order(id) => view! { order_page::OrderPage(id=id) },
-                        Page::NotFound => view! { NotFound {} },
+            view=move |route: ReadSignal<Page>| {
+                let is_staff = create_selector(move || route.with(Page::is_staff));
+                view! {
+                    a(class="skip-link", href="#main", rel="external") { "Skip to content" }
+                    (if is_staff.get() {
+                        view! { staff::StaffHeader(route=route) }
+                    } else {
+                        view! { Header(route=route) }
                     })
-                }
-                footer(class="site-footer") {
-                    p { "Baked fresh every morning · Pick up at the counter" }
+                    main(id="main", class="page", tabindex="-1") {
+                        (match route.get_clone() {
+                            Page::Catalog => view! { catalog::CatalogPage {} },
+                            Page::Cart => view! { cart_page::CartPage {} },
+                            Page::Checkout => view! { checkout_page::CheckoutPage {} },
+                            Page::Lookup => view! { lookup::LookupPage {} },
+                            Page::Order(id) => view! { order_page::OrderPage(id=id) },
+                            Page::StaffBoard
+                            | Page::StaffCatalog
+                            | Page::StaffUsers
+                            | Page::StaffTokens
+                            | Page::StaffAudit => view! { staff::StaffPage(page=route.get_clone()) },
+                            Page::NotFound => view! { NotFound {} },
+                        })
+                    }
+                    footer(class="site-footer") {
+                        p { "Baked fresh every morning · Pick up at the counter or have it delivered" }
+                    }
                 }
             },
         )

@@ -1,11 +1,13 @@
 //! One order: thank-you banner after checkout, live status with progress steps, items, history.
 
-use bakery_wire::{OrderStatus, OrderView, price_to_cents};
+use bakery_wire::{Fulfillment, OrderStatus, OrderView, price_to_cents};
+use sycamore::futures::spawn_local_scoped;
 use sycamore::prelude::*;
 
 use super::live::{Channel, Tracked, track};
-use super::{Shop, browser};
+use super::{Shop, api, browser};
 use crate::money::format_cents;
+use crate::recent;
 use crate::status;
 
 fn money(price: f64) -> String {
@@ -39,7 +41,7 @@ pub fn OrderPage(id: i64) -> View {
             }
         },
         Tracked::Failed(message) => view! { div(class="alert", role="alert") { (message) } },
-        Tracked::Found(view) => view! { OrderDetails(view=*view, channel=channel) },
+        Tracked::Found(view) => view! { OrderDetails(view=*view, channel=channel, order=order) },
     };
 
     let banner = View::from(thanks.map(|name| {
@@ -65,13 +67,13 @@ pub fn OrderPage(id: i64) -> View {
 }
 
 #[component(inline_props)]
-fn OrderDetails(view: OrderView, channel: Signal<Channel>) -> View {
+fn OrderDetails(view: OrderView, channel: Signal<Channel>, order: Signal<Tracked>) -> View {
     let current = view.status;
     let status_class = format!("status-badge status-{current}");
     let label = status::label(current);
-    let explanation = status::explanation(current);
-    let step = status::step(current);
-    let steps = status::STEPS
+    let explanation = status::explanation_for(current, view.fulfillment);
+    let step = status::step(current, view.fulfillment);
+    let steps = status::steps(view.fulfillment)
         .iter()
         .enumerate()
         .map(|(i, s)| {
@@ -144,6 +146,18 @@ fn OrderDetails(view: OrderView, channel: Signal<Channel>) -> View {
         })
         .collect::<Vec<_>>();
     let total = money(view.total);
+    let how = status::fulfillment_label(view.fulfillment);
+    let address = View::from(
+        view.delivery_address
+            .clone()
+            .filter(|_| view.fulfillment == Fulfillment::Delivery)
+            .map(|a| view! { p(class="address", data-testid="delivery-address") { (a) } }),
+    );
+    let cancel = if current == OrderStatus::Pending {
+        view! { CancelOwnOrder(id=view.order_id, order=order) }
+    } else {
+        view! {}
+    };
     let placed = format!("Placed {} UTC for {}", view.created_at, view.customer_name);
 
     view! {
@@ -157,6 +171,12 @@ fn OrderDetails(view: OrderView, channel: Signal<Channel>) -> View {
             }
             (steps)
             p(class="muted live-note", data-testid="live-note") { (channel_note) }
+            (cancel)
+        }
+        section(class="panel", aria-labelledby="fulfillment-title") {
+            h2(id="fulfillment-title") { "Pickup or delivery" }
+            p(data-testid="fulfillment", data-fulfillment=match view.fulfillment { Fulfillment::Pickup => "pickup", Fulfillment::Delivery => "delivery" }) { (how) }
+            (address)
         }
         section(class="panel", aria-labelledby="items-title") {
             h2(id="items-title") { "Items" }
@@ -170,6 +190,106 @@ fn OrderDetails(view: OrderView, channel: Signal<Channel>) -> View {
         section(class="panel", aria-labelledby="history-title") {
             h2(id="history-title") { "History" }
             ol(class="history", data-testid="order-history", reversed=true) { (history) }
+        }
+    }
+}
+
+/// What the customer's cancel button is doing.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Cancel {
+    Closed,
+    Confirming,
+    Sending,
+}
+
+/// "Cancel order" while the order is pending: asks first, and proves the order is the
+/// customer's with its e-mail (remembered from checkout, else asked for).
+#[component(inline_props)]
+fn CancelOwnOrder(id: i64, order: Signal<Tracked>) -> View {
+    let shop = use_context::<Shop>();
+    let known = shop.recent.with_untracked(|r| recent::email_for(r, id));
+    let ask_email = known.is_none();
+    let email = create_signal(known.unwrap_or_default());
+    let state = create_signal(Cancel::Closed);
+    let error = create_signal(String::new());
+
+    let confirm = move |event: web_sys::SubmitEvent| {
+        event.prevent_default();
+        if state.get_untracked() == Cancel::Sending {
+            return;
+        }
+        let address = email.get_clone_untracked().trim().to_owned();
+        if let Some(problem) = crate::checkout::email_error(&address) {
+            error.set(problem);
+            browser::focus("cancel-email");
+            return;
+        }
+        state.set(Cancel::Sending);
+        error.set(String::new());
+        spawn_local_scoped(async move {
+            match api::cancel_order(id, &address).await {
+                Ok(view) => {
+                    shop.remember_order(id, Some(address));
+                    order.set(Tracked::Found(Box::new(view)));
+                }
+                Err(e) => {
+                    state.set(Cancel::Confirming);
+                    error.set(match e.code.as_str() {
+                        "forbidden" => {
+                            "That is not the e-mail this order was placed with.".to_owned()
+                        }
+                        "invalid_transition" => {
+                            "Too late to cancel: we have already started on your order.".to_owned()
+                        }
+                        _ => e.message,
+                    });
+                }
+            }
+        });
+    };
+
+    let email_field = if ask_email {
+        view! {
+            div(class="field") {
+                label(r#for="cancel-email") { "The e-mail you ordered with" }
+                input(id="cancel-email", r#type="email", autocomplete="email", inputmode="email",
+                    aria-describedby="cancel-error", bind:value=email)
+            }
+        }
+    } else {
+        view! {}
+    };
+
+    view! {
+        div(class="cancel-box") {
+            (if state.get() == Cancel::Closed {
+                view! {
+                    button(class="button", r#type="button", id="cancel-order",
+                        on:click=move |_| {
+                            state.set(Cancel::Confirming);
+                            browser::focus("cancel-confirm-title");
+                        }) { "Cancel order" }
+                }
+            } else {
+                view! {}
+            })
+            form(class="confirm-box", hidden=move || state.get() == Cancel::Closed,
+                on:submit=confirm, novalidate=true, aria-labelledby="cancel-confirm-title") {
+                p(id="cancel-confirm-title", tabindex="-1") {
+                    strong { (format!("Cancel order #{id}?")) }
+                    " We have not started on it yet, so nothing is charged."
+                }
+                (email_field)
+                p(id="cancel-error", class="field-error", role="alert") { (error) }
+                div(class="actions") {
+                    button(class="button", r#type="button", id="cancel-keep",
+                        on:click=move |_| { state.set(Cancel::Closed); error.set(String::new()); }) { "Keep my order" }
+                    button(class="button danger", r#type="submit", id="cancel-confirm",
+                        disabled=move || state.get() == Cancel::Sending) {
+                        (move || if state.get() == Cancel::Sending { "Cancelling…" } else { "Yes, cancel it" })
+                    }
+                }
+            }
         }
     }
 }

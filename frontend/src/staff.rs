@@ -1,0 +1,509 @@
+//! The back-office's rules on the host side: what each role may do, the order board's columns
+//! and actions, how a live event changes the board, and the staff forms' checks.
+
+use bakery_wire::staff::{BoardOrder, StaffRole, StockChange};
+use bakery_wire::{ErrorBody, Fulfillment, OrderStatus, StatusChange, price_to_cents};
+use serde::Deserialize;
+
+/// What a signed-in role may see and do (the server enforces the same, this only hides).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Caps {
+    /// Add products, edit them, take them off the menu.
+    pub edit_catalog: bool,
+    /// Staff accounts, API tokens and the audit log.
+    pub administer: bool,
+}
+
+impl Caps {
+    pub fn of(role: StaffRole) -> Caps {
+        let admin = role == StaffRole::Admin;
+        Caps {
+            edit_catalog: admin,
+            administer: admin,
+        }
+    }
+}
+
+/// A column of the order board.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Column {
+    Pending,
+    Processing,
+    Ready,
+    OutForDelivery,
+    /// Handed over, cancelled, rejected or failed.
+    Done,
+}
+
+impl Column {
+    pub const ALL: [Column; 5] = [
+        Column::Pending,
+        Column::Processing,
+        Column::Ready,
+        Column::OutForDelivery,
+        Column::Done,
+    ];
+
+    pub fn of(status: OrderStatus) -> Column {
+        match status {
+            OrderStatus::Pending => Column::Pending,
+            OrderStatus::Processing => Column::Processing,
+            OrderStatus::Ready => Column::Ready,
+            OrderStatus::OutForDelivery => Column::OutForDelivery,
+            _ => Column::Done,
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Column::Pending => "New",
+            Column::Processing => "In the oven",
+            Column::Ready => "Ready",
+            Column::OutForDelivery => "Out for delivery",
+            Column::Done => "Done & other",
+        }
+    }
+
+    /// A stable name for ids and test hooks.
+    pub fn key(self) -> &'static str {
+        match self {
+            Column::Pending => "pending",
+            Column::Processing => "processing",
+            Column::Ready => "ready",
+            Column::OutForDelivery => "out_for_delivery",
+            Column::Done => "done",
+        }
+    }
+}
+
+/// The board's orders by column, each column newest first (the order the server sends).
+pub fn group(orders: &[BoardOrder]) -> Vec<(Column, Vec<BoardOrder>)> {
+    Column::ALL
+        .into_iter()
+        .map(|column| {
+            let list = orders
+                .iter()
+                .filter(|o| Column::of(o.status) == column)
+                .cloned()
+                .collect();
+            (column, list)
+        })
+        .collect()
+}
+
+/// A guarded move staff can make on an order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// ready → completed (pickup).
+    Complete,
+    /// ready → out_for_delivery (delivery).
+    Dispatch,
+    /// out_for_delivery → delivered.
+    Deliver,
+    /// pending/processing → cancelled, with a reason; stock goes back.
+    Cancel,
+    /// failed → pending.
+    Retry,
+}
+
+impl Action {
+    /// The last segment of `POST /api/admin/orders/{id}/...`.
+    pub fn path(self) -> &'static str {
+        match self {
+            Action::Complete => "complete",
+            Action::Dispatch => "dispatch",
+            Action::Deliver => "deliver",
+            Action::Cancel => "cancel",
+            Action::Retry => "retry",
+        }
+    }
+
+    /// The button's words.
+    pub fn label(self) -> &'static str {
+        match self {
+            Action::Complete => "Picked up",
+            Action::Dispatch => "Out for delivery",
+            Action::Deliver => "Delivered",
+            Action::Cancel => "Cancel…",
+            Action::Retry => "Retry",
+        }
+    }
+
+    /// The moves the order's status allows, the usual next step first.
+    pub fn for_order(status: OrderStatus, fulfillment: Fulfillment) -> Vec<Action> {
+        match (status, fulfillment) {
+            (OrderStatus::Pending | OrderStatus::Processing, _) => vec![Action::Cancel],
+            (OrderStatus::Ready, Fulfillment::Pickup) => vec![Action::Complete],
+            (OrderStatus::Ready, Fulfillment::Delivery) => vec![Action::Dispatch],
+            (OrderStatus::OutForDelivery, _) => vec![Action::Deliver],
+            (OrderStatus::Failed, _) => vec![Action::Retry],
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// One message of `GET /api/admin/orders/events`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct BoardEvent {
+    pub order_id: i64,
+    pub change: StatusChange,
+}
+
+/// What a live event means for the board.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventEffect {
+    /// The row was moved; nothing else to do.
+    Moved,
+    /// The board lacks something (a new order, a failure reason): read it again.
+    Refetch,
+    /// Stale or duplicate: nothing changed.
+    Ignored,
+}
+
+/// Moves the order an event names to its new status, when the board holds it.
+pub fn apply_event(orders: &mut [BoardOrder], event: &BoardEvent) -> EventEffect {
+    let Some(order) = orders.iter_mut().find(|o| o.order_id == event.order_id) else {
+        return EventEffect::Refetch;
+    };
+    if order.status == event.change.status {
+        return EventEffect::Ignored;
+    }
+    order.status = event.change.status;
+    match event.change.status {
+        // These carry details the event lacks (baking time, the reason).
+        OrderStatus::Processing
+        | OrderStatus::Failed
+        | OrderStatus::Rejected
+        | OrderStatus::Cancelled => EventEffect::Refetch,
+        _ => EventEffect::Moved,
+    }
+}
+
+/// Puts the server's fresh copy of one order in place (or on top, when new).
+pub fn replace(orders: &mut Vec<BoardOrder>, fresh: BoardOrder) {
+    match orders.iter_mut().find(|o| o.order_id == fresh.order_id) {
+        Some(order) => *order = fresh,
+        None => orders.insert(0, fresh),
+    }
+}
+
+/// A refusal from the staff API, in words for people plus the machine code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    pub status: u16,
+    pub code: String,
+    pub message: String,
+}
+
+impl ApiError {
+    /// Reads a non-2xx answer; bodies that are not the API's JSON errors get a plain sentence.
+    pub fn from_reply(status: u16, body: &str) -> ApiError {
+        match serde_json::from_str::<ErrorBody>(body) {
+            Ok(error) => {
+                let fields = field_messages(&error.details);
+                let message = if fields.is_empty() {
+                    error.error
+                } else {
+                    fields.join(" ")
+                };
+                ApiError {
+                    status,
+                    code: error.code,
+                    message,
+                }
+            }
+            Err(_) => ApiError {
+                status,
+                code: String::new(),
+                message: format!("The bakery could not do that right now (HTTP {status})."),
+            },
+        }
+    }
+
+    pub fn offline(message: &str) -> ApiError {
+        ApiError {
+            status: 0,
+            code: "offline".to_owned(),
+            message: message.to_owned(),
+        }
+    }
+
+    /// The session is gone: show the sign-in form again.
+    pub fn signed_out(&self) -> bool {
+        self.status == 401
+    }
+
+    /// A stale CSRF token (another tab signed in again): read the session and retry once.
+    pub fn csrf(&self) -> bool {
+        self.code == "csrf_failed"
+    }
+}
+
+/// `validation_failed` details as sentences: `price must be …` → "Price must be ….".
+fn field_messages(details: &serde_json::Value) -> Vec<String> {
+    let list: Vec<bakery_wire::FieldError> =
+        serde_json::from_value(details.clone()).unwrap_or_default();
+    list.into_iter()
+        .map(|e| {
+            let field = e.field.replace('_', " ");
+            let mut chars = field.chars();
+            let field: String = chars
+                .next()
+                .map(|c| c.to_uppercase().chain(chars).collect())
+                .unwrap_or_default();
+            format!("{field} {}.", e.message.trim_end_matches('.'))
+        })
+        .collect()
+}
+
+/// Reads a price as staff type it: `4.5`, `4.50`, `$4.50`; at most two decimals, not negative.
+pub fn parse_price(text: &str) -> Result<f64, &'static str> {
+    let digits = text.trim().trim_start_matches('$').trim();
+    let value: f64 = digits
+        .parse()
+        .map_err(|_| "Price must be an amount like 4.50.")?;
+    match price_to_cents(value) {
+        Some(cents) if cents > 0 => Ok(value),
+        Some(_) => Err("Price must be more than zero."),
+        None => Err("Price must be an amount like 4.50, at most two decimals."),
+    }
+}
+
+/// Whether the stock form sets the count or adjusts it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StockMode {
+    Set,
+    Adjust,
+}
+
+/// Checks the stock form: a whole number (zero or more to set, non-zero to adjust) and a reason.
+pub fn stock_change(mode: StockMode, amount: &str, reason: &str) -> Result<StockChange, String> {
+    let reason = reason.trim();
+    let amount = amount.trim().trim_start_matches('+');
+    let Ok(value) = amount.parse::<i64>() else {
+        return Err("Enter a whole number of pieces.".to_owned());
+    };
+    if reason.is_empty() {
+        return Err("Give a reason, like \"morning bake\" or \"dropped a tray\".".to_owned());
+    }
+    match mode {
+        StockMode::Set if value < 0 => Err("Stock cannot be below zero.".to_owned()),
+        StockMode::Set => Ok(StockChange {
+            set: Some(value),
+            adjust: None,
+            reason: reason.to_owned(),
+        }),
+        StockMode::Adjust if value == 0 => {
+            Err("Adjust by a number other than zero, like 12 or -3.".to_owned())
+        }
+        StockMode::Adjust => Ok(StockChange {
+            set: None,
+            adjust: Some(value),
+            reason: reason.to_owned(),
+        }),
+    }
+}
+
+/// A short summary of an order's lines: "2 × Croissant, 1 × Sourdough Bread".
+pub fn items_summary(order: &BoardOrder) -> String {
+    order
+        .items
+        .iter()
+        .map(|l| format!("{} × {}", l.quantity, l.product_name))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The time of day of a `YYYY-MM-DD HH:MM:SS` stamp (`HH:MM`), or the stamp itself.
+pub fn time_of_day(stamp: &str) -> &str {
+    stamp.get(11..16).unwrap_or(stamp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bakery_wire::OrderLine;
+    use serde_json::json;
+
+    fn order(id: i64, status: OrderStatus, fulfillment: Fulfillment) -> BoardOrder {
+        BoardOrder {
+            order_id: id,
+            customer_name: "Ann".into(),
+            customer_email: "ann@example.com".into(),
+            status,
+            fulfillment,
+            delivery_address: None,
+            created_at: "2026-11-25 08:15:00".into(),
+            ready_at: None,
+            items: vec![OrderLine {
+                product_name: "Croissant".into(),
+                quantity: 2,
+                unit_price: 4.5,
+                total: 9.0,
+            }],
+            total: 9.0,
+            failure_reason: None,
+        }
+    }
+
+    #[test]
+    fn roles_see_what_they_may_do() {
+        assert_eq!(
+            Caps::of(StaffRole::Admin),
+            Caps {
+                edit_catalog: true,
+                administer: true
+            }
+        );
+        assert_eq!(
+            Caps::of(StaffRole::Baker),
+            Caps {
+                edit_catalog: false,
+                administer: false
+            }
+        );
+    }
+
+    #[test]
+    fn every_status_has_a_column_and_the_board_keeps_the_order() {
+        use OrderStatus::*;
+        let orders = vec![
+            order(5, Ready, Fulfillment::Pickup),
+            order(4, Pending, Fulfillment::Pickup),
+            order(3, Ready, Fulfillment::Delivery),
+            order(2, Cancelled, Fulfillment::Pickup),
+            order(1, Delivered, Fulfillment::Delivery),
+        ];
+        let columns = group(&orders);
+        assert_eq!(columns.len(), 5);
+        let ids = |c: usize| columns[c].1.iter().map(|o| o.order_id).collect::<Vec<_>>();
+        assert_eq!(ids(0), vec![4]);
+        assert!(ids(1).is_empty());
+        assert_eq!(ids(2), vec![5, 3]);
+        assert_eq!(ids(4), vec![2, 1]);
+        for s in OrderStatus::ALL {
+            assert!(Column::ALL.contains(&Column::of(s)));
+        }
+    }
+
+    #[test]
+    fn actions_follow_the_transitions() {
+        use Fulfillment::*;
+        use OrderStatus::*;
+        assert_eq!(Action::for_order(Pending, Pickup), vec![Action::Cancel]);
+        assert_eq!(
+            Action::for_order(Processing, Delivery),
+            vec![Action::Cancel]
+        );
+        assert_eq!(Action::for_order(Ready, Pickup), vec![Action::Complete]);
+        assert_eq!(Action::for_order(Ready, Delivery), vec![Action::Dispatch]);
+        assert_eq!(
+            Action::for_order(OutForDelivery, Delivery),
+            vec![Action::Deliver]
+        );
+        assert_eq!(Action::for_order(Failed, Pickup), vec![Action::Retry]);
+        for done in [Completed, Delivered, Rejected, Cancelled] {
+            assert!(Action::for_order(done, Pickup).is_empty());
+        }
+        assert_eq!(Action::Complete.path(), "complete");
+        assert_eq!(Action::Complete.label(), "Picked up");
+    }
+
+    #[test]
+    fn live_events_move_rows_or_ask_for_the_board() {
+        let mut orders = vec![order(1, OrderStatus::Ready, Fulfillment::Pickup)];
+        let event: BoardEvent = serde_json::from_value(json!({
+            "order_id": 1,
+            "change": {"status": "completed", "note": null, "at": "2026-11-25 09:00:00"}
+        }))
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(apply_event(&mut orders, &event), EventEffect::Moved);
+        assert_eq!(orders[0].status, OrderStatus::Completed);
+        assert_eq!(apply_event(&mut orders, &event), EventEffect::Ignored);
+        let unknown = BoardEvent {
+            order_id: 9,
+            ..event.clone()
+        };
+        assert_eq!(apply_event(&mut orders, &unknown), EventEffect::Refetch);
+        let mut failed = event;
+        failed.change.status = OrderStatus::Failed;
+        assert_eq!(apply_event(&mut orders, &failed), EventEffect::Refetch);
+
+        let mut fresh = order(1, OrderStatus::Pending, Fulfillment::Pickup);
+        fresh.failure_reason = None;
+        replace(&mut orders, fresh);
+        assert_eq!(orders.len(), 1);
+        assert_eq!(orders[0].status, OrderStatus::Pending);
+        replace(
+            &mut orders,
+            order(2, OrderStatus::Pending, Fulfillment::Pickup),
+        );
+        assert_eq!(orders[0].order_id, 2);
+    }
+
+    #[test]
+    fn api_errors_read_as_sentences() {
+        let e = ApiError::from_reply(
+            409,
+            &json!({"error": "Order 4 is completed, not ready.", "code": "invalid_transition", "details": null}).to_string(),
+        );
+        assert_eq!(e.code, "invalid_transition");
+        assert_eq!(e.message, "Order 4 is completed, not ready.");
+        let e = ApiError::from_reply(
+            400,
+            &json!({"error": "bad", "code": "validation_failed",
+                    "details": [{"field": "price", "message": "must be more than zero"}]})
+            .to_string(),
+        );
+        assert_eq!(e.message, "Price must be more than zero.");
+        let e = ApiError::from_reply(502, "<html>");
+        assert!(e.message.contains("HTTP 502"));
+        assert!(ApiError::from_reply(401, "{}").signed_out());
+        let csrf = json!({"error": "x", "code": "csrf_failed"}).to_string();
+        assert!(ApiError::from_reply(403, &csrf).csrf());
+    }
+
+    #[test]
+    fn prices_are_read_as_typed() {
+        assert_eq!(parse_price("4.5"), Ok(4.5));
+        assert_eq!(parse_price(" $29.99 "), Ok(29.99));
+        assert!(parse_price("4.505").is_err());
+        assert!(parse_price("0").is_err());
+        assert!(parse_price("-1").is_err());
+        assert!(parse_price("cheap").is_err());
+    }
+
+    #[test]
+    fn stock_changes_need_a_number_and_a_reason() {
+        let set = stock_change(StockMode::Set, "24", " morning bake ");
+        assert_eq!(
+            set,
+            Ok(StockChange {
+                set: Some(24),
+                adjust: None,
+                reason: "morning bake".into()
+            })
+        );
+        let adjust = stock_change(StockMode::Adjust, "-3", "dropped a tray");
+        assert_eq!(adjust.map(|c| c.adjust), Ok(Some(-3)));
+        assert_eq!(
+            stock_change(StockMode::Adjust, "+12", "x").map(|c| c.adjust),
+            Ok(Some(12))
+        );
+        assert!(stock_change(StockMode::Set, "-1", "x").is_err());
+        assert!(stock_change(StockMode::Adjust, "0", "x").is_err());
+        assert!(stock_change(StockMode::Set, "2.5", "x").is_err());
+        assert!(stock_change(StockMode::Set, "3", "  ").is_err());
+        let json =
+            serde_json::to_value(stock_change(StockMode::Set, "3", "x").ok()).unwrap_or_default();
+        assert_eq!(json, json!({"set": 3, "reason": "x"}));
+    }
+
+    #[test]
+    fn small_formats() {
+        let o = order(1, OrderStatus::Ready, Fulfillment::Pickup);
+        assert_eq!(items_summary(&o), "2 × Croissant");
+        assert_eq!(time_of_day("2026-11-25 08:15:00"), "08:15");
+        assert_eq!(time_of_day("soon"), "soon");
+    }
+}
