@@ -8,6 +8,7 @@ use bakery::dead_letters::{self, Replay};
 use bakery::queue::amqp::AmqpNames;
 use bakery::startup::{Application, Role};
 use bakery::{store, telemetry};
+use bakery_wire::staff::StaffRole;
 use clap::{Parser, Subcommand};
 
 /// A bakery's ordering system: storefront, HTTP API and the actors that bake the orders.
@@ -31,10 +32,27 @@ enum Command {
     Worker,
     /// Apply database migrations, then exit.
     Migrate,
+    /// Manage staff accounts.
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
     /// Look at or replay the dead-letter queue (distributed shape).
     Dlq {
         #[command(subcommand)]
         action: DlqAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum UserAction {
+    /// Add a staff account; the password is read from a prompt or standard input, never an argument.
+    Add {
+        /// `admin` (everything) or `baker` (order board and stock).
+        #[arg(long, value_parser = ["admin", "baker"])]
+        role: String,
+        /// The account's e-mail, used to sign in.
+        email: String,
     },
 }
 
@@ -84,6 +102,7 @@ async fn run(command: Command, settings: Settings) -> Result<(), Box<dyn std::er
             return Ok(());
         }
         Command::Dlq { action } => return dead_letter_command(action, &settings).await,
+        Command::User { action } => return user_command(action, &settings).await,
         Command::All => Role::All,
         Command::Serve => Role::Serve,
         Command::Worker => Role::Worker,
@@ -132,4 +151,42 @@ async fn dead_letter_command(
         }
     }
     Ok(())
+}
+
+async fn user_command(
+    action: UserAction,
+    settings: &Settings,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let UserAction::Add { role, email } = action;
+    let role = StaffRole::parse(&role).ok_or("the role must be admin or baker")?;
+    let password = read_password()?;
+    let db = store::connect::connect(&settings.database_url, 1).await?;
+    store::connect::migrate(&db).await?;
+    let user = bakery::staff::accounts::create_user(&db, &email, &password, role).await?;
+    bakery::staff::audit::record(
+        &db,
+        "cli",
+        "user.create",
+        &format!("user:{}", user.id),
+        serde_json::json!({ "email": user.email, "role": user.role }),
+    )
+    .await?;
+    println!("added {} ({})", user.email, user.role);
+    Ok(())
+}
+
+/// The password: asked for without echo on a terminal, else the first line of standard input.
+fn read_password() -> Result<String, Box<dyn std::error::Error>> {
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Password: ")?;
+        let again = rpassword::prompt_password("Again: ")?;
+        if first != again {
+            return Err("the passwords differ".into());
+        }
+        return Ok(first);
+    }
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line)?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }

@@ -33,6 +33,7 @@ use crate::config::Settings;
 use crate::events::StatusBus;
 use crate::queue::amqp::{AmqpNames, AmqpPublisher};
 use crate::queue::{Inbox, LocalQueue, OrderQueue};
+use crate::staff::rate_limit::SignInLimiter;
 use crate::store::{connect, orders};
 
 /// Which parts of the bakery this process runs.
@@ -138,7 +139,8 @@ impl Application {
 
         let mut bus = StatusBus::new(4096);
         if let (Some(url), Some(broker)) = (&settings.amqp_url, &links.broker) {
-            if role != Role::Serve {
+            {
+                // Workers share the kitchen's moves, servers the staff's.
                 let (broker, exchange) = (broker.clone(), links.names.status_exchange.clone());
                 let restarts = restarts("status_fanout");
                 let fanout =
@@ -239,6 +241,10 @@ impl Application {
                 redis: links.redis.clone(),
                 broker: links.broker.clone(),
                 body_limit: settings.body_limit,
+                catalog_cache: catalog_actor.clone(),
+                orders_topic: topic.clone(),
+                sign_ins: SignInLimiter::default(),
+                secure_cookies: false,
             });
             let (server, port) = http_server(&settings, state)?;
             (Some(server), Some(port))

@@ -48,6 +48,30 @@ pub enum ApiError {
     MethodNotAllowed,
     #[error("The bakery cannot take this request right now; try again shortly.")]
     Unavailable(String),
+    #[error("Sign in first.")]
+    Unauthenticated,
+    #[error("Your role may not do this.")]
+    Forbidden,
+    #[error("This order's e-mail does not match.")]
+    NotYourOrder,
+    #[error("The request lacks a valid X-CSRF-Token header.")]
+    CsrfFailed,
+    #[error("The e-mail or password is not right.")]
+    InvalidCredentials,
+    #[error("Too many failed sign-ins; try again in 15 minutes.")]
+    TooManyAttempts,
+    #[error("Order {order_id} is {status}; \"{wanted}\" does not apply to it now.")]
+    InvalidTransition {
+        order_id: i64,
+        status: String,
+        wanted: String,
+    },
+    #[error("No product has the id {0}.")]
+    ProductNotFound(i64),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("No such token.")]
+    TokenNotFound,
 }
 
 impl ApiError {
@@ -68,6 +92,15 @@ impl ApiError {
             ApiError::NotFound => "not_found",
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::Unavailable(_) => "service_unavailable",
+            ApiError::Unauthenticated => "unauthenticated",
+            ApiError::Forbidden | ApiError::NotYourOrder => "forbidden",
+            ApiError::CsrfFailed => "csrf_failed",
+            ApiError::InvalidCredentials => "invalid_credentials",
+            ApiError::TooManyAttempts => "too_many_attempts",
+            ApiError::InvalidTransition { .. } => "invalid_transition",
+            ApiError::ProductNotFound(_) => "product_not_found",
+            ApiError::Conflict(_) => "conflict",
+            ApiError::TokenNotFound => "token_not_found",
         }
     }
 
@@ -92,6 +125,12 @@ impl ApiError {
                 "field": field,
             }),
             ApiError::OrderNotFound(id) | ApiError::InvalidOrderId(id) => json!({ "order_id": id }),
+            ApiError::InvalidTransition {
+                order_id,
+                status,
+                wanted,
+            } => json!({ "order_id": order_id, "status": status, "wanted": wanted }),
+            ApiError::ProductNotFound(id) => json!({ "product_id": id }),
             _ => Value::Null,
         }
     }
@@ -113,6 +152,13 @@ impl ResponseError for ApiError {
             ApiError::OrderNotFound(_) | ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unauthenticated | ApiError::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden | ApiError::NotYourOrder | ApiError::CsrfFailed => {
+                StatusCode::FORBIDDEN
+            }
+            ApiError::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::InvalidTransition { .. } | ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::ProductNotFound(_) | ApiError::TokenNotFound => StatusCode::NOT_FOUND,
         }
     }
 
@@ -174,4 +220,19 @@ pub fn json_error_body<B: MessageBody + 'static>(
         .map_into_boxed_body()
         .map_into_right_body();
     Ok(ErrorHandlerResponse::Response(res))
+}
+
+impl ApiError {
+    /// A database failure, answered as 503 (the cause is logged, never shown).
+    pub fn database(err: impl std::fmt::Display) -> ApiError {
+        ApiError::Unavailable(err.to_string())
+    }
+
+    /// A list of field problems, answered as 400 `validation_failed`.
+    pub fn invalid(field: &str, message: &str) -> ApiError {
+        ApiError::Validation(vec![FieldError {
+            field: field.to_owned(),
+            message: message.to_owned(),
+        }])
+    }
 }

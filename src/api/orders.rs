@@ -164,6 +164,39 @@ pub async fn get_order(
         .json(view))
 }
 
+/// `POST /api/orders/{id}/cancel`: a customer takes back their own order while it is pending,
+/// proving it is theirs with the order's e-mail.
+pub async fn cancel_order(
+    req: HttpRequest,
+    path: web::Path<String>,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let raw = path.into_inner();
+    let id = parse_order_id(&raw)?;
+    let body = read_json(&req, payload, state.body_limit).await?;
+    let Some(email) = body.get("customer_email").and_then(|v| v.as_str()) else {
+        return Err(ApiError::invalid("customer_email", "is required"));
+    };
+    let (order, _) = orders::order_with_items(&state.db, id)
+        .await
+        .map_err(ApiError::database)?
+        .ok_or_else(|| ApiError::OrderNotFound(raw.clone()))?;
+    if !order
+        .customer_email
+        .trim()
+        .eq_ignore_ascii_case(email.trim())
+    {
+        return Err(ApiError::NotYourOrder);
+    }
+    super::admin::act_on_order(&state, id, &orders::StaffAction::CustomerCancel, &raw).await?;
+    let view = orders::order_view(&state.db, id)
+        .await
+        .map_err(ApiError::database)?
+        .ok_or(ApiError::OrderNotFound(raw))?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

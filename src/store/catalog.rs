@@ -1,6 +1,9 @@
-//! Reads the catalog: every active product, ordered by id.
+//! The catalog: the products customers can order, and the back-office's changes to them.
 
+use chrono::Utc;
 use entity::product;
+use sea_orm::ActiveValue::{NotSet, Set};
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 
 /// The products customers can order.
@@ -10,4 +13,136 @@ pub async fn active_products(db: &impl ConnectionTrait) -> Result<Vec<product::M
         .order_by_asc(product::Column::Id)
         .all(db)
         .await
+}
+
+/// Every product, inactive ones too.
+pub async fn all_products(db: &impl ConnectionTrait) -> Result<Vec<product::Model>, DbErr> {
+    product::Entity::find()
+        .order_by_asc(product::Column::Id)
+        .all(db)
+        .await
+}
+
+/// A product to add, already checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProductRecord {
+    pub name: String,
+    pub description: String,
+    pub price_cents: i64,
+    pub image_url: String,
+    pub stock: i64,
+}
+
+/// Adds a product (active).
+pub async fn add_product(
+    db: &impl ConnectionTrait,
+    record: ProductRecord,
+) -> Result<product::Model, DbErr> {
+    let now = Utc::now();
+    let id = product::Entity::insert(product::ActiveModel {
+        id: NotSet,
+        name: Set(record.name),
+        description: Set(record.description),
+        price_cents: Set(record.price_cents),
+        image_url: Set(record.image_url),
+        stock: Set(record.stock),
+        active: Set(true),
+        created_at: Set(now),
+        updated_at: Set(now),
+    })
+    .exec(db)
+    .await?
+    .last_insert_id;
+    product::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound(format!("product {id}")))
+}
+
+/// The fields of a product to change; `None` keeps the field.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ProductChange {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub price_cents: Option<i64>,
+    pub image_url: Option<String>,
+    pub active: Option<bool>,
+}
+
+/// Changes a product; `None` when there is no such product. Orders keep the price they were
+/// placed with (their lines store it).
+pub async fn change_product(
+    db: &impl ConnectionTrait,
+    id: i64,
+    change: ProductChange,
+) -> Result<Option<product::Model>, DbErr> {
+    let mut update = product::Entity::update_many()
+        .col_expr(product::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(product::Column::Id.eq(id));
+    if let Some(name) = change.name {
+        update = update.col_expr(product::Column::Name, Expr::value(name));
+    }
+    if let Some(description) = change.description {
+        update = update.col_expr(product::Column::Description, Expr::value(description));
+    }
+    if let Some(price) = change.price_cents {
+        update = update.col_expr(product::Column::PriceCents, Expr::value(price));
+    }
+    if let Some(image_url) = change.image_url {
+        update = update.col_expr(product::Column::ImageUrl, Expr::value(image_url));
+    }
+    if let Some(active) = change.active {
+        update = update.col_expr(product::Column::Active, Expr::value(active));
+    }
+    if update.exec(db).await?.rows_affected == 0 {
+        return Ok(None);
+    }
+    product::Entity::find_by_id(id).one(db).await
+}
+
+/// A change of a product's stock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StockMove {
+    Set(i64),
+    Adjust(i64),
+}
+
+/// What changing stock came to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StockOutcome {
+    Changed(product::Model),
+    NoSuchProduct,
+    /// The adjustment would leave fewer than zero pieces; nothing changed.
+    WouldGoNegative {
+        stock: i64,
+    },
+}
+
+/// Sets or adjusts stock in one guarded update (never below zero).
+pub async fn change_stock(
+    db: &impl ConnectionTrait,
+    id: i64,
+    stock_move: StockMove,
+) -> Result<StockOutcome, DbErr> {
+    let mut update = product::Entity::update_many()
+        .col_expr(product::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(product::Column::Id.eq(id));
+    update = match stock_move {
+        StockMove::Set(count) => update.col_expr(product::Column::Stock, Expr::value(count)),
+        StockMove::Adjust(delta) => update
+            .col_expr(
+                product::Column::Stock,
+                Expr::col(product::Column::Stock).add(delta),
+            )
+            .filter(Expr::col(product::Column::Stock).add(delta).gte(0)),
+    };
+    let changed = update.exec(db).await?.rows_affected > 0;
+    let product = product::Entity::find_by_id(id).one(db).await?;
+    Ok(match (changed, product) {
+        (true, Some(product)) => StockOutcome::Changed(product),
+        (false, Some(product)) => StockOutcome::WouldGoNegative {
+            stock: product.stock,
+        },
+        (_, None) => StockOutcome::NoSuchProduct,
+    })
 }

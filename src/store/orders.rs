@@ -9,7 +9,7 @@ use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveValue::{NotSet, Set},
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    TransactionTrait,
+    QuerySelect, TransactionTrait,
 };
 
 use super::wire_time;
@@ -167,8 +167,23 @@ async fn place_one(
         now,
     )
     .await?;
-    let message = message_for_draft(order_id, draft);
-    let payload = serde_json::to_string(&message).map_err(|e| DbErr::Custom(e.to_string()))?;
+    insert_outbox(conn, topic, &message_for_draft(order_id, draft), now).await?;
+    Ok(PlaceOutcome::Placed(Placed {
+        order_id,
+        total_cents,
+        created_at: now,
+        replayed: false,
+    }))
+}
+
+/// Writes the order's queue message to the outbox (inside the caller's transaction).
+async fn insert_outbox(
+    conn: &impl ConnectionTrait,
+    topic: &str,
+    message: &OrderMessage,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let payload = serde_json::to_string(message).map_err(|e| DbErr::Custom(e.to_string()))?;
     outbox::Entity::insert(outbox::ActiveModel {
         id: NotSet,
         topic: Set(topic.to_owned()),
@@ -179,12 +194,7 @@ async fn place_one(
     })
     .exec(conn)
     .await?;
-    Ok(PlaceOutcome::Placed(Placed {
-        order_id,
-        total_cents,
-        created_at: now,
-        replayed: false,
-    }))
+    Ok(())
 }
 
 /// The queue message of a freshly placed order.
@@ -572,4 +582,167 @@ pub fn parse_fulfillment(name: &str) -> Fulfillment {
     } else {
         Fulfillment::Pickup
     }
+}
+
+/// A move the staff (or the customer) asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StaffAction {
+    /// A pickup order handed over: `ready` → `completed`.
+    Complete,
+    /// A delivery order on its way: `ready` → `out_for_delivery`.
+    Dispatch,
+    /// A delivery order handed over: `out_for_delivery` → `delivered`.
+    Deliver,
+    /// `pending` or `processing` → `cancelled`; reserved stock goes back on the shelf.
+    Cancel { reason: String },
+    /// A failed order starts over: `failed` → `pending`, and back on the queue.
+    Retry,
+    /// The customer takes back an order nobody has started on: `pending` → `cancelled`.
+    CustomerCancel,
+}
+
+impl StaffAction {
+    /// The action's name in the API and the audit log.
+    pub fn name(&self) -> &'static str {
+        match self {
+            StaffAction::Complete => "complete",
+            StaffAction::Dispatch => "dispatch",
+            StaffAction::Deliver => "deliver",
+            StaffAction::Cancel { .. } => "cancel",
+            StaffAction::Retry => "retry",
+            StaffAction::CustomerCancel => "cancel",
+        }
+    }
+}
+
+/// Why a staff action did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum ActionError {
+    #[error("no such order")]
+    NotFound,
+    #[error("the order is {0}")]
+    Refused(OrderStatus),
+    #[error(transparent)]
+    Database(#[from] DbErr),
+}
+
+/// Applies `action` to the order in one transaction (guarded move, its event, and for a cancel
+/// the stock returned, for a retry a new outbox message on `topic`).
+pub async fn apply_action(
+    db: &DatabaseConnection,
+    order_id: i64,
+    action: &StaffAction,
+    topic: &str,
+) -> Result<Moved, ActionError> {
+    let Some(order) = order::Entity::find_by_id(order_id).one(db).await? else {
+        return Err(ActionError::NotFound);
+    };
+    let status = OrderStatus::parse(&order.status).unwrap_or(OrderStatus::Failed);
+    let delivery = parse_fulfillment(&order.fulfillment) == Fulfillment::Delivery;
+    use OrderStatus::*;
+    let mv = match action {
+        StaffAction::Complete if !delivery => {
+            Move::new(order_id, &[Ready], Completed).note("picked up")
+        }
+        StaffAction::Dispatch if delivery => {
+            Move::new(order_id, &[Ready], OutForDelivery).note("out for delivery")
+        }
+        StaffAction::Deliver => Move::new(order_id, &[OutForDelivery], Delivered).note("delivered"),
+        StaffAction::Cancel { reason } => {
+            Move::new(order_id, &[status], Cancelled).because(reason.clone())
+        }
+        StaffAction::CustomerCancel => {
+            Move::new(order_id, &[Pending], Cancelled).because("cancelled by the customer")
+        }
+        StaffAction::Retry => Move::new(order_id, &[Failed], Pending)
+            .note("retried by staff")
+            .attempts(0)
+            .clearing_reason(),
+        _ => return Err(ActionError::Refused(status)),
+    };
+    if !mv.from.iter().all(|from| can_move(*from, mv.to)) {
+        return Err(ActionError::Refused(status));
+    }
+    let txn = db.begin().await?;
+    let Some(moved) = move_order(&txn, mv).await? else {
+        txn.rollback().await?;
+        let now = current_status(db, order_id).await?.unwrap_or(status);
+        return Err(ActionError::Refused(now));
+    };
+    match action {
+        StaffAction::Cancel { .. } if status == Processing => {
+            // Its stock was reserved when it went into the oven.
+            let items = order_item::Entity::find()
+                .filter(order_item::Column::OrderId.eq(order_id))
+                .order_by_asc(order_item::Column::ProductId)
+                .all(&txn)
+                .await?;
+            for item in items {
+                product::Entity::update_many()
+                    .col_expr(
+                        product::Column::Stock,
+                        Expr::col(product::Column::Stock).add(item.quantity),
+                    )
+                    .filter(product::Column::Id.eq(item.product_id))
+                    .exec(&txn)
+                    .await?;
+            }
+        }
+        StaffAction::Retry => {
+            let message = message_for(&txn, &order).await?;
+            insert_outbox(&txn, topic, &message, Utc::now()).await?;
+        }
+        _ => {}
+    }
+    txn.commit().await?;
+    Ok(moved)
+}
+
+/// The orders created on `day` (UTC), newest first, optionally only those in `status`.
+pub async fn orders_of_day(
+    db: &impl ConnectionTrait,
+    day: chrono::NaiveDate,
+    status: Option<OrderStatus>,
+) -> Result<Vec<(order::Model, Vec<order_item::Model>)>, DbErr> {
+    let start = day.and_time(chrono::NaiveTime::MIN).and_utc();
+    let end = start + chrono::Duration::days(1);
+    let mut query = order::Entity::find()
+        .filter(order::Column::CreatedAt.gte(start))
+        .filter(order::Column::CreatedAt.lt(end))
+        .order_by_desc(order::Column::Id)
+        .limit(1000);
+    if let Some(status) = status {
+        query = query.filter(order::Column::Status.eq(status.as_str()));
+    }
+    let orders = query.all(db).await?;
+    let ids: Vec<i64> = orders.iter().map(|o| o.id).collect();
+    let mut items = order_item::Entity::find()
+        .filter(order_item::Column::OrderId.is_in(ids))
+        .order_by_asc(order_item::Column::Id)
+        .all(db)
+        .await?;
+    Ok(orders
+        .into_iter()
+        .map(|o| {
+            let (mine, rest): (Vec<_>, Vec<_>) = items.drain(..).partition(|i| i.order_id == o.id);
+            items = rest;
+            (o, mine)
+        })
+        .collect())
+}
+
+/// One order and its items (for the board's answer to an action).
+pub async fn order_with_items(
+    db: &impl ConnectionTrait,
+    order_id: i64,
+) -> Result<Option<(order::Model, Vec<order_item::Model>)>, DbErr> {
+    let Some(order) = order::Entity::find_by_id(order_id).one(db).await? else {
+        return Ok(None);
+    };
+    let items = order_item::Entity::find()
+        .filter(order_item::Column::OrderId.eq(order_id))
+        .order_by_asc(order_item::Column::Id)
+        .all(db)
+        .await?;
+    Ok(Some((order, items)))
 }

@@ -10,5 +10,6 @@ mod idempotency;
 mod orders;
 mod products;
 mod recovery;
+mod staff;
 mod stock;
 mod supervision;

@@ -1,0 +1,550 @@
+//! The back-office API under `/api/admin`: catalog and stock, the order board and its moves,
+//! staff accounts, bearer tokens and the audit log. Every change is audited.
+
+use std::time::Duration;
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use bakery_wire::staff::{
+    AdminProduct, ApiToken, AuditEntry, BoardOrder, CancelOrder, NewApiToken, NewProduct,
+    NewStaffUser, ProductPatch, StaffUser, StockChange,
+};
+use bakery_wire::{OrderLine, OrderStatus, cents_to_price, price_to_cents};
+use bytes::Bytes;
+use entity::{order, order_item, product};
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+use tokio::sync::broadcast::error::RecvError;
+
+use super::AppState;
+use super::body::read_json;
+use super::errors::ApiError;
+use super::orders::parse_order_id;
+use super::staff::{ADMIN, BAKERS, Staff};
+use crate::actors::catalog_cache::Invalidate;
+use crate::staff::accounts::{self, AccountError};
+use crate::staff::audit;
+use crate::store::catalog::{self, ProductChange, ProductRecord, StockMove, StockOutcome};
+use crate::store::orders::{self, ActionError, StaffAction};
+use crate::store::wire_time;
+
+/// Reads a JSON body into `T`, or 400 naming what is wrong.
+async fn body<T: DeserializeOwned>(
+    req: &HttpRequest,
+    payload: web::Payload,
+    state: &AppState,
+) -> Result<T, ApiError> {
+    let value = read_json(req, payload, state.body_limit).await?;
+    serde_json::from_value(value).map_err(|e| ApiError::invalid("body", &e.to_string()))
+}
+
+fn admin_product(p: product::Model) -> AdminProduct {
+    AdminProduct {
+        id: p.id,
+        name: p.name,
+        description: p.description,
+        price: cents_to_price(p.price_cents),
+        image_url: p.image_url,
+        stock: p.stock,
+        active: p.active,
+    }
+}
+
+fn check_text(field: &str, value: &str, min: usize, max: usize) -> Result<(), ApiError> {
+    let chars = value.chars().count();
+    if chars < min || chars > max || value.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(ApiError::invalid(
+            field,
+            &format!("must be {min} to {max} characters, no control characters"),
+        ));
+    }
+    if min > 0 && value.trim().is_empty() {
+        return Err(ApiError::invalid(field, "is required"));
+    }
+    Ok(())
+}
+
+fn check_price(price: f64) -> Result<i64, ApiError> {
+    price_to_cents(price)
+        .filter(|c| *c > 0 && *c <= 100_000_000)
+        .ok_or_else(|| {
+            ApiError::invalid(
+                "price",
+                "must be a positive amount with at most two decimals",
+            )
+        })
+}
+
+/// Tells every replica's catalog cache that products changed.
+fn catalog_changed(state: &AppState) {
+    state.catalog_cache.do_send(Invalidate { announce: true });
+}
+
+/// `GET /api/admin/products`: every product, inactive ones too.
+pub async fn list_products(
+    staff: Staff,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    staff.require(BAKERS)?;
+    let products = catalog::all_products(&state.db)
+        .await
+        .map_err(ApiError::database)?;
+    Ok(HttpResponse::Ok().json(products.into_iter().map(admin_product).collect::<Vec<_>>()))
+}
+
+/// `POST /api/admin/products`: adds a product (admins).
+pub async fn add_product(
+    req: HttpRequest,
+    payload: web::Payload,
+    staff: Staff,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let who = staff.require(ADMIN)?;
+    let new: NewProduct = body(&req, payload, &state).await?;
+    check_text("name", &new.name, 1, 200)?;
+    check_text("description", &new.description, 0, 2000)?;
+    check_text("image_url", &new.image_url, 0, 500)?;
+    let price_cents = check_price(new.price)?;
+    if !(0..=1_000_000).contains(&new.stock) {
+        return Err(ApiError::invalid("stock", "must be 0 to 1000000"));
+    }
+    let record = ProductRecord {
+        name: new.name,
+        description: new.description,
+        price_cents,
+        image_url: new.image_url,
+        stock: new.stock,
+    };
+    let added = catalog::add_product(&state.db, record)
+        .await
+        .map_err(ApiError::database)?;
+    let target = format!("product:{}", added.id);
+    audit::record(
+        &state.db,
+        &who.actor,
+        "product.create",
+        &target,
+        json!({ "name": added.name, "price_cents": added.price_cents, "stock": added.stock }),
+    )
+    .await
+    .map_err(ApiError::database)?;
+    catalog_changed(&state);
+    Ok(HttpResponse::Created().json(admin_product(added)))
+}
+
+fn product_id(raw: &str) -> Result<i64, ApiError> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| ApiError::invalid("id", "must be a positive whole number"))
+}
+
+/// `PATCH /api/admin/products/{id}`: changes some fields (admins). Existing orders keep their prices.
+pub async fn change_product(
+    req: HttpRequest,
+    path: web::Path<String>,
+    payload: web::Payload,
+    staff: Staff,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let who = staff.require(ADMIN)?;
+    let id = product_id(&path)?;
+    let patch: ProductPatch = body(&req, payload, &state).await?;
+    if let Some(name) = &patch.name {
+        check_text("name", name, 1, 200)?;
+    }
+    if let Some(description) = &patch.description {
+        check_text("description", description, 0, 2000)?;
+    }
+    if let Some(image_url) = &patch.image_url {
+        check_text("image_url", image_url, 0, 500)?;
+    }
+    let price_cents = patch.price.map(check_price).transpose()?;
+    let details = serde_json::to_value(&patch).unwrap_or(Value::Null);
+    let change = ProductChange {
+        name: patch.name,
+        description: patch.description,
+        price_cents,
+        image_url: patch.image_url,
+        active: patch.active,
+    };
+    let changed = catalog::change_product(&state.db, id, change)
+        .await
+        .map_err(ApiError::database)?
+        .ok_or(ApiError::ProductNotFound(id))?;
+    audit::record(
+        &state.db,
+        &who.actor,
+        "product.update",
+        &format!("product:{id}"),
+        details,
+    )
+    .await
+    .map_err(ApiError::database)?;
+    catalog_changed(&state);
+    Ok(HttpResponse::Ok().json(admin_product(changed)))
+}
+
+/// `POST /api/admin/products/{id}/stock`: sets or adjusts stock with a reason (admins, bakers).
+pub async fn change_stock(
+    req: HttpRequest,
+    path: web::Path<String>,
+    payload: web::Payload,
+    staff: Staff,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let who = staff.require(BAKERS)?;
+    let id = product_id(&path)?;
+    let change: StockChange = body(&req, payload, &state).await?;
+    check_text("reason", &change.reason, 1, 500)?;
+    let stock_move = match (change.set, change.adjust) {
+        (Some(count), None) if (0..=1_000_000).contains(&count) => StockMove::Set(count),
+        (None, Some(delta)) if (-1_000_000..=1_000_000).contains(&delta) => {
+            StockMove::Adjust(delta)
+        }
+        _ => {
+            return Err(ApiError::invalid(
+                "set",
+                "give either \"set\" (0 to 1000000) or \"adjust\" (-1000000 to 1000000)",
+            ));
+        }
+    };
+    let product = match catalog::change_stock(&state.db, id, stock_move)
+        .await
+        .map_err(ApiError::database)?
+    {
+        StockOutcome::Changed(product) => product,
+        StockOutcome::NoSuchProduct => return Err(ApiError::ProductNotFound(id)),
+        StockOutcome::WouldGoNegative { stock } => {
+            return Err(ApiError::Conflict(format!(
+                "Only {stock} in stock; the adjustment would go below zero."
+            )));
+        }
+    };
+    let details = json!({ "set": change.set, "adjust": change.adjust, "reason": change.reason, "stock": product.stock });
+    audit::record(
+        &state.db,
+        &who.actor,
+        "product.stock",
+        &format!("product:{id}"),
+        details,
+    )
+    .await
+    .map_err(ApiError::database)?;
+    catalog_changed(&state);
+    Ok(HttpResponse::Ok().json(admin_product(product)))
+}
+
+fn board_order((o, items): (order::Model, Vec<order_item::Model>)) -> BoardOrder {
+    BoardOrder {
+        order_id: o.id,
+        customer_name: o.customer_name,
+        customer_email: o.customer_email,
+        status: OrderStatus::parse(&o.status).unwrap_or(OrderStatus::Failed),
+        fulfillment: orders::parse_fulfillment(&o.fulfillment),
+        delivery_address: o.delivery_address,
+        created_at: wire_time(o.created_at),
+        ready_at: o.ready_at.map(wire_time),
+        items: items
+            .into_iter()
+            .map(|i| OrderLine {
+                product_name: i.product_name,
+                quantity: i.quantity,
+                unit_price: cents_to_price(i.unit_price_cents),
+                total: cents_to_price(i.unit_price_cents.saturating_mul(i.quantity)),
+            })
+            .collect(),
+        total: cents_to_price(o.total_cents),
+        failure_reason: o.failure_reason,
+    }
+}
+
+/// Query of the board: `day=today|YYYY-MM-DD`, optional `status`.
+#[derive(Debug, serde::Deserialize)]
+pub struct BoardQuery {
+    day: Option<String>,
+    status: Option<String>,
+}
+
+/// `GET /api/admin/orders`: the day's orders, newest first (admins, bakers).
+pub async fn board(
+    query: web::Query<BoardQuery>,
+    staff: Staff,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    staff.require(BAKERS)?;
+    let day = match query.day.as_deref() {
+        None | Some("today") => chrono::Utc::now().date_naive(),
+        Some(day) => chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d")
+            .map_err(|_| ApiError::invalid("day", "must be \"today\" or YYYY-MM-DD"))?,
+    };
+    let status = match query.status.as_deref() {
+        None => None,
+        Some(s) => Some(
+            OrderStatus::parse(s)
+                .ok_or_else(|| ApiError::invalid("status", "is not an order status"))?,
+        ),
+    };
+    let found = orders::orders_of_day(&state.db, day, status)
+        .await
+        .map_err(ApiError::database)?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(found.into_iter().map(board_order).collect::<Vec<_>>()))
+}
+
+/// `POST /api/admin/orders/{id}/{action}`: complete, dispatch, deliver, cancel (with a reason)
+/// or retry (admins, bakers).
+pub async fn order_action(
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    payload: web::Payload,
+    staff: Staff,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let who = staff.require(BAKERS)?.clone();
+    let (raw_id, action) = path.into_inner();
+    let order_id = parse_order_id(&raw_id)?;
+    let action = match action.as_str() {
+        "complete" => StaffAction::Complete,
+        "dispatch" => StaffAction::Dispatch,
+        "deliver" => StaffAction::Deliver,
+        "retry" => StaffAction::Retry,
+        "cancel" => {
+            let cancel: CancelOrder = body(&req, payload, &state).await?;
+            let reason = cancel.reason.unwrap_or_default();
+            check_text("reason", &reason, 1, 500)?;
+            StaffAction::Cancel { reason }
+        }
+        _ => return Err(ApiError::NotFound),
+    };
+    let moved = act_on_order(&state, order_id, &action, &raw_id).await?;
+    audit::record(
+        &state.db,
+        &who.actor,
+        &format!("order.{}", action.name()),
+        &format!("order:{order_id}"),
+        json!({ "status": moved.change.status, "note": moved.change.note }),
+    )
+    .await
+    .map_err(ApiError::database)?;
+    let order = orders::order_with_items(&state.db, order_id)
+        .await
+        .map_err(ApiError::database)?
+        .ok_or(ApiError::OrderNotFound(raw_id))?;
+    Ok(HttpResponse::Ok().json(board_order(order)))
+}
+
+/// Applies an order move and tells the status bus; shared with the customer's own cancel.
+pub async fn act_on_order(
+    state: &AppState,
+    order_id: i64,
+    action: &StaffAction,
+    raw_id: &str,
+) -> Result<crate::store::orders::Moved, ApiError> {
+    let moved = orders::apply_action(&state.db, order_id, action, &state.orders_topic)
+        .await
+        .map_err(|e| match e {
+            ActionError::NotFound => ApiError::OrderNotFound(raw_id.to_owned()),
+            ActionError::Refused(status) => ApiError::InvalidTransition {
+                order_id,
+                status: status.as_str().to_owned(),
+                wanted: action.name().to_owned(),
+            },
+            ActionError::Database(err) => ApiError::database(err),
+        })?;
+    if matches!(action, StaffAction::Cancel { .. }) {
+        catalog_changed(state);
+    }
+    state.bus.publish(moved.clone());
+    Ok(moved)
+}
+
+/// Every Server-Sent Event frame of the board: one per status change of any order.
+const BOARD_KEEP_ALIVE: Duration = Duration::from_secs(15);
+
+/// `GET /api/admin/orders/events`: every order's status changes, live (admins, bakers).
+pub async fn board_events(
+    staff: Staff,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    staff.require(BAKERS)?;
+    let listener = state.bus.subscribe();
+    let frames = futures_util::stream::unfold(listener, |mut listener| async move {
+        let frame = match tokio::time::timeout(BOARD_KEEP_ALIVE, listener.recv()).await {
+            Err(_) => Bytes::from_static(b": keep-alive\n\n"),
+            Ok(Ok(moved)) => {
+                let json = serde_json::to_string(&moved).unwrap_or_default();
+                Bytes::from(format!("event: status\ndata: {json}\n\n"))
+            }
+            // Missed some: tell the board to reload.
+            Ok(Err(RecvError::Lagged(_))) => Bytes::from_static(b"event: reload\ndata: {}\n\n"),
+            Ok(Err(RecvError::Closed)) => return None,
+        };
+        Some((Ok::<Bytes, actix_web::Error>(frame), listener))
+    });
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/event-stream"))
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .insert_header((header::CONTENT_ENCODING, "identity"))
+        .streaming(frames))
+}
+
+fn staff_user(u: entity::staff_user::Model) -> StaffUser {
+    StaffUser {
+        id: u.id,
+        role: bakery_wire::staff::StaffRole::parse(&u.role)
+            .unwrap_or(bakery_wire::staff::StaffRole::Baker),
+        email: u.email,
+        active: u.active,
+    }
+}
+
+fn account_error(err: AccountError) -> ApiError {
+    match err {
+        AccountError::Exists => {
+            ApiError::Conflict("An account with this e-mail exists already.".into())
+        }
+        AccountError::Invalid(message) => ApiError::invalid("body", &message),
+        other => ApiError::database(other),
+    }
+}
+
+/// `GET /api/admin/users` (admins).
+pub async fn list_users(
+    staff: Staff,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    staff.require(ADMIN)?;
+    let users = accounts::users(&state.db)
+        .await
+        .map_err(ApiError::database)?;
+    Ok(HttpResponse::Ok().json(users.into_iter().map(staff_user).collect::<Vec<_>>()))
+}
+
+/// `POST /api/admin/users`: a new staff account (admins).
+pub async fn add_user(
+    req: HttpRequest,
+    payload: web::Payload,
+    staff: Staff,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let who = staff.require(ADMIN)?.clone();
+    let new: NewStaffUser = body(&req, payload, &state).await?;
+    let password = new.password;
+    let user = accounts::create_user(&state.db, &new.email, &password, new.role)
+        .await
+        .map_err(account_error)?;
+    audit::record(
+        &state.db,
+        &who.actor,
+        "user.create",
+        &format!("user:{}", user.id),
+        json!({ "email": user.email, "role": user.role }),
+    )
+    .await
+    .map_err(ApiError::database)?;
+    Ok(HttpResponse::Created().json(staff_user(user)))
+}
+
+fn api_token(t: entity::api_token::Model, token: Option<String>) -> ApiToken {
+    ApiToken {
+        id: t.id,
+        name: t.name,
+        role: bakery_wire::staff::StaffRole::parse(&t.role)
+            .unwrap_or(bakery_wire::staff::StaffRole::Baker),
+        created_at: wire_time(t.created_at),
+        revoked_at: t.revoked_at.map(wire_time),
+        token,
+    }
+}
+
+/// `GET /api/admin/tokens` (admins).
+pub async fn list_tokens(
+    staff: Staff,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    staff.require(ADMIN)?;
+    let tokens = accounts::api_tokens(&state.db)
+        .await
+        .map_err(ApiError::database)?;
+    Ok(HttpResponse::Ok().json(
+        tokens
+            .into_iter()
+            .map(|t| api_token(t, None))
+            .collect::<Vec<_>>(),
+    ))
+}
+
+/// `POST /api/admin/tokens`: creates a bearer token, shown once (admins).
+pub async fn add_token(
+    req: HttpRequest,
+    payload: web::Payload,
+    staff: Staff,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let who = staff.require(ADMIN)?.clone();
+    let new: NewApiToken = body(&req, payload, &state).await?;
+    let (model, token) = accounts::create_api_token(&state.db, &new.name, new.role, &who.actor)
+        .await
+        .map_err(account_error)?;
+    audit::record(
+        &state.db,
+        &who.actor,
+        "token.create",
+        &format!("token:{}", model.id),
+        json!({ "name": model.name, "role": model.role }),
+    )
+    .await
+    .map_err(ApiError::database)?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(api_token(model, Some(token))))
+}
+
+/// `DELETE /api/admin/tokens/{id}`: revokes a token (admins).
+pub async fn revoke_token(
+    path: web::Path<String>,
+    staff: Staff,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let who = staff.require(ADMIN)?.clone();
+    let id = product_id(&path)?;
+    if !accounts::revoke_api_token(&state.db, id)
+        .await
+        .map_err(ApiError::database)?
+    {
+        return Err(ApiError::TokenNotFound);
+    }
+    audit::record(
+        &state.db,
+        &who.actor,
+        "token.revoke",
+        &format!("token:{id}"),
+        json!({}),
+    )
+    .await
+    .map_err(ApiError::database)?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// `GET /api/admin/audit`: the latest 500 entries, newest first (admins).
+pub async fn audit_log(staff: Staff, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    staff.require(ADMIN)?;
+    let entries = audit::latest(&state.db, 500)
+        .await
+        .map_err(ApiError::database)?;
+    Ok(HttpResponse::Ok().json(
+        entries
+            .into_iter()
+            .map(|e| AuditEntry {
+                id: e.id,
+                actor: e.actor,
+                action: e.action,
+                target: e.target,
+                details: serde_json::from_str(&e.details).unwrap_or(Value::Null),
+                at: wire_time(e.at),
+            })
+            .collect::<Vec<_>>(),
+    ))
+}

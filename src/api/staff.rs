@@ -1,0 +1,212 @@
+//! Staff sign-in, sign-out and `me`, and the [`Staff`] extractor that authenticates every back-office request.
+//!
+//! A browser signs in and gets an `HttpOnly`, `SameSite=Strict` session cookie plus a CSRF token
+//! to send in `X-CSRF-Token` on every state-changing request; automation sends
+//! `Authorization: Bearer <token>` instead (no cookie, so no CSRF to guard against).
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::cookie::time::Duration as CookieDuration;
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::{Method, header};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, dev::Payload, web};
+use bakery_wire::staff::{CSRF_HEADER, SESSION_COOKIE, StaffRole, StaffSession};
+use serde_json::json;
+
+use super::AppState;
+use super::body::read_json;
+use super::errors::ApiError;
+use crate::staff::accounts::{self, Principal, SESSION_LIFETIME};
+use crate::staff::audit;
+use crate::staff::secrets::{decoy_hash, same, verify_password};
+
+/// An authenticated staff member (or bearer token); CSRF is already checked for unsafe methods.
+#[derive(Debug, Clone)]
+pub struct Staff(pub Principal);
+
+impl Staff {
+    /// Refuses (403) unless the principal has one of `roles`.
+    pub fn require(&self, roles: &[StaffRole]) -> Result<&Principal, ApiError> {
+        if roles.contains(&self.0.role) {
+            Ok(&self.0)
+        } else {
+            Err(ApiError::Forbidden)
+        }
+    }
+
+    /// Any staff role.
+    pub fn any(&self) -> &Principal {
+        &self.0
+    }
+}
+
+/// Admins only.
+pub const ADMIN: &[StaffRole] = &[StaffRole::Admin];
+/// Admins and bakers.
+pub const BAKERS: &[StaffRole] = &[StaffRole::Admin, StaffRole::Baker];
+
+impl FromRequest for Staff {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Staff, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let bearer = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(|t| t.trim().to_owned());
+        let session = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned());
+        let csrf = req
+            .headers()
+            .get(CSRF_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+        Box::pin(async move {
+            let state = state.ok_or(ApiError::Unauthenticated)?;
+            if let Some(token) = bearer {
+                return accounts::token_principal(&state.db, &token)
+                    .await
+                    .map_err(ApiError::database)?
+                    .map(Staff)
+                    .ok_or(ApiError::Unauthenticated);
+            }
+            let token = session.ok_or(ApiError::Unauthenticated)?;
+            let principal = accounts::session_principal(&state.db, &token)
+                .await
+                .map_err(ApiError::database)?
+                .ok_or(ApiError::Unauthenticated)?;
+            if !safe {
+                let expected = principal.csrf_token.as_deref().unwrap_or_default();
+                let given = csrf.as_deref().unwrap_or_default();
+                if expected.is_empty() || !same(expected, given) {
+                    return Err(ApiError::CsrfFailed);
+                }
+            }
+            Ok(Staff(principal))
+        })
+    }
+}
+
+fn session_cookie(value: String, secure: bool, max_age: CookieDuration) -> Cookie<'static> {
+    Cookie::build(SESSION_COOKIE, value)
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(secure)
+        .path("/")
+        .max_age(max_age)
+        .finish()
+}
+
+/// `POST /api/staff/sign-in`: e-mail and password → session cookie and CSRF token.
+pub async fn sign_in(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let body = read_json(&req, payload, state.body_limit).await?;
+    let text = |field: &str| body.get(field).and_then(|v| v.as_str()).map(str::to_owned);
+    let (Some(email), Some(password)) = (text("email"), text("password")) else {
+        return Err(ApiError::invalid(
+            "body",
+            "needs \"email\" and \"password\" strings",
+        ));
+    };
+    let address = req
+        .peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default();
+    if state.sign_ins.is_blocked(&email, &address) {
+        return Err(ApiError::TooManyAttempts);
+    }
+    let user = accounts::active_user(&state.db, &email)
+        .await
+        .map_err(ApiError::database)?;
+    let stored = user
+        .as_ref()
+        .map_or_else(|| decoy_hash().to_owned(), |u| u.password_hash.clone());
+    // Argon2 takes tens of milliseconds: off the async workers.
+    let matches = web::block(move || verify_password(&password, &stored))
+        .await
+        .unwrap_or(false);
+    let Some(user) = user.filter(|_| matches) else {
+        state.sign_ins.failed(&email, &address);
+        tracing::warn!(%address, "failed staff sign-in");
+        let _ = audit::record(
+            &state.db,
+            &email,
+            "staff.sign_in_failed",
+            "staff",
+            json!({ "address": address }),
+        )
+        .await;
+        return Err(ApiError::InvalidCredentials);
+    };
+    state.sign_ins.succeeded(&email);
+    let role = StaffRole::parse(&user.role).ok_or(ApiError::Forbidden)?;
+    let (token, csrf_token) = accounts::open_session(&state.db, user.id)
+        .await
+        .map_err(ApiError::database)?;
+    audit::record(
+        &state.db,
+        &user.email,
+        "staff.sign_in",
+        "staff",
+        json!({ "address": address }),
+    )
+    .await
+    .map_err(ApiError::database)?;
+    let max_age = CookieDuration::seconds(SESSION_LIFETIME.as_secs() as i64);
+    Ok(HttpResponse::Ok()
+        .cookie(session_cookie(token, state.secure_cookies, max_age))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(StaffSession {
+            email: user.email,
+            role,
+            csrf_token,
+        }))
+}
+
+/// `POST /api/staff/sign-out`: ends the session and clears the cookie.
+pub async fn sign_out(
+    req: HttpRequest,
+    staff: Staff,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    if let Some(cookie) = req.cookie(SESSION_COOKIE) {
+        accounts::close_session(&state.db, cookie.value())
+            .await
+            .map_err(ApiError::database)?;
+    }
+    audit::record(
+        &state.db,
+        &staff.any().actor,
+        "staff.sign_out",
+        "staff",
+        json!({}),
+    )
+    .await
+    .map_err(ApiError::database)?;
+    Ok(HttpResponse::NoContent()
+        .cookie(session_cookie(
+            String::new(),
+            state.secure_cookies,
+            CookieDuration::ZERO,
+        ))
+        .finish())
+}
+
+/// `GET /api/staff/me`: who is signed in, with the CSRF token.
+pub async fn me(staff: Staff) -> Result<HttpResponse, ApiError> {
+    let principal = staff.any();
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(StaffSession {
+            email: principal.actor.clone(),
+            role: principal.role,
+            csrf_token: principal.csrf_token.clone().unwrap_or_default(),
+        }))
+}
