@@ -5,8 +5,9 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use fantoccini::elements::Element;
 use fantoccini::wd::{Capabilities, WebDriverCompatibleCommand};
-use fantoccini::{Client, ClientBuilder};
+use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
@@ -55,6 +56,10 @@ impl Drop for TempDir {
 pub struct Server {
     pub url: String,
     pub log: PathBuf,
+    /// The binary, for its CLI (`bakery user add …`).
+    pub bin: PathBuf,
+    /// The server's database, for CLI commands that must see the same data.
+    pub database_url: String,
     _child: Child,
     _dir: TempDir,
 }
@@ -83,12 +88,10 @@ impl Server {
         let dir = TempDir::new("bakery-browser").map_err(|e| format!("temp dir: {e}"))?;
         let log = dir.0.join("server.log");
         let log_file = std::fs::File::create(&log).map_err(|e| format!("log file: {e}"))?;
+        let database_url = format!("sqlite://{}/shop.db?mode=rwc", dir.0.display());
         let mut child = Command::new(&bin)
             .env("BAKERY_BIND", "127.0.0.1:0")
-            .env(
-                "BAKERY_DATABASE_URL",
-                format!("sqlite://{}/shop.db?mode=rwc", dir.0.display()),
-            )
+            .env("BAKERY_DATABASE_URL", &database_url)
             .env("BAKERY_PREP_TIME", "1s")
             .env("BAKERY_STATIC_DIR", &dist)
             .stdin(Stdio::null())
@@ -120,9 +123,46 @@ impl Server {
         Ok(Server {
             url,
             log,
+            bin,
+            database_url,
             _child: child,
             _dir: dir,
         })
+    }
+
+    /// Runs the binary's CLI against the server's database with `stdin` as its input, e.g.
+    /// `bakery user add --role admin EMAIL` with the password; returns its stdout.
+    pub async fn cli(&self, args: &[&str], stdin: &str) -> Result<String, String> {
+        use tokio::io::AsyncWriteExt;
+        let mut child = Command::new(&self.bin)
+            .args(args)
+            .env("BAKERY_DATABASE_URL", &self.database_url)
+            .env("BAKERY_LOG", "warn")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|e| format!("cannot start {}: {e}", self.bin.display()))?;
+        if let Some(mut input) = child.stdin.take() {
+            input
+                .write_all(stdin.as_bytes())
+                .await
+                .map_err(|e| format!("writing to `bakery {}`: {e}", args.join(" ")))?;
+        }
+        let out = tokio::time::timeout(Duration::from_secs(60), child.wait_with_output())
+            .await
+            .map_err(|_| format!("`bakery {}` took over 60 s", args.join(" ")))?
+            .map_err(|e| format!("`bakery {}`: {e}", args.join(" ")))?;
+        if !out.status.success() {
+            return Err(format!(
+                "`bakery {}` failed ({}): {}",
+                args.join(" "),
+                out.status,
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     }
 
     pub fn log_text(&self) -> String {
@@ -257,6 +297,67 @@ impl Browser {
         let path = dir.join(format!("{name}.png"));
         std::fs::write(&path, png).map_err(|e| format!("{}: {e}", path.display()))?;
         Ok(path)
+    }
+
+    /// Waits up to `secs` for an element matching `css`.
+    pub async fn wait_for(&self, css: &str, secs: u64) -> Result<Element, String> {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(secs))
+            .for_element(Locator::Css(css))
+            .await
+            .map_err(|e| format!("waiting for `{css}`: {e}"))
+    }
+
+    /// Waits for an element and clicks it.
+    pub async fn click(&self, css: &str) -> Result<(), String> {
+        self.wait_for(css, 10)
+            .await?
+            .click()
+            .await
+            .map_err(|e| format!("click `{css}`: {e}"))
+    }
+
+    /// Clears an input and types into it.
+    pub async fn type_into(&self, css: &str, text: &str) -> Result<(), String> {
+        let input = self.wait_for(css, 10).await?;
+        input
+            .clear()
+            .await
+            .map_err(|e| format!("clear `{css}`: {e}"))?;
+        input
+            .send_keys(text)
+            .await
+            .map_err(|e| format!("type into `{css}`: {e}"))
+    }
+
+    /// Polls until the element's text satisfies `check`, returning that text.
+    pub async fn wait_for_text(
+        &self,
+        css: &str,
+        secs: u64,
+        check: impl Fn(&str) -> bool,
+    ) -> Result<String, String> {
+        let deadline = std::time::Instant::now() + Duration::from_secs(secs);
+        let mut last = String::new();
+        while std::time::Instant::now() < deadline {
+            if let Ok(element) = self.client.find(Locator::Css(css)).await {
+                last = element.text().await.unwrap_or_default();
+                if check(&last) {
+                    return Ok(last);
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Err(format!("`{css}` still reads {last:?} after {secs} s"))
+    }
+
+    /// Opens a path of the site under test.
+    pub async fn open(&self, server: &Server, path: &str) -> Result<(), String> {
+        self.client
+            .goto(&format!("{}{path}", server.url))
+            .await
+            .map_err(|e| format!("open {path}: {e}"))
     }
 
     pub async fn close(self) {

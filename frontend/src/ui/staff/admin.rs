@@ -75,7 +75,9 @@ pub fn UsersPage() -> View {
     );
     let role_field = role_select("user-role", role);
     let rows = move || {
-        users.with(|list| {
+        // Cloned first: views made inside `with` would register cleanups while it borrows.
+        let list = users.get_clone();
+        {
             list.iter()
                 .map(|u| {
                     let (email, role) = (u.email.clone(), role_label(u.role));
@@ -83,7 +85,7 @@ pub fn UsersPage() -> View {
                     view! { tr { td { (email) } td { (role) } td { (state) } } }
                 })
                 .collect::<Vec<_>>()
-        })
+        }
     };
     view! {
         h1(id="page-title", tabindex="-1") { "Staff accounts" }
@@ -171,7 +173,9 @@ pub fn TokensPage() -> View {
         });
     };
     let rows = move || {
-        tokens.with(|list| {
+        // Cloned first: views made inside `with` would register cleanups while it borrows.
+        let list = tokens.get_clone();
+        {
             list.iter()
                 .map(|t| {
                     let id = t.id;
@@ -188,7 +192,7 @@ pub fn TokensPage() -> View {
                     view! { tr { td { (name) } td { (role) } td { (at) } td { (state) } } }
                 })
                 .collect::<Vec<_>>()
-        })
+        }
     };
     let name_field = field("token-name".into(), "Name", "text", name);
     let role_field = role_select("token-role", role);
@@ -232,7 +236,9 @@ pub fn AuditPage() -> View {
     let problem = create_signal(String::new());
     load("/api/admin/audit", entries, problem);
     let rows = move || {
-        entries.with(|list| {
+        // Cloned first: views made inside `with` would register cleanups while it borrows.
+        let list = entries.get_clone();
+        {
             list.iter()
                 .map(|e| {
                     let details = if e.details.is_null() { String::new() } else { e.details.to_string() };
@@ -240,7 +246,7 @@ pub fn AuditPage() -> View {
                     view! { tr { td { (at) } td { (actor) } td { (action) } td { (target) } td(class="details") { (details) } } }
                 })
                 .collect::<Vec<_>>()
-        })
+        }
     };
     view! {
         h1(id="page-title", tabindex="-1") { "Audit log" }
