@@ -9,6 +9,8 @@ type Result<T> = std::result::Result<T, String>;
 
 const ADMIN: &str = "owner@example.com";
 const PASSWORD: &str = "secret-password";
+const BAKER: &str = "baker@example.com";
+const BAKER_PASSWORD: &str = "flour-and-water-42";
 
 /// Places a pickup order over HTTP from inside the page (same origin); returns its number.
 async fn order_over_http(browser: &Browser, product_id: i64, name: &str) -> Result<i64> {
@@ -161,6 +163,14 @@ async fn back_office(server: &Server, browser: &Browser) -> Result<()> {
     let token = browser
         .wait_for_text("[data-testid='new-token']", 10, |t| t.len() >= 16)
         .await?;
+    browser.click("a[href='/staff/users']").await?;
+    browser.type_into("#user-email", BAKER).await?;
+    browser.type_into("#user-password", BAKER_PASSWORD).await?;
+    browser.click(".admin-form button[type='submit']").await?;
+    browser
+        .wait_for_text(".admin-table tbody", 10, |t| t.contains(BAKER))
+        .await?;
+
     browser.click("a[href='/staff/audit']").await?;
     browser
         .wait_for_text(".admin-table tbody", 10, |t| t.contains(ADMIN))
@@ -176,6 +186,39 @@ async fn back_office(server: &Server, browser: &Browser) -> Result<()> {
     }
     browser.screenshot("10-staff-audit").await?;
     browser.open(server, "/staff").await?;
+    Ok(())
+}
+
+/// How many elements match `css` right now.
+async fn count(browser: &Browser, css: &str) -> Result<usize> {
+    browser
+        .client
+        .find_all(fantoccini::Locator::Css(css))
+        .await
+        .map(|found| found.len())
+        .map_err(|e| format!("finding `{css}`: {e}"))
+}
+
+/// A baker (added by the admin on the staff page) runs the board and stock, and sees nothing
+/// of what only admins may do.
+async fn baker_sees_less(browser: &Browser) -> Result<()> {
+    browser.type_into("#staff-email", BAKER).await?;
+    browser.type_into("#staff-password", BAKER_PASSWORD).await?;
+    browser.click("#staff-sign-in").await?;
+    browser
+        .wait_for_text("[data-testid='staff-who']", 10, |t| t.contains("Baker"))
+        .await?;
+    browser.wait_for("[data-testid='board']", 10).await?;
+    if count(browser, "a[href='/staff/users']").await? != 0 {
+        return Err("a baker is shown the staff accounts link".to_owned());
+    }
+    browser.click("#nav-catalog").await?;
+    browser.wait_for("#stock-amount-1", 10).await?;
+    if count(browser, "#edit-1, #toggle-1, #new-product-toggle").await? != 0 {
+        return Err("a baker is shown the catalog's admin tools".to_owned());
+    }
+    browser.click("#staff-sign-out").await?;
+    browser.wait_for("#staff-email", 10).await?;
     Ok(())
 }
 
@@ -252,6 +295,8 @@ async fn board_walk(server: &Server, browser: &Browser) -> Result<()> {
     // Sign-out brings the sign-in form back.
     browser.click("#staff-sign-out").await?;
     browser.wait_for("#staff-email", 10).await?;
+
+    baker_sees_less(browser).await?;
 
     // Expected refusals (the signed-out look-up and the wrong password) are the only errors.
     let errors: Vec<String> = browser
