@@ -8,6 +8,7 @@ pub mod health;
 pub mod metrics;
 pub mod observe;
 pub mod openapi;
+pub mod openapi_staff;
 pub mod orders;
 pub mod products;
 pub mod staff;

@@ -76,7 +76,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 /// The document as JSON.
 pub async fn openapi_json() -> HttpResponse {
-    HttpResponse::Ok().json(ApiDoc::openapi())
+    let mut document = ApiDoc::openapi();
+    document.merge(super::openapi_staff::StaffApiDoc::openapi());
+    HttpResponse::Ok().json(document)
 }
 
 /// A Swagger UI page reading `openapi.json` next to it. The browser loads the UI's script and
