@@ -68,6 +68,12 @@ impl Server {
     /// Starts `BAKERY_BIN` (default `target/debug/bakery`) serving `frontend/dist`, and waits for
     /// its one stdout line `listening on http://127.0.0.1:PORT`.
     pub async fn start() -> Result<Server, String> {
+        Server::start_with(&[]).await
+    }
+
+    /// [`Server::start`] with arguments for the binary, e.g. `["serve"]` for the HTTP half
+    /// alone, whose orders stay `pending` (nothing processes them).
+    pub async fn start_with(args: &[&str]) -> Result<Server, String> {
         let root = repo_root();
         let bin = std::env::var_os("BAKERY_BIN")
             .map(PathBuf::from)
@@ -90,6 +96,7 @@ impl Server {
         let log_file = std::fs::File::create(&log).map_err(|e| format!("log file: {e}"))?;
         let database_url = format!("sqlite://{}/shop.db?mode=rwc", dir.0.display());
         let mut child = Command::new(&bin)
+            .args(args)
             .env("BAKERY_BIND", "127.0.0.1:0")
             .env("BAKERY_DATABASE_URL", &database_url)
             .env("BAKERY_PREP_TIME", "1s")

@@ -1,0 +1,120 @@
+//! A customer cancels their own order while it is still pending, in headless Chromium. The
+//! server runs as `bakery serve` (no order processing), so the order stays pending.
+
+use bakery_browser_tests::{Browser, Server};
+
+type Result<T> = std::result::Result<T, String>;
+
+async fn cancel_walk(server: &Server, browser: &Browser) -> Result<()> {
+    // Two pickup orders through the shop.
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        browser.open(server, "/").await?;
+        browser
+            .click(".product-card button[id^='add-']:not([disabled])")
+            .await?;
+        browser
+            .wait_for_text("[data-testid='cart-count']", 5, |t| t == "1")
+            .await?;
+        browser.open(server, "/checkout").await?;
+        browser.type_into("#customer-name", "Ada Baker").await?;
+        browser
+            .type_into("#customer-email", "ada@example.com")
+            .await?;
+        browser.click("#place-order").await?;
+        let number = browser
+            .wait_for_text("[data-testid='confirmation-order-number']", 10, |t| {
+                !t.is_empty()
+            })
+            .await?;
+        ids.push(number.trim_start_matches('#').to_owned());
+    }
+
+    // The browser knows the second order's e-mail: confirm, and it is cancelled.
+    browser
+        .wait_for("#order-status[data-status='pending']", 10)
+        .await?;
+    browser.click("#cancel-order").await?;
+    // Changing one's mind keeps the order.
+    browser.click("#cancel-keep").await?;
+    browser.click("#cancel-order").await?;
+    browser.click("#cancel-confirm").await?;
+    browser
+        .wait_for("#order-status[data-status='cancelled']", 10)
+        .await?;
+    browser
+        .wait_for(
+            "[data-testid='order-history'] li[data-status='cancelled']",
+            10,
+        )
+        .await?;
+    browser.screenshot("11-order-cancelled").await?;
+
+    // Looked up from a browser that does not know it: the e-mail is asked for and checked.
+    browser
+        .client
+        .execute("localStorage.removeItem('bakery.orders');", vec![])
+        .await
+        .map_err(|e| e.to_string())?;
+    browser.open(server, "/orders").await?;
+    browser.type_into("#order-lookup", &ids[0]).await?;
+    browser.click("#lookup-submit").await?;
+    browser
+        .wait_for("#order-status[data-status='pending']", 10)
+        .await?;
+    browser.click("#cancel-order").await?;
+    browser
+        .type_into("#cancel-email", "someone@example.com")
+        .await?;
+    browser.click("#cancel-confirm").await?;
+    let error = browser
+        .wait_for_text("#cancel-error", 10, |t| !t.is_empty())
+        .await?;
+    if !error.contains("not the e-mail") {
+        return Err(format!("unexpected refusal {error:?}"));
+    }
+    browser
+        .type_into("#cancel-email", "ada@example.com")
+        .await?;
+    browser.click("#cancel-confirm").await?;
+    browser
+        .wait_for("#order-status[data-status='cancelled']", 10)
+        .await?;
+
+    // The expected 403 of the wrong e-mail is the only console error.
+    let errors: Vec<String> = browser
+        .console_errors()
+        .await?
+        .into_iter()
+        .filter(|e| !(e.contains("403") && e.contains("/cancel")))
+        .collect();
+    if !errors.is_empty() {
+        return Err(format!("console errors: {errors:#?}"));
+    }
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customer_cancels_a_pending_order() {
+    let server = match Server::start_with(&["serve"]).await {
+        Ok(server) => server,
+        Err(e) => panic!("{e}"),
+    };
+    let browser = match Browser::start().await {
+        Ok(browser) => browser,
+        Err(e) => panic!("{e}"),
+    };
+    let mut outcome = cancel_walk(&server, &browser).await;
+    if let Err(e) = &outcome {
+        let _ = browser.screenshot("cancel-failure").await;
+        let console = browser.console_errors().await.unwrap_or_default();
+        outcome = Err(format!(
+            "{e}\n--- browser console errors ---\n{}",
+            console.join("\n")
+        ));
+    }
+    browser.close().await;
+    if let Err(e) = outcome {
+        panic!("{e}\n--- server log ---\n{}", server.log_text());
+    }
+}
