@@ -242,6 +242,7 @@ fn OrderCard(order: BoardOrder, orders: Signal<Vec<BoardOrder>>, refresh: Signal
             };
             view! {
                 button(class=class, r#type="button", id=format!("{}-{id}", action.path()),
+                    aria-label=format!("{} — order #{id}", action.label().trim_end_matches('…')),
                     disabled=move || busy.get(),
                     on:click=move |_| {
                         if action == Action::Cancel {
