@@ -26,11 +26,20 @@ pub struct Settings {
     pub static_dir: PathBuf,
     /// On SIGTERM/SIGINT, how long in-flight requests and orders may take to finish.
     pub shutdown_grace: Duration,
+    /// PEM certificate chain and private key: when both are set the server speaks HTTPS only.
+    pub tls: Option<TlsFiles>,
     pub worker: WorkerSettings,
     pub order_store: OrderStoreSettings,
     pub names: NameSettings,
     pub log: LogSettings,
     pub chaos: ChaosSettings,
+}
+
+/// Where the server's certificate and key are (PEM).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TlsFiles {
+    pub cert: PathBuf,
+    pub key: PathBuf,
 }
 
 /// The order processor pool.
@@ -128,6 +137,7 @@ impl Default for Settings {
             body_limit: 64 * 1024,
             static_dir: PathBuf::from("frontend/dist"),
             shutdown_grace: Duration::from_secs(10),
+            tls: None,
             worker: WorkerSettings {
                 pool: 4,
                 prefetch: 32,
@@ -172,6 +182,8 @@ struct FileSettings {
     body_limit: Option<usize>,
     static_dir: Option<PathBuf>,
     shutdown_grace: Option<String>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
     #[serde(default)]
     worker: FileWorker,
     #[serde(default)]
@@ -273,6 +285,7 @@ impl Settings {
             file.shutdown_grace,
             "shutdown_grace",
         )?;
+        self.set_tls(file.tls_cert, file.tls_key);
         let w = file.worker;
         set(&mut self.worker.pool, w.pool);
         set(&mut self.worker.prefetch, w.prefetch);
@@ -334,6 +347,10 @@ impl Settings {
         if let Some(v) = get("BAKERY_STATIC_DIR") {
             self.static_dir = PathBuf::from(v);
         }
+        self.set_tls(
+            get("BAKERY_TLS_CERT").map(PathBuf::from),
+            get("BAKERY_TLS_KEY").map(PathBuf::from),
+        );
         if let Some(v) = get("BAKERY_SHUTDOWN_GRACE") {
             self.shutdown_grace = parse_duration(&v, "BAKERY_SHUTDOWN_GRACE")?;
         }
@@ -364,7 +381,27 @@ impl Settings {
         Ok(())
     }
 
+    /// Takes whichever of the certificate and key are given; `validate` wants both or neither.
+    fn set_tls(&mut self, cert: Option<PathBuf>, key: Option<PathBuf>) {
+        if cert.is_none() && key.is_none() {
+            return;
+        }
+        let current = self.tls.take();
+        let (old_cert, old_key) = current.map_or((None, None), |t| (Some(t.cert), Some(t.key)));
+        self.tls = Some(TlsFiles {
+            cert: cert.or(old_cert).unwrap_or_default(),
+            key: key.or(old_key).unwrap_or_default(),
+        });
+    }
+
     fn validate(&self) -> Result<(), ConfigError> {
+        if let Some(tls) = &self.tls
+            && (tls.cert.as_os_str().is_empty() || tls.key.as_os_str().is_empty())
+        {
+            return Err(ConfigError(
+                "BAKERY_TLS_CERT and BAKERY_TLS_KEY must be set together".into(),
+            ));
+        }
         let positive = [
             ("BAKERY_WORKER_POOL", self.worker.pool as u64),
             ("BAKERY_WORKER_PREFETCH", u64::from(self.worker.prefetch)),
@@ -384,6 +421,10 @@ impl Settings {
                 "BAKERY_DATABASE_URL must start with sqlite:// or postgres://, got {:?}",
                 self.database_url
             )));
+        }
+        if let Some(url) = &self.smtp_url {
+            crate::notify::email::parse_smtp_url(url).map_err(ConfigError)?;
+            crate::notify::email::parse_sender(&self.smtp_from).map_err(ConfigError)?;
         }
         Ok(())
     }

@@ -107,13 +107,14 @@ async fn run(command: Command, settings: Settings) -> Result<(), Box<dyn std::er
         Command::Serve => Role::Serve,
         Command::Worker => Role::Worker,
     };
+    let scheme = if settings.tls.is_some() { "https" } else { "http" };
     let app = Application::build(settings, role).await?;
     if let Some(port) = app.port() {
         let host = std::env::var("BAKERY_BIND")
             .ok()
             .and_then(|b| b.rsplit_once(':').map(|(h, _)| h.to_owned()))
             .unwrap_or_else(|| "127.0.0.1".into());
-        println!("listening on http://{host}:{port}");
+        println!("listening on {scheme}://{host}:{port}");
     }
     app.run_until_stopped().await?;
     Ok(())

@@ -11,7 +11,7 @@ use actix_cors::Cors;
 use actix_files::{Files, NamedFile};
 use actix_web::dev::{Server, ServiceRequest, ServiceResponse, fn_service};
 use actix_web::http::header;
-use actix_web::middleware::{Compress, DefaultHeaders, ErrorHandlers};
+use actix_web::middleware::{Compress, Condition, DefaultHeaders, ErrorHandlers};
 use actix_web::{App, HttpServer, Responder, web};
 use arc_swap::ArcSwap;
 use bakery_wire::OrderStatus;
@@ -29,7 +29,7 @@ use crate::actors::status_link::{StatusFanout, StatusListener};
 use crate::actors::supervision::Restarts;
 use crate::api::{self, AppState, errors};
 use crate::cache::RedisCache;
-use crate::config::Settings;
+use crate::config::{Settings, TlsFiles};
 use crate::events::StatusBus;
 use crate::queue::amqp::{AmqpNames, AmqpPublisher};
 use crate::queue::{Inbox, LocalQueue, OrderQueue};
@@ -61,6 +61,8 @@ pub enum StartupError {
     Server(std::io::Error),
     #[error("bad BAKERY_REDIS_URL: {0}")]
     Redis(String),
+    #[error("HTTPS: {0}")]
+    Tls(String),
 }
 
 /// A built bakery, running once [`Application::run_until_stopped`] is awaited.
@@ -244,7 +246,7 @@ impl Application {
                 catalog_cache: catalog_actor.clone(),
                 orders_topic: topic.clone(),
                 sign_ins: SignInLimiter::default(),
-                secure_cookies: false,
+                secure_cookies: settings.tls.is_some(),
             });
             let (server, port) = http_server(&settings, state)?;
             (Some(server), Some(port))
@@ -346,7 +348,8 @@ fn http_server(
             "storefront not built; serving the API only (run `cargo xtask frontend`)"
         );
     }
-    let mut server = HttpServer::new(move || {
+    let tls = settings.tls.is_some();
+    let server = HttpServer::new(move || {
         let cors = Cors::default()
             .allow_any_origin()
             .allow_any_method()
@@ -361,16 +364,50 @@ fn http_server(
             .wrap(actix_web::middleware::from_fn(
                 api::observe::observe_request,
             ))
+            // Behind HTTPS, browsers are told to never come back over plain HTTP.
+            .wrap(Condition::new(
+                tls,
+                DefaultHeaders::new().add((
+                    header::STRICT_TRANSPORT_SECURITY,
+                    "max-age=31536000; includeSubDomains",
+                )),
+            ))
             .configure(api::routes)
             .configure(|cfg| storefront(cfg, site.as_deref()))
-    })
-    .listen(listener)
-    .map_err(StartupError::Server)?
-    .shutdown_timeout(settings.shutdown_grace.as_secs().max(1));
+    });
+    let server = match &settings.tls {
+        Some(files) => server.listen_rustls_0_23(listener, tls_config(files)?),
+        None => server.listen(listener),
+    };
+    let mut server = server
+        .map_err(StartupError::Server)?
+        .shutdown_timeout(settings.shutdown_grace.as_secs().max(1));
     if settings.http_workers > 0 {
         server = server.workers(settings.http_workers);
     }
     Ok((server.run(), port))
+}
+
+/// The TLS set-up from PEM files: TLS 1.2 and 1.3 with rustls's safe defaults (ring).
+fn tls_config(files: &TlsFiles) -> Result<rustls::ServerConfig, StartupError> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let unreadable = |what: &str, path: &Path, err: &dyn std::fmt::Display| {
+        StartupError::Tls(format!("cannot read the {what} {}: {err}", path.display()))
+    };
+    let certs = CertificateDer::pem_file_iter(&files.cert)
+        .map_err(|e| unreadable("certificate", &files.cert, &e))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| unreadable("certificate", &files.cert, &e))?;
+    let key = PrivateKeyDer::from_pem_file(&files.key)
+        .map_err(|e| unreadable("private key", &files.key, &e))?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| StartupError::Tls(e.to_string()))?
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .map_err(|e| StartupError::Tls(format!("the certificate and key do not fit: {e}")))
 }
 
 /// Serves the built storefront at `/`: hashed assets cached for a year, other paths fall back to

@@ -13,3 +13,4 @@ mod recovery;
 mod staff;
 mod stock;
 mod supervision;
+mod tls;
