@@ -28,6 +28,7 @@ fn main() -> ExitCode {
         "run" => run(&rest),
         "test" => test(&rest),
         "frontend" => frontend::build(!rest.iter().any(|a| a == "--debug")),
+        "bench" => bench(&rest),
         "" | "help" | "--help" | "-h" => {
             print!("{USAGE}");
             Ok(())
@@ -101,4 +102,16 @@ fn test(args: &[String]) -> Result<(), String> {
             .arg(&manifest),
     )?;
     Ok(())
+}
+
+/// `bench [--smoke] [args]`: builds the bakery and the benchmark (bench/) in release in one cargo
+/// invocation, so they share the dependencies' artifacts, then runs the benchmark, which starts
+/// the bakery itself.
+fn bench(args: &[String]) -> Result<(), String> {
+    run_command(cargo().args(["build", "--release", "-p", "bakery", "-p", "bakery-bench"]))?;
+    let target = env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("target"));
+    let binary = root().join(target).join("release").join("bakery-bench");
+    run_command(Command::new(binary).args(args))
 }
