@@ -10,7 +10,7 @@ use actix::Supervisor;
 use actix_cors::Cors;
 use actix_files::{Files, NamedFile};
 use actix_web::dev::{Server, ServiceRequest, ServiceResponse, fn_service};
-use actix_web::http::header;
+use actix_web::http::{StatusCode, header};
 use actix_web::middleware::{Compress, Condition, DefaultHeaders, ErrorHandlers};
 use actix_web::{App, HttpServer, Responder, web};
 use arc_swap::ArcSwap;
@@ -358,7 +358,14 @@ fn http_server(
             .max_age(3600);
         App::new()
             .app_data(state.clone())
-            .wrap(ErrorHandlers::new().default_handler(errors::json_error_body))
+            .wrap(
+                ErrorHandlers::new()
+                    .handler(
+                        StatusCode::METHOD_NOT_ALLOWED,
+                        api::openapi::with_allow_header,
+                    )
+                    .default_handler(errors::json_error_body),
+            )
             .wrap(Compress::default())
             .wrap(cors)
             .wrap(actix_web::middleware::from_fn(

@@ -85,6 +85,21 @@ async fn every_route_and_method_the_app_answers_is_in_the_document() {
                 .unwrap();
             let answered = res.status().as_u16() != 405;
             let in_doc = documented.get(method.to_ascii_lowercase()).is_some();
+            if !answered {
+                let allow = res
+                    .headers()
+                    .get("allow")
+                    .map(|v| v.to_str().unwrap().to_owned());
+                let listed: BTreeSet<String> = allow
+                    .unwrap_or_else(|| panic!("{method} {route}: 405 without Allow"))
+                    .split(", ")
+                    .map(|m| m.to_ascii_lowercase())
+                    .filter(|m| m != "head")
+                    .collect();
+                let documented: BTreeSet<String> =
+                    documented.as_object().unwrap().keys().cloned().collect();
+                assert_eq!(listed, documented, "{method} {route}: Allow");
+            }
             assert_eq!(
                 answered,
                 in_doc,

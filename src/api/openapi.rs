@@ -5,7 +5,13 @@
 //! operations are described here, next to one another, rather than on the handlers; the
 //! `openapi` integration test fails when a route of the app is missing from the document.
 
-use actix_web::http::header;
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::ServiceResponse;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::ErrorHandlerResponse;
 use actix_web::{HttpResponse, web};
 use utoipa::OpenApi;
 
@@ -74,11 +80,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     );
 }
 
-/// The document as JSON.
-pub async fn openapi_json() -> HttpResponse {
+/// The whole document: the public API and the staff back-office.
+pub fn document() -> utoipa::openapi::OpenApi {
     let mut document = ApiDoc::openapi();
     document.merge(super::openapi_staff::StaffApiDoc::openapi());
-    HttpResponse::Ok().json(document)
+    document
+}
+
+/// The document as JSON.
+pub async fn openapi_json() -> HttpResponse {
+    HttpResponse::Ok().json(document())
 }
 
 /// A Swagger UI page reading `openapi.json` next to it. The browser loads the UI's script and
@@ -88,6 +99,48 @@ pub async fn docs() -> HttpResponse {
         .content_type("text/html; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "no-cache"))
         .body(docs_page())
+}
+
+/// For 405 answers (an `ErrorHandlers` handler): adds the `Allow` header RFC 9110 requires,
+/// listing the methods the document gives the matched route, then makes the body JSON as usual.
+pub fn with_allow_header<B: MessageBody + 'static>(
+    mut res: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let allowed = res
+        .request()
+        .match_pattern()
+        .and_then(|route| allowed_methods().get(&route).cloned());
+    if let Some(allow) = allowed {
+        res.response_mut()
+            .headers_mut()
+            .insert(header::ALLOW, allow);
+    }
+    errors::json_error_body(res)
+}
+
+/// Each documented path's methods, as an `Allow` value (`GET, HEAD`); built once from the document.
+fn allowed_methods() -> &'static BTreeMap<String, HeaderValue> {
+    static ALLOWED: OnceLock<BTreeMap<String, HeaderValue>> = OnceLock::new();
+    ALLOWED.get_or_init(|| {
+        let doc = serde_json::to_value(document()).unwrap_or_default();
+        let methods = ["get", "head", "post", "put", "patch", "delete"];
+        let mut allowed = BTreeMap::new();
+        for (path, item) in doc["paths"].as_object().into_iter().flatten() {
+            let mut names: Vec<String> = methods
+                .iter()
+                .filter(|m| item.get(**m).is_some())
+                .map(|m| m.to_ascii_uppercase())
+                .collect();
+            // actix answers HEAD wherever it answers GET.
+            if names.iter().any(|m| m == "GET") && !names.iter().any(|m| m == "HEAD") {
+                names.insert(1, "HEAD".to_owned());
+            }
+            if let Ok(value) = HeaderValue::from_str(&names.join(", ")) {
+                allowed.insert(path.clone(), value);
+            }
+        }
+        allowed
+    })
 }
 
 fn docs_page() -> String {
@@ -250,11 +303,15 @@ pub mod schemas {
     /// The body of `POST /api/orders`.
     #[derive(Serialize, ToSchema)]
     pub struct NewOrder {
-        /// Kept verbatim; no control characters.
-        #[schema(min_length = 1, max_length = 200)]
+        /// Kept verbatim; not blank, no control characters.
+        #[schema(
+            min_length = 1,
+            max_length = 200,
+            pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+        )]
         pub customer_name: String,
-        /// A valid e-mail address.
-        #[schema(min_length = 3, max_length = 254)]
+        /// A valid e-mail address: a local part, `@`, a dotted domain.
+        #[schema(format = "email", max_length = 254)]
         pub customer_email: String,
         #[schema(min_items = 1, max_items = 50)]
         pub items: Vec<NewOrderItem>,
