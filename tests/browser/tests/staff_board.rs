@@ -93,6 +93,7 @@ async fn delivery_checkout(server: &Server, browser: &Browser) -> Result<i64> {
     if !error.contains("required for delivery") {
         return Err(format!("unexpected address error {error:?}"));
     }
+    browser.screenshot("12-checkout-delivery").await?;
     browser
         .type_into("#delivery-address", "12 Harbour Lane, Flat 3")
         .await?;
