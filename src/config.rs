@@ -28,6 +28,8 @@ pub struct Settings {
     pub shutdown_grace: Duration,
     /// PEM certificate chain and private key: when both are set the server speaks HTTPS only.
     pub tls: Option<TlsFiles>,
+    /// Where a worker serves its own `/metrics` and `/health` (`None`: it serves nothing).
+    pub metrics_bind: Option<String>,
     pub worker: WorkerSettings,
     pub order_store: OrderStoreSettings,
     pub names: NameSettings,
@@ -138,6 +140,7 @@ impl Default for Settings {
             static_dir: PathBuf::from("frontend/dist"),
             shutdown_grace: Duration::from_secs(10),
             tls: None,
+            metrics_bind: None,
             worker: WorkerSettings {
                 pool: 4,
                 prefetch: 32,
@@ -184,6 +187,7 @@ struct FileSettings {
     shutdown_grace: Option<String>,
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
+    metrics_bind: Option<String>,
     #[serde(default)]
     worker: FileWorker,
     #[serde(default)]
@@ -286,6 +290,9 @@ impl Settings {
             "shutdown_grace",
         )?;
         self.set_tls(file.tls_cert, file.tls_key);
+        if file.metrics_bind.is_some() {
+            self.metrics_bind = file.metrics_bind;
+        }
         let w = file.worker;
         set(&mut self.worker.pool, w.pool);
         set(&mut self.worker.prefetch, w.prefetch);
@@ -351,6 +358,9 @@ impl Settings {
             get("BAKERY_TLS_CERT").map(PathBuf::from),
             get("BAKERY_TLS_KEY").map(PathBuf::from),
         );
+        if let Some(v) = get("BAKERY_METRICS_BIND") {
+            self.metrics_bind = Some(v);
+        }
         if let Some(v) = get("BAKERY_SHUTDOWN_GRACE") {
             self.shutdown_grace = parse_duration(&v, "BAKERY_SHUTDOWN_GRACE")?;
         }

@@ -30,6 +30,7 @@ impl StatusBus {
 
     /// Tells every listener here and, if linked, every other process.
     pub fn publish(&self, moved: Moved) {
+        crate::metrics::order_transition(moved.change.status);
         if let Some(remote) = &self.remote {
             remote.do_send(ShareStatus(moved.clone()));
         }

@@ -221,7 +221,11 @@ impl Application {
 
         let mut store_stats = None;
         let (server, port) = if role == Role::Worker {
-            (None, None)
+            let port = match &settings.metrics_bind {
+                Some(bind) => Some(worker_metrics_server(bind, db.clone())?),
+                None => None,
+            };
+            (None, port)
         } else {
             let store = {
                 let (db, topic) = (db.clone(), topic.clone());
@@ -261,7 +265,7 @@ impl Application {
         })
     }
 
-    /// The port the HTTP server listens on (`None` for a worker).
+    /// The port the HTTP server listens on (for a worker, its metrics server, if any).
     pub fn port(&self) -> Option<u16> {
         self.port
     }
@@ -393,6 +397,52 @@ fn http_server(
         server = server.workers(settings.http_workers);
     }
     Ok((server.run(), port))
+}
+
+/// A worker's own small HTTP server: `/metrics` (Prometheus) and `/health` (database ping).
+/// Returns the bound port; the server runs in the background until the process ends.
+fn worker_metrics_server(bind: &str, db: DatabaseConnection) -> Result<u16, StartupError> {
+    let bind_error = |source| StartupError::Bind {
+        address: bind.to_owned(),
+        source,
+    };
+    let listener = TcpListener::bind(bind).map_err(bind_error)?;
+    let port = listener.local_addr().map_err(bind_error)?.port();
+    let db = web::Data::new(db);
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(db.clone())
+            .route(
+                "/metrics",
+                web::get().to(|db: web::Data<DatabaseConnection>| async move {
+                    actix_web::HttpResponse::Ok()
+                        .content_type(api::metrics::CONTENT_TYPE)
+                        .body(api::metrics::scrape(Some(db.get_ref())).await)
+                }),
+            )
+            .route(
+                "/health",
+                web::get().to(|db: web::Data<DatabaseConnection>| async move {
+                    let up = matches!(
+                        tokio::time::timeout(Duration::from_secs(2), db.ping()).await,
+                        Ok(Ok(()))
+                    );
+                    let mut res = if up {
+                        actix_web::HttpResponse::Ok()
+                    } else {
+                        actix_web::HttpResponse::ServiceUnavailable()
+                    };
+                    res.json(serde_json::json!({ "status": if up { "ok" } else { "degraded" } }))
+                }),
+            )
+    })
+    .workers(1)
+    .disable_signals()
+    .listen(listener)
+    .map_err(StartupError::Server)?
+    .run();
+    actix_web::rt::spawn(server);
+    Ok(port)
 }
 
 /// The TLS set-up from PEM files: TLS 1.2 and 1.3 with rustls's safe defaults (ring).

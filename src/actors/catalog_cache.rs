@@ -105,8 +105,10 @@ pub async fn load_through_cache(
     if let Ok(Some(json)) = redis.catalog(version).await
         && let Ok(products) = serde_json::from_slice::<Vec<product::Model>>(&json)
     {
+        crate::metrics::cache_hit();
         return build(products);
     }
+    crate::metrics::cache_miss();
     let products = store::catalog::active_products(db).await?;
     if let Ok(json) = serde_json::to_vec(&products)
         && let Err(err) = redis.store_catalog(version, &json).await

@@ -130,6 +130,8 @@ impl OrderProcessor {
     fn work(&mut self, delivery: Delivery, ctx: &mut Context<Self>) {
         let kitchen = self.kitchen.clone();
         kitchen.shift.busy.fetch_add(1, Ordering::SeqCst);
+        crate::metrics::queue_delivered();
+        crate::metrics::processor_busy(1);
         let span = tracing::info_span!(
             "order",
             actor = "order_processor",
@@ -200,6 +202,7 @@ impl OrderProcessor {
                     delivery.attempt += 1;
                     self.retry = Some(delivery);
                     self.kitchen.shift.busy.fetch_sub(1, Ordering::SeqCst);
+                    crate::metrics::processor_busy(-1);
                     ctx.stop();
                 }
             }
@@ -239,6 +242,7 @@ impl OrderProcessor {
     fn finish(&mut self, ctx: &mut Context<Self>, settle: impl Future<Output = ()> + 'static) {
         ctx.spawn(settle.into_actor(self).map(|(), act, ctx| {
             act.kitchen.shift.busy.fetch_sub(1, Ordering::SeqCst);
+            crate::metrics::processor_busy(-1);
             act.take_next(ctx)
         }));
     }

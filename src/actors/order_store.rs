@@ -103,6 +103,11 @@ impl OrderStore {
                     .next()
                     .unwrap_or(Err(DbErr::Custom("batch lost an order".into())));
                 written += u64::from(outcome.is_ok());
+                if let Ok(PlaceOutcome::Placed(placed)) = &outcome
+                    && !placed.replayed
+                {
+                    crate::metrics::order_transition(bakery_wire::OrderStatus::Pending);
+                }
                 let _caller_gone = answer.send(outcome.map_err(StoreError::from));
             }
             tracing::debug!(actor = "order_store", batch = size, "order batch committed");

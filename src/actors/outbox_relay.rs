@@ -56,6 +56,7 @@ async fn publish_rows(
     let payloads: Vec<String> = rows.iter().map(|r| r.payload.clone()).collect();
     let (taken, failure) = queue.publish_batch(&payloads).await;
     let published: Vec<i64> = rows.iter().take(taken).map(|r| r.id).collect();
+    crate::metrics::queue_published(taken as u64);
     outbox::mark_published(conn, &published).await?;
     match failure {
         Some(err) => Err(err.into()),

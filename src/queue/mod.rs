@@ -73,6 +73,7 @@ impl Delivery {
 
     /// Tells the transport the work is committed; the message will not come again.
     pub async fn ack(self) -> Result<(), QueueError> {
+        crate::metrics::queue_acked();
         match self.receipt {
             Receipt::Local => Ok(()),
             Receipt::Amqp(acker) => acker
@@ -86,6 +87,7 @@ impl Delivery {
     /// Gives the message up (malformed, or out of attempts); it will not come again.
     pub async fn dead_letter(self, reason: &str) -> Result<(), QueueError> {
         tracing::warn!(reason, payload = %self.payload, "order message dead-lettered");
+        crate::metrics::queue_dead_lettered();
         match self.receipt {
             Receipt::Local => Ok(()),
             Receipt::Amqp(acker) => {

@@ -470,8 +470,12 @@ async fn reject_for_stock(
 
 /// Takes a baked order out of the oven: `processing` → `ready`.
 pub async fn mark_ready(db: &DatabaseConnection, order_id: i64) -> Result<Option<Moved>, DbErr> {
-    let take_out = Move::new(order_id, &[OrderStatus::Processing], OrderStatus::Ready)
-        .note("ready for pickup");
+    let delivery = order::Entity::find_by_id(order_id)
+        .one(db)
+        .await?
+        .is_some_and(|o| parse_fulfillment(&o.fulfillment) == Fulfillment::Delivery);
+    let note = if delivery { "ready for delivery" } else { "ready for pickup" };
+    let take_out = Move::new(order_id, &[OrderStatus::Processing], OrderStatus::Ready).note(note);
     move_order_now(db, take_out).await
 }
 

@@ -35,7 +35,7 @@ async fn the_seed_order_goes_through_rabbitmq_to_ready() {
     assert_eq!(order["items"][0]["total"].as_f64(), Some(59.98));
     assert_eq!(
         cluster
-            .scalar("SELECT COUNT(*) FROM outbox WHERE published_at IS NULL")
+            .scalar("SELECT COUNT(*) FROM outbox WHERE published_at IS NULL AND topic <> 'notifications'")
             .await,
         0
     );
@@ -245,4 +245,41 @@ async fn a_thousand_stock_changes_cause_a_handful_of_reloads_on_every_replica() 
         400,
         "the other replica sees the change"
     );
+}
+
+#[actix_web::test]
+async fn a_worker_serves_its_own_metrics_and_health() {
+    let cluster = Cluster::new().await;
+    let url = cluster.start(Role::Serve, |_| {}).await.unwrap();
+    let metrics = cluster
+        .start(Role::Worker, |s| {
+            s.metrics_bind = Some("127.0.0.1:0".into())
+        })
+        .await
+        .expect("the worker's metrics port");
+    let api = cluster.client(&url);
+    let id = api
+        .place(&seed_order())
+        .await
+        .json::<Value>()
+        .await
+        .unwrap()["order_id"]
+        .as_i64()
+        .unwrap();
+    wait_for_status(&api, id, &["ready"], Duration::from_secs(15)).await;
+    let worker = cluster.client(&metrics);
+    assert_eq!(
+        worker.get_json("/health").await,
+        (200, json!({"status": "ok"}))
+    );
+    let text = worker
+        .http
+        .get(format!("{metrics}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(text.contains("bakery_"), "{text}");
 }
