@@ -212,11 +212,10 @@ fn compose_defines_every_service_under_its_profile() {
 
 #[test]
 fn long_running_services_have_health_checks() {
-    // The worker serves no API; the one-shot migration exits.
-    let unchecked = ["migrate", "worker"];
     for (name, _) in SERVICES {
         let check = &service(name)["healthcheck"];
-        if unchecked.contains(name) {
+        // The one-shot migration exits instead.
+        if *name == "migrate" {
             continue;
         }
         assert_ne!(check["disable"], true, "{name} disables its health check");
@@ -238,6 +237,22 @@ fn long_running_services_have_health_checks() {
             "/dev/null",
             "http://127.0.0.1:8080/health"
         ])
+    );
+    // A worker has no API: its health and metrics are on BAKERY_METRICS_BIND.
+    assert_eq!(
+        service("worker")["healthcheck"]["test"],
+        json!([
+            "CMD",
+            "curl",
+            "-fsS",
+            "-o",
+            "/dev/null",
+            "http://127.0.0.1:9100/health"
+        ])
+    );
+    assert_eq!(
+        service("worker")["environment"]["BAKERY_METRICS_BIND"],
+        "0.0.0.0:9100"
     );
     let dockerfile = read("docker/Dockerfile");
     assert!(
