@@ -18,6 +18,10 @@ pub struct Settings {
     pub redis_url: Option<String>,
     /// AMQP URL; `None` keeps the queue in-process, backed by the outbox table.
     pub amqp_url: Option<String>,
+    /// SMTP server of the customers' e-mails (`smtp://host:port`, plain); `None`: no e-mail.
+    pub smtp_url: Option<String>,
+    /// The sender of the customers' e-mails.
+    pub smtp_from: String,
     /// HTTP worker threads; 0 means one per core.
     pub http_workers: usize,
     /// Largest accepted request body, in bytes.
@@ -135,6 +139,8 @@ impl Default for Settings {
             database_pool: 10,
             redis_url: None,
             amqp_url: None,
+            smtp_url: None,
+            smtp_from: "bakery@localhost".into(),
             http_workers: 0,
             body_limit: 64 * 1024,
             static_dir: PathBuf::from("frontend/dist"),
@@ -181,6 +187,8 @@ struct FileSettings {
     database_pool: Option<u32>,
     redis_url: Option<String>,
     amqp_url: Option<String>,
+    smtp_url: Option<String>,
+    smtp_from: Option<String>,
     http_workers: Option<usize>,
     body_limit: Option<usize>,
     static_dir: Option<PathBuf>,
@@ -281,6 +289,10 @@ impl Settings {
         if file.amqp_url.is_some() {
             self.amqp_url = file.amqp_url;
         }
+        if file.smtp_url.is_some() {
+            self.smtp_url = file.smtp_url;
+        }
+        set(&mut self.smtp_from, file.smtp_from);
         set(&mut self.http_workers, file.http_workers);
         set(&mut self.body_limit, file.body_limit);
         set(&mut self.static_dir, file.static_dir);
@@ -344,6 +356,12 @@ impl Settings {
         }
         if let Some(v) = get("BAKERY_AMQP_URL") {
             self.amqp_url = Some(v);
+        }
+        if let Some(v) = get("BAKERY_SMTP_URL") {
+            self.smtp_url = Some(v);
+        }
+        if let Some(v) = get("BAKERY_SMTP_FROM") {
+            self.smtp_from = v;
         }
         if let Some(v) = get("BAKERY_HTTP_WORKERS") {
             self.http_workers = parse_number(&v, "BAKERY_HTTP_WORKERS")?;

@@ -10,6 +10,7 @@ pub mod dead_letters;
 pub mod domain;
 pub mod events;
 pub mod metrics;
+pub mod notify;
 pub mod queue;
 pub mod staff;
 pub mod startup;

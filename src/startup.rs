@@ -20,6 +20,7 @@ use sea_orm::{DatabaseConnection, DbErr};
 use crate::actors::catalog_cache::{
     CatalogCache, InvalidationListener, SharedCatalog, load_snapshot,
 };
+use crate::actors::notifier;
 use crate::actors::order_consumer::OrderConsumer;
 use crate::actors::order_processor::{Kitchen, OrderProcessor, Shift};
 use crate::actors::order_store::{OrderStore, StoreStats};
@@ -177,6 +178,13 @@ impl Application {
             Supervisor::start(move |_| OutboxRelay::new(db, queue, topic, restarts))
         });
         actors.extend(relay.iter().map(|a| Box::new(a.clone()) as Box<dyn Any>));
+        if role != Role::Worker {
+            // Customer notifications (webhooks, e-mail) from the outbox; replicas share the rows.
+            let (db, bus, smtp) = (db.clone(), bus.clone(), settings.smtp_url.as_deref());
+            let restarts = restarts("notifier");
+            let notifier = notifier::start(db, bus, smtp, &settings.smtp_from, restarts);
+            actors.extend(notifier.map(|a| Box::new(a) as Box<dyn Any>));
+        }
 
         let mut pool_shift = None;
         if role != Role::Serve {

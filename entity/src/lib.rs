@@ -2,6 +2,7 @@
 
 pub mod api_token;
 pub mod audit_log;
+pub mod notification_delivery;
 pub mod order;
 pub mod order_event;
 pub mod order_item;
@@ -9,6 +10,7 @@ pub mod outbox;
 pub mod product;
 pub mod staff_session;
 pub mod staff_user;
+pub mod webhook_endpoint;
 
 pub mod prelude {
     //! The entities under short names.

@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261125_000001_create_schema;
 mod m20261125_000002_sample_catalog;
 mod m20261125_000003_staff_and_delivery;
+mod m20261125_000004_notifications;
 
 /// Runs the bakery's migrations in order.
 pub struct Migrator;
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000001_create_schema::Migration),
             Box::new(m20261125_000002_sample_catalog::Migration),
             Box::new(m20261125_000003_staff_and_delivery::Migration),
+            Box::new(m20261125_000004_notifications::Migration),
         ]
     }
 }

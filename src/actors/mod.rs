@@ -4,6 +4,7 @@
 //! [`crate::store`], tested on their own.
 
 pub mod catalog_cache;
+pub mod notifier;
 pub mod order_consumer;
 pub mod order_processor;
 pub mod order_store;

@@ -1,6 +1,7 @@
 //! The HTTP API (actix-web): routes by resource, shared state, and JSON errors for everything.
 
 pub mod admin;
+pub mod admin_notifications;
 pub mod body;
 pub mod errors;
 pub mod events;
@@ -118,5 +119,17 @@ fn staff_routes(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(admin::add_token)),
         )
         .service(resource("/admin/tokens/{id}").route(web::delete().to(admin::revoke_token)))
-        .service(resource("/admin/audit").route(web::get().to(admin::audit_log)));
+        .service(resource("/admin/audit").route(web::get().to(admin::audit_log)))
+        .service(
+            resource("/admin/webhooks")
+                .route(web::get().to(admin_notifications::list_webhooks))
+                .route(web::post().to(admin_notifications::add_webhook)),
+        )
+        .service(
+            resource("/admin/webhooks/{id}")
+                .route(web::delete().to(admin_notifications::remove_webhook)),
+        )
+        .service(
+            resource("/admin/notifications").route(web::get().to(admin_notifications::deliveries)),
+        );
 }

@@ -23,6 +23,10 @@ use utoipa::OpenApi;
         paths::revoke_token,
         paths::audit,
         paths::customer_cancel,
+        paths::list_webhooks,
+        paths::add_webhook,
+        paths::remove_webhook,
+        paths::notifications,
     ),
     components(schemas(
         schemas::SignIn,
@@ -39,6 +43,9 @@ use utoipa::OpenApi;
         schemas::NewApiToken,
         schemas::ApiToken,
         schemas::AuditEntry,
+        schemas::NewWebhook,
+        schemas::Webhook,
+        schemas::NotificationDelivery,
     )),
     modifiers(&Security),
     tags(
@@ -281,6 +288,50 @@ mod paths {
             (status = 415, description = "Not JSON", body = ErrorBody),
         ))]
     fn customer_cancel() {}
+
+    #[utoipa::path(get, path = "/api/admin/webhooks", tag = "admin", summary = "Webhook endpoints (admin)",
+        security(("session" = []), ("bearer" = [])),
+        responses(
+            (status = 200, description = "The active endpoints, without their secrets", body = Vec<Webhook>),
+            (status = 401, description = "Not signed in", body = ErrorBody),
+            (status = 403, description = "Role not allowed", body = ErrorBody),
+        ))]
+    fn list_webhooks() {}
+
+    #[utoipa::path(post, path = "/api/admin/webhooks", tag = "admin", summary = "Add a webhook endpoint (admin)",
+        description = "Every order status change is POSTed to it as JSON `{event_id, order_id, status, note, at, customer_name, customer_email, fulfillment}` with `X-Bakery-Signature: sha256=<hex HMAC-SHA256 of the body keyed with the secret>` and `X-Bakery-Delivery: <outbox id>-<endpoint id>` (the same on retries); a 2xx answer counts as delivered, anything else is retried with backoff. Plain `http://` only.",
+        security(("session" = []), ("bearer" = [])),
+        request_body(content = NewWebhook, content_type = "application/json"),
+        responses(
+            (status = 201, description = "Added; `secret` is shown only now", body = Webhook),
+            (status = 400, description = "Not an http:// URL, or a secret under 16 characters", body = ErrorBody),
+            (status = 401, description = "Not signed in", body = ErrorBody),
+            (status = 403, description = "Role not allowed, or no valid X-CSRF-Token", body = ErrorBody),
+            (status = 413, description = "Body too large", body = ErrorBody),
+            (status = 415, description = "Not JSON", body = ErrorBody),
+        ))]
+    fn add_webhook() {}
+
+    #[utoipa::path(delete, path = "/api/admin/webhooks/{id}", tag = "admin", summary = "Remove a webhook endpoint (admin)",
+        security(("session" = []), ("bearer" = [])),
+        params(("id" = i64, Path, description = "The endpoint")),
+        responses(
+            (status = 204, description = "Removed; its past deliveries stay listed"),
+            (status = 400, description = "Bad id", body = ErrorBody),
+            (status = 401, description = "Not signed in", body = ErrorBody),
+            (status = 403, description = "Role not allowed, or no valid X-CSRF-Token", body = ErrorBody),
+            (status = 404, description = "No such (active) endpoint", body = ErrorBody),
+        ))]
+    fn remove_webhook() {}
+
+    #[utoipa::path(get, path = "/api/admin/notifications", tag = "admin", summary = "The latest 500 notification deliveries (admin)",
+        security(("session" = []), ("bearer" = [])),
+        responses(
+            (status = 200, description = "Most recently tried first", body = Vec<NotificationDelivery>),
+            (status = 401, description = "Not signed in", body = ErrorBody),
+            (status = 403, description = "Role not allowed", body = ErrorBody),
+        ))]
+    fn notifications() {}
 }
 
 /// `ToSchema` mirrors of the back-office wire types (`bakery_wire::staff`), field for field.
@@ -423,5 +474,42 @@ pub mod schemas {
         pub target: String,
         pub details: serde_json::Value,
         pub at: String,
+    }
+
+    /// A new webhook endpoint; without a secret the server makes one.
+    #[derive(Serialize, ToSchema)]
+    pub struct NewWebhook {
+        #[schema(max_length = 2000)]
+        pub url: String,
+        #[schema(min_length = 16, max_length = 200)]
+        pub secret: Option<String>,
+    }
+
+    /// A webhook endpoint; `secret` only in the answer that created it.
+    #[derive(Serialize, ToSchema)]
+    pub struct Webhook {
+        pub id: i64,
+        pub url: String,
+        pub active: bool,
+        pub created_at: String,
+        pub secret: Option<String>,
+    }
+
+    /// One notification to one target: `status` is `delivered` or `failing` (being retried).
+    #[derive(Serialize, ToSchema)]
+    pub struct NotificationDelivery {
+        pub id: i64,
+        pub outbox_id: i64,
+        pub order_id: Option<i64>,
+        pub order_status: Option<OrderStatus>,
+        /// `webhook` or `email`.
+        pub channel: String,
+        /// The endpoint's id, or the customer's e-mail address.
+        pub target: String,
+        pub status: String,
+        pub attempts: i32,
+        pub last_error: Option<String>,
+        pub updated_at: String,
+        pub delivered_at: Option<String>,
     }
 }

@@ -12,7 +12,7 @@ use sea_orm::{
     QuerySelect, TransactionTrait,
 };
 
-use super::wire_time;
+use super::{notifications, wire_time};
 use crate::domain::can_move;
 use crate::queue::{MessageItem, OrderMessage};
 
@@ -159,15 +159,16 @@ async fn place_one(
         unit_price_cents: Set(line.unit_price_cents),
     });
     order_item::Entity::insert_many(items).exec(conn).await?;
-    insert_event(
-        conn,
-        order_id,
-        OrderStatus::Pending,
-        Some("order placed"),
-        now,
-    )
-    .await?;
+    let note = Some("order placed");
+    let event_id = insert_event(conn, order_id, OrderStatus::Pending, note, now).await?;
     insert_outbox(conn, topic, &message_for_draft(order_id, draft), now).await?;
+    let recipient = notifications::Recipient {
+        order_id,
+        customer_name: &draft.customer_name,
+        customer_email: &draft.customer_email,
+        fulfillment: draft.fulfillment,
+    };
+    notifications::write(conn, event_id, &recipient, OrderStatus::Pending, note, now).await?;
     Ok(PlaceOutcome::Placed(Placed {
         order_id,
         total_cents,
@@ -246,8 +247,8 @@ async fn insert_event(
     status: OrderStatus,
     note: Option<&str>,
     at: DateTime<Utc>,
-) -> Result<(), DbErr> {
-    order_event::Entity::insert(order_event::ActiveModel {
+) -> Result<i64, DbErr> {
+    let event = order_event::Entity::insert(order_event::ActiveModel {
         id: NotSet,
         order_id: Set(order_id),
         status: Set(status.as_str().to_owned()),
@@ -256,7 +257,7 @@ async fn insert_event(
     })
     .exec(conn)
     .await?;
-    Ok(())
+    Ok(event.last_insert_id)
 }
 
 /// A guarded status change: it happens only while the order is in one of `from`.
@@ -359,7 +360,17 @@ pub async fn move_order(conn: &impl ConnectionTrait, mv: Move) -> Result<Option<
     if update.exec(conn).await?.rows_affected == 0 {
         return Ok(None);
     }
-    insert_event(conn, mv.order_id, to, mv.note.as_deref(), now).await?;
+    let event_id = insert_event(conn, mv.order_id, to, mv.note.as_deref(), now).await?;
+    // The customer's notification, in the same transaction: it exists exactly when the move does.
+    if let Some(order) = order::Entity::find_by_id(mv.order_id).one(conn).await? {
+        let recipient = notifications::Recipient {
+            order_id: order.id,
+            customer_name: &order.customer_name,
+            customer_email: &order.customer_email,
+            fulfillment: parse_fulfillment(&order.fulfillment),
+        };
+        notifications::write(conn, event_id, &recipient, to, mv.note.as_deref(), now).await?;
+    }
     Ok(Some(Moved {
         order_id: mv.order_id,
         change: StatusChange {
@@ -474,7 +485,11 @@ pub async fn mark_ready(db: &DatabaseConnection, order_id: i64) -> Result<Option
         .one(db)
         .await?
         .is_some_and(|o| parse_fulfillment(&o.fulfillment) == Fulfillment::Delivery);
-    let note = if delivery { "ready for delivery" } else { "ready for pickup" };
+    let note = if delivery {
+        "ready for delivery"
+    } else {
+        "ready for pickup"
+    };
     let take_out = Move::new(order_id, &[OrderStatus::Processing], OrderStatus::Ready).note(note);
     move_order_now(db, take_out).await
 }

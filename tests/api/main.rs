@@ -7,6 +7,7 @@ mod helpers;
 mod bad_input;
 mod health;
 mod idempotency;
+mod notifications;
 mod orders;
 mod products;
 mod recovery;

@@ -190,3 +190,48 @@ pub struct AuditEntry {
     pub details: serde_json::Value,
     pub at: String,
 }
+
+/// `POST /api/admin/webhooks`: an endpoint to receive every order's status changes. Without a
+/// `secret` the server makes one (shown once, in the answer).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewWebhook {
+    pub url: String,
+    #[serde(default)]
+    pub secret: Option<String>,
+}
+
+/// A webhook endpoint as listed; `secret` is present only in the answer that created it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Webhook {
+    pub id: i64,
+    pub url: String,
+    pub active: bool,
+    pub created_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+}
+
+/// One notification to one target (`GET /api/admin/notifications`): `status` is `delivered` or
+/// `failing` (retried with backoff until delivered).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NotificationDelivery {
+    pub id: i64,
+    /// The outbox row of the notification; with the endpoint's id it makes `X-Bakery-Delivery`.
+    pub outbox_id: i64,
+    #[serde(default)]
+    pub order_id: Option<i64>,
+    /// The order status the notification announces.
+    #[serde(default)]
+    pub order_status: Option<OrderStatus>,
+    /// `webhook` or `email`.
+    pub channel: String,
+    /// The endpoint's id (webhooks) or the customer's e-mail address.
+    pub target: String,
+    pub status: String,
+    pub attempts: i32,
+    #[serde(default)]
+    pub last_error: Option<String>,
+    pub updated_at: String,
+    #[serde(default)]
+    pub delivered_at: Option<String>,
+}

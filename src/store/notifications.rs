@@ -1,0 +1,215 @@
+//! Customer notifications in the database: the outbox rows written with each status move, webhook endpoints, and the record of each delivery.
+
+use bakery_wire::{Fulfillment, OrderStatus};
+use chrono::{DateTime, Utc};
+use entity::{notification_delivery, outbox, webhook_endpoint};
+use sea_orm::ActiveValue::{NotSet, Set};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use serde::{Deserialize, Serialize};
+
+use super::wire_time;
+
+/// The outbox topic of notifications (the order relay never takes these rows).
+pub const TOPIC: &str = "notifications";
+
+/// The delivery channel of webhooks.
+pub const WEBHOOK: &str = "webhook";
+/// The delivery channel of e-mails.
+pub const EMAIL: &str = "email";
+
+/// What a notification says: one status change of one order, and whom it concerns. This is the
+/// webhook body, field for field.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Notification {
+    /// The `order_events` row of the change.
+    pub event_id: i64,
+    pub order_id: i64,
+    pub status: OrderStatus,
+    pub note: Option<String>,
+    /// `YYYY-MM-DD HH:MM:SS`, UTC.
+    pub at: String,
+    pub customer_name: String,
+    pub customer_email: String,
+    pub fulfillment: Fulfillment,
+}
+
+/// The order as far as a notification needs it.
+pub struct Recipient<'a> {
+    pub order_id: i64,
+    pub customer_name: &'a str,
+    pub customer_email: &'a str,
+    pub fulfillment: Fulfillment,
+}
+
+/// Writes the notification of a status change to the outbox, inside the caller's transaction,
+/// so it exists exactly when the change does.
+pub async fn write(
+    conn: &impl ConnectionTrait,
+    event_id: i64,
+    to: &Recipient<'_>,
+    status: OrderStatus,
+    note: Option<&str>,
+    at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let notification = Notification {
+        event_id,
+        order_id: to.order_id,
+        status,
+        note: note.map(str::to_owned),
+        at: wire_time(at),
+        customer_name: to.customer_name.to_owned(),
+        customer_email: to.customer_email.to_owned(),
+        fulfillment: to.fulfillment,
+    };
+    let payload = serde_json::to_string(&notification).map_err(|e| DbErr::Custom(e.to_string()))?;
+    outbox::Entity::insert(outbox::ActiveModel {
+        id: NotSet,
+        topic: Set(TOPIC.to_owned()),
+        payload: Set(payload),
+        created_at: Set(at),
+        published_at: Set(None),
+        attempts: Set(0),
+    })
+    .exec(conn)
+    .await?;
+    Ok(())
+}
+
+/// Every active webhook endpoint, oldest first.
+pub async fn active_endpoints(
+    conn: &impl ConnectionTrait,
+) -> Result<Vec<webhook_endpoint::Model>, DbErr> {
+    webhook_endpoint::Entity::find()
+        .filter(webhook_endpoint::Column::Active.eq(true))
+        .order_by_asc(webhook_endpoint::Column::Id)
+        .all(conn)
+        .await
+}
+
+/// Adds an active endpoint.
+pub async fn add_endpoint(
+    conn: &impl ConnectionTrait,
+    url: &str,
+    secret: &str,
+) -> Result<webhook_endpoint::Model, DbErr> {
+    let id = webhook_endpoint::Entity::insert(webhook_endpoint::ActiveModel {
+        id: NotSet,
+        url: Set(url.to_owned()),
+        secret: Set(secret.to_owned()),
+        active: Set(true),
+        created_at: Set(Utc::now()),
+    })
+    .exec(conn)
+    .await?
+    .last_insert_id;
+    webhook_endpoint::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound(format!("webhook endpoint {id}")))
+}
+
+/// Deactivates an endpoint (its deliveries stay on record); false if there was no active one.
+pub async fn deactivate_endpoint(conn: &impl ConnectionTrait, id: i64) -> Result<bool, DbErr> {
+    let done = webhook_endpoint::Entity::update_many()
+        .col_expr(webhook_endpoint::Column::Active, Expr::value(false))
+        .filter(webhook_endpoint::Column::Id.eq(id))
+        .filter(webhook_endpoint::Column::Active.eq(true))
+        .exec(conn)
+        .await?;
+    Ok(done.rows_affected > 0)
+}
+
+/// Active endpoints, newest first.
+pub async fn endpoints(conn: &impl ConnectionTrait) -> Result<Vec<webhook_endpoint::Model>, DbErr> {
+    webhook_endpoint::Entity::find()
+        .filter(webhook_endpoint::Column::Active.eq(true))
+        .order_by_desc(webhook_endpoint::Column::Id)
+        .all(conn)
+        .await
+}
+
+/// The deliveries recorded for these outbox rows.
+pub async fn deliveries_of(
+    conn: &impl ConnectionTrait,
+    outbox_ids: &[i64],
+) -> Result<Vec<notification_delivery::Model>, DbErr> {
+    if outbox_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    notification_delivery::Entity::find()
+        .filter(notification_delivery::Column::OutboxId.is_in(outbox_ids.iter().copied()))
+        .all(conn)
+        .await
+}
+
+/// Records one try of a delivery: `error` is `None` when it was delivered. The row is unique on
+/// (outbox row, channel, target), so tries add up on one row.
+pub async fn record_try(
+    conn: &impl ConnectionTrait,
+    outbox_id: i64,
+    channel: &str,
+    target: &str,
+    error: Option<&str>,
+) -> Result<(), DbErr> {
+    let now = Utc::now();
+    let delivered = error.is_none();
+    let row = notification_delivery::ActiveModel {
+        id: NotSet,
+        outbox_id: Set(outbox_id),
+        channel: Set(channel.to_owned()),
+        target: Set(target.to_owned()),
+        status: Set(if delivered { "delivered" } else { "failing" }.to_owned()),
+        attempts: Set(1),
+        last_error: Set(error.map(str::to_owned)),
+        created_at: Set(now),
+        updated_at: Set(now),
+        delivered_at: Set(delivered.then_some(now)),
+    };
+    use notification_delivery::Column as C;
+    let mut on_conflict = OnConflict::columns([C::OutboxId, C::Channel, C::Target]);
+    on_conflict
+        .value(
+            C::Attempts,
+            Expr::col((notification_delivery::Entity, C::Attempts)).add(1),
+        )
+        .update_columns([C::Status, C::UpdatedAt, C::DeliveredAt]);
+    if !delivered {
+        on_conflict.update_column(C::LastError);
+    }
+    notification_delivery::Entity::insert(row)
+        .on_conflict(on_conflict.to_owned())
+        .exec_without_returning(conn)
+        .await?;
+    Ok(())
+}
+
+/// The latest `limit` deliveries, newest first, each with its notification (when readable).
+pub async fn latest_deliveries(
+    conn: &impl ConnectionTrait,
+    limit: u64,
+) -> Result<Vec<(notification_delivery::Model, Option<Notification>)>, DbErr> {
+    let deliveries = notification_delivery::Entity::find()
+        .order_by_desc(notification_delivery::Column::UpdatedAt)
+        .order_by_desc(notification_delivery::Column::Id)
+        .limit(limit)
+        .all(conn)
+        .await?;
+    let ids: Vec<i64> = deliveries.iter().map(|d| d.outbox_id).collect();
+    let rows = outbox::Entity::find()
+        .filter(outbox::Column::Id.is_in(ids))
+        .all(conn)
+        .await?;
+    Ok(deliveries
+        .into_iter()
+        .map(|d| {
+            let notification = rows
+                .iter()
+                .find(|r| r.id == d.outbox_id)
+                .and_then(|r| serde_json::from_str(&r.payload).ok());
+            (d, notification)
+        })
+        .collect())
+}

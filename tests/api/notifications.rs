@@ -1,0 +1,630 @@
+//! Customer notifications: signed webhooks and e-mails, one per status change, retried with backoff until delivered, never twice (even across a restart); checked against a webhook receiver and an SMTP receiver inside the test.
+
+use std::process::Stdio;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use hmac::{Hmac, Mac};
+use serde_json::{Value, json};
+use sha2::Sha256;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpListener;
+use tokio::process::{Child, Command};
+
+use crate::helpers::{Backend, TestApp, TestDatabase, probe, seed_order, spawn_app_with};
+use crate::on_both_databases;
+
+const SECRET: &str = "webhook-secret-of-the-test";
+const ADMIN_PASSWORD: &str = "owner-secret-password-1";
+
+/// One call the webhook receiver got, and what it answered.
+#[derive(Debug, Clone)]
+struct WebhookCall {
+    delivery: String,
+    signature: String,
+    content_type: String,
+    body: String,
+    answered: u16,
+}
+
+/// An HTTP server that records webhook calls; answers 500 to the first `fail_next` calls.
+#[derive(Clone)]
+struct WebhookReceiver {
+    url: String,
+    calls: Arc<Mutex<Vec<WebhookCall>>>,
+    fail_next: Arc<AtomicU32>,
+}
+
+impl WebhookReceiver {
+    async fn start() -> WebhookReceiver {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/hooks/bakery", listener.local_addr().unwrap());
+        let receiver = WebhookReceiver {
+            url,
+            calls: Arc::default(),
+            fail_next: Arc::default(),
+        };
+        let me = receiver.clone();
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let me = me.clone();
+                tokio::spawn(async move {
+                    let _ = me.serve(stream).await;
+                });
+            }
+        });
+        receiver
+    }
+
+    async fn serve(&self, stream: tokio::net::TcpStream) -> std::io::Result<()> {
+        let mut reader = BufReader::new(stream);
+        loop {
+            let mut request_line = String::new();
+            if reader.read_line(&mut request_line).await? == 0 {
+                return Ok(());
+            }
+            let mut headers = Vec::new();
+            loop {
+                let mut line = String::new();
+                reader.read_line(&mut line).await?;
+                let line = line.trim_end().to_owned();
+                if line.is_empty() {
+                    break;
+                }
+                if let Some((name, value)) = line.split_once(':') {
+                    headers.push((name.trim().to_ascii_lowercase(), value.trim().to_owned()));
+                }
+            }
+            let header = |name: &str| {
+                headers
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or_default()
+            };
+            let length: usize = header("content-length").parse().unwrap_or(0);
+            let mut body = vec![0u8; length];
+            reader.read_exact(&mut body).await?;
+            let failing = self
+                .fail_next
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                .is_ok();
+            let answered = if failing { 500 } else { 204 };
+            self.calls.lock().unwrap().push(WebhookCall {
+                delivery: header("x-bakery-delivery"),
+                signature: header("x-bakery-signature"),
+                content_type: header("content-type"),
+                body: String::from_utf8(body).unwrap(),
+                answered,
+            });
+            let reason = if failing {
+                "500 Internal Server Error"
+            } else {
+                "204 No Content"
+            };
+            reader
+                .get_mut()
+                .write_all(format!("HTTP/1.1 {reason}\r\ncontent-length: 0\r\n\r\n").as_bytes())
+                .await?;
+        }
+    }
+
+    fn calls(&self) -> Vec<WebhookCall> {
+        self.calls.lock().unwrap().clone()
+    }
+
+    /// The calls answered 2xx.
+    fn delivered(&self) -> Vec<WebhookCall> {
+        self.calls()
+            .into_iter()
+            .filter(|c| c.answered < 300)
+            .collect()
+    }
+}
+
+/// Just enough of an SMTP server to take mails; while `refusing`, answers 451 to MAIL FROM.
+#[derive(Clone)]
+struct SmtpReceiver {
+    url: String,
+    mails: Arc<Mutex<Vec<String>>>,
+    refusing: Arc<AtomicBool>,
+}
+
+impl SmtpReceiver {
+    async fn start() -> SmtpReceiver {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("smtp://{}", listener.local_addr().unwrap());
+        let receiver = SmtpReceiver {
+            url,
+            mails: Arc::default(),
+            refusing: Arc::default(),
+        };
+        let me = receiver.clone();
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let me = me.clone();
+                tokio::spawn(async move {
+                    let _ = me.serve(stream).await;
+                });
+            }
+        });
+        receiver
+    }
+
+    async fn serve(&self, stream: tokio::net::TcpStream) -> std::io::Result<()> {
+        let mut reader = BufReader::new(stream);
+        reader
+            .get_mut()
+            .write_all(b"220 test.local ESMTP\r\n")
+            .await?;
+        loop {
+            let mut line = String::new();
+            if reader.read_line(&mut line).await? == 0 {
+                return Ok(());
+            }
+            let verb = line.get(..4).unwrap_or_default().to_ascii_uppercase();
+            let answer: &[u8] = match verb.as_str() {
+                "EHLO" | "HELO" => b"250 test.local\r\n",
+                "MAIL" if self.refusing.load(Ordering::SeqCst) => b"451 try again later\r\n",
+                "MAIL" | "RCPT" | "RSET" | "NOOP" => b"250 OK\r\n",
+                "DATA" => {
+                    reader.get_mut().write_all(b"354 go ahead\r\n").await?;
+                    let mut mail = String::new();
+                    loop {
+                        let mut data = String::new();
+                        if reader.read_line(&mut data).await? == 0 {
+                            return Ok(());
+                        }
+                        if data == ".\r\n" {
+                            break;
+                        }
+                        mail.push_str(&data);
+                    }
+                    self.mails.lock().unwrap().push(mail);
+                    b"250 OK queued\r\n"
+                }
+                "QUIT" => {
+                    reader.get_mut().write_all(b"221 bye\r\n").await?;
+                    return Ok(());
+                }
+                _ => b"502 not implemented\r\n",
+            };
+            reader.get_mut().write_all(answer).await?;
+        }
+    }
+
+    fn mails(&self) -> Vec<String> {
+        self.mails.lock().unwrap().clone()
+    }
+}
+
+fn expected_signature(body: &str) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();
+    mac.update(body.as_bytes());
+    let hex: String = mac
+        .finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("sha256={hex}")
+}
+
+/// Waits until `check` holds, or panics with `what` after `within`.
+async fn eventually(within: Duration, what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + within;
+    while !check() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+/// A bearer token of a new admin, made straight in the database.
+async fn admin_token(database_url: &str) -> String {
+    let mut options = sea_orm::ConnectOptions::new(database_url.to_owned());
+    options.max_connections(1).sqlx_logging(false);
+    let db = sea_orm::Database::connect(options).await.unwrap();
+    let admin = bakery_wire::staff::StaffRole::Admin;
+    let (_, token) =
+        bakery::staff::accounts::create_api_token(&db, "notifications test", admin, "test")
+            .await
+            .unwrap();
+    db.close().await.unwrap();
+    token
+}
+
+async fn admin_call(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut req = client
+        .request(method, format!("{base}{path}"))
+        .bearer_auth(token);
+    if let Some(body) = body {
+        req = req.json(&body);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+/// Signs in as a new admin (cookie + CSRF token), as the back-office pages do.
+async fn admin_session(app: &TestApp) -> (String, String) {
+    let db = app.db.connect().await;
+    let admin = bakery_wire::staff::StaffRole::Admin;
+    bakery::staff::accounts::create_user(&db, "owner@example.com", ADMIN_PASSWORD, admin)
+        .await
+        .unwrap();
+    let res = app
+        .client
+        .post(app.url("/api/staff/sign-in"))
+        .json(&json!({"email": "owner@example.com", "password": ADMIN_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let cookie = res.headers()["set-cookie"].to_str().unwrap();
+    let cookie = cookie.split(';').next().unwrap().to_owned();
+    let body: Value = res.json().await.unwrap();
+    (cookie, body["csrf_token"].as_str().unwrap().to_owned())
+}
+
+async fn a_full_order_notifies_once_per_transition(backend: Backend) {
+    let hooks = WebhookReceiver::start().await;
+    let smtp = SmtpReceiver::start().await;
+    let smtp_url = smtp.url.clone();
+    let app = spawn_app_with(backend, |s| {
+        s.smtp_url = Some(smtp_url);
+        s.smtp_from = "The Bakery <orders@bakery.test>".into();
+    })
+    .await;
+    let (cookie, csrf) = admin_session(&app).await;
+    let staff = |method: reqwest::Method, path: &str| {
+        app.client
+            .request(method, app.url(path))
+            .header("cookie", &cookie)
+            .header("X-CSRF-Token", &csrf)
+    };
+
+    let res = staff(reqwest::Method::POST, "/api/admin/webhooks")
+        .json(&json!({"url": hooks.url, "secret": SECRET}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 201);
+    let endpoint: Value = res.json().await.unwrap();
+    assert_eq!(endpoint["secret"], SECRET, "shown once, at creation");
+    let endpoint_id = endpoint["id"].as_i64().unwrap();
+
+    let id = app.place(&seed_order()).await;
+    app.wait_for_status(id, &["ready"], Duration::from_secs(10))
+        .await;
+    let res = staff(
+        reqwest::Method::POST,
+        &format!("/api/admin/orders/{id}/complete"),
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+
+    eventually(
+        Duration::from_secs(10),
+        "4 webhook calls and 4 mails",
+        || hooks.calls().len() >= 4 && smtp.mails().len() >= 4,
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(1200)).await; // room for any duplicate to show up
+    let calls = hooks.calls();
+    assert_eq!(calls.len(), 4, "one call per transition: {calls:#?}");
+    let statuses: Vec<String> = calls
+        .iter()
+        .map(|c| {
+            assert_eq!(c.content_type, "application/json");
+            assert_eq!(c.signature, expected_signature(&c.body), "signed body");
+            assert_eq!(c.answered, 204);
+            let body: Value = serde_json::from_str(&c.body).unwrap();
+            assert_eq!(body["order_id"], id);
+            assert_eq!(body["customer_name"], "Vedanti Verma");
+            assert_eq!(body["customer_email"], "vedanti@example.com");
+            assert_eq!(body["fulfillment"], "pickup");
+            assert!(body["event_id"].as_i64().unwrap() > 0);
+            assert!(body["at"].as_str().unwrap().len() == 19, "{body}");
+            assert!(
+                c.delivery.ends_with(&format!("-{endpoint_id}")),
+                "{}",
+                c.delivery
+            );
+            body["status"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    assert_eq!(statuses, ["pending", "processing", "ready", "completed"]);
+    let mut deliveries: Vec<&str> = calls.iter().map(|c| c.delivery.as_str()).collect();
+    deliveries.sort();
+    deliveries.dedup();
+    assert_eq!(deliveries.len(), 4, "distinct delivery ids");
+
+    let mails = smtp.mails();
+    assert_eq!(mails.len(), 4, "one mail per transition");
+    for (mail, subject) in mails.iter().zip([
+        format!("We have your order #{id}"),
+        format!("Your order #{id} is in the oven"),
+        format!("Your order #{id} is ready for pickup"),
+        format!("Your order #{id} was picked up"),
+    ]) {
+        assert!(mail.contains(&format!("Subject: {subject}")), "{mail}");
+        assert!(mail.contains("To: vedanti@example.com"), "{mail}");
+        assert!(mail.contains("orders@bakery.test"), "{mail}");
+    }
+
+    // The admin pages show the deliveries and the endpoint (without its secret).
+    let res = staff(reqwest::Method::GET, "/api/admin/notifications")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let listed: Vec<Value> = res.json().await.unwrap();
+    assert_eq!(listed.len(), 8, "{listed:#?}");
+    for d in &listed {
+        assert_eq!(d["status"], "delivered", "{d}");
+        assert_eq!(d["attempts"], 1, "{d}");
+        assert_eq!(d["order_id"], id, "{d}");
+        assert!(d["delivered_at"].is_string(), "{d}");
+    }
+    let channels = |c: &str| listed.iter().filter(|d| d["channel"] == c).count();
+    assert_eq!((channels("webhook"), channels("email")), (4, 4));
+    let res = staff(reqwest::Method::GET, "/api/admin/webhooks")
+        .send()
+        .await
+        .unwrap();
+    let hooks_listed: Value = res.json().await.unwrap();
+    assert_eq!(hooks_listed[0]["url"], hooks.url);
+    assert!(hooks_listed[0].get("secret").is_none(), "{hooks_listed}");
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM outbox WHERE topic = 'notifications' AND published_at IS NULL"
+        )
+        .await,
+        0
+    );
+
+    // Removed: no more calls; the change is audited.
+    let res = staff(
+        reqwest::Method::DELETE,
+        &format!("/api/admin/webhooks/{endpoint_id}"),
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(res.status().as_u16(), 204);
+    let again = app.place(&seed_order()).await;
+    app.wait_for_status(again, &["ready"], Duration::from_secs(10))
+        .await;
+    eventually(Duration::from_secs(10), "the second order's mails", || {
+        smtp.mails().len() >= 7
+    })
+    .await;
+    assert_eq!(hooks.calls().len(), 4, "a removed endpoint is not called");
+    let audit: Vec<Value> = staff(reqwest::Method::GET, "/api/admin/audit")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for action in ["webhook.create", "webhook.delete"] {
+        assert!(audit.iter().any(|e| e["action"] == action), "{action}");
+    }
+    // Bakers may not see or change them.
+    let baker = bakery_wire::staff::StaffRole::Baker;
+    let db = app.db.connect().await;
+    let (_, token) = bakery::staff::accounts::create_api_token(&db, "baker", baker, "test")
+        .await
+        .unwrap();
+    for path in ["/api/admin/webhooks", "/api/admin/notifications"] {
+        let (status, _) = admin_call(
+            &app.client,
+            &app.address,
+            &token,
+            reqwest::Method::GET,
+            path,
+            None,
+        )
+        .await;
+        assert_eq!(status, 403, "{path}");
+    }
+}
+on_both_databases!(a_full_order_notifies_once_per_transition);
+
+async fn a_failing_webhook_is_retried_until_delivered_once(backend: Backend) {
+    let hooks = WebhookReceiver::start().await;
+    hooks.fail_next.store(3, Ordering::SeqCst);
+    let app = spawn_app_with(backend, |s| {
+        s.worker.restart_initial = Duration::from_millis(50);
+        s.worker.restart_max = Duration::from_millis(400);
+    })
+    .await;
+    let token = admin_token(&app.db.url).await;
+    let (status, _) = admin_call(
+        &app.client,
+        &app.address,
+        &token,
+        reqwest::Method::POST,
+        "/api/admin/webhooks",
+        Some(json!({"url": hooks.url, "secret": SECRET})),
+    )
+    .await;
+    assert_eq!(status, 201);
+
+    let id = app.place(&seed_order()).await;
+    app.wait_for_status(id, &["ready"], Duration::from_secs(10))
+        .await;
+    eventually(Duration::from_secs(15), "3 delivered webhooks", || {
+        hooks.delivered().len() >= 3
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let calls = hooks.calls();
+    assert_eq!(
+        calls.iter().filter(|c| c.answered == 500).count(),
+        3,
+        "{calls:#?}"
+    );
+    let delivered = hooks.delivered();
+    assert_eq!(
+        delivered.len(),
+        3,
+        "each transition delivered once: {calls:#?}"
+    );
+    let mut ids: Vec<&str> = delivered.iter().map(|c| c.delivery.as_str()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 3, "{calls:#?}");
+    // Every retry carried the same delivery id, body and signature.
+    for failed in calls.iter().filter(|c| c.answered == 500) {
+        let ok = delivered
+            .iter()
+            .find(|c| c.delivery == failed.delivery)
+            .unwrap();
+        assert_eq!((&ok.body, &ok.signature), (&failed.body, &failed.signature));
+    }
+    // The first delivery waited out growing restart delays (jittered, 50 ms doubling).
+    let (_, listed) = admin_call(
+        &app.client,
+        &app.address,
+        &token,
+        reqwest::Method::GET,
+        "/api/admin/notifications",
+        None,
+    )
+    .await;
+    let listed = listed.as_array().unwrap().clone();
+    assert_eq!(listed.len(), 3, "{listed:#?}");
+    let attempts: i64 = listed.iter().map(|d| d["attempts"].as_i64().unwrap()).sum();
+    assert_eq!(attempts, 6, "3 failures + 3 deliveries: {listed:#?}");
+    assert!(listed.iter().all(|d| d["status"] == "delivered"));
+    assert!(
+        listed
+            .iter()
+            .any(|d| d["last_error"].as_str().unwrap_or("").contains("500")),
+        "{listed:#?}"
+    );
+    let logs = crate::helpers::captured_logs();
+    assert!(
+        logs.contains("\"actor\":\"notifier\"") && logs.contains("actor restarting after failure"),
+        "restarts are logged"
+    );
+}
+on_both_databases!(a_failing_webhook_is_retried_until_delivered_once);
+
+/// Starts the real binary with notifications by e-mail to `smtp_url`.
+async fn start_bakery(database_url: &str, smtp_url: &str) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bakery"))
+        .env("BAKERY_BIND", "127.0.0.1:0")
+        .env("BAKERY_DATABASE_URL", database_url)
+        .env("BAKERY_PREP_TIME", "0s")
+        .env("BAKERY_WORKER_POOL", "2")
+        .env("BAKERY_DATABASE_POOL", "4")
+        .env("BAKERY_HTTP_WORKERS", "1")
+        .env("BAKERY_LOG", "warn")
+        .env("BAKERY_STATIC_DIR", "/nonexistent-storefront")
+        .env("BAKERY_SMTP_URL", smtp_url)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    let url = line.strip_prefix("listening on ").unwrap().to_owned();
+    (child, url)
+}
+
+async fn deliveries_survive_a_restart_without_duplicates(backend: Backend) {
+    let db = TestDatabase::create(backend).await;
+    let hooks = WebhookReceiver::start().await;
+    let smtp = SmtpReceiver::start().await;
+    smtp.refusing.store(true, Ordering::SeqCst);
+    let client = reqwest::Client::new();
+
+    let (mut first, url) = start_bakery(&db.url, &smtp.url).await;
+    let token = admin_token(&db.url).await;
+    let (status, _) = admin_call(
+        &client,
+        &url,
+        &token,
+        reqwest::Method::POST,
+        "/api/admin/webhooks",
+        Some(json!({"url": hooks.url, "secret": SECRET})),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let res = client
+        .post(format!("{url}/api/orders"))
+        .json(&seed_order())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 201);
+    // Webhooks go out; the mail server refuses, so the notifications stay in the outbox.
+    eventually(
+        Duration::from_secs(15),
+        "3 webhooks from the first process",
+        || hooks.delivered().len() >= 3,
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    first.kill().await.unwrap(); // SIGKILL
+    first.wait().await.unwrap();
+    let data = probe(&db.url).await;
+    assert_eq!(
+        data.scalar(
+            "SELECT COUNT(*) FROM outbox WHERE topic = 'notifications' AND published_at IS NULL"
+        )
+        .await,
+        3,
+        "the refused mails keep their notifications waiting"
+    );
+    assert_eq!(smtp.mails().len(), 0);
+
+    smtp.refusing.store(false, Ordering::SeqCst);
+    let (mut second, _url) = start_bakery(&db.url, &smtp.url).await;
+    eventually(
+        Duration::from_secs(15),
+        "3 mails from the second process",
+        || smtp.mails().len() >= 3,
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(smtp.mails().len(), 3, "one mail per transition");
+    let delivered = hooks.delivered();
+    assert_eq!(
+        delivered.len(),
+        3,
+        "the webhooks delivered before the restart are not sent again: {delivered:#?}"
+    );
+    assert_eq!(
+        data.scalar(
+            "SELECT COUNT(*) FROM outbox WHERE topic = 'notifications' AND published_at IS NULL"
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        data.scalar("SELECT COUNT(*) FROM notification_deliveries WHERE delivered_at IS NOT NULL")
+            .await,
+        6
+    );
+    second.kill().await.unwrap();
+}
+on_both_databases!(deliveries_survive_a_restart_without_duplicates);
