@@ -132,7 +132,12 @@ async fn sigterm_during_a_burst_loses_nothing_and_leaves_nothing_half_done(backe
             })
         })
         .collect();
-    tokio::time::sleep(Duration::from_millis(30)).await;
+    // Stop once the burst is under way: some orders are in, others still in flight.
+    let probe = crate::helpers::probe(&db.url).await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while probe.scalar("SELECT COUNT(*) FROM orders").await < 3 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
     let pid = bakery.id().unwrap().to_string();
     let killed = Command::new("kill")
         .args(["-TERM", &pid])
@@ -162,7 +167,6 @@ async fn sigterm_during_a_burst_loses_nothing_and_leaves_nothing_half_done(backe
         .unwrap();
     assert!(exit.success(), "{exit}");
 
-    let probe = crate::helpers::probe(&db.url).await;
     let stored = probe.scalar("SELECT COUNT(*) FROM orders").await;
     assert!(
         stored >= accepted.len() as i64,

@@ -94,6 +94,8 @@ fn test(args: &[String]) -> Result<(), String> {
     frontend::build(true)?;
     // Unit and API tests of every workspace crate (API tests use SQLite and PostgreSQL).
     run_command(cargo().args(["test", "--workspace"]).args(args))?;
+    // Property-based fuzzing of the API against its OpenAPI document (schemathesis).
+    run_command(Command::new("bash").arg("tests/fuzz_openapi.sh"))?;
     // The storefront's own logic, on the host.
     let manifest = root().join("frontend").join("Cargo.toml");
     run_command(
