@@ -34,6 +34,8 @@ pub struct Settings {
     pub tls: Option<TlsFiles>,
     /// Where a worker serves its own `/metrics` and `/health` (`None`: it serves nothing).
     pub metrics_bind: Option<String>,
+    /// Mark the session cookie `Secure`; `None` means "when the server itself speaks TLS".
+    pub secure_cookies: Option<bool>,
     pub worker: WorkerSettings,
     pub order_store: OrderStoreSettings,
     pub names: NameSettings,
@@ -147,6 +149,7 @@ impl Default for Settings {
             shutdown_grace: Duration::from_secs(10),
             tls: None,
             metrics_bind: None,
+            secure_cookies: None,
             worker: WorkerSettings {
                 pool: 4,
                 prefetch: 32,
@@ -376,6 +379,9 @@ impl Settings {
             get("BAKERY_TLS_CERT").map(PathBuf::from),
             get("BAKERY_TLS_KEY").map(PathBuf::from),
         );
+        if let Some(v) = get("BAKERY_SECURE_COOKIES") {
+            self.secure_cookies = Some(parse_bool(&v, "BAKERY_SECURE_COOKIES")?);
+        }
         if let Some(v) = get("BAKERY_METRICS_BIND") {
             self.metrics_bind = Some(v);
         }
@@ -481,6 +487,16 @@ fn parse_number<T: std::str::FromStr>(value: &str, name: &str) -> Result<T, Conf
         .trim()
         .parse()
         .map_err(|_| ConfigError(format!("{name} must be a whole number, got {value:?}")))
+}
+
+fn parse_bool(value: &str, name: &str) -> Result<bool, ConfigError> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Ok(true),
+        "false" | "0" | "no" | "off" => Ok(false),
+        _ => Err(ConfigError(format!(
+            "{name} must be true or false, got {value:?}"
+        ))),
+    }
 }
 
 fn parse_log_format(value: &str, name: &str) -> Result<LogFormat, ConfigError> {

@@ -258,7 +258,7 @@ impl Application {
                 catalog_cache: catalog_actor.clone(),
                 orders_topic: topic.clone(),
                 sign_ins: SignInLimiter::default(),
-                secure_cookies: settings.tls.is_some(),
+                secure_cookies: settings.secure_cookies.unwrap_or(settings.tls.is_some()),
             });
             let (server, port) = http_server(&settings, state)?;
             (Some(server), Some(port))
