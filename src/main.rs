@@ -107,7 +107,11 @@ async fn run(command: Command, settings: Settings) -> Result<(), Box<dyn std::er
         Command::Serve => Role::Serve,
         Command::Worker => Role::Worker,
     };
-    let scheme = if settings.tls.is_some() { "https" } else { "http" };
+    let scheme = if settings.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
     let app = Application::build(settings, role).await?;
     if let Some(port) = app.port() {
         let host = std::env::var("BAKERY_BIND")
