@@ -11,7 +11,7 @@ use std::time::Duration;
 use helpers::{Backend, captured_logs, seed_order, spawn_app};
 use serde_json::Value;
 
-#[actix_web::test]
+#[actix_web::rt::test(system = "crate::helpers::TestSystem")]
 async fn metrics_count_requests_by_route_pattern_and_orders_by_status() {
     let app = spawn_app(Backend::Sqlite).await;
     let order_id = app.place(&seed_order()).await;
@@ -52,7 +52,7 @@ async fn metrics_count_requests_by_route_pattern_and_orders_by_status() {
     assert!(ready >= 1.0, "{text}");
 }
 
-#[actix_web::test]
+#[actix_web::rt::test(system = "crate::helpers::TestSystem")]
 async fn a_sane_request_id_is_kept_and_on_every_log_line_of_its_request() {
     let app = spawn_app(Backend::Sqlite).await;
     let id = format!("it-{}", helpers::unique_name("rid"));
@@ -93,7 +93,7 @@ async fn a_sane_request_id_is_kept_and_on_every_log_line_of_its_request() {
     assert!(served["elapsed_ms"].is_number(), "{served}");
 }
 
-#[actix_web::test]
+#[actix_web::rt::test(system = "crate::helpers::TestSystem")]
 async fn a_missing_or_unsafe_request_id_is_replaced_by_a_new_one() {
     let app = spawn_app(Backend::Sqlite).await;
     let plain = app

@@ -62,7 +62,7 @@ fn resources_in_tree(tree: &str) -> BTreeSet<String> {
     routes
 }
 
-#[actix_web::test]
+#[actix_web::rt::test(system = "crate::helpers::TestSystem")]
 async fn every_route_and_method_the_app_answers_is_in_the_document() {
     let routes = registered_routes().await;
     let app = spawn_app(Backend::Sqlite).await;
@@ -117,7 +117,7 @@ async fn every_route_and_method_the_app_answers_is_in_the_document() {
     }
 }
 
-#[actix_web::test]
+#[actix_web::rt::test(system = "crate::helpers::TestSystem")]
 async fn the_document_is_openapi_3_with_schemas_for_every_body() {
     let app = spawn_app(Backend::Sqlite).await;
     let (_, doc) = app.get_json("/api/openapi.json").await;
@@ -154,7 +154,7 @@ async fn the_document_is_openapi_3_with_schemas_for_every_body() {
     }
 }
 
-#[actix_web::test]
+#[actix_web::rt::test(system = "crate::helpers::TestSystem")]
 async fn the_docs_page_shows_swagger_ui_for_the_document() {
     let app = spawn_app(Backend::Sqlite).await;
     let res = app.client.get(app.url("/api/docs")).send().await.unwrap();

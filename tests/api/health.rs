@@ -14,7 +14,7 @@ async fn reports_ok_in_the_seed_shape(backend: Backend) {
 }
 on_both_databases!(reports_ok_in_the_seed_shape);
 
-#[actix_web::test]
+#[actix_web::rt::test(system = "crate::helpers::TestSystem")]
 async fn reports_503_degraded_while_the_database_link_is_cut() {
     let db = crate::helpers::TestDatabase::create(Backend::Postgres).await;
     let proxy = crate::helpers::TcpProxy::start("127.0.0.1:5432").await;

@@ -24,11 +24,11 @@ pub enum Backend {
 macro_rules! on_both_databases {
     ($name:ident) => {
         mod $name {
-            #[actix_web::test]
+            #[actix_web::rt::test(system = "crate::helpers::TestSystem")]
             async fn sqlite() {
                 super::$name($crate::helpers::Backend::Sqlite).await
             }
-            #[actix_web::test]
+            #[actix_web::rt::test(system = "crate::helpers::TestSystem")]
             async fn postgres() {
                 super::$name($crate::helpers::Backend::Postgres).await
             }
@@ -384,5 +384,74 @@ impl TcpProxy {
     /// Accepts connections again.
     pub fn restore(&self) {
         self.up.store(true, Ordering::SeqCst);
+    }
+}
+
+/// Starts the real `bakery` binary on `database_url` (port 0, small pools, `env` on top) and
+/// returns it with the base URL it prints (`listening on http://…`).
+pub async fn start_binary(
+    database_url: &str,
+    env: &[(&str, &str)],
+) -> (tokio::process::Child, String) {
+    use tokio::io::AsyncBufReadExt;
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_bakery"));
+    command
+        .env("BAKERY_BIND", "127.0.0.1:0")
+        .env("BAKERY_DATABASE_URL", database_url)
+        .env("BAKERY_WORKER_POOL", "2")
+        .env("BAKERY_DATABASE_POOL", "4")
+        .env("BAKERY_HTTP_WORKERS", "1")
+        .env("BAKERY_LOG", "warn")
+        .env("BAKERY_STATIC_DIR", "/nonexistent-storefront")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true);
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let mut child = command.spawn().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = tokio::io::BufReader::new(stdout).lines();
+    let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    let url = line.strip_prefix("listening on ").unwrap().to_owned();
+    (child, url)
+}
+
+/// The actix system of a test (`#[actix_web::rt::test(system = "crate::helpers::TestSystem")]`).
+///
+/// A test ends while the app's actors may hold database connections mid-query; the plain actix
+/// test system drops those tasks outside the runtime's context, where sqlx cannot hand the
+/// connections back and panics inside a destructor (aborting the whole test binary). This one
+/// drops the system inside the runtime's context.
+pub struct TestSystem;
+
+impl TestSystem {
+    #[allow(clippy::new_ret_no_self)]
+    pub fn new() -> TestRunner {
+        TestRunner(actix_web::rt::System::new())
+    }
+}
+
+/// Runs one test's future; see [`TestSystem`].
+pub struct TestRunner(actix_web::rt::SystemRunner);
+
+impl TestRunner {
+    pub fn block_on<F: std::future::Future>(self, future: F) -> F::Output {
+        let system = self.0;
+        let handle = system.block_on(async { tokio::runtime::Handle::current() });
+        let outcome =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| system.block_on(future)));
+        {
+            let _inside = handle.enter();
+            drop(system);
+        }
+        match outcome {
+            Ok(value) => value,
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
     }
 }

@@ -1,6 +1,5 @@
 //! Customer notifications: signed webhooks and e-mails, one per status change, retried with backoff until delivered, never twice (even across a restart); checked against a webhook receiver and an SMTP receiver inside the test.
 
-use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -10,7 +9,7 @@ use serde_json::{Value, json};
 use sha2::Sha256;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
-use tokio::process::{Child, Command};
+use tokio::process::Child;
 
 use crate::helpers::{Backend, TestApp, TestDatabase, probe, seed_order, spawn_app_with};
 use crate::on_both_databases;
@@ -524,30 +523,8 @@ on_both_databases!(a_failing_webhook_is_retried_until_delivered_once);
 
 /// Starts the real binary with notifications by e-mail to `smtp_url`.
 async fn start_bakery(database_url: &str, smtp_url: &str) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bakery"))
-        .env("BAKERY_BIND", "127.0.0.1:0")
-        .env("BAKERY_DATABASE_URL", database_url)
-        .env("BAKERY_PREP_TIME", "0s")
-        .env("BAKERY_WORKER_POOL", "2")
-        .env("BAKERY_DATABASE_POOL", "4")
-        .env("BAKERY_HTTP_WORKERS", "1")
-        .env("BAKERY_LOG", "warn")
-        .env("BAKERY_STATIC_DIR", "/nonexistent-storefront")
-        .env("BAKERY_SMTP_URL", smtp_url)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = BufReader::new(stdout).lines();
-    let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap();
-    let url = line.strip_prefix("listening on ").unwrap().to_owned();
-    (child, url)
+    let env = [("BAKERY_PREP_TIME", "0s"), ("BAKERY_SMTP_URL", smtp_url)];
+    crate::helpers::start_binary(database_url, &env).await
 }
 
 async fn deliveries_survive_a_restart_without_duplicates(backend: Backend) {

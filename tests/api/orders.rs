@@ -161,7 +161,7 @@ async fn order_events_stream_every_status_in_order(backend: Backend) {
 }
 on_both_databases!(order_events_stream_every_status_in_order);
 
-#[actix_web::test]
+#[actix_web::rt::test(system = "crate::helpers::TestSystem")]
 async fn events_of_an_unknown_order_are_a_json_404() {
     let app = spawn_app(Backend::Sqlite).await;
     let (status, body) = app.get_json("/api/orders/12345/events").await;

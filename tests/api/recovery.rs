@@ -1,39 +1,15 @@
 //! The real `bakery` binary: `kill -9` mid-way loses no accepted order; bad settings exit 2 with one line.
 
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
 use crate::helpers::{Backend, TestDatabase, seed_order};
 
-/// Starts the binary on `database_url` and returns it with its base URL.
+/// Starts the binary on `database_url` (2 s bakes) and returns it with its base URL.
 async fn start_bakery(database_url: &str) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bakery"))
-        .env("BAKERY_BIND", "127.0.0.1:0")
-        .env("BAKERY_DATABASE_URL", database_url)
-        .env("BAKERY_PREP_TIME", "2s")
-        .env("BAKERY_WORKER_POOL", "2")
-        .env("BAKERY_DATABASE_POOL", "4")
-        .env("BAKERY_HTTP_WORKERS", "1")
-        .env("BAKERY_LOG", "warn")
-        .env("BAKERY_STATIC_DIR", "/nonexistent-storefront")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = BufReader::new(stdout).lines();
-    let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap();
-    let url = line.strip_prefix("listening on ").unwrap().to_owned();
-    (child, url)
+    crate::helpers::start_binary(database_url, &[("BAKERY_PREP_TIME", "2s")]).await
 }
 
 async fn kill_9_loses_no_accepted_order(backend: Backend) {

@@ -90,7 +90,7 @@ async fn stock_is_conserved_under_200_concurrent_orders(backend: Backend) {
 }
 on_both_databases!(stock_is_conserved_under_200_concurrent_orders);
 
-#[actix_web::test]
+#[actix_web::rt::test(system = "crate::helpers::TestSystem")]
 async fn duplicate_deliveries_are_harmless() {
     let app = spawn_app(Backend::Sqlite).await;
     let id = app.place(&crate::helpers::seed_order()).await;
@@ -113,7 +113,7 @@ async fn duplicate_deliveries_are_harmless() {
     );
 }
 
-#[actix_web::test]
+#[actix_web::rt::test(system = "crate::helpers::TestSystem")]
 async fn stock_reservation_never_oversells_with_one_line_orders() {
     let app = spawn_app(Backend::Postgres).await;
     app.execute("UPDATE products SET stock = 10 WHERE id = 9")

@@ -34,7 +34,7 @@ async fn https(port: u16, cert: &CertificateDer<'static>, request: &str) -> Stri
     String::from_utf8_lossy(&response).into_owned()
 }
 
-#[actix_web::test]
+#[actix_web::rt::test(system = "crate::helpers::TestSystem")]
 async fn https_with_hsts_and_secure_cookies() {
     let generated = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
     let dir = std::env::temp_dir().join(unique_name("bakery_tls"));
@@ -101,7 +101,7 @@ fn a_certificate_without_a_key_is_a_clear_start_up_error() {
     );
 }
 
-#[actix_web::test]
+#[actix_web::rt::test(system = "crate::helpers::TestSystem")]
 async fn behind_a_tls_proxy_the_session_cookie_is_still_secure() {
     let app = spawn_app_with(Backend::Sqlite, |s| s.secure_cookies = Some(true)).await;
     let db = app.db.connect().await;

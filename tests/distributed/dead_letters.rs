@@ -9,7 +9,7 @@ use serde_json::Value;
 use crate::cluster::{Cluster, wait_for_status};
 use crate::helpers::seed_order;
 
-#[actix_web::test]
+#[actix_web::rt::test(system = "crate::helpers::TestSystem")]
 async fn poison_messages_are_dead_lettered_at_once() {
     let cluster = Cluster::new().await;
     let url = cluster.start(Role::All, |_| {}).await.unwrap();
@@ -56,7 +56,7 @@ async fn poison_messages_are_dead_lettered_at_once() {
     );
 }
 
-#[actix_web::test]
+#[actix_web::rt::test(system = "crate::helpers::TestSystem")]
 async fn a_failed_order_is_replayed_from_the_dead_letter_queue() {
     let cluster = Cluster::new().await;
     let url = cluster.start(Role::Serve, |_| {}).await.unwrap();
