@@ -34,6 +34,7 @@ pub struct RedisCache {
     version_key: String,
     catalog_key: String,
     channel: String,
+    session_prefix: String,
 }
 
 impl RedisCache {
@@ -52,6 +53,7 @@ impl RedisCache {
             version_key: names.redis_key("catalog:version"),
             catalog_key: names.redis_key("catalog"),
             channel: names.redis_key("catalog:changed"),
+            session_prefix: names.redis_key("session:"),
         })
     }
 
@@ -93,6 +95,37 @@ impl RedisCache {
         let key = format!("{}:{version}", self.catalog_key);
         let json = json.to_vec();
         self.bounded(async move { conn.set_ex(key, json, CATALOG_TTL_SECS).await })
+            .await
+    }
+
+    /// Stores a staff session under its token hash for `seconds`.
+    pub async fn store_session(
+        &self,
+        token_hash: &str,
+        json: &str,
+        seconds: u64,
+    ) -> Result<(), CacheError> {
+        let mut conn = self.manager.clone();
+        let (key, json) = (
+            format!("{}{token_hash}", self.session_prefix),
+            json.to_owned(),
+        );
+        self.bounded(async move { conn.set_ex(key, json, seconds).await })
+            .await
+    }
+
+    /// The staff session stored under a token hash, if it has not expired.
+    pub async fn session(&self, token_hash: &str) -> Result<Option<String>, CacheError> {
+        let mut conn = self.manager.clone();
+        let key = format!("{}{token_hash}", self.session_prefix);
+        self.bounded(async move { conn.get(key).await }).await
+    }
+
+    /// Ends a staff session.
+    pub async fn drop_session(&self, token_hash: &str) -> Result<(), CacheError> {
+        let mut conn = self.manager.clone();
+        let key = format!("{}{token_hash}", self.session_prefix);
+        self.bounded(async move { conn.del::<_, ()>(key).await })
             .await
     }
 

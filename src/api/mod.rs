@@ -49,6 +49,16 @@ pub struct AppState {
     pub secure_cookies: bool,
 }
 
+impl AppState {
+    /// Where staff sessions live in this shape.
+    pub fn sessions(&self) -> crate::staff::accounts::Sessions<'_> {
+        match &self.redis {
+            Some(redis) => crate::staff::accounts::Sessions::Redis(redis),
+            None => crate::staff::accounts::Sessions::Database,
+        }
+    }
+}
+
 /// Registers the API routes (`/api/...` and `/health`).
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(

@@ -75,7 +75,7 @@ impl FromRequest for Staff {
                     .ok_or(ApiError::Unauthenticated);
             }
             let token = session.ok_or(ApiError::Unauthenticated)?;
-            let principal = accounts::session_principal(&state.db, &token)
+            let principal = accounts::session_principal(&state.db, state.sessions(), &token)
                 .await
                 .map_err(ApiError::database)?
                 .ok_or(ApiError::Unauthenticated)?;
@@ -147,7 +147,7 @@ pub async fn sign_in(
     };
     state.sign_ins.succeeded(&email);
     let role = StaffRole::parse(&user.role).ok_or(ApiError::Forbidden)?;
-    let (token, csrf_token) = accounts::open_session(&state.db, user.id)
+    let (token, csrf_token) = accounts::open_session(&state.db, state.sessions(), user.id)
         .await
         .map_err(ApiError::database)?;
     audit::record(
@@ -177,7 +177,7 @@ pub async fn sign_out(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     if let Some(cookie) = req.cookie(SESSION_COOKIE) {
-        accounts::close_session(&state.db, cookie.value())
+        accounts::close_session(&state.db, state.sessions(), cookie.value())
             .await
             .map_err(ApiError::database)?;
     }

@@ -10,6 +10,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, SqlErr};
 
 use super::secrets::{self, SecretError, random_token, token_hash};
+use crate::cache::RedisCache;
 
 /// How long a staff session lasts.
 pub const SESSION_LIFETIME: Duration = Duration::from_secs(12 * 3600);
@@ -99,12 +100,44 @@ pub async fn users(conn: &impl ConnectionTrait) -> Result<Vec<staff_user::Model>
         .await
 }
 
+/// Where staff sessions live: Redis in the distributed shape (every replica sees them, they
+/// expire on their own), the database in the embedded one.
+#[derive(Clone, Copy)]
+pub enum Sessions<'a> {
+    Database,
+    Redis(&'a RedisCache),
+}
+
+/// What a Redis session holds.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StoredSession {
+    user_id: i64,
+    csrf_token: String,
+}
+
+fn cache_error(err: crate::cache::CacheError) -> DbErr {
+    DbErr::Custom(format!("session store: {err}"))
+}
+
 /// Opens a session; returns the cookie's token and the CSRF token.
 pub async fn open_session(
     conn: &impl ConnectionTrait,
+    sessions: Sessions<'_>,
     user_id: i64,
 ) -> Result<(String, String), AccountError> {
     let (token, csrf) = (random_token()?, random_token()?);
+    if let Sessions::Redis(redis) = sessions {
+        let stored = StoredSession {
+            user_id,
+            csrf_token: csrf.clone(),
+        };
+        let json = serde_json::to_string(&stored).map_err(|e| DbErr::Custom(e.to_string()))?;
+        redis
+            .store_session(&token_hash(&token), &json, SESSION_LIFETIME.as_secs())
+            .await
+            .map_err(cache_error)?;
+        return Ok((token, csrf));
+    }
     let now = Utc::now();
     let lifetime = chrono::Duration::from_std(SESSION_LIFETIME).unwrap_or_default();
     staff_session::Entity::insert(staff_session::ActiveModel {
@@ -123,17 +156,27 @@ pub async fn open_session(
 /// The staff member behind a session token, if it is current and the account active.
 pub async fn session_principal(
     conn: &impl ConnectionTrait,
+    sessions: Sessions<'_>,
     token: &str,
 ) -> Result<Option<Principal>, DbErr> {
-    let Some(session) = staff_session::Entity::find()
-        .filter(staff_session::Column::TokenHash.eq(token_hash(token)))
-        .filter(staff_session::Column::ExpiresAt.gt(Utc::now()))
-        .one(conn)
-        .await?
-    else {
+    let found = match sessions {
+        Sessions::Redis(redis) => redis
+            .session(&token_hash(token))
+            .await
+            .map_err(cache_error)?
+            .and_then(|json| serde_json::from_str::<StoredSession>(&json).ok())
+            .map(|s| (s.user_id, s.csrf_token)),
+        Sessions::Database => staff_session::Entity::find()
+            .filter(staff_session::Column::TokenHash.eq(token_hash(token)))
+            .filter(staff_session::Column::ExpiresAt.gt(Utc::now()))
+            .one(conn)
+            .await?
+            .map(|s| (s.user_id, s.csrf_token)),
+    };
+    let Some((user_id, csrf_token)) = found else {
         return Ok(None);
     };
-    let user = staff_user::Entity::find_by_id(session.user_id)
+    let user = staff_user::Entity::find_by_id(user_id)
         .filter(staff_user::Column::Active.eq(true))
         .one(conn)
         .await?;
@@ -141,13 +184,23 @@ pub async fn session_principal(
         Some(Principal {
             actor: user.email,
             role: StaffRole::parse(&user.role)?,
-            csrf_token: Some(session.csrf_token),
+            csrf_token: Some(csrf_token),
         })
     }))
 }
 
 /// Ends a session.
-pub async fn close_session(conn: &impl ConnectionTrait, token: &str) -> Result<(), DbErr> {
+pub async fn close_session(
+    conn: &impl ConnectionTrait,
+    sessions: Sessions<'_>,
+    token: &str,
+) -> Result<(), DbErr> {
+    if let Sessions::Redis(redis) = sessions {
+        return redis
+            .drop_session(&token_hash(token))
+            .await
+            .map_err(cache_error);
+    }
     staff_session::Entity::delete_many()
         .filter(staff_session::Column::TokenHash.eq(token_hash(token)))
         .exec(conn)

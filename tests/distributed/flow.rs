@@ -283,3 +283,69 @@ async fn a_worker_serves_its_own_metrics_and_health() {
         .unwrap();
     assert!(text.contains("bakery_"), "{text}");
 }
+
+#[actix_web::rt::test(system = "crate::helpers::TestSystem")]
+async fn staff_sessions_live_in_redis_and_work_on_every_replica() {
+    let cluster = Cluster::new().await;
+    let first = cluster.start(Role::Serve, |_| {}).await.unwrap();
+    let second = cluster.start(Role::Serve, |_| {}).await.unwrap();
+    {
+        let db = cluster.db.connect().await;
+        let role = bakery_wire::staff::StaffRole::Baker;
+        bakery::staff::accounts::create_user(
+            &db,
+            "baker@example.com",
+            "baker-secret-password",
+            role,
+        )
+        .await
+        .unwrap();
+    }
+    let http = reqwest::Client::new();
+    let res = http
+        .post(format!("{first}/api/staff/sign-in"))
+        .json(&json!({"email": "baker@example.com", "password": "baker-secret-password"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let cookie = res.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let csrf = res.json::<Value>().await.unwrap()["csrf_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let me = |base: &str| {
+        http.get(format!("{base}/api/staff/me"))
+            .header("cookie", &cookie)
+            .send()
+    };
+    assert_eq!(
+        me(&second).await.unwrap().status().as_u16(),
+        200,
+        "the other replica knows the session"
+    );
+    assert_eq!(
+        cluster.scalar("SELECT COUNT(*) FROM staff_sessions").await,
+        0,
+        "kept in Redis, not the database"
+    );
+    let out = http
+        .post(format!("{second}/api/staff/sign-out"))
+        .header("cookie", &cookie)
+        .header("X-CSRF-Token", &csrf)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status().as_u16(), 204);
+    assert_eq!(
+        me(&first).await.unwrap().status().as_u16(),
+        401,
+        "signed out everywhere"
+    );
+}
