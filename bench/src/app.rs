@@ -90,7 +90,7 @@ impl Backing {
         let mut env: Vec<(String, String)> = [
             ("BAKERY_BIND", "127.0.0.1:0"),
             ("BAKERY_LOG", "warn"),
-            ("BAKERY_LOG_FORMAT", "pretty"),
+            ("BAKERY_LOG_FORMAT", "json"),
             ("BAKERY_PREP_TIME", "0s"),
             ("BAKERY_STATIC_DIR", "/nonexistent"),
             ("BAKERY_SHUTDOWN_GRACE", "2s"),
@@ -192,7 +192,17 @@ impl Backing {
                 cleanup_broker(&self.services, &self.prefix).await;
             }
         }
-        let _ = std::fs::remove_file(self.dir.join(format!("{}bakery.log", self.prefix)));
+        // The server's log (warnings and errors) outlives the run, for a look at what failed.
+        let log = self.dir.join(format!("{}bakery.log", self.prefix));
+        let kept = std::env::temp_dir().join(format!("bakery-bench-{}.log", self.shape.name()));
+        if std::fs::rename(&log, &kept).is_ok() || std::fs::copy(&log, &kept).is_ok() {
+            let lines = std::fs::read_to_string(&kept).map_or(0, |t| t.lines().count());
+            eprintln!(
+                "bench: the bakery's log ({lines} lines) is in {}",
+                kept.display()
+            );
+        }
+        let _ = std::fs::remove_file(log);
     }
 }
 

@@ -354,6 +354,9 @@ impl Bench<'_> {
         let addr = app.addr;
         tokio::time::sleep(Duration::from_secs(1)).await;
         let rss_idle = app.rss_kib();
+        let health = Http::new(addr).get_ok("/health").await?;
+        let health = String::from_utf8_lossy(&health).into_owned();
+        eprintln!("  {group} /health: {health}");
         if self.catalog.is_none() {
             let body = Http::new(addr).get_ok("/api/products").await?;
             self.catalog = Some(body.clone());
@@ -397,6 +400,7 @@ impl Bench<'_> {
             shape: group.to_owned(),
             rss_idle_mib: mib(rss_idle),
             rss_after_load_mib: mib(rss_after),
+            health,
         });
         Ok(())
     }

@@ -40,6 +40,8 @@ pub struct Memory {
     pub shape: String,
     pub rss_idle_mib: Option<f64>,
     pub rss_after_load_mib: Option<f64>,
+    /// What `/health` said once the bakery had started (which backing services it uses).
+    pub health: String,
 }
 
 /// One of the targets and whether this run met it.
@@ -223,6 +225,13 @@ impl Results {
                 memory.shape,
                 mib(memory.rss_idle_mib),
                 mib(memory.rss_after_load_mib)
+            ));
+        }
+        out.push('\n');
+        for memory in &self.memory {
+            out.push_str(&format!(
+                "{} `/health`: `{}`\n",
+                memory.shape, memory.health
             ));
         }
         out.push('\n');
