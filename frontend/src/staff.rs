@@ -1,7 +1,9 @@
 //! The back-office's rules on the host side: what each role may do, the order board's columns
 //! and actions, how a live event changes the board, and the staff forms' checks.
 
-use bakery_wire::staff::{BoardOrder, StaffRole, StockChange};
+use bakery_wire::staff::{
+    BoardOrder, NewWebhook, NotificationDelivery, StaffRole, StockChange, Webhook,
+};
 use bakery_wire::{ErrorBody, Fulfillment, OrderStatus, StatusChange, price_to_cents};
 use serde::Deserialize;
 
@@ -10,7 +12,7 @@ use serde::Deserialize;
 pub struct Caps {
     /// Add products, edit them, take them off the menu.
     pub edit_catalog: bool,
-    /// Staff accounts, API tokens and the audit log.
+    /// Staff accounts, API tokens, notifications and the audit log.
     pub administer: bool,
 }
 
@@ -304,6 +306,57 @@ pub fn stock_change(mode: StockMode, amount: &str, reason: &str) -> Result<Stock
     }
 }
 
+/// Checks the webhook form: a URL, and a secret of 16 characters or more, or none (then the
+/// server makes one). The server checks the URL's form.
+pub fn new_webhook(url: &str, secret: &str) -> Result<NewWebhook, String> {
+    let url = url.trim();
+    let secret = secret.trim();
+    if url.is_empty() {
+        return Err("Enter the endpoint's address, like http://example.com/hook.".to_owned());
+    }
+    if !secret.is_empty() && secret.chars().count() < 16 {
+        return Err(
+            "The secret must be at least 16 characters; leave it empty to have one made."
+                .to_owned(),
+        );
+    }
+    Ok(NewWebhook {
+        url: url.to_owned(),
+        secret: (!secret.is_empty()).then(|| secret.to_owned()),
+    })
+}
+
+/// The order a delivery announces: "#12 · Ready", "#12", or a dash.
+pub fn delivery_order(delivery: &NotificationDelivery) -> String {
+    match (delivery.order_id, delivery.order_status) {
+        (Some(id), Some(status)) => format!("#{id} · {}", crate::status::label(status)),
+        (Some(id), None) => format!("#{id}"),
+        _ => "—".to_owned(),
+    }
+}
+
+/// Where a delivery went: a webhook's URL (its number when the endpoint is not listed, as once
+/// removed), or the customer's e-mail address.
+pub fn delivery_target(delivery: &NotificationDelivery, endpoints: &[Webhook]) -> String {
+    if delivery.channel != "webhook" {
+        return delivery.target.clone();
+    }
+    endpoints
+        .iter()
+        .find(|e| e.id.to_string() == delivery.target)
+        .map(|e| e.url.clone())
+        .unwrap_or_else(|| format!("Endpoint {}", delivery.target))
+}
+
+/// A delivery's state in words.
+pub fn delivery_state(status: &str) -> &str {
+    match status {
+        "delivered" => "Delivered",
+        "failing" => "Failing",
+        other => other,
+    }
+}
+
 /// A short summary of an order's lines: "2 × Croissant, 1 × Sourdough Bread".
 pub fn items_summary(order: &BoardOrder) -> String {
     order
@@ -497,6 +550,55 @@ mod tests {
         let json =
             serde_json::to_value(stock_change(StockMode::Set, "3", "x").ok()).unwrap_or_default();
         assert_eq!(json, json!({"set": 3, "reason": "x"}));
+    }
+
+    #[test]
+    fn webhook_form_needs_a_url_and_a_long_enough_secret() {
+        assert_eq!(
+            new_webhook(" http://127.0.0.1:9/hook ", "  "),
+            Ok(NewWebhook {
+                url: "http://127.0.0.1:9/hook".into(),
+                secret: None
+            })
+        );
+        let long = "0123456789abcdef";
+        assert_eq!(
+            new_webhook("http://x/h", long).map(|w| w.secret),
+            Ok(Some(long.to_owned()))
+        );
+        assert!(new_webhook("  ", "").is_err());
+        assert!(new_webhook("http://x/h", "too-short").is_err());
+        let json = serde_json::to_value(new_webhook("http://x/h", "").ok()).unwrap_or_default();
+        assert_eq!(json, json!({"url": "http://x/h", "secret": null}));
+    }
+
+    #[test]
+    fn deliveries_read_in_words() {
+        let mut d: NotificationDelivery = serde_json::from_value(json!({
+            "id": 1, "outbox_id": 7, "order_id": 12, "order_status": "ready",
+            "channel": "webhook", "target": "3", "status": "failing", "attempts": 2,
+            "last_error": "connection refused", "updated_at": "2026-11-25 09:00:00",
+            "delivered_at": null
+        }))
+        .unwrap_or_else(|e| panic!("{e}"));
+        let hook = Webhook {
+            id: 3,
+            url: "http://127.0.0.1:9/hook".into(),
+            active: true,
+            created_at: "2026-11-25 08:00:00".into(),
+            secret: None,
+        };
+        assert_eq!(delivery_order(&d), "#12 · Ready");
+        assert_eq!(delivery_target(&d, &[hook]), "http://127.0.0.1:9/hook");
+        assert_eq!(delivery_target(&d, &[]), "Endpoint 3");
+        assert_eq!(delivery_state(&d.status), "Failing");
+        assert_eq!(delivery_state("delivered"), "Delivered");
+        d.channel = "email".into();
+        d.target = "ann@example.com".into();
+        d.order_id = None;
+        d.order_status = None;
+        assert_eq!(delivery_target(&d, &[]), "ann@example.com");
+        assert_eq!(delivery_order(&d), "—");
     }
 
     #[test]

@@ -46,6 +46,8 @@ pub enum Page {
     StaffTokens,
     #[to("/staff/audit")]
     StaffAudit,
+    #[to("/staff/notifications")]
+    StaffNotifications,
     #[not_found]
     NotFound,
 }
@@ -60,6 +62,7 @@ impl Page {
                 | Page::StaffUsers
                 | Page::StaffTokens
                 | Page::StaffAudit
+                | Page::StaffNotifications
         )
     }
 }
@@ -196,7 +199,8 @@ fn App() -> View {
                             | Page::StaffCatalog
                             | Page::StaffUsers
                             | Page::StaffTokens
-                            | Page::StaffAudit => view! { staff::StaffPage(page=route.get_clone()) },
+                            | Page::StaffAudit
+                            | Page::StaffNotifications => view! { staff::StaffPage(page=route.get_clone()) },
                             Page::NotFound => view! { NotFound {} },
                         })
                     }

@@ -12,7 +12,7 @@ fn role_of(text: &str) -> StaffRole {
 }
 
 /// Loads a list from the staff API into a signal, reporting trouble in `problem`.
-fn load<T: serde::de::DeserializeOwned + 'static>(
+pub(super) fn load<T: serde::de::DeserializeOwned + 'static>(
     url: &'static str,
     list: Signal<Vec<T>>,
     problem: Signal<String>,
@@ -26,7 +26,14 @@ fn load<T: serde::de::DeserializeOwned + 'static>(
     });
 }
 
-fn page_start(title: &'static str) {
+/// Asks the browser's yes/no question; no answer means no.
+pub(super) fn confirm(question: &str) -> bool {
+    web_sys::window()
+        .and_then(|w| w.confirm_with_message(question).ok())
+        .unwrap_or(false)
+}
+
+pub(super) fn page_start(title: &'static str) {
     browser::set_title(title);
     on_mount(|| browser::focus("page-title"));
 }
@@ -153,13 +160,7 @@ pub fn TokensPage() -> View {
         });
     };
     let revoke = move |id: i64| {
-        let sure = web_sys::window()
-            .and_then(|w| {
-                w.confirm_with_message("Revoke this token? Whatever uses it stops working at once.")
-                    .ok()
-            })
-            .unwrap_or(false);
-        if !sure {
+        if !confirm("Revoke this token? Whatever uses it stops working at once.") {
             return;
         }
         spawn_local_scoped(async move {

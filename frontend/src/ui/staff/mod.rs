@@ -5,6 +5,7 @@
 mod admin;
 mod board;
 mod catalog;
+mod notifications;
 
 use bakery_wire::staff::{CSRF_HEADER, SignIn, StaffRole, StaffSession};
 use serde::de::DeserializeOwned;
@@ -167,6 +168,9 @@ pub fn StaffPage(page: Page) -> View {
                 Page::StaffUsers if caps.administer => view! { admin::UsersPage {} },
                 Page::StaffTokens if caps.administer => view! { admin::TokensPage {} },
                 Page::StaffAudit if caps.administer => view! { admin::AuditPage {} },
+                Page::StaffNotifications if caps.administer => {
+                    view! { notifications::NotificationsPage {} }
+                }
                 _ => view! {
                     section(class="panel center") {
                         h1(id="page-title", tabindex="-1") { "Admins only" }
@@ -277,6 +281,7 @@ pub fn StaffHeader(route: ReadSignal<Page>) -> View {
                 view! {
                     li { a(href="/staff/users", aria-current=current(Page::StaffUsers)) { "Staff" } }
                     li { a(href="/staff/tokens", aria-current=current(Page::StaffTokens)) { "Tokens" } }
+                    li { a(href="/staff/notifications", aria-current=current(Page::StaffNotifications)) { "Notifications" } }
                     li { a(href="/staff/audit", aria-current=current(Page::StaffAudit)) { "Audit" } }
                 }
             }));
