@@ -202,6 +202,8 @@ async fn run(options: Options) -> Result<bool, Error> {
         _ => 2,
     };
     rows.sort_by_key(|r| group_order(&r.group));
+    let mut machine = machine;
+    machine.load_at_end = report::load_average();
     let mut results = Results {
         machine,
         smoke: options.smoke,

@@ -60,6 +60,9 @@ pub struct Target {
 pub struct Machine {
     pub cores: usize,
     pub cpu_model: String,
+    /// /proc/loadavg when the run began and ended: other work on the machine skews the ratios.
+    pub load_at_start: String,
+    pub load_at_end: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -88,8 +91,20 @@ impl Machine {
             .find(|l| l.starts_with("model name"))
             .and_then(|l| l.split_once(':'))
             .map_or_else(|| "unknown".to_owned(), |(_, m)| m.trim().to_owned());
-        Machine { cores, cpu_model }
+        Machine {
+            cores,
+            cpu_model,
+            load_at_start: load_average(),
+            load_at_end: String::new(),
+        }
     }
+}
+
+/// The 1, 5 and 15 minute load averages.
+pub fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
 }
 
 impl Results {
@@ -196,9 +211,12 @@ impl Results {
     pub fn table(&self) -> String {
         let mut out = String::new();
         out.push_str(&format!(
-            "Machine: {} cores, {}; {} connections, {:.0} s per workload{}.\n\n",
+            "Machine: {} cores, {} (load average {} at the start, {} at the end); \
+             {} connections, {:.0} s per workload{}.\n\n",
             self.machine.cores,
             self.machine.cpu_model,
+            self.machine.load_at_start,
+            self.machine.load_at_end,
             self.connections,
             self.seconds_per_workload,
             if self.smoke { " (smoke run)" } else { "" }
