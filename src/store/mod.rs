@@ -14,3 +14,17 @@ use chrono::{DateTime, Utc};
 pub fn wire_time(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%d %H:%M:%S").to_string()
 }
+
+/// Begins a transaction that will write: on SQLite it takes the write lock at once
+/// (`BEGIN IMMEDIATE`), so a transaction that reads first cannot fail to upgrade when another
+/// writer got in between (SQLite's busy-snapshot error skips the busy timeout).
+pub async fn begin_write(
+    db: &sea_orm::DatabaseConnection,
+) -> Result<sea_orm::DatabaseTransaction, sea_orm::DbErr> {
+    use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
+    let options = TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..TransactionOptions::default()
+    };
+    db.begin_with_options(options).await
+}

@@ -9,7 +9,7 @@ use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveValue::{NotSet, Set},
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, TransactionTrait,
+    QuerySelect,
 };
 
 use super::{notifications, wire_time};
@@ -97,7 +97,7 @@ async fn place_in_one_transaction(
     drafts: &[OrderDraft],
     topic: &str,
 ) -> Result<Vec<PlaceOutcome>, DbErr> {
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let mut outcomes = Vec::with_capacity(drafts.len());
     for draft in drafts {
         outcomes.push(place_one(&txn, draft, topic).await?);
@@ -383,7 +383,7 @@ pub async fn move_order(conn: &impl ConnectionTrait, mv: Move) -> Result<Option<
 
 /// Applies a guarded move in a transaction of its own.
 pub async fn move_order_now(db: &DatabaseConnection, mv: Move) -> Result<Option<Moved>, DbErr> {
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let moved = move_order(&txn, mv).await?;
     txn.commit().await?;
     Ok(moved)
@@ -415,7 +415,7 @@ pub async fn start_processing(
     prep_time: Duration,
 ) -> Result<StartOutcome, DbErr> {
     let ready_at = Utc::now() + chrono::Duration::from_std(prep_time).unwrap_or_default();
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     // The guarded update comes first: it takes the write lock (SQLite) or the row lock (PostgreSQL).
     let start = Move::new(order_id, &[OrderStatus::Pending], OrderStatus::Processing)
         .note(format!("in the oven until {}", wire_time(ready_at)))
@@ -682,7 +682,7 @@ pub async fn apply_action(
     if !mv.from.iter().all(|from| can_move(*from, mv.to)) {
         return Err(ActionError::Refused(status));
     }
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let Some(moved) = move_order(&txn, mv).await? else {
         txn.rollback().await?;
         let now = current_status(db, order_id).await?.unwrap_or(status);
