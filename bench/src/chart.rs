@@ -70,7 +70,7 @@ fn rate_panel(
         .x_label_area_size(30)
         .y_label_area_size(330)
         .build_cartesian_2d(
-            (1.0..max * 3.0).log_scale(),
+            (1.0..max * 4.0).log_scale(),
             (0..rows.len()).into_segmented(),
         )
         .map_err(err)?;
@@ -101,10 +101,7 @@ fn rate_panel(
     chart
         .draw_series(rows.iter().enumerate().map(|(i, row)| {
             Text::new(
-                format!(
-                    " {:.0}/s  p50 {:.2} ms  p99 {:.2} ms",
-                    row.per_second, row.p50_ms, row.p99_ms
-                ),
+                format!(" {:.0}/s", row.per_second),
                 (
                     row.per_second.max(1.0),
                     SegmentValue::CenterOf(slot(i, rows.len())),

@@ -41,6 +41,7 @@ usage: bakery-bench [--smoke] [--seconds N] [--connections N] [--shape embedded|
   --shape S       which shapes of the bakery to run (default both)
   --out DIR       where results.json and results.svg go (default: the bench/ folder)
   --bakery PATH   the bakery binary (default: `bakery` beside this binary)
+  --redraw        only draw results.svg again from the output folder's results.json
 
 environment: BAKERY_BENCH_PG (default postgres://postgres@127.0.0.1:5432),
              BAKERY_BENCH_REDIS (redis://127.0.0.1:6379),
@@ -49,6 +50,7 @@ environment: BAKERY_BENCH_PG (default postgres://postgres@127.0.0.1:5432),
 
 struct Options {
     smoke: bool,
+    redraw: bool,
     duration: Duration,
     connections: usize,
     shapes: Vec<Shape>,
@@ -64,6 +66,7 @@ impl Options {
             .and_then(|p| p.parent().map(PathBuf::from))
             .unwrap_or_default();
         let mut smoke = false;
+        let mut redraw = false;
         let mut seconds = None;
         let mut connections = 32;
         let mut shapes = vec![Shape::Embedded, Shape::Distributed];
@@ -74,6 +77,7 @@ impl Options {
             let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
             match arg.as_str() {
                 "--smoke" => smoke = true,
+                "--redraw" => redraw = true,
                 "--seconds" => {
                     let v = value("--seconds")?;
                     seconds = Some(v.parse::<f64>().map_err(|_| format!("bad --seconds {v}"))?);
@@ -110,6 +114,7 @@ impl Options {
         let env_or = |key: &str, default: &str| std::env::var(key).unwrap_or(default.to_owned());
         Ok(Options {
             smoke,
+            redraw,
             duration: Duration::from_secs_f64(seconds),
             connections,
             shapes,
@@ -159,6 +164,12 @@ fn main() -> ExitCode {
 
 /// The whole benchmark; `Ok(false)` when a full run missed a target.
 async fn run(options: Options) -> Result<bool, Error> {
+    if options.redraw {
+        let json = std::fs::read_to_string(options.out.join("results.json"))?;
+        let results: Results = serde_json::from_str(&json)?;
+        chart::draw(&results, &options.out.join("results.svg"))?;
+        return Ok(true);
+    }
     if !options.bakery.is_file() {
         return Err(format!(
             "no bakery binary at {} (build it first: cargo build --release -p bakery)",

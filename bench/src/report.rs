@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::Error;
 
@@ -16,7 +16,7 @@ pub const READ: &str = "GET /api/orders/{id}";
 pub const END_TO_END: &str = "end to end (placed to ready)";
 
 /// One measured line: a ceiling or a workload of one shape.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Row {
     /// `ceiling`, `embedded` or `distributed`.
     pub group: String,
@@ -35,7 +35,7 @@ pub struct Row {
 }
 
 /// The bakery's resident memory in one shape.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Memory {
     pub shape: String,
     pub rss_idle_mib: Option<f64>,
@@ -45,7 +45,7 @@ pub struct Memory {
 }
 
 /// One of the targets and whether this run met it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Target {
     pub shape: String,
     pub target: String,
@@ -56,7 +56,7 @@ pub struct Target {
     pub met: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Machine {
     pub cores: usize,
     pub cpu_model: String,
@@ -65,7 +65,7 @@ pub struct Machine {
     pub load_at_end: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Results {
     pub machine: Machine,
     pub smoke: bool,
