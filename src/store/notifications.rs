@@ -54,6 +54,20 @@ pub async fn write(
     note: Option<&str>,
     at: DateTime<Utc>,
 ) -> Result<(), DbErr> {
+    outbox::Entity::insert(outbox_row(event_id, to, status, note, at)?)
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// The outbox row of a status change's notification (for writing many in one statement).
+pub fn outbox_row(
+    event_id: i64,
+    to: &Recipient<'_>,
+    status: OrderStatus,
+    note: Option<&str>,
+    at: DateTime<Utc>,
+) -> Result<outbox::ActiveModel, DbErr> {
     let notification = Notification {
         event_id,
         order_id: to.order_id,
@@ -65,7 +79,7 @@ pub async fn write(
         fulfillment: to.fulfillment,
     };
     let payload = serde_json::to_string(&notification).map_err(|e| DbErr::Custom(e.to_string()))?;
-    outbox::Entity::insert(outbox::ActiveModel {
+    Ok(outbox::ActiveModel {
         id: NotSet,
         topic: Set(TOPIC.to_owned()),
         payload: Set(payload),
@@ -73,9 +87,6 @@ pub async fn write(
         published_at: Set(None),
         attempts: Set(0),
     })
-    .exec(conn)
-    .await?;
-    Ok(())
 }
 
 /// Every active webhook endpoint, oldest first.

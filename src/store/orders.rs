@@ -1,5 +1,6 @@
 //! Orders in the database: placing a batch in one transaction, the guarded status moves, and reads.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use bakery_wire::{Fulfillment, OrderLine, OrderStatus, OrderView, StatusChange, cents_to_price};
@@ -98,83 +99,207 @@ async fn place_in_one_transaction(
     topic: &str,
 ) -> Result<Vec<PlaceOutcome>, DbErr> {
     let txn = super::begin_write(db).await?;
-    let mut outcomes = Vec::with_capacity(drafts.len());
-    for draft in drafts {
-        outcomes.push(place_one(&txn, draft, topic).await?);
-    }
+    let outcomes = place_batch(&txn, drafts, topic).await?;
     txn.commit().await?;
     Ok(outcomes)
 }
 
-async fn place_one(
+/// Rows per multi-row INSERT (keeps SQLite under its bound-parameter limit).
+const ROWS_PER_INSERT: usize = 500;
+
+/// What one draft of a batch comes to before the writes.
+enum Plan {
+    /// Answered from an order written earlier (a retry), or refused (key reused).
+    Done(PlaceOutcome),
+    /// Written now, as the `n`-th new order of the batch.
+    New(usize),
+    /// A retry of the `n`-th new order of this very batch.
+    RetryOfNew(usize),
+}
+
+/// Writes a batch with a handful of statements, whatever its size: one look-up of the
+/// idempotency keys, then one multi-row INSERT each for the orders, their items, their first
+/// events and their outbox rows (queue message and notification).
+async fn place_batch(
     conn: &impl ConnectionTrait,
-    draft: &OrderDraft,
+    drafts: &[OrderDraft],
     topic: &str,
-) -> Result<PlaceOutcome, DbErr> {
-    if let Some(key) = &draft.idempotency_key {
-        let earlier = order::Entity::find()
-            .filter(order::Column::IdempotencyKey.eq(key.as_str()))
-            .one(conn)
-            .await?;
-        if let Some(earlier) = earlier {
-            if earlier.request_hash.as_deref() != Some(draft.request_hash.as_str()) {
-                return Ok(PlaceOutcome::KeyReused);
+) -> Result<Vec<PlaceOutcome>, DbErr> {
+    let keys: Vec<&str> = drafts
+        .iter()
+        .filter_map(|d| d.idempotency_key.as_deref())
+        .collect();
+    let earlier: HashMap<String, order::Model> = if keys.is_empty() {
+        HashMap::new()
+    } else {
+        order::Entity::find()
+            .filter(order::Column::IdempotencyKey.is_in(keys))
+            .all(conn)
+            .await?
+            .into_iter()
+            .filter_map(|o| Some((o.idempotency_key.clone()?, o)))
+            .collect()
+    };
+    let mut plans = Vec::with_capacity(drafts.len());
+    let mut new: Vec<&OrderDraft> = Vec::new();
+    let mut new_by_key: HashMap<&str, usize> = HashMap::new();
+    for draft in drafts {
+        let same_body = |hash: Option<&str>| hash == Some(draft.request_hash.as_str());
+        let plan = match draft.idempotency_key.as_deref() {
+            Some(key) if earlier.contains_key(key) => {
+                let first = &earlier[key];
+                Plan::Done(if same_body(first.request_hash.as_deref()) {
+                    PlaceOutcome::Placed(Placed {
+                        order_id: first.id,
+                        total_cents: first.total_cents,
+                        created_at: first.created_at,
+                        replayed: true,
+                    })
+                } else {
+                    PlaceOutcome::KeyReused
+                })
             }
-            return Ok(PlaceOutcome::Placed(Placed {
-                order_id: earlier.id,
-                total_cents: earlier.total_cents,
-                created_at: earlier.created_at,
-                replayed: true,
-            }));
-        }
+            Some(key) if new_by_key.contains_key(key) => {
+                let n = new_by_key[key];
+                if same_body(Some(new[n].request_hash.as_str())) {
+                    Plan::RetryOfNew(n)
+                } else {
+                    Plan::Done(PlaceOutcome::KeyReused)
+                }
+            }
+            key => {
+                if let Some(key) = key {
+                    new_by_key.insert(key, new.len());
+                }
+                new.push(draft);
+                Plan::New(new.len() - 1)
+            }
+        };
+        plans.push(plan);
     }
     let now = Utc::now();
-    let total_cents = draft.total_cents();
-    let order = order::ActiveModel {
-        id: NotSet,
-        customer_name: Set(draft.customer_name.clone()),
-        customer_email: Set(draft.customer_email.clone()),
-        status: Set(OrderStatus::Pending.as_str().to_owned()),
-        total_cents: Set(total_cents),
-        idempotency_key: Set(draft.idempotency_key.clone()),
-        request_hash: Set(Some(draft.request_hash.clone())),
-        failure_reason: Set(None),
-        attempts: Set(0),
-        ready_at: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-        fulfillment: Set(fulfillment_name(draft.fulfillment).to_owned()),
-        delivery_address: Set(draft.delivery_address.clone()),
+    let ids = insert_orders(conn, &new, now).await?;
+    let items: Vec<order_item::ActiveModel> = new
+        .iter()
+        .zip(&ids)
+        .flat_map(|(draft, order_id)| {
+            draft.lines.iter().map(|line| order_item::ActiveModel {
+                id: NotSet,
+                order_id: Set(*order_id),
+                product_id: Set(line.product_id),
+                product_name: Set(line.product_name.clone()),
+                quantity: Set(line.quantity),
+                unit_price_cents: Set(line.unit_price_cents),
+            })
+        })
+        .collect();
+    insert_in_chunks(conn, items).await?;
+    let note = "order placed";
+    let events: Vec<order_event::ActiveModel> = ids
+        .iter()
+        .map(|order_id| order_event::ActiveModel {
+            id: NotSet,
+            order_id: Set(*order_id),
+            status: Set(OrderStatus::Pending.as_str().to_owned()),
+            note: Set(Some(note.to_owned())),
+            at: Set(now),
+        })
+        .collect();
+    let mut event_ids = Vec::with_capacity(events.len());
+    for chunk in events.chunks(ROWS_PER_INSERT) {
+        let mut chunk_ids = order_event::Entity::insert_many(chunk.to_vec())
+            .exec_with_returning_keys(conn)
+            .await?;
+        // One statement numbers its rows in order; sorting makes the pairing explicit.
+        chunk_ids.sort_unstable();
+        event_ids.extend(chunk_ids);
+    }
+    let mut outbox_rows = Vec::with_capacity(new.len() * 2);
+    for ((draft, order_id), event_id) in new.iter().zip(&ids).zip(&event_ids) {
+        let message = serde_json::to_string(&message_for_draft(*order_id, draft))
+            .map_err(|e| DbErr::Custom(e.to_string()))?;
+        outbox_rows.push(outbox::ActiveModel {
+            id: NotSet,
+            topic: Set(topic.to_owned()),
+            payload: Set(message),
+            created_at: Set(now),
+            published_at: Set(None),
+            attempts: Set(0),
+        });
+        let recipient = notifications::Recipient {
+            order_id: *order_id,
+            customer_name: &draft.customer_name,
+            customer_email: &draft.customer_email,
+            fulfillment: draft.fulfillment,
+        };
+        let status = OrderStatus::Pending;
+        let row = notifications::outbox_row(*event_id, &recipient, status, Some(note), now)?;
+        outbox_rows.push(row);
+    }
+    insert_in_chunks(conn, outbox_rows).await?;
+    let placed = |n: usize, replayed: bool| {
+        PlaceOutcome::Placed(Placed {
+            order_id: ids[n],
+            total_cents: new[n].total_cents(),
+            created_at: now,
+            replayed,
+        })
     };
-    let order_id = order::Entity::insert(order)
-        .exec(conn)
-        .await?
-        .last_insert_id;
-    let items = draft.lines.iter().map(|line| order_item::ActiveModel {
-        id: NotSet,
-        order_id: Set(order_id),
-        product_id: Set(line.product_id),
-        product_name: Set(line.product_name.clone()),
-        quantity: Set(line.quantity),
-        unit_price_cents: Set(line.unit_price_cents),
-    });
-    order_item::Entity::insert_many(items).exec(conn).await?;
-    let note = Some("order placed");
-    let event_id = insert_event(conn, order_id, OrderStatus::Pending, note, now).await?;
-    insert_outbox(conn, topic, &message_for_draft(order_id, draft), now).await?;
-    let recipient = notifications::Recipient {
-        order_id,
-        customer_name: &draft.customer_name,
-        customer_email: &draft.customer_email,
-        fulfillment: draft.fulfillment,
-    };
-    notifications::write(conn, event_id, &recipient, OrderStatus::Pending, note, now).await?;
-    Ok(PlaceOutcome::Placed(Placed {
-        order_id,
-        total_cents,
-        created_at: now,
-        replayed: false,
-    }))
+    Ok(plans
+        .into_iter()
+        .map(|plan| match plan {
+            Plan::Done(outcome) => outcome,
+            Plan::New(n) => placed(n, false),
+            Plan::RetryOfNew(n) => placed(n, true),
+        })
+        .collect())
+}
+
+/// Inserts the new orders; returns their ids in the drafts' order.
+async fn insert_orders(
+    conn: &impl ConnectionTrait,
+    drafts: &[&OrderDraft],
+    now: DateTime<Utc>,
+) -> Result<Vec<i64>, DbErr> {
+    let mut ids = Vec::with_capacity(drafts.len());
+    for chunk in drafts.chunks(ROWS_PER_INSERT) {
+        let rows = chunk.iter().map(|draft| order::ActiveModel {
+            id: NotSet,
+            customer_name: Set(draft.customer_name.clone()),
+            customer_email: Set(draft.customer_email.clone()),
+            status: Set(OrderStatus::Pending.as_str().to_owned()),
+            total_cents: Set(draft.total_cents()),
+            idempotency_key: Set(draft.idempotency_key.clone()),
+            request_hash: Set(Some(draft.request_hash.clone())),
+            failure_reason: Set(None),
+            attempts: Set(0),
+            ready_at: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+            fulfillment: Set(fulfillment_name(draft.fulfillment).to_owned()),
+            delivery_address: Set(draft.delivery_address.clone()),
+        });
+        let mut chunk_ids = order::Entity::insert_many(rows)
+            .exec_with_returning_keys(conn)
+            .await?;
+        // One statement numbers its rows in order; sorting makes the pairing explicit.
+        chunk_ids.sort_unstable();
+        ids.extend(chunk_ids);
+    }
+    Ok(ids)
+}
+
+/// Inserts rows with as few statements as the parameter limit allows.
+async fn insert_in_chunks<A>(conn: &impl ConnectionTrait, rows: Vec<A>) -> Result<(), DbErr>
+where
+    A: sea_orm::ActiveModelTrait + Clone + Send,
+{
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        <A::Entity as EntityTrait>::insert_many(chunk.to_vec())
+            .exec_without_returning(conn)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Writes the order's queue message to the outbox (inside the caller's transaction).
