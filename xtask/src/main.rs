@@ -18,6 +18,7 @@ commands:
   test                build the storefront, then run every test: unit, API (SQLite and
                       PostgreSQL), storefront logic and the headless-Chromium browser test
   frontend [--debug]  build the storefront into frontend/dist
+  bench [--smoke]     benchmark both shapes against HTTP and database ceilings
 ";
 
 fn main() -> ExitCode {
@@ -94,6 +95,8 @@ fn test(args: &[String]) -> Result<(), String> {
     frontend::build(true)?;
     // Unit and API tests of every workspace crate (API tests use SQLite and PostgreSQL).
     run_command(cargo().args(["test", "--workspace"]).args(args))?;
+    // The benchmark still runs end to end (a second per workload, no targets checked).
+    bench(&["--smoke".to_owned()])?;
     // Property-based fuzzing of the API against its OpenAPI document (schemathesis).
     run_command(Command::new("bash").arg("tests/fuzz_openapi.sh"))?;
     // The storefront's own logic, on the host.
