@@ -12,12 +12,11 @@ use bakery_wire::staff::{
 use bakery_wire::{OrderLine, OrderStatus, cents_to_price, price_to_cents};
 use bytes::Bytes;
 use entity::{order, order_item, product};
-use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use tokio::sync::broadcast::error::RecvError;
 
 use super::AppState;
-use super::body::read_json;
+use super::body::read_body as body;
 use super::errors::ApiError;
 use super::orders::parse_order_id;
 use super::staff::{ADMIN, BAKERS, Staff};
@@ -27,16 +26,6 @@ use crate::staff::audit;
 use crate::store::catalog::{self, ProductChange, ProductRecord, StockMove, StockOutcome};
 use crate::store::orders::{self, ActionError, StaffAction};
 use crate::store::wire_time;
-
-/// Reads a JSON body into `T`, or 400 naming what is wrong.
-async fn body<T: DeserializeOwned>(
-    req: &HttpRequest,
-    payload: web::Payload,
-    state: &AppState,
-) -> Result<T, ApiError> {
-    let value = read_json(req, payload, state.body_limit).await?;
-    serde_json::from_value(value).map_err(|e| ApiError::invalid("body", &e.to_string()))
-}
 
 fn admin_product(p: product::Model) -> AdminProduct {
     AdminProduct {
@@ -100,7 +89,7 @@ pub async fn add_product(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let who = staff.require(ADMIN)?;
-    let new: NewProduct = body(&req, payload, &state).await?;
+    let new: NewProduct = body(&req, payload, state.body_limit).await?;
     check_text("name", &new.name, 1, 200)?;
     check_text("description", &new.description, 0, 2000)?;
     check_text("image_url", &new.image_url, 0, 500)?;
@@ -149,7 +138,7 @@ pub async fn change_product(
 ) -> Result<HttpResponse, ApiError> {
     let who = staff.require(ADMIN)?;
     let id = product_id(&path)?;
-    let patch: ProductPatch = body(&req, payload, &state).await?;
+    let patch: ProductPatch = body(&req, payload, state.body_limit).await?;
     if let Some(name) = &patch.name {
         check_text("name", name, 1, 200)?;
     }
@@ -195,7 +184,7 @@ pub async fn change_stock(
 ) -> Result<HttpResponse, ApiError> {
     let who = staff.require(BAKERS)?;
     let id = product_id(&path)?;
-    let change: StockChange = body(&req, payload, &state).await?;
+    let change: StockChange = body(&req, payload, state.body_limit).await?;
     check_text("reason", &change.reason, 1, 500)?;
     let stock_move = match (change.set, change.adjust) {
         (Some(count), None) if (0..=1_000_000).contains(&count) => StockMove::Set(count),
@@ -311,7 +300,7 @@ pub async fn order_action(
         "deliver" => StaffAction::Deliver,
         "retry" => StaffAction::Retry,
         "cancel" => {
-            let cancel: CancelOrder = body(&req, payload, &state).await?;
+            let cancel: CancelOrder = body(&req, payload, state.body_limit).await?;
             let reason = cancel.reason.unwrap_or_default();
             check_text("reason", &reason, 1, 500)?;
             StaffAction::Cancel { reason }
@@ -383,11 +372,7 @@ pub async fn board_events(
         };
         Some((Ok::<Bytes, actix_web::Error>(frame), listener))
     });
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, "text/event-stream"))
-        .insert_header((header::CACHE_CONTROL, "no-cache"))
-        .insert_header((header::CONTENT_ENCODING, "identity"))
-        .streaming(frames))
+    Ok(super::events::sse_response(frames))
 }
 
 fn staff_user(u: entity::staff_user::Model) -> StaffUser {
@@ -430,7 +415,7 @@ pub async fn add_user(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let who = staff.require(ADMIN)?.clone();
-    let new: NewStaffUser = body(&req, payload, &state).await?;
+    let new: NewStaffUser = body(&req, payload, state.body_limit).await?;
     let password = new.password;
     let user = accounts::create_user(&state.db, &new.email, &password, new.role)
         .await
@@ -484,7 +469,7 @@ pub async fn add_token(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let who = staff.require(ADMIN)?.clone();
-    let new: NewApiToken = body(&req, payload, &state).await?;
+    let new: NewApiToken = body(&req, payload, state.body_limit).await?;
     let (model, token) = accounts::create_api_token(&state.db, &new.name, new.role, &who.actor)
         .await
         .map_err(account_error)?;

@@ -6,7 +6,7 @@ use bakery_wire::staff::{NewWebhook, NotificationDelivery, Webhook};
 use serde_json::json;
 
 use super::AppState;
-use super::body::read_json;
+use super::body::read_body;
 use super::errors::ApiError;
 use super::staff::{ADMIN, Staff};
 use crate::staff::audit;
@@ -66,9 +66,7 @@ pub async fn add_webhook(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let who = staff.require(ADMIN)?.clone();
-    let value = read_json(&req, payload, state.body_limit).await?;
-    let new: NewWebhook =
-        serde_json::from_value(value).map_err(|e| ApiError::invalid("body", &e.to_string()))?;
+    let new: NewWebhook = read_body(&req, payload, state.body_limit).await?;
     check_url(&new.url)?;
     let secret = match new.secret {
         Some(secret) if (16..=200).contains(&secret.chars().count()) => secret,

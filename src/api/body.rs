@@ -9,6 +9,16 @@ use serde_json::Value;
 
 use super::errors::ApiError;
 
+/// The body as JSON read into `T`, or what [`read_json`] refuses, or 400 naming what is wrong.
+pub async fn read_body<T: serde::de::DeserializeOwned>(
+    req: &HttpRequest,
+    payload: web::Payload,
+    limit: usize,
+) -> Result<T, ApiError> {
+    let value = read_json(req, payload, limit).await?;
+    serde_json::from_value(value).map_err(|e| ApiError::invalid("body", &e.to_string()))
+}
+
 /// The body as JSON, or 415 (not JSON), 413 (over `limit` bytes) or 400 (malformed).
 pub async fn read_json(
     req: &HttpRequest,

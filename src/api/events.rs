@@ -45,13 +45,20 @@ pub async fn order_events(
         let frame = s.next_frame().await?;
         Some((Ok::<Bytes, actix_web::Error>(frame), s))
     });
-    Ok(HttpResponse::Ok()
+    Ok(sse_response(events))
+}
+
+/// A Server-Sent Events response of `frames`, unbuffered end to end.
+pub fn sse_response(
+    frames: impl futures_util::Stream<Item = Result<Bytes, actix_web::Error>> + 'static,
+) -> HttpResponse {
+    HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "text/event-stream"))
         .insert_header((header::CACHE_CONTROL, "no-cache"))
-        // Compression would hold events back in its buffer.
+        // Compression (here) and proxy buffering (nginx) would hold events back.
         .insert_header((header::CONTENT_ENCODING, "identity"))
         .insert_header(("X-Accel-Buffering", "no"))
-        .streaming(events))
+        .streaming(frames)
 }
 
 async fn load_history(
