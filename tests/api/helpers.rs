@@ -393,12 +393,28 @@ pub async fn start_binary(
     database_url: &str,
     env: &[(&str, &str)],
 ) -> (tokio::process::Child, String) {
+    let env: Vec<(&str, &str)> = [("BAKERY_WORKER_POOL", "2")]
+        .into_iter()
+        .chain(env.iter().copied())
+        .collect();
+    let (child, url) = spawn_bakery("all", database_url, &env).await;
+    (child, url.unwrap())
+}
+
+/// Starts `bakery <role>` on `database_url` with port 0, small pools and quiet logs, then `env`
+/// (later entries win). Returns the base URL the process prints, if it serves HTTP (a worker
+/// prints nothing unless it has a metrics port).
+pub async fn spawn_bakery(
+    role: &str,
+    database_url: &str,
+    env: &[(&str, &str)],
+) -> (tokio::process::Child, Option<String>) {
     use tokio::io::AsyncBufReadExt;
     let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_bakery"));
     command
+        .arg(role)
         .env("BAKERY_BIND", "127.0.0.1:0")
         .env("BAKERY_DATABASE_URL", database_url)
-        .env("BAKERY_WORKER_POOL", "2")
         .env("BAKERY_DATABASE_POOL", "4")
         .env("BAKERY_HTTP_WORKERS", "1")
         .env("BAKERY_LOG", "warn")
@@ -410,6 +426,11 @@ pub async fn start_binary(
         command.env(name, value);
     }
     let mut child = command.spawn().unwrap();
+    let serves_http =
+        role != "worker" || env.iter().any(|(name, _)| *name == "BAKERY_METRICS_BIND");
+    if !serves_http {
+        return (child, None);
+    }
     let stdout = child.stdout.take().unwrap();
     let mut lines = tokio::io::BufReader::new(stdout).lines();
     let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
@@ -417,8 +438,10 @@ pub async fn start_binary(
         .unwrap()
         .unwrap()
         .unwrap();
-    let url = line.strip_prefix("listening on ").unwrap().to_owned();
-    (child, url)
+    (
+        child,
+        Some(line.strip_prefix("listening on ").unwrap().to_owned()),
+    )
 }
 
 /// The actix system of a test (`#[actix_web::rt::test(system = "crate::helpers::TestSystem")]`).

@@ -1,13 +1,11 @@
 //! Starts serve / worker / all processes of one deployment (in-process, same startup code as
 //! `main`, or the real binary) with names of its own, and cleans the broker and Redis after.
 
-use std::process::Stdio;
 use std::time::Duration;
 
 use bakery::config::Settings;
 use bakery::startup::{Application, Role};
 use lapin::options::{ExchangeDeleteOptions, QueueDeleteOptions};
-use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
 use crate::helpers::{Backend, TestDatabase, test_settings, unique_name};
@@ -66,39 +64,14 @@ impl Cluster {
 
     /// Starts the real binary as `bakery <role>` with this deployment's settings and `env`.
     pub async fn spawn_binary(&self, role: &str, env: &[(&str, &str)]) -> (Child, Option<String>) {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_bakery"));
-        command
-            .arg(role)
-            .env("BAKERY_BIND", "127.0.0.1:0")
-            .env("BAKERY_DATABASE_URL", &self.db.url)
-            .env("BAKERY_DATABASE_POOL", "4")
-            .env("BAKERY_AMQP_URL", &self.amqp_url)
-            .env("BAKERY_REDIS_URL", &self.redis_url)
-            .env("BAKERY_QUEUE_PREFIX", &self.prefix)
-            .env("BAKERY_WORKER_PREFETCH", "8")
-            .env("BAKERY_HTTP_WORKERS", "1")
-            .env("BAKERY_LOG", "warn")
-            .env("BAKERY_STATIC_DIR", "/nonexistent-storefront")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .kill_on_drop(true);
-        for (k, v) in env {
-            command.env(k, v);
-        }
-        let mut child = command.spawn().unwrap();
-        let url = if role == "worker" {
-            None
-        } else {
-            let stdout = child.stdout.take().unwrap();
-            let mut lines = BufReader::new(stdout).lines();
-            let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
-                .await
-                .unwrap()
-                .unwrap()
-                .unwrap();
-            Some(line.strip_prefix("listening on ").unwrap().to_owned())
-        };
-        (child, url)
+        let deployment = [
+            ("BAKERY_AMQP_URL", self.amqp_url.as_str()),
+            ("BAKERY_REDIS_URL", self.redis_url.as_str()),
+            ("BAKERY_QUEUE_PREFIX", self.prefix.as_str()),
+            ("BAKERY_WORKER_PREFETCH", "8"),
+        ];
+        let env: Vec<(&str, &str)> = deployment.into_iter().chain(env.iter().copied()).collect();
+        crate::helpers::spawn_bakery(role, &self.db.url, &env).await
     }
 
     /// Runs `bakery <args>` with this deployment's settings; returns stdout.
