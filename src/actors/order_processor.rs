@@ -1,7 +1,8 @@
-//! OrderProcessor: takes order messages from the inbox, reserves stock and puts orders in the oven.
+//! OrderProcessor: takes order messages from the inbox in batches, reserves stock and puts orders in the oven.
 //!
+//! Each processor takes what is waiting (up to [`MAX_BATCH`]) and starts it in one transaction.
 //! A transient failure stops the actor; its supervisor restarts it after a backoff delay and the
-//! same delivery is tried again, up to `max_attempts`, after which the order is `failed`.
+//! failed deliveries are tried again, up to `max_attempts`, after which the order is `failed`.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -16,6 +17,7 @@ use super::oven::{Bake, Oven};
 use super::supervision::Restarts;
 use crate::events::StatusBus;
 use crate::queue::{Delivery, Inbox, OrderMessage};
+use crate::store::kitchen::{self, Start};
 use crate::store::orders::{self, StartOutcome};
 
 /// What every processor of the pool shares: the database, the rules of work, and who to tell.
@@ -65,31 +67,72 @@ pub enum ProcessError {
     Transient { order_id: i64, reason: String },
 }
 
-/// One try at the order in `payload`: reserve its stock and start baking, or reject it.
-pub async fn process_order(
+/// Most orders one processor starts in one transaction.
+pub const MAX_BATCH: usize = 64;
+
+/// One try at a batch of order messages (`(payload, attempt)` each): every well-formed one is
+/// started or rejected in one transaction. The answers follow `tries`.
+pub async fn process_orders(
     kitchen: &Kitchen,
-    payload: &str,
-    attempt: u32,
-) -> Result<(i64, StartOutcome), ProcessError> {
-    let message = OrderMessage::parse(payload).map_err(ProcessError::Malformed)?;
-    let order_id = message.order_id;
-    tracing::Span::current().record("order_id", order_id);
-    if attempt <= kitchen.failing_attempts {
-        return Err(ProcessError::Transient {
-            order_id,
-            reason: format!(
-                "injected fault (chaos.failing_attempts = {})",
-                kitchen.failing_attempts
-            ),
-        });
+    tries: &[(&str, u32)],
+) -> Vec<Result<(i64, StartOutcome), ProcessError>> {
+    let mut answers: Vec<Option<Result<(i64, StartOutcome), ProcessError>>> = Vec::new();
+    let mut starts = Vec::new();
+    let mut slots = Vec::new();
+    for (payload, attempt) in tries {
+        let answer = match OrderMessage::parse(payload) {
+            Err(reason) => Some(Err(ProcessError::Malformed(reason))),
+            Ok(message) if *attempt <= kitchen.failing_attempts => {
+                Some(Err(ProcessError::Transient {
+                    order_id: message.order_id,
+                    reason: format!(
+                        "injected fault (chaos.failing_attempts = {})",
+                        kitchen.failing_attempts
+                    ),
+                }))
+            }
+            Ok(message) => {
+                slots.push(answers.len());
+                starts.push(Start {
+                    order_id: message.order_id,
+                    attempt: *attempt,
+                });
+                None
+            }
+        };
+        answers.push(answer);
     }
-    let outcome = orders::start_processing(&kitchen.db, order_id, attempt, kitchen.prep_time)
-        .await
-        .map_err(|e| ProcessError::Transient {
-            order_id,
-            reason: e.to_string(),
-        })?;
-    Ok((order_id, outcome))
+    if !starts.is_empty() {
+        let outcomes = kitchen::start_orders(&kitchen.db, &starts, kitchen.prep_time).await;
+        for (n, (slot, start)) in slots.iter().zip(&starts).enumerate() {
+            let answer = match &outcomes {
+                Ok(outcomes) => outcomes
+                    .get(n)
+                    .cloned()
+                    .map(|outcome| (start.order_id, outcome))
+                    .ok_or_else(|| "the batch lost an order".to_owned()),
+                Err(err) => Err(err.to_string()),
+            };
+            answers[*slot] = Some(answer.map_err(|reason| ProcessError::Transient {
+                order_id: start.order_id,
+                reason,
+            }));
+        }
+    }
+    answers
+        .into_iter()
+        .map(|a| {
+            a.unwrap_or_else(|| Err(ProcessError::Malformed("no answer for a delivery".into())))
+        })
+        .collect()
+}
+
+/// What to do with a delivery once its batch is through.
+enum Settle {
+    Ack(Delivery),
+    DeadLetter(Delivery, String),
+    /// Out of attempts: the order is `failed`, the message dead-lettered.
+    GiveUp(Delivery, i64, String),
 }
 
 /// One processor of the pool.
@@ -98,8 +141,8 @@ pub struct OrderProcessor {
     kitchen: Arc<Kitchen>,
     inbox: Inbox,
     restarts: Restarts,
-    /// The delivery that failed, to try again once restarted.
-    retry: Option<Delivery>,
+    /// The deliveries that failed, to try again once restarted.
+    retry: Vec<Delivery>,
 }
 
 impl OrderProcessor {
@@ -110,7 +153,7 @@ impl OrderProcessor {
             kitchen,
             inbox,
             restarts,
-            retry: None,
+            retry: Vec::new(),
         }
     }
 
@@ -119,132 +162,162 @@ impl OrderProcessor {
             return; // Deliveries not taken go back to the queue when the process ends.
         }
         let inbox = self.inbox.clone();
-        let next = async move { inbox.next().await };
-        ctx.spawn(next.into_actor(self).map(|delivery, act, ctx| {
-            if let Some(delivery) = delivery {
-                act.work(delivery, ctx);
+        let next = async move { inbox.next_batch(MAX_BATCH).await };
+        ctx.spawn(next.into_actor(self).map(|batch, act, ctx| {
+            if !batch.is_empty() {
+                act.work(batch, ctx);
             }
         }));
     }
 
-    fn work(&mut self, delivery: Delivery, ctx: &mut Context<Self>) {
+    fn work(&mut self, batch: Vec<Delivery>, ctx: &mut Context<Self>) {
         let kitchen = self.kitchen.clone();
-        kitchen.shift.busy.fetch_add(1, Ordering::SeqCst);
-        crate::metrics::queue_delivered();
-        crate::metrics::processor_busy(1);
+        let size = batch.len();
+        kitchen.shift.busy.fetch_add(size, Ordering::SeqCst);
+        for _ in 0..size {
+            crate::metrics::queue_delivered();
+        }
+        crate::metrics::processor_busy(i32::try_from(size).unwrap_or(i32::MAX));
         let span = tracing::info_span!(
-            "order",
+            "orders",
             actor = "order_processor",
             processor = self.number,
-            order_id = tracing::field::Empty,
-            attempt = delivery.attempt,
+            orders = size,
+            attempt = batch.iter().map(|d| d.attempt).max().unwrap_or(1),
         );
         let settle_span = span.clone();
         let attempt = async move {
-            let result = process_order(&kitchen, &delivery.payload, delivery.attempt).await;
-            (delivery, result)
+            let tries: Vec<(&str, u32)> = batch
+                .iter()
+                .map(|d| (d.payload.as_str(), d.attempt))
+                .collect();
+            let results = process_orders(&kitchen, &tries).await;
+            (batch, results)
         }
         .instrument(span);
         ctx.spawn(
             attempt
                 .into_actor(self)
-                .map(move |(delivery, result), act, ctx| {
+                .map(move |(batch, results), act, ctx| {
                     let _entered = settle_span.enter();
-                    act.settle(delivery, result, ctx);
+                    act.settle(batch, results, ctx);
                 }),
         );
     }
 
     fn settle(
         &mut self,
-        mut delivery: Delivery,
-        result: Result<(i64, StartOutcome), ProcessError>,
+        batch: Vec<Delivery>,
+        results: Vec<Result<(i64, StartOutcome), ProcessError>>,
         ctx: &mut Context<Self>,
     ) {
-        let kitchen = self.kitchen.clone();
-        match result {
-            Ok((order_id, outcome)) => {
-                self.restarts.succeeded();
-                let known = self.announce(order_id, outcome);
-                self.finish(ctx, async move {
-                    let settled = if known {
-                        delivery.ack().await
+        let size = batch.len();
+        let max_attempts = self.kitchen.max_attempts;
+        let mut settles = Vec::with_capacity(size);
+        let mut retry = Vec::new();
+        let mut baked = false;
+        for (mut delivery, result) in batch.into_iter().zip(results) {
+            let attempt = delivery.attempt;
+            match result {
+                Ok((order_id, outcome)) => {
+                    baked |= matches!(outcome, StartOutcome::Baking { .. });
+                    settles.push(if self.announce(order_id, attempt, outcome) {
+                        Settle::Ack(delivery)
                     } else {
-                        delivery.dead_letter("no such order").await
-                    };
-                    if let Err(err) = settled {
-                        tracing::warn!(order_id, error = %err, "could not settle the delivery");
-                    }
-                });
-            }
-            Err(ProcessError::Malformed(reason)) => {
-                tracing::warn!(actor = "order_processor", %reason, "dead-lettering a malformed message");
-                self.finish(ctx, async move {
-                    let _ = delivery.dead_letter(&reason).await;
-                });
-            }
-            Err(ProcessError::Transient { order_id, reason }) => {
-                let attempt = delivery.attempt;
-                if attempt >= kitchen.max_attempts {
-                    tracing::error!(order_id, attempt, %reason, "order failed on its last attempt; giving up");
-                    let bus = kitchen.bus.clone();
-                    self.finish(ctx, async move {
-                        let why = format!("gave up after {attempt} attempts: {reason}");
-                        match orders::mark_failed(&kitchen.db, order_id, attempt, &why).await {
-                            Ok(Some(moved)) => bus.publish(moved),
-                            Ok(None) => {}
-                            Err(err) => tracing::error!(order_id, error = %err, "could not mark the order failed"),
-                        }
-                        let _ = delivery.dead_letter(&why).await;
+                        Settle::DeadLetter(delivery, "no such order".into())
                     });
-                } else {
+                }
+                Err(ProcessError::Malformed(reason)) => {
+                    tracing::warn!(actor = "order_processor", %reason, "dead-lettering a malformed message");
+                    settles.push(Settle::DeadLetter(delivery, reason));
+                }
+                Err(ProcessError::Transient { order_id, reason }) if attempt >= max_attempts => {
+                    tracing::error!(order_id, attempt, %reason, "order failed on its last attempt; giving up");
+                    let why = format!("gave up after {attempt} attempts: {reason}");
+                    settles.push(Settle::GiveUp(delivery, order_id, why));
+                }
+                Err(ProcessError::Transient { order_id, reason }) => {
                     tracing::warn!(order_id, attempt, %reason, "order attempt failed; the processor will restart and retry");
                     delivery.attempt += 1;
-                    self.retry = Some(delivery);
-                    self.kitchen.shift.busy.fetch_sub(1, Ordering::SeqCst);
-                    crate::metrics::processor_busy(-1);
-                    ctx.stop();
+                    retry.push(delivery);
                 }
             }
         }
+        if baked && let Some(catalog) = &self.kitchen.catalog {
+            catalog.do_send(Invalidate { announce: true });
+        }
+        if retry.is_empty() {
+            self.restarts.succeeded();
+        }
+        let kitchen = self.kitchen.clone();
+        let settled = async move {
+            for settle in settles {
+                settle_one(&kitchen, settle).await;
+            }
+        };
+        ctx.spawn(settled.into_actor(self).map(move |(), act, ctx| {
+            act.kitchen.shift.busy.fetch_sub(size, Ordering::SeqCst);
+            crate::metrics::processor_busy(-i32::try_from(size).unwrap_or(i32::MAX));
+            if retry.is_empty() {
+                act.take_next(ctx);
+            } else {
+                act.retry = retry;
+                ctx.stop();
+            }
+        }));
     }
 
-    /// Tells the bus, the oven and the catalog what happened; false when the order is unknown.
-    fn announce(&self, order_id: i64, outcome: StartOutcome) -> bool {
+    /// Tells the bus and the oven what happened; false when the order is unknown.
+    fn announce(&self, order_id: i64, attempt: u32, outcome: StartOutcome) -> bool {
         let kitchen = &self.kitchen;
         match outcome {
             StartOutcome::Baking { moved, ready_at } => {
-                tracing::info!(order_id, ready_at = %ready_at, "stock reserved; order in the oven");
+                tracing::info!(order_id, attempt, ready_at = %ready_at, "stock reserved; order in the oven");
                 kitchen.bus.publish(moved);
                 kitchen.oven.do_send(Bake { order_id, ready_at });
-                if let Some(catalog) = &kitchen.catalog {
-                    catalog.do_send(Invalidate { announce: true });
-                }
                 true
             }
             StartOutcome::Rejected { moved } => {
-                tracing::info!(order_id, reason = ?moved.change.note, "order rejected");
+                tracing::info!(order_id, attempt, reason = ?moved.change.note, "order rejected");
                 kitchen.bus.publish(moved);
                 true
             }
             StartOutcome::Skipped(status) => {
-                tracing::info!(order_id, %status, "order already handled; duplicate delivery ignored");
+                tracing::info!(order_id, attempt, %status, "order already handled; duplicate delivery ignored");
                 true
             }
             StartOutcome::Unknown => {
-                tracing::warn!(order_id, "message names an unknown order");
+                tracing::warn!(order_id, attempt, "message names an unknown order");
                 false
             }
         }
     }
+}
 
-    /// Settles the delivery, then takes the next one.
-    fn finish(&mut self, ctx: &mut Context<Self>, settle: impl Future<Output = ()> + 'static) {
-        ctx.spawn(settle.into_actor(self).map(|(), act, ctx| {
-            act.kitchen.shift.busy.fetch_sub(1, Ordering::SeqCst);
-            crate::metrics::processor_busy(-1);
-            act.take_next(ctx)
-        }));
+/// Acknowledges, dead-letters, or gives up one delivery.
+async fn settle_one(kitchen: &Kitchen, settle: Settle) {
+    match settle {
+        Settle::Ack(delivery) => {
+            if let Err(err) = delivery.ack().await {
+                tracing::warn!(error = %err, "could not acknowledge the delivery");
+            }
+        }
+        Settle::DeadLetter(delivery, reason) => {
+            if let Err(err) = delivery.dead_letter(&reason).await {
+                tracing::warn!(error = %err, "could not dead-letter the delivery");
+            }
+        }
+        Settle::GiveUp(delivery, order_id, why) => {
+            let attempt = delivery.attempt;
+            match orders::mark_failed(&kitchen.db, order_id, attempt, &why).await {
+                Ok(Some(moved)) => kitchen.bus.publish(moved),
+                Ok(None) => {}
+                Err(err) => {
+                    tracing::error!(order_id, error = %err, "could not mark the order failed")
+                }
+            }
+            let _ = delivery.dead_letter(&why).await;
+        }
     }
 }
 
@@ -253,10 +326,13 @@ impl Actor for OrderProcessor {
 
     fn started(&mut self, ctx: &mut Self::Context) {
         let delay = self.restarts.started();
-        let retry = self.retry.take();
-        ctx.run_later(delay, move |act, ctx| match retry {
-            Some(delivery) => act.work(delivery, ctx),
-            None => act.take_next(ctx),
+        let retry = std::mem::take(&mut self.retry);
+        ctx.run_later(delay, move |act, ctx| {
+            if retry.is_empty() {
+                act.take_next(ctx);
+            } else {
+                act.work(retry, ctx);
+            }
         });
     }
 

@@ -13,7 +13,7 @@ use tracing::Instrument;
 
 use super::supervision::Restarts;
 use crate::events::StatusBus;
-use crate::store::orders;
+use crate::store::{kitchen, orders};
 
 /// Longest wait between two tries of a bake that could not be marked ready.
 const MAX_RETRY: Duration = Duration::from_secs(5);
@@ -26,40 +26,86 @@ pub struct Bake {
     pub ready_at: DateTime<Utc>,
 }
 
+/// Most orders taken out in one transaction.
+const MAX_BATCH: usize = 256;
+
 /// The actor that keeps the bake timers.
 pub struct Oven {
     db: DatabaseConnection,
     bus: StatusBus,
     restarts: Restarts,
+    /// Baked orders waiting to be taken out.
+    due: Vec<i64>,
+    /// A batch is being taken out (or waits to be tried again).
+    busy: bool,
+    /// Failed tries in a row, for the retry delay.
+    failures: u32,
 }
 
 impl Oven {
     /// An oven announcing ready orders on `bus`.
     pub fn new(db: DatabaseConnection, bus: StatusBus, restarts: Restarts) -> Oven {
-        Oven { db, bus, restarts }
+        Oven {
+            db,
+            bus,
+            restarts,
+            due: Vec::new(),
+            busy: false,
+            failures: 0,
+        }
     }
 
     fn schedule(&mut self, bake: Bake, ctx: &mut Context<Self>) {
         let wait = (bake.ready_at - Utc::now())
             .to_std()
             .unwrap_or(Duration::ZERO);
-        ctx.run_later(wait, move |act, ctx| act.take_out(bake.order_id, 0, ctx));
+        ctx.run_later(wait, move |act, ctx| {
+            act.due.push(bake.order_id);
+            act.take_out(ctx);
+        });
     }
 
-    fn take_out(&mut self, order_id: i64, tries: u32, ctx: &mut Context<Self>) {
+    /// Takes the due orders out, a batch at a time; those that come due meanwhile wait for the
+    /// next batch, so a busy oven writes fewer, larger transactions.
+    fn take_out(&mut self, ctx: &mut Context<Self>) {
+        if self.busy || self.due.is_empty() {
+            return;
+        }
+        self.busy = true;
+        let take = self.due.len().min(MAX_BATCH);
+        let ids: Vec<i64> = self.due.drain(..take).collect();
         let db = self.db.clone();
-        let span = tracing::info_span!("bake", actor = "oven", order_id, attempt = tries + 1);
-        let mark = async move { orders::mark_ready(&db, order_id).await }.instrument(span);
-        ctx.spawn(mark.into_actor(self).map(move |result, act, ctx| match result {
-            Ok(Some(moved)) => {
-                tracing::info!(actor = "oven", order_id, "order ready for pickup");
-                act.bus.publish(moved);
+        let span = tracing::info_span!(
+            "bake",
+            actor = "oven",
+            orders = ids.len(),
+            attempt = self.failures + 1
+        );
+        let mark = async move {
+            let result = kitchen::mark_ready(&db, &ids).await;
+            (ids, result)
+        }
+        .instrument(span);
+        ctx.spawn(mark.into_actor(self).map(|(ids, result), act, ctx| match result {
+            Ok(moved) => {
+                act.failures = 0;
+                for moved in moved {
+                    tracing::info!(actor = "oven", order_id = moved.order_id, note = ?moved.change.note, "order out of the oven");
+                    act.bus.publish(moved);
+                }
+                act.busy = false;
+                act.take_out(ctx);
             }
-            Ok(None) => {}
             Err(err) => {
-                let wait = (Duration::from_millis(100) * 2u32.saturating_pow(tries)).min(MAX_RETRY);
-                tracing::warn!(actor = "oven", order_id, error = %err, retry_in_ms = wait.as_millis() as u64, "could not mark order ready");
-                ctx.run_later(wait, move |act, ctx| act.take_out(order_id, tries + 1, ctx));
+                let wait = (Duration::from_millis(100) * 2u32.saturating_pow(act.failures))
+                    .min(MAX_RETRY);
+                act.failures += 1;
+                tracing::warn!(actor = "oven", orders = ids.len(), first_order_id = ids.first().copied(), attempt = act.failures, error = %err, retry_in_ms = wait.as_millis() as u64, "could not mark orders ready");
+                act.due.splice(0..0, ids);
+                ctx.run_later(wait, |act, ctx| {
+                    act.busy = false;
+                    act.take_out(ctx);
+                });
             }
         }));
     }
@@ -70,6 +116,9 @@ impl Actor for Oven {
 
     fn started(&mut self, ctx: &mut Self::Context) {
         let delay = self.restarts.started();
+        // Every baking order is read back below; timers of an earlier start are gone.
+        self.due.clear();
+        self.busy = false;
         let db = self.db.clone();
         let resume = async move {
             tokio::time::sleep(delay).await;

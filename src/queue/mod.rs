@@ -113,8 +113,20 @@ impl Inbox {
         (tx, Inbox(Arc::new(Mutex::new(rx))))
     }
 
-    /// Waits for the next delivery; `None` once every sender is gone.
-    pub async fn next(&self) -> Option<Delivery> {
-        self.0.lock().await.recv().await
+    /// Waits for the next delivery, then takes whatever else is waiting already, up to `max`
+    /// deliveries in all (at least one); empty once every sender is gone.
+    pub async fn next_batch(&self, max: usize) -> Vec<Delivery> {
+        let mut inbox = self.0.lock().await;
+        let Some(first) = inbox.recv().await else {
+            return Vec::new();
+        };
+        let mut batch = vec![first];
+        while batch.len() < max.max(1) {
+            match inbox.try_recv() {
+                Ok(delivery) => batch.push(delivery),
+                Err(_) => break,
+            }
+        }
+        batch
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod catalog;
 pub mod connect;
+pub mod kitchen;
 pub mod notifications;
 pub mod orders;
 pub mod outbox;

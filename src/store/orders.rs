@@ -1,7 +1,6 @@
 //! Orders in the database: placing a batch in one transaction, the guarded status moves, and reads.
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use bakery_wire::{Fulfillment, OrderLine, OrderStatus, OrderView, StatusChange, cents_to_price};
 use chrono::{DateTime, Utc};
@@ -105,7 +104,7 @@ async fn place_in_one_transaction(
 }
 
 /// Rows per multi-row INSERT (keeps SQLite under its bound-parameter limit).
-const ROWS_PER_INSERT: usize = 500;
+pub(super) const ROWS_PER_INSERT: usize = 500;
 
 /// What one draft of a batch comes to before the writes.
 enum Plan {
@@ -205,15 +204,7 @@ async fn place_batch(
             at: Set(now),
         })
         .collect();
-    let mut event_ids = Vec::with_capacity(events.len());
-    for chunk in events.chunks(ROWS_PER_INSERT) {
-        let mut chunk_ids = order_event::Entity::insert_many(chunk.to_vec())
-            .exec_with_returning_keys(conn)
-            .await?;
-        // One statement numbers its rows in order; sorting makes the pairing explicit.
-        chunk_ids.sort_unstable();
-        event_ids.extend(chunk_ids);
-    }
+    let event_ids = super::kitchen::insert_events(conn, events).await?;
     let mut outbox_rows = Vec::with_capacity(new.len() * 2);
     for ((draft, order_id), event_id) in new.iter().zip(&ids).zip(&event_ids) {
         let message = serde_json::to_string(&message_for_draft(*order_id, draft))
@@ -279,18 +270,26 @@ async fn insert_orders(
             fulfillment: Set(fulfillment_name(draft.fulfillment).to_owned()),
             delivery_address: Set(draft.delivery_address.clone()),
         });
-        let mut chunk_ids = order::Entity::insert_many(rows)
+        let inserted = order::Entity::insert_many(rows)
             .exec_with_returning_keys(conn)
             .await?;
-        // One statement numbers its rows in order; sorting makes the pairing explicit.
-        chunk_ids.sort_unstable();
-        ids.extend(chunk_ids);
+        ids.extend(returning_ids(inserted));
     }
     Ok(ids)
 }
 
+/// The ids a multi-row INSERT returned, in its rows' order: one statement numbers its rows in
+/// order, and sorting makes the pairing explicit.
+pub(super) fn returning_ids(mut ids: Vec<i64>) -> Vec<i64> {
+    ids.sort_unstable();
+    ids
+}
+
 /// Inserts rows with as few statements as the parameter limit allows.
-async fn insert_in_chunks<A>(conn: &impl ConnectionTrait, rows: Vec<A>) -> Result<(), DbErr>
+pub(super) async fn insert_in_chunks<A>(
+    conn: &impl ConnectionTrait,
+    rows: Vec<A>,
+) -> Result<(), DbErr>
 where
     A: sea_orm::ActiveModelTrait + Clone + Send,
 {
@@ -366,25 +365,6 @@ pub async fn message_for(
     })
 }
 
-async fn insert_event(
-    conn: &impl ConnectionTrait,
-    order_id: i64,
-    status: OrderStatus,
-    note: Option<&str>,
-    at: DateTime<Utc>,
-) -> Result<i64, DbErr> {
-    let event = order_event::Entity::insert(order_event::ActiveModel {
-        id: NotSet,
-        order_id: Set(order_id),
-        status: Set(status.as_str().to_owned()),
-        note: Set(note.map(str::to_owned)),
-        at: Set(at),
-    })
-    .exec(conn)
-    .await?;
-    Ok(event.last_insert_id)
-}
-
 /// A guarded status change: it happens only while the order is in one of `from`.
 #[derive(Debug, Clone)]
 pub struct Move {
@@ -454,56 +434,14 @@ pub struct Moved {
     pub change: StatusChange,
 }
 
-/// Applies a guarded move and writes its `order_events` row; `None` when the order was not in
-/// any of `from` (someone else moved it first, or it does not exist).
+/// Applies a guarded move and writes its `order_events` row and the customer's notification;
+/// `None` when the order was not in any of `from` (someone else moved it first, or it does not
+/// exist). The batch of one of [`super::kitchen::move_orders`].
 pub async fn move_order(conn: &impl ConnectionTrait, mv: Move) -> Result<Option<Moved>, DbErr> {
-    let to = mv.to;
-    if mv.from.iter().any(|from| !can_move(*from, to)) {
-        return Err(DbErr::Custom(format!(
-            "no such move: {:?} -> {to}",
-            mv.from
-        )));
-    }
-    let now = Utc::now();
-    let mut update = order::Entity::update_many()
-        .col_expr(order::Column::Status, Expr::value(to.as_str()))
-        .col_expr(order::Column::UpdatedAt, Expr::value(now))
-        .filter(order::Column::Id.eq(mv.order_id))
-        .filter(order::Column::Status.is_in(mv.from.iter().map(|s| s.as_str())));
-    if let Some(reason) = &mv.failure_reason {
-        update = update.col_expr(order::Column::FailureReason, Expr::value(reason.as_str()));
-    }
-    if mv.clear_reason {
-        update = update.col_expr(order::Column::FailureReason, Expr::value(None::<String>));
-    }
-    if let Some(ready_at) = mv.ready_at {
-        update = update.col_expr(order::Column::ReadyAt, Expr::value(ready_at));
-    }
-    if let Some(attempts) = mv.attempts {
-        update = update.col_expr(order::Column::Attempts, Expr::value(attempts));
-    }
-    if update.exec(conn).await?.rows_affected == 0 {
-        return Ok(None);
-    }
-    let event_id = insert_event(conn, mv.order_id, to, mv.note.as_deref(), now).await?;
-    // The customer's notification, in the same transaction: it exists exactly when the move does.
-    if let Some(order) = order::Entity::find_by_id(mv.order_id).one(conn).await? {
-        let recipient = notifications::Recipient {
-            order_id: order.id,
-            customer_name: &order.customer_name,
-            customer_email: &order.customer_email,
-            fulfillment: parse_fulfillment(&order.fulfillment),
-        };
-        notifications::write(conn, event_id, &recipient, to, mv.note.as_deref(), now).await?;
-    }
-    Ok(Some(Moved {
-        order_id: mv.order_id,
-        change: StatusChange {
-            status: to,
-            note: mv.note,
-            at: wire_time(now),
-        },
-    }))
+    Ok(super::kitchen::move_orders(conn, vec![mv])
+        .await?
+        .pop()
+        .flatten())
 }
 
 /// Applies a guarded move in a transaction of its own.
@@ -528,95 +466,6 @@ pub enum StartOutcome {
     Skipped(OrderStatus),
     /// No order has this id.
     Unknown,
-}
-
-/// Moves a pending order to `processing`, reserving stock for every line in the same
-/// transaction (conditional updates, products in id order so concurrent orders cannot deadlock).
-/// Not enough stock for any line: nothing is taken and the order is `rejected` with the reason.
-pub async fn start_processing(
-    db: &DatabaseConnection,
-    order_id: i64,
-    attempt: u32,
-    prep_time: Duration,
-) -> Result<StartOutcome, DbErr> {
-    let ready_at = Utc::now() + chrono::Duration::from_std(prep_time).unwrap_or_default();
-    let txn = super::begin_write(db).await?;
-    // The guarded update comes first: it takes the write lock (SQLite) or the row lock (PostgreSQL).
-    let start = Move::new(order_id, &[OrderStatus::Pending], OrderStatus::Processing)
-        .note(format!("in the oven until {}", wire_time(ready_at)))
-        .ready_at(ready_at)
-        .attempts(attempt);
-    let moved = move_order(&txn, start).await?;
-    let Some(moved) = moved else {
-        txn.rollback().await?;
-        return Ok(match current_status(db, order_id).await? {
-            Some(status) => StartOutcome::Skipped(status),
-            None => StartOutcome::Unknown,
-        });
-    };
-    let items = order_item::Entity::find()
-        .filter(order_item::Column::OrderId.eq(order_id))
-        .order_by_asc(order_item::Column::ProductId)
-        .all(&txn)
-        .await?;
-    for item in &items {
-        let reserved = product::Entity::update_many()
-            .col_expr(
-                product::Column::Stock,
-                Expr::col(product::Column::Stock).sub(item.quantity),
-            )
-            .col_expr(product::Column::UpdatedAt, Expr::value(Utc::now()))
-            .filter(product::Column::Id.eq(item.product_id))
-            .filter(product::Column::Stock.gte(item.quantity))
-            .exec(&txn)
-            .await?;
-        if reserved.rows_affected == 0 {
-            txn.rollback().await?;
-            return reject_for_stock(db, order_id, item).await;
-        }
-    }
-    txn.commit().await?;
-    Ok(StartOutcome::Baking { moved, ready_at })
-}
-
-async fn reject_for_stock(
-    db: &DatabaseConnection,
-    order_id: i64,
-    item: &order_item::Model,
-) -> Result<StartOutcome, DbErr> {
-    let left = product::Entity::find_by_id(item.product_id)
-        .one(db)
-        .await?
-        .map_or(0, |p| p.stock);
-    let reason = format!(
-        "not enough {} in stock: {} ordered, {} left",
-        item.product_name, item.quantity, left
-    );
-    let reject =
-        Move::new(order_id, &[OrderStatus::Pending], OrderStatus::Rejected).because(reason);
-    let moved = move_order_now(db, reject).await?;
-    Ok(match moved {
-        Some(moved) => StartOutcome::Rejected { moved },
-        None => match current_status(db, order_id).await? {
-            Some(status) => StartOutcome::Skipped(status),
-            None => StartOutcome::Unknown,
-        },
-    })
-}
-
-/// Takes a baked order out of the oven: `processing` → `ready`.
-pub async fn mark_ready(db: &DatabaseConnection, order_id: i64) -> Result<Option<Moved>, DbErr> {
-    let delivery = order::Entity::find_by_id(order_id)
-        .one(db)
-        .await?
-        .is_some_and(|o| parse_fulfillment(&o.fulfillment) == Fulfillment::Delivery);
-    let note = if delivery {
-        "ready for delivery"
-    } else {
-        "ready for pickup"
-    };
-    let take_out = Move::new(order_id, &[OrderStatus::Processing], OrderStatus::Ready).note(note);
-    move_order_now(db, take_out).await
 }
 
 /// Gives an order up after its last attempt: any unsettled status → `failed`, with the reason.
@@ -659,56 +508,109 @@ pub async fn orders_in(
         .await
 }
 
-/// The order as `GET /api/orders/{id}` shows it.
+/// The order as `GET /api/orders/{id}` shows it, read in one round trip: the order joined with
+/// its lines and its history (a row per line and event pair, folded here).
 pub async fn order_view(
     db: &impl ConnectionTrait,
     order_id: i64,
 ) -> Result<Option<OrderView>, DbErr> {
-    let Some(order) = order::Entity::find_by_id(order_id).one(db).await? else {
+    use sea_orm::sea_query::{Alias, Order, Query};
+    let o = |c: order::Column| Expr::col((order::Entity, c));
+    let i = |c: order_item::Column| Expr::col((order_item::Entity, c));
+    let e = |c: order_event::Column| Expr::col((order_event::Entity, c));
+    let query = Query::select()
+        .expr_as(o(order::Column::CustomerName), Alias::new("customer_name"))
+        .expr_as(o(order::Column::Status), Alias::new("status"))
+        .expr_as(o(order::Column::TotalCents), Alias::new("total_cents"))
+        .expr_as(o(order::Column::CreatedAt), Alias::new("created_at"))
+        .expr_as(
+            o(order::Column::FailureReason),
+            Alias::new("failure_reason"),
+        )
+        .expr_as(o(order::Column::ReadyAt), Alias::new("ready_at"))
+        .expr_as(o(order::Column::Fulfillment), Alias::new("fulfillment"))
+        .expr_as(
+            o(order::Column::DeliveryAddress),
+            Alias::new("delivery_address"),
+        )
+        .expr_as(i(order_item::Column::Id), Alias::new("item_id"))
+        .expr_as(
+            i(order_item::Column::ProductName),
+            Alias::new("product_name"),
+        )
+        .expr_as(i(order_item::Column::Quantity), Alias::new("quantity"))
+        .expr_as(
+            i(order_item::Column::UnitPriceCents),
+            Alias::new("unit_price_cents"),
+        )
+        .expr_as(e(order_event::Column::Id), Alias::new("event_id"))
+        .expr_as(e(order_event::Column::Status), Alias::new("event_status"))
+        .expr_as(e(order_event::Column::Note), Alias::new("event_note"))
+        .expr_as(e(order_event::Column::At), Alias::new("event_at"))
+        .from(order::Entity)
+        .left_join(
+            order_item::Entity,
+            i(order_item::Column::OrderId).equals((order::Entity, order::Column::Id)),
+        )
+        .left_join(
+            order_event::Entity,
+            e(order_event::Column::OrderId).equals((order::Entity, order::Column::Id)),
+        )
+        .and_where(o(order::Column::Id).eq(order_id))
+        .order_by((order_item::Entity, order_item::Column::Id), Order::Asc)
+        .order_by((order_event::Entity, order_event::Column::Id), Order::Asc)
+        .to_owned();
+    let rows = db.query_all(&query).await?;
+    let Some(first) = rows.first() else {
         return Ok(None);
     };
-    let items = order_item::Entity::find()
-        .filter(order_item::Column::OrderId.eq(order_id))
-        .order_by_asc(order_item::Column::Id)
-        .all(db)
-        .await?;
-    let events = order_event::Entity::find()
-        .filter(order_event::Column::OrderId.eq(order_id))
-        .order_by_asc(order_event::Column::Id)
-        .all(db)
-        .await?;
-    let status = OrderStatus::parse(&order.status)
-        .ok_or_else(|| DbErr::Custom(format!("order {order_id} has status {:?}", order.status)))?;
-    Ok(Some(OrderView {
-        order_id: order.id,
-        customer_name: order.customer_name,
-        status,
-        created_at: wire_time(order.created_at),
-        items: items
-            .into_iter()
-            .map(|i| OrderLine {
-                product_name: i.product_name,
-                quantity: i.quantity,
-                unit_price: cents_to_price(i.unit_price_cents),
-                total: cents_to_price(i.unit_price_cents.saturating_mul(i.quantity)),
-            })
-            .collect(),
-        total: cents_to_price(order.total_cents),
-        history: events
-            .into_iter()
-            .filter_map(|e| {
-                Some(StatusChange {
-                    status: OrderStatus::parse(&e.status)?,
-                    note: e.note,
-                    at: wire_time(e.at),
-                })
-            })
-            .collect(),
-        failure_reason: order.failure_reason,
-        ready_at: order.ready_at.map(wire_time),
-        fulfillment: parse_fulfillment(&order.fulfillment),
-        delivery_address: order.delivery_address,
-    }))
+    let get_status = |raw: String| {
+        OrderStatus::parse(&raw)
+            .ok_or_else(|| DbErr::Custom(format!("order {order_id} has status {raw:?}")))
+    };
+    let mut view = OrderView {
+        order_id,
+        customer_name: first.try_get("", "customer_name")?,
+        status: get_status(first.try_get("", "status")?)?,
+        created_at: wire_time(first.try_get("", "created_at")?),
+        items: Vec::new(),
+        total: cents_to_price(first.try_get("", "total_cents")?),
+        history: Vec::new(),
+        failure_reason: first.try_get("", "failure_reason")?,
+        ready_at: first
+            .try_get::<Option<DateTime<Utc>>>("", "ready_at")?
+            .map(wire_time),
+        fulfillment: parse_fulfillment(&first.try_get::<String>("", "fulfillment")?),
+        delivery_address: first.try_get("", "delivery_address")?,
+    };
+    let (mut last_item, mut events_done) = (None, false);
+    for row in &rows {
+        let item_id: Option<i64> = row.try_get("", "item_id")?;
+        if item_id.is_some() && item_id != last_item {
+            let quantity: i64 = row.try_get("", "quantity")?;
+            let unit_price_cents: i64 = row.try_get("", "unit_price_cents")?;
+            view.items.push(OrderLine {
+                product_name: row.try_get("", "product_name")?,
+                quantity,
+                unit_price: cents_to_price(unit_price_cents),
+                total: cents_to_price(unit_price_cents.saturating_mul(quantity)),
+            });
+            // The history repeats for every line: it is read from the first line's rows.
+            events_done |= last_item.is_some();
+            last_item = item_id;
+        }
+        if events_done || row.try_get::<Option<i64>>("", "event_id")?.is_none() {
+            continue;
+        }
+        if let Some(status) = OrderStatus::parse(&row.try_get::<String>("", "event_status")?) {
+            view.history.push(StatusChange {
+                status,
+                note: row.try_get("", "event_note")?,
+                at: wire_time(row.try_get("", "event_at")?),
+            });
+        }
+    }
+    Ok(Some(view))
 }
 
 /// The stored name of a fulfillment.

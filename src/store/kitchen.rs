@@ -1,0 +1,407 @@
+//! The kitchen's batched moves: many orders into the oven, or out of it, in one transaction each.
+//!
+//! A batch costs a fixed handful of statements whatever its size: one look-up of the orders
+//! (rows locked on PostgreSQL, the write lock held on SQLite), one UPDATE per distinct change,
+//! one multi-row INSERT each for the history events and the customers' notifications, and for
+//! starts one look-up of the lines, one of the products (locked) and one UPDATE per product.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::time::Duration;
+
+use bakery_wire::{Fulfillment, OrderStatus, StatusChange};
+use chrono::Utc;
+use entity::{order, order_event, order_item, product};
+use sea_orm::sea_query::{Expr, ExprTrait, LockType};
+use sea_orm::{
+    ActiveValue::{NotSet, Set},
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+
+use super::orders::{
+    Move, Moved, StartOutcome, insert_in_chunks, parse_fulfillment, returning_ids,
+};
+use super::{notifications, wire_time};
+use crate::domain::can_move;
+
+/// The orders with these ids, by id; on PostgreSQL their rows stay locked (in id order, so two
+/// batches cannot deadlock) until the caller's transaction ends.
+pub async fn lock_orders(
+    conn: &impl ConnectionTrait,
+    ids: &[i64],
+) -> Result<HashMap<i64, order::Model>, DbErr> {
+    let mut query = order::Entity::find()
+        .filter(order::Column::Id.is_in(ids.iter().copied()))
+        .order_by_asc(order::Column::Id);
+    if conn.get_database_backend() == DbBackend::Postgres {
+        query = query.lock(LockType::Update);
+    }
+    Ok(query
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o))
+        .collect())
+}
+
+/// Applies guarded moves together in the caller's transaction; each answer is `None` when its
+/// order is not (or no longer) in any of its `from`. An order named twice moves at most once.
+pub async fn move_orders(
+    conn: &impl ConnectionTrait,
+    moves: Vec<Move>,
+) -> Result<Vec<Option<Moved>>, DbErr> {
+    let ids: Vec<i64> = moves.iter().map(|m| m.order_id).collect();
+    let orders = lock_orders(conn, &ids).await?;
+    apply_moves(conn, moves, &orders).await
+}
+
+/// [`move_orders`] on orders the caller has looked up (and locked) already.
+pub async fn apply_moves(
+    conn: &impl ConnectionTrait,
+    moves: Vec<Move>,
+    orders: &HashMap<i64, order::Model>,
+) -> Result<Vec<Option<Moved>>, DbErr> {
+    if let Some(bad) = moves
+        .iter()
+        .find(|m| m.from.iter().any(|from| !can_move(*from, m.to)))
+    {
+        return Err(DbErr::Custom(format!(
+            "no such move: {:?} -> {}",
+            bad.from, bad.to
+        )));
+    }
+    let now = Utc::now();
+    let mut moved_ids = HashSet::new();
+    let applies: Vec<bool> = moves
+        .iter()
+        .map(|mv| {
+            let status = orders
+                .get(&mv.order_id)
+                .and_then(|o| OrderStatus::parse(&o.status));
+            status.is_some_and(|s| mv.from.contains(&s)) && moved_ids.insert(mv.order_id)
+        })
+        .collect();
+    // One UPDATE per distinct change (the same `to`, note, reason, time and attempts).
+    let mut groups: Vec<(&Move, Vec<i64>)> = Vec::new();
+    for (mv, _) in moves.iter().zip(&applies).filter(|(_, a)| **a) {
+        match groups.iter_mut().find(|(first, _)| same_change(first, mv)) {
+            Some((_, ids)) => ids.push(mv.order_id),
+            None => groups.push((mv, vec![mv.order_id])),
+        }
+    }
+    for (change, ids) in &groups {
+        let expected = ids.len() as u64;
+        let updated = update_for(change, now)
+            .filter(order::Column::Id.is_in(ids.iter().copied()))
+            .filter(order::Column::Status.is_in(change.from.iter().map(|s| s.as_str())))
+            .exec(conn)
+            .await?;
+        if updated.rows_affected != expected {
+            return Err(DbErr::Custom(format!(
+                "{} of {expected} orders moved under a lock",
+                updated.rows_affected
+            )));
+        }
+    }
+    let applied: Vec<&Move> = moves
+        .iter()
+        .zip(&applies)
+        .filter(|(_, a)| **a)
+        .map(|(m, _)| m)
+        .collect();
+    let events: Vec<order_event::ActiveModel> = applied
+        .iter()
+        .map(|mv| order_event::ActiveModel {
+            id: NotSet,
+            order_id: Set(mv.order_id),
+            status: Set(mv.to.as_str().to_owned()),
+            note: Set(mv.note.clone()),
+            at: Set(now),
+        })
+        .collect();
+    let event_ids = insert_events(conn, events).await?;
+    // The customers' notifications, in the same transaction: they exist exactly when the moves do.
+    let mut rows = Vec::with_capacity(applied.len());
+    for (mv, event_id) in applied.iter().zip(&event_ids) {
+        if let Some(order) = orders.get(&mv.order_id) {
+            let recipient = notifications::Recipient {
+                order_id: order.id,
+                customer_name: &order.customer_name,
+                customer_email: &order.customer_email,
+                fulfillment: parse_fulfillment(&order.fulfillment),
+            };
+            let note = mv.note.as_deref();
+            rows.push(notifications::outbox_row(
+                *event_id, &recipient, mv.to, note, now,
+            )?);
+        }
+    }
+    insert_in_chunks(conn, rows).await?;
+    Ok(moves
+        .into_iter()
+        .zip(applies)
+        .map(|(mv, applies)| {
+            applies.then(|| Moved {
+                order_id: mv.order_id,
+                change: StatusChange {
+                    status: mv.to,
+                    note: mv.note,
+                    at: wire_time(now),
+                },
+            })
+        })
+        .collect())
+}
+
+fn same_change(a: &Move, b: &Move) -> bool {
+    a.from == b.from
+        && a.to == b.to
+        && a.note == b.note
+        && a.failure_reason == b.failure_reason
+        && a.ready_at == b.ready_at
+        && a.attempts == b.attempts
+        && a.clear_reason == b.clear_reason
+}
+
+/// The UPDATE that makes `change` (without its WHERE).
+fn update_for(change: &Move, now: chrono::DateTime<Utc>) -> sea_orm::UpdateMany<order::Entity> {
+    let mut update = order::Entity::update_many()
+        .col_expr(order::Column::Status, Expr::value(change.to.as_str()))
+        .col_expr(order::Column::UpdatedAt, Expr::value(now));
+    if let Some(reason) = &change.failure_reason {
+        update = update.col_expr(order::Column::FailureReason, Expr::value(reason.as_str()));
+    }
+    if change.clear_reason {
+        update = update.col_expr(order::Column::FailureReason, Expr::value(None::<String>));
+    }
+    if let Some(ready_at) = change.ready_at {
+        update = update.col_expr(order::Column::ReadyAt, Expr::value(ready_at));
+    }
+    if let Some(attempts) = change.attempts {
+        update = update.col_expr(order::Column::Attempts, Expr::value(attempts));
+    }
+    update
+}
+
+/// Inserts history events; returns their ids in the rows' order.
+pub async fn insert_events(
+    conn: &impl ConnectionTrait,
+    events: Vec<order_event::ActiveModel>,
+) -> Result<Vec<i64>, DbErr> {
+    let mut ids = Vec::with_capacity(events.len());
+    for chunk in events.chunks(super::orders::ROWS_PER_INSERT) {
+        let inserted = order_event::Entity::insert_many(chunk.to_vec())
+            .exec_with_returning_keys(conn)
+            .await?;
+        ids.extend(returning_ids(inserted));
+    }
+    Ok(ids)
+}
+
+/// One order to start: its id and which try this is (1 for the first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Start {
+    pub order_id: i64,
+    pub attempt: u32,
+}
+
+/// Starts pending orders together: in the given order, each whose lines all fit in the stock
+/// left moves to `processing` (stock taken, in the oven until now + `prep_time`); one that does
+/// not fit is `rejected` with the reason and takes nothing. Answers follow `starts`.
+pub async fn start_orders(
+    db: &DatabaseConnection,
+    starts: &[Start],
+    prep_time: Duration,
+) -> Result<Vec<StartOutcome>, DbErr> {
+    let ready_at = Utc::now() + chrono::Duration::from_std(prep_time).unwrap_or_default();
+    let txn = super::begin_write(db).await?;
+    let ids: Vec<i64> = starts.iter().map(|s| s.order_id).collect();
+    let orders = lock_orders(&txn, &ids).await?;
+    let is_pending =
+        |id: &i64| orders.get(id).map(|o| o.status.as_str()) == Some(OrderStatus::Pending.as_str());
+    let pending: Vec<i64> = ids.iter().copied().filter(is_pending).collect();
+    let mut lines: HashMap<i64, Vec<order_item::Model>> = HashMap::new();
+    for item in order_item::Entity::find()
+        .filter(order_item::Column::OrderId.is_in(pending.iter().copied()))
+        .order_by_asc(order_item::Column::ProductId)
+        .order_by_asc(order_item::Column::Id)
+        .all(&txn)
+        .await?
+    {
+        lines.entry(item.order_id).or_default().push(item);
+    }
+    let product_ids: Vec<i64> = lines
+        .values()
+        .flatten()
+        .map(|i| i.product_id)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let mut stock = lock_stock(&txn, &product_ids).await?;
+    let mut taken: BTreeMap<i64, i64> = BTreeMap::new();
+    let note = format!("in the oven until {}", wire_time(ready_at));
+    let mut moves = Vec::with_capacity(starts.len());
+    let mut seen = HashSet::new();
+    for start in starts {
+        // Only the first mention of a pending order counts (a duplicate delivery is skipped).
+        if !seen.insert(start.order_id) || !is_pending(&start.order_id) {
+            continue;
+        }
+        let order_lines = lines.get(&start.order_id).map(Vec::as_slice).unwrap_or(&[]);
+        let mv = match short_line(order_lines, &stock) {
+            None => {
+                for line in order_lines {
+                    *stock.entry(line.product_id).or_default() -= line.quantity;
+                    *taken.entry(line.product_id).or_default() += line.quantity;
+                }
+                Move::new(
+                    start.order_id,
+                    &[OrderStatus::Pending],
+                    OrderStatus::Processing,
+                )
+                .note(note.clone())
+                .ready_at(ready_at)
+                .attempts(start.attempt)
+            }
+            Some((line, left)) => {
+                let reason = format!(
+                    "not enough {} in stock: {} ordered, {left} left",
+                    line.product_name, line.quantity
+                );
+                Move::new(
+                    start.order_id,
+                    &[OrderStatus::Pending],
+                    OrderStatus::Rejected,
+                )
+                .because(reason)
+            }
+        };
+        moves.push(mv);
+    }
+    let now = Utc::now();
+    for (product_id, quantity) in &taken {
+        product::Entity::update_many()
+            .col_expr(
+                product::Column::Stock,
+                Expr::col(product::Column::Stock).sub(*quantity),
+            )
+            .col_expr(product::Column::UpdatedAt, Expr::value(now))
+            .filter(product::Column::Id.eq(*product_id))
+            .exec(&txn)
+            .await?;
+    }
+    let mut moved: HashMap<i64, Moved> = apply_moves(&txn, moves, &orders)
+        .await?
+        .into_iter()
+        .flatten()
+        .map(|m| (m.order_id, m))
+        .collect();
+    txn.commit().await?;
+    let mut status: HashMap<i64, OrderStatus> = orders
+        .values()
+        .filter_map(|o| Some((o.id, OrderStatus::parse(&o.status)?)))
+        .collect();
+    status.extend(moved.values().map(|m| (m.order_id, m.change.status)));
+    Ok(starts
+        .iter()
+        .map(|start| match moved.remove(&start.order_id) {
+            Some(m) if m.change.status == OrderStatus::Processing => {
+                StartOutcome::Baking { moved: m, ready_at }
+            }
+            Some(m) => StartOutcome::Rejected { moved: m },
+            None => match status.get(&start.order_id) {
+                Some(now) => StartOutcome::Skipped(*now),
+                None => StartOutcome::Unknown,
+            },
+        })
+        .collect())
+}
+
+/// The stock of these products, by id; on PostgreSQL locked in id order until the end of the
+/// transaction (the same order every start and cancel takes them in).
+async fn lock_stock(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<BTreeMap<i64, i64>, DbErr> {
+    if ids.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    let mut query = product::Entity::find()
+        .filter(product::Column::Id.is_in(ids.iter().copied()))
+        .order_by_asc(product::Column::Id);
+    if conn.get_database_backend() == DbBackend::Postgres {
+        query = query.lock(LockType::Update);
+    }
+    Ok(query
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.stock))
+        .collect())
+}
+
+/// The first line (in product order) the stock cannot serve, with how much is left of it.
+fn short_line<'a>(
+    lines: &'a [order_item::Model],
+    stock: &BTreeMap<i64, i64>,
+) -> Option<(&'a order_item::Model, i64)> {
+    let mut want: BTreeMap<i64, i64> = BTreeMap::new();
+    for line in lines {
+        let left = stock.get(&line.product_id).copied().unwrap_or(0);
+        let wanted = want.entry(line.product_id).or_default();
+        *wanted += line.quantity;
+        if *wanted > left {
+            return Some((line, left));
+        }
+    }
+    None
+}
+
+/// Takes baked orders out of the oven together: each still `processing` becomes `ready` (for
+/// pickup or for delivery). Returns the moves that happened.
+pub async fn mark_ready(db: &DatabaseConnection, ids: &[i64]) -> Result<Vec<Moved>, DbErr> {
+    let txn = super::begin_write(db).await?;
+    let orders = lock_orders(&txn, ids).await?;
+    let moves = ids
+        .iter()
+        .filter_map(|id| orders.get(id))
+        .map(|order| {
+            let note = if parse_fulfillment(&order.fulfillment) == Fulfillment::Delivery {
+                "ready for delivery"
+            } else {
+                "ready for pickup"
+            };
+            Move::new(order.id, &[OrderStatus::Processing], OrderStatus::Ready).note(note)
+        })
+        .collect();
+    let moved = apply_moves(&txn, moves, &orders).await?;
+    txn.commit().await?;
+    Ok(moved.into_iter().flatten().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(id: i64, product_id: i64, quantity: i64) -> order_item::Model {
+        order_item::Model {
+            id,
+            order_id: 1,
+            product_id,
+            product_name: format!("product {product_id}"),
+            quantity,
+            unit_price_cents: 100,
+        }
+    }
+
+    #[test]
+    fn a_line_is_short_when_the_order_wants_more_than_is_left() {
+        let stock = BTreeMap::from([(1, 5), (2, 3)]);
+        assert!(short_line(&[line(1, 1, 5), line(2, 2, 3)], &stock).is_none());
+        let lines = [line(1, 1, 2), line(2, 2, 4)];
+        let (short, left) = short_line(&lines, &stock).unwrap();
+        assert_eq!((short.product_id, left), (2, 3));
+        // Two lines of the same product count together.
+        let lines = [line(1, 1, 3), line(2, 1, 3)];
+        assert_eq!(short_line(&lines, &stock).unwrap().0.id, 2);
+        // A product the shop does not have is short.
+        assert_eq!(short_line(&[line(1, 9, 1)], &stock).unwrap().1, 0);
+    }
+}
