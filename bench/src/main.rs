@@ -33,7 +33,7 @@ pub type Error = Box<dyn std::error::Error + Send + Sync>;
 
 const USAGE: &str = "\
 usage: bakery-bench [--smoke] [--seconds N] [--connections N] [--shape embedded|distributed|both]
-                    [--out DIR] [--bakery PATH]
+                    [--out DIR] [--bakery PATH] [--workloads LIST]
 
   --smoke         one second per workload, targets not checked, output under the target folder
   --seconds N     time per workload (default 10)
@@ -41,6 +41,7 @@ usage: bakery-bench [--smoke] [--seconds N] [--connections N] [--shape embedded|
   --shape S       which shapes of the bakery to run (default both)
   --out DIR       where results.json and results.svg go (default: the bench/ folder)
   --bakery PATH   the bakery binary (default: `bakery` beside this binary)
+  --workloads L   comma-separated subset of catalog,post,read,e2e (default all; read needs post)
   --redraw        only draw results.svg again from the output folder's results.json
 
 environment: BAKERY_BENCH_PG (default postgres://postgres@127.0.0.1:5432),
@@ -57,6 +58,17 @@ struct Options {
     out: PathBuf,
     bakery: PathBuf,
     services: Services,
+    /// The workloads to run (catalog, post, read, e2e).
+    workloads: Vec<String>,
+}
+
+/// Every workload, in the order they run.
+const WORKLOADS: [&str; 4] = ["catalog", "post", "read", "e2e"];
+
+impl Options {
+    fn runs(&self, workload: &str) -> bool {
+        self.workloads.iter().any(|w| w == workload)
+    }
 }
 
 impl Options {
@@ -72,6 +84,7 @@ impl Options {
         let mut shapes = vec![Shape::Embedded, Shape::Distributed];
         let mut out = None;
         let mut bakery = exe_dir.join("bakery");
+        let mut workloads: Vec<String> = WORKLOADS.iter().map(|w| (*w).to_owned()).collect();
         let mut args = args.peekable();
         while let Some(arg) = args.next() {
             let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
@@ -96,6 +109,13 @@ impl Options {
                 }
                 "--out" => out = Some(PathBuf::from(value("--out")?)),
                 "--bakery" => bakery = PathBuf::from(value("--bakery")?),
+                "--workloads" => {
+                    let list = value("--workloads")?;
+                    workloads = list.split(',').map(|w| w.trim().to_owned()).collect();
+                    if let Some(bad) = workloads.iter().find(|w| !WORKLOADS.contains(&w.as_str())) {
+                        return Err(format!("unknown workload {bad}"));
+                    }
+                }
                 "-h" | "--help" => return Err(String::new()),
                 other => return Err(format!("unknown argument {other}")),
             }
@@ -120,6 +140,7 @@ impl Options {
             shapes,
             out,
             bakery,
+            workloads,
             services: Services {
                 pg: env_or("BAKERY_BENCH_PG", "postgres://postgres@127.0.0.1:5432")
                     .trim_end_matches('/')
@@ -379,33 +400,42 @@ impl Bench<'_> {
         let duration = self.options.duration;
         let label = |w: &str| format!("{group} {w}");
 
-        let workers = self.workers(|_| Get::new(addr, "/api/products"));
-        let mut run = drive(&label(report::CATALOG), duration, workers).await;
-        self.rows
-            .push(row_from(group, report::CATALOG, "", &mut run));
-        app.check_alive()?;
+        if self.options.runs("catalog") {
+            let workers = self.workers(|_| Get::new(addr, "/api/products"));
+            let mut run = drive(&label(report::CATALOG), duration, workers).await;
+            self.rows
+                .push(row_from(group, report::CATALOG, "", &mut run));
+            app.check_alive()?;
+        }
 
-        let unique = &self.unique;
-        let workers = self.workers(|i| PostOrder::new(addr, format!("{unique}-{group}-post-{i}")));
-        let mut run = drive(&label(report::POST), duration, workers).await;
-        self.rows.push(row_from(group, report::POST, "", &mut run));
-        let ids: Vec<i64> = run
-            .workers
-            .iter()
-            .flat_map(|w| w.ids.iter().copied())
-            .collect();
-        app.check_alive()?;
-        self.settle(&db, 0).await?;
+        if self.options.runs("post") {
+            let unique = &self.unique;
+            let workers =
+                self.workers(|i| PostOrder::new(addr, format!("{unique}-{group}-post-{i}")));
+            let mut run = drive(&label(report::POST), duration, workers).await;
+            self.rows.push(row_from(group, report::POST, "", &mut run));
+            let ids: Vec<i64> = run
+                .workers
+                .iter()
+                .flat_map(|w| w.ids.iter().copied())
+                .collect();
+            app.check_alive()?;
+            self.settle(&db, 0).await?;
 
-        let ids = Arc::new(ids);
-        let count = self.options.connections;
-        let workers = self.workers(|i| GetOrder::new(addr, Arc::clone(&ids), i, count));
-        let mut run = drive(&label(report::READ), duration, workers).await;
-        self.rows.push(row_from(group, report::READ, "", &mut run));
-        app.check_alive()?;
+            if self.options.runs("read") {
+                let ids = Arc::new(ids);
+                let count = self.options.connections;
+                let workers = self.workers(|i| GetOrder::new(addr, Arc::clone(&ids), i, count));
+                let mut run = drive(&label(report::READ), duration, workers).await;
+                self.rows.push(row_from(group, report::READ, "", &mut run));
+                app.check_alive()?;
+            }
+        }
 
-        self.end_to_end(group, addr, &db).await?;
-        app.check_alive()?;
+        if self.options.runs("e2e") {
+            self.end_to_end(group, addr, &db).await?;
+            app.check_alive()?;
+        }
         let rss_after = app.rss_kib();
         db.close().await;
         let mib = |kib: Option<u64>| kib.map(|k| k as f64 / 1024.0);

@@ -25,7 +25,9 @@ use super::{notifications, wire_time};
 use crate::domain::can_move;
 
 /// The orders with these ids, by id; on PostgreSQL their rows stay locked (in id order, so two
-/// batches cannot deadlock) until the caller's transaction ends.
+/// batches cannot deadlock) until the caller's transaction ends. The lock is `FOR NO KEY UPDATE`,
+/// the one an UPDATE of a non-key column takes: inserts whose foreign keys point at these rows
+/// (new lines, events) are not held up by it, so they cannot deadlock with it either.
 pub async fn lock_orders(
     conn: &impl ConnectionTrait,
     ids: &[i64],
@@ -34,7 +36,7 @@ pub async fn lock_orders(
         .filter(order::Column::Id.is_in(ids.iter().copied()))
         .order_by_asc(order::Column::Id);
     if conn.get_database_backend() == DbBackend::Postgres {
-        query = query.lock(LockType::Update);
+        query = query.lock(LockType::NoKeyUpdate);
     }
     Ok(query
         .all(conn)
@@ -318,7 +320,8 @@ pub async fn start_orders(
 }
 
 /// The stock of these products, by id; on PostgreSQL locked in id order until the end of the
-/// transaction (the same order every start and cancel takes them in).
+/// transaction (the same order every start and cancel takes them in), `FOR NO KEY UPDATE` so
+/// that new orders, whose lines reference the products, are placed meanwhile.
 async fn lock_stock(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<BTreeMap<i64, i64>, DbErr> {
     if ids.is_empty() {
         return Ok(BTreeMap::new());
@@ -327,7 +330,7 @@ async fn lock_stock(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<BTreeMap
         .filter(product::Column::Id.is_in(ids.iter().copied()))
         .order_by_asc(product::Column::Id);
     if conn.get_database_backend() == DbBackend::Postgres {
-        query = query.lock(LockType::Update);
+        query = query.lock(LockType::NoKeyUpdate);
     }
     Ok(query
         .all(conn)
