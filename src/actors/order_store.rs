@@ -50,9 +50,17 @@ pub struct OrderStore {
     restarts: Restarts,
     stats: Arc<StoreStats>,
     waiting: Vec<Waiting>,
-    /// A batch is being written or is about to be.
-    busy: bool,
+    /// A timer will start the next batch.
+    armed: bool,
+    /// Batches being written now.
+    in_flight: usize,
+    /// Most batches written at once: PostgreSQL takes several side by side; SQLite has one
+    /// writer, so there one batch at a time lets the next grow meanwhile.
+    max_in_flight: usize,
 }
+
+/// Batches written side by side on PostgreSQL.
+const PG_BATCHES_IN_FLIGHT: usize = 2;
 
 impl OrderStore {
     /// Writes batches of at most `max_batch` orders; the first order of a batch waits at most
@@ -66,15 +74,20 @@ impl OrderStore {
         restarts: Restarts,
     ) -> OrderStore {
         OrderStore {
-            db,
             topic,
             max_batch,
             max_wait,
             relay,
             restarts,
             stats: Arc::default(),
+            max_in_flight: match db.get_database_backend() {
+                sea_orm::DbBackend::Postgres => PG_BATCHES_IN_FLIGHT,
+                _ => 1,
+            },
+            db,
             waiting: Vec::new(),
-            busy: false,
+            armed: false,
+            in_flight: 0,
         }
     }
 
@@ -84,11 +97,11 @@ impl OrderStore {
     }
 
     fn write_batch(&mut self, ctx: &mut Context<Self>) {
-        if self.waiting.is_empty() {
-            self.busy = false;
-            return;
+        self.armed = false;
+        if self.waiting.is_empty() || self.in_flight >= self.max_in_flight {
+            return; // A batch that ends calls again.
         }
-        self.busy = true;
+        self.in_flight += 1;
         let take = self.waiting.len().min(self.max_batch);
         let (drafts, answers): (Vec<OrderDraft>, Vec<_>) = self.waiting.drain(..take).unzip();
         let db = self.db.clone();
@@ -119,8 +132,17 @@ impl OrderStore {
                     relay.do_send(OutboxWritten);
                 }
             }
+            act.in_flight -= 1;
             act.write_batch(ctx);
         }));
+    }
+
+    /// Starts a batch soon, so concurrent requests can join it.
+    fn arm(&mut self, after: Duration, ctx: &mut Context<Self>) {
+        if !self.armed && self.in_flight < self.max_in_flight {
+            self.armed = true;
+            ctx.run_later(after, |act, ctx| act.write_batch(ctx));
+        }
     }
 }
 
@@ -129,10 +151,11 @@ impl Actor for OrderStore {
 
     fn started(&mut self, ctx: &mut Self::Context) {
         let delay = self.restarts.started();
-        self.busy = false;
+        // Timers and writes of an earlier start are gone with it.
+        self.armed = false;
+        self.in_flight = 0;
         if !self.waiting.is_empty() {
-            self.busy = true;
-            ctx.run_later(delay, |act, ctx| act.write_batch(ctx));
+            self.arm(delay, ctx);
         }
     }
 
@@ -153,11 +176,8 @@ impl Handler<PlaceOrder> for OrderStore {
     fn handle(&mut self, msg: PlaceOrder, ctx: &mut Self::Context) -> Self::Result {
         let (tx, rx) = oneshot::channel();
         self.waiting.push((msg.0, tx));
-        if !self.busy {
-            // Wait a moment so concurrent requests can join this batch.
-            self.busy = true;
-            ctx.run_later(self.max_wait, |act, ctx| act.write_batch(ctx));
-        }
+        // Wait a moment so concurrent requests can join this batch.
+        self.arm(self.max_wait, ctx);
         Box::pin(async move { rx.await.unwrap_or(Err(StoreError::Unavailable)) })
     }
 }

@@ -216,9 +216,10 @@ pub async fn start_orders(
     prep_time: Duration,
 ) -> Result<Vec<StartOutcome>, DbErr> {
     let ready_at = Utc::now() + chrono::Duration::from_std(prep_time).unwrap_or_default();
-    let txn = super::begin_write(db).await?;
+    let write = super::begin_write(db).await?;
+    let txn = &*write;
     let ids: Vec<i64> = starts.iter().map(|s| s.order_id).collect();
-    let orders = lock_orders(&txn, &ids).await?;
+    let orders = lock_orders(txn, &ids).await?;
     let is_pending =
         |id: &i64| orders.get(id).map(|o| o.status.as_str()) == Some(OrderStatus::Pending.as_str());
     let pending: Vec<i64> = ids.iter().copied().filter(is_pending).collect();
@@ -227,7 +228,7 @@ pub async fn start_orders(
         .filter(order_item::Column::OrderId.is_in(pending.iter().copied()))
         .order_by_asc(order_item::Column::ProductId)
         .order_by_asc(order_item::Column::Id)
-        .all(&txn)
+        .all(txn)
         .await?
     {
         lines.entry(item.order_id).or_default().push(item);
@@ -239,7 +240,7 @@ pub async fn start_orders(
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
-    let mut stock = lock_stock(&txn, &product_ids).await?;
+    let mut stock = lock_stock(txn, &product_ids).await?;
     let mut taken: BTreeMap<i64, i64> = BTreeMap::new();
     let note = format!("in the oven until {}", wire_time(ready_at));
     let mut moves = Vec::with_capacity(starts.len());
@@ -289,16 +290,16 @@ pub async fn start_orders(
             )
             .col_expr(product::Column::UpdatedAt, Expr::value(now))
             .filter(product::Column::Id.eq(*product_id))
-            .exec(&txn)
+            .exec(txn)
             .await?;
     }
-    let mut moved: HashMap<i64, Moved> = apply_moves(&txn, moves, &orders)
+    let mut moved: HashMap<i64, Moved> = apply_moves(txn, moves, &orders)
         .await?
         .into_iter()
         .flatten()
         .map(|m| (m.order_id, m))
         .collect();
-    txn.commit().await?;
+    write.commit().await?;
     let mut status: HashMap<i64, OrderStatus> = orders
         .values()
         .filter_map(|o| Some((o.id, OrderStatus::parse(&o.status)?)))
@@ -360,8 +361,9 @@ fn short_line<'a>(
 /// Takes baked orders out of the oven together: each still `processing` becomes `ready` (for
 /// pickup or for delivery). Returns the moves that happened.
 pub async fn mark_ready(db: &DatabaseConnection, ids: &[i64]) -> Result<Vec<Moved>, DbErr> {
-    let txn = super::begin_write(db).await?;
-    let orders = lock_orders(&txn, ids).await?;
+    let write = super::begin_write(db).await?;
+    let txn = &*write;
+    let orders = lock_orders(txn, ids).await?;
     let moves = ids
         .iter()
         .filter_map(|id| orders.get(id))
@@ -374,8 +376,8 @@ pub async fn mark_ready(db: &DatabaseConnection, ids: &[i64]) -> Result<Vec<Move
             Move::new(order.id, &[OrderStatus::Processing], OrderStatus::Ready).note(note)
         })
         .collect();
-    let moved = apply_moves(&txn, moves, &orders).await?;
-    txn.commit().await?;
+    let moved = apply_moves(txn, moves, &orders).await?;
+    write.commit().await?;
     Ok(moved.into_iter().flatten().collect())
 }
 

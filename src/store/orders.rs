@@ -97,9 +97,10 @@ async fn place_in_one_transaction(
     drafts: &[OrderDraft],
     topic: &str,
 ) -> Result<Vec<PlaceOutcome>, DbErr> {
-    let txn = super::begin_write(db).await?;
-    let outcomes = place_batch(&txn, drafts, topic).await?;
-    txn.commit().await?;
+    let write = super::begin_write(db).await?;
+    let txn = &*write;
+    let outcomes = place_batch(txn, drafts, topic).await?;
+    write.commit().await?;
     Ok(outcomes)
 }
 
@@ -446,9 +447,10 @@ pub async fn move_order(conn: &impl ConnectionTrait, mv: Move) -> Result<Option<
 
 /// Applies a guarded move in a transaction of its own.
 pub async fn move_order_now(db: &DatabaseConnection, mv: Move) -> Result<Option<Moved>, DbErr> {
-    let txn = super::begin_write(db).await?;
-    let moved = move_order(&txn, mv).await?;
-    txn.commit().await?;
+    let write = super::begin_write(db).await?;
+    let txn = &*write;
+    let moved = move_order(txn, mv).await?;
+    write.commit().await?;
     Ok(moved)
 }
 
@@ -709,9 +711,10 @@ pub async fn apply_action(
     if !mv.from.iter().all(|from| can_move(*from, mv.to)) {
         return Err(ActionError::Refused(status));
     }
-    let txn = super::begin_write(db).await?;
-    let Some(moved) = move_order(&txn, mv).await? else {
-        txn.rollback().await?;
+    let write = super::begin_write(db).await?;
+    let txn = &*write;
+    let Some(moved) = move_order(txn, mv).await? else {
+        write.rollback().await?;
         let now = current_status(db, order_id).await?.unwrap_or(status);
         return Err(ActionError::Refused(now));
     };
@@ -721,7 +724,7 @@ pub async fn apply_action(
             let items = order_item::Entity::find()
                 .filter(order_item::Column::OrderId.eq(order_id))
                 .order_by_asc(order_item::Column::ProductId)
-                .all(&txn)
+                .all(txn)
                 .await?;
             for item in items {
                 product::Entity::update_many()
@@ -730,17 +733,17 @@ pub async fn apply_action(
                         Expr::col(product::Column::Stock).add(item.quantity),
                     )
                     .filter(product::Column::Id.eq(item.product_id))
-                    .exec(&txn)
+                    .exec(txn)
                     .await?;
             }
         }
         StaffAction::Retry => {
-            let message = message_for(&txn, &order).await?;
-            insert_outbox(&txn, topic, &message, Utc::now()).await?;
+            let message = message_for(txn, &order).await?;
+            insert_outbox(txn, topic, &message, Utc::now()).await?;
         }
         _ => {}
     }
-    txn.commit().await?;
+    write.commit().await?;
     Ok(moved)
 }
 
