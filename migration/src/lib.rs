@@ -6,6 +6,7 @@ mod m20261125_000001_create_schema;
 mod m20261125_000002_sample_catalog;
 mod m20261125_000003_staff_and_delivery;
 mod m20261125_000004_notifications;
+mod m20261126_000005_outbox_unpublished_index;
 
 /// Runs the bakery's migrations in order.
 pub struct Migrator;
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000002_sample_catalog::Migration),
             Box::new(m20261125_000003_staff_and_delivery::Migration),
             Box::new(m20261125_000004_notifications::Migration),
+            Box::new(m20261126_000005_outbox_unpublished_index::Migration),
         ]
     }
 }
