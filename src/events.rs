@@ -1,10 +1,13 @@
 //! The status bus: every order status change, broadcast in-process to whoever streams it,
 //! and shared with the other processes when a broker links them.
 
+use std::sync::Arc;
+
 use actix::Recipient;
 use tokio::sync::broadcast;
 
 use crate::actors::status_link::ShareStatus;
+use crate::order_views::OrderViews;
 use crate::store::orders::Moved;
 
 /// Carries [`Moved`] events from the actors that make them to the SSE streams that show them.
@@ -13,13 +16,26 @@ pub struct StatusBus {
     tx: broadcast::Sender<Moved>,
     /// Where changes made here go to reach other processes.
     remote: Option<Recipient<ShareStatus>>,
+    /// Rendered orders to drop as they change, before anyone hears of the change.
+    views: Option<Arc<OrderViews>>,
 }
 
 impl StatusBus {
     /// A bus that keeps up to `capacity` events for slow listeners.
     pub fn new(capacity: usize) -> StatusBus {
         let (tx, _) = broadcast::channel(capacity);
-        StatusBus { tx, remote: None }
+        StatusBus {
+            tx,
+            remote: None,
+            views: None,
+        }
+    }
+
+    /// The same bus, dropping each changed order from `views` as the change is published here,
+    /// so a reader who heard of a change never gets the order from before it.
+    pub fn dropping_changed(mut self, views: Arc<OrderViews>) -> StatusBus {
+        self.views = Some(views);
+        self
     }
 
     /// The same bus, also sharing every change made here through `remote`.
@@ -39,6 +55,9 @@ impl StatusBus {
 
     /// Tells the listeners in this process only (for changes that came from elsewhere).
     pub fn publish_local(&self, moved: Moved) {
+        if let Some(views) = &self.views {
+            views.changed(moved.order_id);
+        }
         let _listeners = self.tx.send(moved);
     }
 

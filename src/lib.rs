@@ -11,6 +11,7 @@ pub mod domain;
 pub mod events;
 pub mod metrics;
 pub mod notify;
+pub mod order_views;
 pub mod queue;
 pub mod staff;
 pub mod startup;

@@ -32,10 +32,15 @@ use crate::api::{self, AppState, errors};
 use crate::cache::RedisCache;
 use crate::config::{Settings, TlsFiles};
 use crate::events::StatusBus;
+use crate::order_views::OrderViews;
 use crate::queue::amqp::{AmqpNames, AmqpPublisher};
 use crate::queue::{Inbox, LocalQueue, OrderQueue};
 use crate::staff::rate_limit::SignInLimiter;
 use crate::store::{connect, orders};
+
+/// Rendered orders an API process keeps (about 0.6 KiB each): a busy day's orders, so the
+/// customers watching theirs are answered from memory.
+const ORDER_VIEWS: usize = 20_000;
 
 /// Which parts of the bakery this process runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -140,7 +145,8 @@ impl Application {
             actors.push(Box::new(listener));
         }
 
-        let mut bus = StatusBus::new(4096);
+        let order_views = Arc::new(OrderViews::new(ORDER_VIEWS));
+        let mut bus = StatusBus::new(4096).dropping_changed(order_views.clone());
         if let (Some(url), Some(broker)) = (&settings.amqp_url, &links.broker) {
             {
                 // Workers share the kitchen's moves, servers the staff's.
@@ -251,6 +257,7 @@ impl Application {
                 db: db.clone(),
                 catalog,
                 store,
+                order_views,
                 bus,
                 redis: links.redis.clone(),
                 broker: links.broker.clone(),

@@ -33,6 +33,8 @@ pub struct AppState {
     pub catalog: SharedCatalog,
     pub store: Addr<OrderStore>,
     pub bus: StatusBus,
+    /// Rendered orders of this process, dropped as the bus reports changes.
+    pub order_views: Arc<crate::order_views::OrderViews>,
     /// The shared cache, in the distributed shape.
     pub redis: Option<Arc<RedisCache>>,
     /// The broker link, in the distributed shape.

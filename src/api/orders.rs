@@ -155,13 +155,25 @@ pub async fn get_order(
 ) -> Result<HttpResponse, ApiError> {
     let raw = path.into_inner();
     let id = parse_order_id(&raw)?;
-    let view = orders::order_view(&state.db, id)
-        .await
-        .map_err(|e| ApiError::Unavailable(e.to_string()))?
-        .ok_or(ApiError::OrderNotFound(raw))?;
+    let body = match state.order_views.get(id) {
+        Some(body) => body,
+        None => {
+            let ticket = state.order_views.ticket(id);
+            let view = orders::order_view(&state.db, id)
+                .await
+                .map_err(|e| ApiError::Unavailable(e.to_string()))?
+                .ok_or(ApiError::OrderNotFound(raw))?;
+            let body = bytes::Bytes::from(
+                serde_json::to_vec(&view).map_err(|e| ApiError::Unavailable(e.to_string()))?,
+            );
+            state.order_views.keep(ticket, id, body.clone());
+            body
+        }
+    };
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-cache"))
-        .json(view))
+        .insert_header(header::ContentType::json())
+        .body(body))
 }
 
 /// `POST /api/orders/{id}/cancel`: a customer takes back their own order while it is pending,

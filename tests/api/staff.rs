@@ -710,6 +710,18 @@ async fn a_customer_cancels_a_pending_order_with_its_email(backend: Backend) {
         .await
         .unwrap();
     let id = placed["order_id"].as_i64().unwrap();
+    let page = || async {
+        let res = client
+            .get(format!("{url}/api/orders/{id}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 200);
+        res.json::<Value>().await.unwrap()
+    };
+    // The customer watches the page: the second read is answered from the process's cache.
+    assert_eq!(page().await["status"], "pending");
+    assert_eq!(page().await["status"], "pending");
     let cancel = |email: &str| {
         client
             .post(format!("{url}/api/orders/{id}/cancel"))
@@ -731,6 +743,10 @@ async fn a_customer_cancels_a_pending_order_with_its_email(backend: Backend) {
     let view: Value = res.json().await.unwrap();
     assert_eq!(view["status"], "cancelled");
     assert_eq!(view["failure_reason"], "cancelled by the customer");
+    // The page shows the change at once, not the cached view from before it.
+    let page_now = page().await;
+    assert_eq!(page_now["status"], "cancelled");
+    assert_eq!(page_now, view);
     let res = cancel("vedanti@example.com").await.unwrap();
     assert_eq!(res.status().as_u16(), 409);
     let res = client
