@@ -24,7 +24,7 @@ const SHARDS: usize = 16;
 #[derive(Debug)]
 pub struct OrderViews {
     shards: Vec<Mutex<Shard>>,
-    /// Orders kept per shard; a full shard starts over.
+    /// Orders kept per shard; a full shard keeps what it has until it ages.
     per_shard: usize,
 }
 
@@ -75,7 +75,12 @@ impl OrderViews {
             return;
         }
         if shard.views.len() >= self.per_shard {
-            shard.views.clear();
+            shard.views.retain(|_, (_, at)| at.elapsed() < MAX_AGE);
+            if shard.views.len() >= self.per_shard {
+                // Full of young pages: those keep their place (a full shard that started over
+                // would never answer anyone while more orders are watched than it holds).
+                return;
+            }
         }
         shard.views.insert(order_id, (bytes, Instant::now()));
     }
@@ -135,11 +140,13 @@ mod tests {
     }
 
     #[test]
-    fn a_full_shard_starts_over() {
+    fn a_full_shard_keeps_what_it_has() {
         let views = OrderViews::new(SHARDS * 2);
         for id in 0..(SHARDS as i64 * 10) {
             views.keep(views.ticket(id), id, Bytes::from_static(b"{}"));
         }
-        assert!(views.len() <= SHARDS * 2);
+        assert_eq!(views.len(), SHARDS * 2);
+        assert!(views.get(0).is_some(), "the first pages stay");
+        assert!(views.get(SHARDS as i64 * 10 - 1).is_none());
     }
 }
