@@ -135,12 +135,20 @@ pub async fn replay(
                 .note("replayed from the dead-letter queue")
                 .attempts(0)
                 .clearing_reason();
-            orders::move_order_now(db, again)
+            let moved = orders::move_order_now(db, again)
                 .await
                 .map_err(|e| QueueError::Broker(format!("database: {e}")))?;
             publisher
                 .publish_to("", &names.orders, payload.as_bytes())
-                .await
+                .await?;
+            // Tell the API processes, as a move made there would: their live streams show it
+            // and their cached page of the order is dropped.
+            if let Some(event) = moved.and_then(|m| serde_json::to_vec(&m).ok()) {
+                publisher
+                    .publish_to(&names.status_exchange, "", &event)
+                    .await?;
+            }
+            Ok(())
         })
     })
     .await?;
