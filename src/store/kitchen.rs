@@ -32,18 +32,24 @@ pub async fn lock_orders(
     conn: &impl ConnectionTrait,
     ids: &[i64],
 ) -> Result<HashMap<i64, order::Model>, DbErr> {
-    let mut query = order::Entity::find()
+    let query = order::Entity::find()
         .filter(order::Column::Id.is_in(ids.iter().copied()))
         .order_by_asc(order::Column::Id);
+    let found = for_no_key_update(conn, query).all(conn).await?;
+    Ok(found.into_iter().map(|o| (o.id, o)).collect())
+}
+
+/// `query` with the rows it finds locked `FOR NO KEY UPDATE` on PostgreSQL (on SQLite the
+/// transaction holds the write lock already).
+fn for_no_key_update<E: EntityTrait>(
+    conn: &impl ConnectionTrait,
+    query: sea_orm::Select<E>,
+) -> sea_orm::Select<E> {
     if conn.get_database_backend() == DbBackend::Postgres {
-        query = query.lock(LockType::NoKeyUpdate);
+        query.lock(LockType::NoKeyUpdate)
+    } else {
+        query
     }
-    Ok(query
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|o| (o.id, o))
-        .collect())
 }
 
 /// Applies guarded moves together in the caller's transaction; each answer is `None` when its
@@ -327,18 +333,11 @@ async fn lock_stock(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<BTreeMap
     if ids.is_empty() {
         return Ok(BTreeMap::new());
     }
-    let mut query = product::Entity::find()
+    let query = product::Entity::find()
         .filter(product::Column::Id.is_in(ids.iter().copied()))
         .order_by_asc(product::Column::Id);
-    if conn.get_database_backend() == DbBackend::Postgres {
-        query = query.lock(LockType::NoKeyUpdate);
-    }
-    Ok(query
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p.stock))
-        .collect())
+    let found = for_no_key_update(conn, query).all(conn).await?;
+    Ok(found.into_iter().map(|p| (p.id, p.stock)).collect())
 }
 
 /// The first line (in product order) the stock cannot serve, with how much is left of it.
