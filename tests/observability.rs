@@ -37,6 +37,8 @@ async fn metrics_count_requests_by_route_pattern_and_orders_by_status() {
         "# TYPE bakery_orders gauge",
         r#"bakery_orders{status="failed"} 0"#,
         "bakery_outbox_backlog ",
+        // Set as the processors take work: nothing is waiting once the order is ready.
+        "bakery_queue_depth 0",
         "bakery_build_info{version=",
     ] {
         assert!(text.contains(expected), "missing {expected} in:\n{text}");

@@ -127,6 +127,7 @@ impl Inbox {
                 Err(_) => break,
             }
         }
+        crate::metrics::set_queue_depth(inbox.len() as u64);
         batch
     }
 }
