@@ -19,7 +19,7 @@ use sea_orm::{
 };
 
 use super::orders::{
-    Move, Moved, StartOutcome, insert_in_chunks, parse_fulfillment, returning_ids,
+    Move, Moved, StartOutcome, insert_in_chunks, insert_returning_ids, parse_fulfillment,
 };
 use super::{notifications, wire_time};
 use crate::domain::can_move;
@@ -127,7 +127,7 @@ pub async fn apply_moves(
             at: Set(now),
         })
         .collect();
-    let event_ids = insert_events(conn, events).await?;
+    let event_ids = insert_returning_ids(conn, events).await?;
     // The customers' notifications, in the same transaction: they exist exactly when the moves do.
     let mut rows = Vec::with_capacity(applied.len());
     for (mv, event_id) in applied.iter().zip(&event_ids) {
@@ -189,21 +189,6 @@ fn update_for(change: &Move, now: chrono::DateTime<Utc>) -> sea_orm::UpdateMany<
         update = update.col_expr(order::Column::Attempts, Expr::value(attempts));
     }
     update
-}
-
-/// Inserts history events; returns their ids in the rows' order.
-pub async fn insert_events(
-    conn: &impl ConnectionTrait,
-    events: Vec<order_event::ActiveModel>,
-) -> Result<Vec<i64>, DbErr> {
-    let mut ids = Vec::with_capacity(events.len());
-    for chunk in events.chunks(super::orders::ROWS_PER_INSERT) {
-        let inserted = order_event::Entity::insert_many(chunk.to_vec())
-            .exec_with_returning_keys(conn)
-            .await?;
-        ids.extend(returning_ids(inserted));
-    }
-    Ok(ids)
 }
 
 /// One order to start: its id and which try this is (1 for the first).

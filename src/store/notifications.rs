@@ -44,23 +44,8 @@ pub struct Recipient<'a> {
     pub fulfillment: Fulfillment,
 }
 
-/// Writes the notification of a status change to the outbox, inside the caller's transaction,
-/// so it exists exactly when the change does.
-pub async fn write(
-    conn: &impl ConnectionTrait,
-    event_id: i64,
-    to: &Recipient<'_>,
-    status: OrderStatus,
-    note: Option<&str>,
-    at: DateTime<Utc>,
-) -> Result<(), DbErr> {
-    outbox::Entity::insert(outbox_row(event_id, to, status, note, at)?)
-        .exec(conn)
-        .await?;
-    Ok(())
-}
-
-/// The outbox row of a status change's notification (for writing many in one statement).
+/// The outbox row of a status change's notification, for the caller to write in its transaction
+/// (so the notification exists exactly when the change does), many in one statement.
 pub fn outbox_row(
     event_id: i64,
     to: &Recipient<'_>,

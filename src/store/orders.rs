@@ -105,7 +105,7 @@ async fn place_in_one_transaction(
 }
 
 /// Rows per multi-row INSERT (keeps SQLite under its bound-parameter limit).
-pub(super) const ROWS_PER_INSERT: usize = 500;
+const ROWS_PER_INSERT: usize = 500;
 
 /// What one draft of a batch comes to before the writes.
 enum Plan {
@@ -205,7 +205,7 @@ async fn place_batch(
             at: Set(now),
         })
         .collect();
-    let event_ids = super::kitchen::insert_events(conn, events).await?;
+    let event_ids = insert_returning_ids(conn, events).await?;
     let mut outbox_rows = Vec::with_capacity(new.len() * 2);
     for ((draft, order_id), event_id) in new.iter().zip(&ids).zip(&event_ids) {
         let message = serde_json::to_string(&message_for_draft(*order_id, draft))
@@ -253,9 +253,9 @@ async fn insert_orders(
     drafts: &[&OrderDraft],
     now: DateTime<Utc>,
 ) -> Result<Vec<i64>, DbErr> {
-    let mut ids = Vec::with_capacity(drafts.len());
-    for chunk in drafts.chunks(ROWS_PER_INSERT) {
-        let rows = chunk.iter().map(|draft| order::ActiveModel {
+    let rows = drafts
+        .iter()
+        .map(|draft| order::ActiveModel {
             id: NotSet,
             customer_name: Set(draft.customer_name.clone()),
             customer_email: Set(draft.customer_email.clone()),
@@ -270,20 +270,34 @@ async fn insert_orders(
             updated_at: Set(now),
             fulfillment: Set(fulfillment_name(draft.fulfillment).to_owned()),
             delivery_address: Set(draft.delivery_address.clone()),
-        });
-        let inserted = order::Entity::insert_many(rows)
-            .exec_with_returning_keys(conn)
-            .await?;
-        ids.extend(returning_ids(inserted));
-    }
-    Ok(ids)
+        })
+        .collect();
+    insert_returning_ids(conn, rows).await
 }
 
-/// The ids a multi-row INSERT returned, in its rows' order: one statement numbers its rows in
-/// order, and sorting makes the pairing explicit.
-pub(super) fn returning_ids(mut ids: Vec<i64>) -> Vec<i64> {
-    ids.sort_unstable();
-    ids
+/// Inserts rows like [`insert_in_chunks`]; returns their ids in the rows' order (one statement
+/// numbers its rows in order, and sorting each statement's ids makes the pairing explicit).
+pub(super) async fn insert_returning_ids<A>(
+    conn: &impl ConnectionTrait,
+    rows: Vec<A>,
+) -> Result<Vec<i64>, DbErr>
+where
+    A: sea_orm::ActiveModelTrait + Clone + Send,
+    <A::Entity as EntityTrait>::Model: sea_orm::IntoActiveModel<A>,
+    <<A::Entity as EntityTrait>::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType: Into<i64>,
+{
+    let mut ids = Vec::with_capacity(rows.len());
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        let mut chunk_ids: Vec<i64> = <A::Entity as EntityTrait>::insert_many(chunk.to_vec())
+            .exec_with_returning_keys(conn)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect();
+        chunk_ids.sort_unstable();
+        ids.extend(chunk_ids);
+    }
+    Ok(ids)
 }
 
 /// Inserts rows with as few statements as the parameter limit allows.
