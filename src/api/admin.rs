@@ -375,11 +375,15 @@ pub async fn board_events(
     Ok(super::events::sse_response(frames))
 }
 
+/// A role as stored; one the code no longer knows shows as the lesser role, baker.
+fn stored_role(raw: &str) -> bakery_wire::staff::StaffRole {
+    bakery_wire::staff::StaffRole::parse(raw).unwrap_or(bakery_wire::staff::StaffRole::Baker)
+}
+
 fn staff_user(u: entity::staff_user::Model) -> StaffUser {
     StaffUser {
         id: u.id,
-        role: bakery_wire::staff::StaffRole::parse(&u.role)
-            .unwrap_or(bakery_wire::staff::StaffRole::Baker),
+        role: stored_role(&u.role),
         email: u.email,
         active: u.active,
     }
@@ -436,8 +440,7 @@ fn api_token(t: entity::api_token::Model, token: Option<String>) -> ApiToken {
     ApiToken {
         id: t.id,
         name: t.name,
-        role: bakery_wire::staff::StaffRole::parse(&t.role)
-            .unwrap_or(bakery_wire::staff::StaffRole::Baker),
+        role: stored_role(&t.role),
         created_at: wire_time(t.created_at),
         revoked_at: t.revoked_at.map(wire_time),
         token,
