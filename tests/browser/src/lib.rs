@@ -65,14 +65,10 @@ pub struct Server {
 }
 
 impl Server {
-    /// Starts `BAKERY_BIN` (default `target/debug/bakery`) serving `frontend/dist`, and waits for
-    /// its one stdout line `listening on http://127.0.0.1:PORT`.
-    pub async fn start() -> Result<Server, String> {
-        Server::start_with(&[]).await
-    }
-
-    /// [`Server::start`] with arguments for the binary, e.g. `["serve"]` for the HTTP half
-    /// alone, whose orders stay `pending` (nothing processes them).
+    /// Starts `BAKERY_BIN` (default `target/debug/bakery`) serving `frontend/dist` with `args`
+    /// (none: the whole shop; `["serve"]`: the HTTP half alone, whose orders stay `pending`
+    /// since nothing processes them), and waits for its one stdout line
+    /// `listening on http://127.0.0.1:PORT`.
     pub async fn start_with(args: &[&str]) -> Result<Server, String> {
         let root = repo_root();
         let bin = std::env::var_os("BAKERY_BIN")
@@ -296,6 +292,24 @@ impl Browser {
             .unwrap_or_default())
     }
 
+    /// Fails with the console errors since the last look, leaving out those `expected` allows.
+    pub async fn no_console_errors_but(
+        &self,
+        expected: impl Fn(&str) -> bool,
+    ) -> Result<(), String> {
+        let errors: Vec<String> = self
+            .console_errors()
+            .await?
+            .into_iter()
+            .filter(|e| !expected(e))
+            .collect();
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(format!("console errors: {errors:#?}"))
+        }
+    }
+
     /// Saves a PNG of the window under `target/screenshots/<name>.png`; returns its path.
     pub async fn screenshot(&self, name: &str) -> Result<PathBuf, String> {
         let png = self.client.screenshot().await.map_err(|e| e.to_string())?;
@@ -390,5 +404,36 @@ impl WebDriverCompatibleCommand for BrowserLog {
 
     fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
         (http::Method::POST, Some(r#"{"type":"browser"}"#.to_owned()))
+    }
+}
+
+/// Starts the bakery (with `args`, e.g. `["serve"]`) and a browser, and runs `walk`. When the
+/// walk fails it saves the screenshot `<shot>.png` and panics with the walk's error, the
+/// browser's console errors and the server's log.
+pub async fn run_walk(
+    args: &[&str],
+    shot: &str,
+    walk: impl AsyncFnOnce(&Server, &Browser) -> Result<(), String>,
+) {
+    let server = match Server::start_with(args).await {
+        Ok(server) => server,
+        Err(e) => panic!("{e}"),
+    };
+    let browser = match Browser::start().await {
+        Ok(browser) => browser,
+        Err(e) => panic!("{e}"),
+    };
+    let mut outcome = walk(&server, &browser).await;
+    if let Err(e) = &outcome {
+        let _ = browser.screenshot(shot).await;
+        let console = browser.console_errors().await.unwrap_or_default();
+        outcome = Err(format!(
+            "{e}\n--- browser console errors ---\n{}",
+            console.join("\n")
+        ));
+    }
+    browser.close().await;
+    if let Err(e) = outcome {
+        panic!("{e}\n--- server log ---\n{}", server.log_text());
     }
 }

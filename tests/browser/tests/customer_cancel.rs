@@ -1,7 +1,7 @@
 //! A customer cancels their own order while it is still pending, in headless Chromium. The
 //! server runs as `bakery serve` (no order processing), so the order stays pending.
 
-use bakery_browser_tests::{Browser, Server};
+use bakery_browser_tests::{Browser, Server, run_walk};
 
 type Result<T> = std::result::Result<T, String>;
 
@@ -82,39 +82,12 @@ async fn cancel_walk(server: &Server, browser: &Browser) -> Result<()> {
         .await?;
 
     // The expected 403 of the wrong e-mail is the only console error.
-    let errors: Vec<String> = browser
-        .console_errors()
-        .await?
-        .into_iter()
-        .filter(|e| !(e.contains("403") && e.contains("/cancel")))
-        .collect();
-    if !errors.is_empty() {
-        return Err(format!("console errors: {errors:#?}"));
-    }
-    Ok(())
+    browser
+        .no_console_errors_but(|e| e.contains("403") && e.contains("/cancel"))
+        .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_customer_cancels_a_pending_order() {
-    let server = match Server::start_with(&["serve"]).await {
-        Ok(server) => server,
-        Err(e) => panic!("{e}"),
-    };
-    let browser = match Browser::start().await {
-        Ok(browser) => browser,
-        Err(e) => panic!("{e}"),
-    };
-    let mut outcome = cancel_walk(&server, &browser).await;
-    if let Err(e) = &outcome {
-        let _ = browser.screenshot("cancel-failure").await;
-        let console = browser.console_errors().await.unwrap_or_default();
-        outcome = Err(format!(
-            "{e}\n--- browser console errors ---\n{}",
-            console.join("\n")
-        ));
-    }
-    browser.close().await;
-    if let Err(e) = outcome {
-        panic!("{e}\n--- server log ---\n{}", server.log_text());
-    }
+    run_walk(&["serve"], "cancel-failure", cancel_walk).await;
 }

@@ -3,7 +3,7 @@
 //! order placed through the shop goes out for delivery and is delivered — which the
 //! customer's order page shows.
 
-use bakery_browser_tests::{Browser, Server, repo_root, screenshot_dir};
+use bakery_browser_tests::{Browser, Server, repo_root, run_walk, screenshot_dir};
 
 type Result<T> = std::result::Result<T, String>;
 
@@ -300,39 +300,12 @@ async fn board_walk(server: &Server, browser: &Browser) -> Result<()> {
     baker_sees_less(browser).await?;
 
     // Expected refusals (the signed-out look-up and the wrong password) are the only errors.
-    let errors: Vec<String> = browser
-        .console_errors()
-        .await?
-        .into_iter()
-        .filter(|e| !(e.contains("401") && e.contains("/api/staff/")))
-        .collect();
-    if !errors.is_empty() {
-        return Err(format!("console errors: {errors:#?}"));
-    }
-    Ok(())
+    browser
+        .no_console_errors_but(|e| e.contains("401") && e.contains("/api/staff/"))
+        .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn staff_run_the_order_board_through_pickup_and_delivery() {
-    let server = match Server::start().await {
-        Ok(server) => server,
-        Err(e) => panic!("{e}"),
-    };
-    let browser = match Browser::start().await {
-        Ok(browser) => browser,
-        Err(e) => panic!("{e}"),
-    };
-    let mut outcome = board_walk(&server, &browser).await;
-    if let Err(e) = &outcome {
-        let _ = browser.screenshot("staff-failure").await;
-        let console = browser.console_errors().await.unwrap_or_default();
-        outcome = Err(format!(
-            "{e}\n--- browser console errors ---\n{}",
-            console.join("\n")
-        ));
-    }
-    browser.close().await;
-    if let Err(e) = outcome {
-        panic!("{e}\n--- server log ---\n{}", server.log_text());
-    }
+    run_walk(&[], "staff-failure", board_walk).await;
 }

@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use bakery_browser_tests::{Browser, Server};
+use bakery_browser_tests::{Browser, Server, run_walk};
 use fantoccini::Locator;
 
 type Result<T> = std::result::Result<T, String>;
@@ -125,39 +125,12 @@ async fn notifications_walk(server: &Server, browser: &Browser) -> Result<()> {
         })
         .await?;
 
-    let errors: Vec<String> = browser
-        .console_errors()
-        .await?
-        .into_iter()
-        .filter(|e| !(e.contains("401") && e.contains("/api/staff/")))
-        .collect();
-    if !errors.is_empty() {
-        return Err(format!("console errors: {errors:#?}"));
-    }
-    Ok(())
+    browser
+        .no_console_errors_but(|e| e.contains("401") && e.contains("/api/staff/"))
+        .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admin_adds_lists_and_removes_a_webhook_endpoint() {
-    let server = match Server::start().await {
-        Ok(server) => server,
-        Err(e) => panic!("{e}"),
-    };
-    let browser = match Browser::start().await {
-        Ok(browser) => browser,
-        Err(e) => panic!("{e}"),
-    };
-    let mut outcome = notifications_walk(&server, &browser).await;
-    if let Err(e) = &outcome {
-        let _ = browser.screenshot("notifications-failure").await;
-        let console = browser.console_errors().await.unwrap_or_default();
-        outcome = Err(format!(
-            "{e}\n--- browser console errors ---\n{}",
-            console.join("\n")
-        ));
-    }
-    browser.close().await;
-    if let Err(e) = outcome {
-        panic!("{e}\n--- server log ---\n{}", server.log_text());
-    }
+    run_walk(&[], "notifications-failure", notifications_walk).await;
 }

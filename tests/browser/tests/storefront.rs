@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use bakery_browser_tests::{Browser, Server, repo_root};
+use bakery_browser_tests::{Browser, Server, repo_root, run_walk};
 use fantoccini::Locator;
 use fantoccini::elements::Element;
 
@@ -236,34 +236,10 @@ async fn customer_walk(server: &Server, browser: &Browser) -> Result<()> {
         return Err(format!("unexpected notice {notice:?}"));
     }
 
-    let errors = browser.console_errors().await?;
-    if !errors.is_empty() {
-        return Err(format!("console errors: {errors:#?}"));
-    }
-    Ok(())
+    browser.no_console_errors_but(|_| false).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_customer_orders_and_watches_it_become_ready() {
-    let server = match Server::start().await {
-        Ok(server) => server,
-        Err(e) => panic!("{e}"),
-    };
-    let browser = match Browser::start().await {
-        Ok(browser) => browser,
-        Err(e) => panic!("{e}"),
-    };
-    let mut outcome = customer_walk(&server, &browser).await;
-    if let Err(e) = &outcome {
-        let _ = browser.screenshot("failure").await;
-        let console = browser.console_errors().await.unwrap_or_default();
-        outcome = Err(format!(
-            "{e}\n--- browser console errors ---\n{}",
-            console.join("\n")
-        ));
-    }
-    browser.close().await;
-    if let Err(e) = outcome {
-        panic!("{e}\n--- server log ---\n{}", server.log_text());
-    }
+    run_walk(&[], "failure", customer_walk).await;
 }
