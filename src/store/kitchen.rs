@@ -97,11 +97,13 @@ pub async fn apply_moves(
             None => groups.push((mv, vec![mv.order_id])),
         }
     }
+    // By id alone: the rows are locked and their statuses were read under the lock. (A status
+    // filter here had PostgreSQL's cached plan, made while the table was empty, walk the status
+    // index through every open order.)
     for (change, ids) in &groups {
         let expected = ids.len() as u64;
         let updated = update_for(change, now)
             .filter(order::Column::Id.is_in(ids.iter().copied()))
-            .filter(order::Column::Status.is_in(change.from.iter().map(|s| s.as_str())))
             .exec(conn)
             .await?;
         if updated.rows_affected != expected {

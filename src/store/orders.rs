@@ -107,64 +107,38 @@ async fn place_in_one_transaction(
 /// Rows per multi-row INSERT (keeps SQLite under its bound-parameter limit).
 const ROWS_PER_INSERT: usize = 500;
 
-/// What one draft of a batch comes to before the writes.
+/// What one draft of a batch comes to, by the draft's place in the batch.
 enum Plan {
-    /// Answered from an order written earlier (a retry), or refused (key reused).
-    Done(PlaceOutcome),
-    /// Written now, as the `n`-th new order of the batch.
+    /// Refused: the key was used a moment ago in this batch for another body.
+    KeyReused,
+    /// The `n`-th order to insert.
     New(usize),
-    /// A retry of the `n`-th new order of this very batch.
+    /// A retry of the `n`-th order to insert, sent again while the batch was forming.
     RetryOfNew(usize),
 }
 
-/// Writes a batch with a handful of statements, whatever its size: one look-up of the
-/// idempotency keys, then one multi-row INSERT each for the orders, their items, their first
-/// events and their outbox rows (queue message and notification).
+/// Writes a batch with a handful of statements, whatever its size: one multi-row INSERT each for
+/// the orders, their items, their first events and their outbox rows (queue message and
+/// notification). An idempotency key stored earlier (a retry, or a reused key) is skipped by the
+/// orders' unique index in the same INSERT, and only such keys are looked up afterwards: looking
+/// every key up first had cost PostgreSQL a scan of all orders per batch once its cached plan
+/// for the look-up was made on an empty table.
 async fn place_batch(
     conn: &impl ConnectionTrait,
     drafts: &[OrderDraft],
     topic: &str,
 ) -> Result<Vec<PlaceOutcome>, DbErr> {
-    let keys: Vec<&str> = drafts
-        .iter()
-        .filter_map(|d| d.idempotency_key.as_deref())
-        .collect();
-    let earlier: HashMap<String, order::Model> = if keys.is_empty() {
-        HashMap::new()
-    } else {
-        order::Entity::find()
-            .filter(order::Column::IdempotencyKey.is_in(keys))
-            .all(conn)
-            .await?
-            .into_iter()
-            .filter_map(|o| Some((o.idempotency_key.clone()?, o)))
-            .collect()
-    };
     let mut plans = Vec::with_capacity(drafts.len());
     let mut new: Vec<&OrderDraft> = Vec::new();
     let mut new_by_key: HashMap<&str, usize> = HashMap::new();
     for draft in drafts {
-        let same_body = |hash: Option<&str>| hash == Some(draft.request_hash.as_str());
         let plan = match draft.idempotency_key.as_deref() {
-            Some(key) if earlier.contains_key(key) => {
-                let first = &earlier[key];
-                Plan::Done(if same_body(first.request_hash.as_deref()) {
-                    PlaceOutcome::Placed(Placed {
-                        order_id: first.id,
-                        total_cents: first.total_cents,
-                        created_at: first.created_at,
-                        replayed: true,
-                    })
-                } else {
-                    PlaceOutcome::KeyReused
-                })
-            }
             Some(key) if new_by_key.contains_key(key) => {
                 let n = new_by_key[key];
-                if same_body(Some(new[n].request_hash.as_str())) {
+                if new[n].request_hash == draft.request_hash {
                     Plan::RetryOfNew(n)
                 } else {
-                    Plan::Done(PlaceOutcome::KeyReused)
+                    Plan::KeyReused
                 }
             }
             key => {
@@ -179,9 +153,96 @@ async fn place_batch(
     }
     let now = Utc::now();
     let ids = insert_orders(conn, &new, now).await?;
-    let items: Vec<order_item::ActiveModel> = new
+    let outcomes = outcomes_of_inserts(conn, &new, &ids, now).await?;
+    let fresh: Vec<(&OrderDraft, i64)> = new
         .iter()
         .zip(&ids)
+        .filter_map(|(draft, id)| id.map(|id| (*draft, id)))
+        .collect();
+    insert_details(conn, &fresh, topic, now).await?;
+    Ok(plans
+        .into_iter()
+        .map(|plan| match plan {
+            Plan::KeyReused => PlaceOutcome::KeyReused,
+            Plan::New(n) => outcomes[n].clone(),
+            Plan::RetryOfNew(n) => match &outcomes[n] {
+                PlaceOutcome::Placed(placed) => PlaceOutcome::Placed(Placed {
+                    replayed: true,
+                    ..placed.clone()
+                }),
+                PlaceOutcome::KeyReused => PlaceOutcome::KeyReused,
+            },
+        })
+        .collect())
+}
+
+/// The answer to each insert: the new order, or (its key was stored before) the earlier order
+/// if the body is the same, else a refusal.
+async fn outcomes_of_inserts(
+    conn: &impl ConnectionTrait,
+    new: &[&OrderDraft],
+    ids: &[Option<i64>],
+    now: DateTime<Utc>,
+) -> Result<Vec<PlaceOutcome>, DbErr> {
+    let skipped: Vec<&str> = new
+        .iter()
+        .zip(ids)
+        .filter(|(_, id)| id.is_none())
+        .filter_map(|(draft, _)| draft.idempotency_key.as_deref())
+        .collect();
+    let earlier: HashMap<String, order::Model> = if skipped.is_empty() {
+        HashMap::new()
+    } else {
+        order::Entity::find()
+            .filter(order::Column::IdempotencyKey.is_in(skipped))
+            .all(conn)
+            .await?
+            .into_iter()
+            .filter_map(|o| Some((o.idempotency_key.clone()?, o)))
+            .collect()
+    };
+    new.iter()
+        .zip(ids)
+        .map(|(draft, id)| match id {
+            Some(id) => Ok(PlaceOutcome::Placed(Placed {
+                order_id: *id,
+                total_cents: draft.total_cents(),
+                created_at: now,
+                replayed: false,
+            })),
+            None => {
+                let key = draft.idempotency_key.as_deref().unwrap_or_default();
+                let first = earlier.get(key).ok_or_else(|| {
+                    DbErr::Custom(format!(
+                        "idempotency key {key:?} conflicted but is not stored"
+                    ))
+                })?;
+                Ok(
+                    if first.request_hash.as_deref() == Some(draft.request_hash.as_str()) {
+                        PlaceOutcome::Placed(Placed {
+                            order_id: first.id,
+                            total_cents: first.total_cents,
+                            created_at: first.created_at,
+                            replayed: true,
+                        })
+                    } else {
+                        PlaceOutcome::KeyReused
+                    },
+                )
+            }
+        })
+        .collect()
+}
+
+/// The items, first history events and outbox rows of orders inserted just now.
+async fn insert_details(
+    conn: &impl ConnectionTrait,
+    fresh: &[(&OrderDraft, i64)],
+    topic: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let items: Vec<order_item::ActiveModel> = fresh
+        .iter()
         .flat_map(|(draft, order_id)| {
             draft.lines.iter().map(|line| order_item::ActiveModel {
                 id: NotSet,
@@ -195,9 +256,9 @@ async fn place_batch(
         .collect();
     insert_in_chunks(conn, items).await?;
     let note = "order placed";
-    let events: Vec<order_event::ActiveModel> = ids
+    let events: Vec<order_event::ActiveModel> = fresh
         .iter()
-        .map(|order_id| order_event::ActiveModel {
+        .map(|(_, order_id)| order_event::ActiveModel {
             id: NotSet,
             order_id: Set(*order_id),
             status: Set(OrderStatus::Pending.as_str().to_owned()),
@@ -206,8 +267,8 @@ async fn place_batch(
         })
         .collect();
     let event_ids = insert_returning_ids(conn, events).await?;
-    let mut outbox_rows = Vec::with_capacity(new.len() * 2);
-    for ((draft, order_id), event_id) in new.iter().zip(&ids).zip(&event_ids) {
+    let mut outbox_rows = Vec::with_capacity(fresh.len() * 2);
+    for ((draft, order_id), event_id) in fresh.iter().zip(&event_ids) {
         let message = serde_json::to_string(&message_for_draft(*order_id, draft))
             .map_err(|e| DbErr::Custom(e.to_string()))?;
         outbox_rows.push(outbox::ActiveModel {
@@ -228,34 +289,21 @@ async fn place_batch(
         let row = notifications::outbox_row(*event_id, &recipient, status, Some(note), now)?;
         outbox_rows.push(row);
     }
-    insert_in_chunks(conn, outbox_rows).await?;
-    let placed = |n: usize, replayed: bool| {
-        PlaceOutcome::Placed(Placed {
-            order_id: ids[n],
-            total_cents: new[n].total_cents(),
-            created_at: now,
-            replayed,
-        })
-    };
-    Ok(plans
-        .into_iter()
-        .map(|plan| match plan {
-            Plan::Done(outcome) => outcome,
-            Plan::New(n) => placed(n, false),
-            Plan::RetryOfNew(n) => placed(n, true),
-        })
-        .collect())
+    insert_in_chunks(conn, outbox_rows).await
 }
 
-/// Inserts the new orders; returns their ids in the drafts' order.
+/// Inserts the new orders, skipping any whose idempotency key is stored already; returns each
+/// draft's new id (`None`: skipped), in the drafts' order.
 async fn insert_orders(
     conn: &impl ConnectionTrait,
     drafts: &[&OrderDraft],
     now: DateTime<Utc>,
-) -> Result<Vec<i64>, DbErr> {
-    let rows = drafts
-        .iter()
-        .map(|draft| order::ActiveModel {
+) -> Result<Vec<Option<i64>>, DbErr> {
+    use sea_orm::QueryTrait;
+    use sea_orm::sea_query::{OnConflict, Query};
+    let mut ids = Vec::with_capacity(drafts.len());
+    for chunk in drafts.chunks(ROWS_PER_INSERT) {
+        let rows = chunk.iter().map(|draft| order::ActiveModel {
             id: NotSet,
             customer_name: Set(draft.customer_name.clone()),
             customer_email: Set(draft.customer_email.clone()),
@@ -270,9 +318,41 @@ async fn insert_orders(
             updated_at: Set(now),
             fulfillment: Set(fulfillment_name(draft.fulfillment).to_owned()),
             delivery_address: Set(draft.delivery_address.clone()),
-        })
-        .collect();
-    insert_returning_ids(conn, rows).await
+        });
+        let mut insert = order::Entity::insert_many(rows).into_query();
+        insert
+            .on_conflict(
+                OnConflict::column(order::Column::IdempotencyKey)
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .returning(
+                Query::returning().columns([order::Column::Id, order::Column::IdempotencyKey]),
+            );
+        let mut by_key = HashMap::new();
+        let mut keyless = Vec::new();
+        for row in conn.query_all(&insert).await? {
+            let id: i64 = row.try_get("", "id")?;
+            match row.try_get::<Option<String>>("", "idempotency_key")? {
+                Some(key) => {
+                    by_key.insert(key, id);
+                }
+                None => keyless.push(id),
+            }
+        }
+        // One statement numbers its rows in order: the keyless ids, sorted, follow the drafts.
+        keyless.sort_unstable();
+        let mut keyless = keyless.into_iter();
+        for draft in chunk {
+            ids.push(match &draft.idempotency_key {
+                Some(key) => by_key.get(key).copied(),
+                None => Some(keyless.next().ok_or_else(|| {
+                    DbErr::Custom("an order without a key was not inserted".into())
+                })?),
+            });
+        }
+    }
+    Ok(ids)
 }
 
 /// Inserts rows like [`insert_in_chunks`]; returns their ids in the rows' order (one statement

@@ -66,3 +66,65 @@ async fn racing_retries_make_one_order(backend: Backend) {
     );
 }
 on_both_databases!(racing_retries_make_one_order);
+
+/// Orders sent together share a batch: earlier keys (a retry and a reused key), a new key sent
+/// twice and orders without a key each get their own answer, and every new order is its own.
+async fn a_mixed_batch_answers_each_order(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let named = |name: &str| {
+        let mut body = seed_order();
+        body["customer_name"] = json!(name);
+        body
+    };
+    let send = |body: Value, key: Option<&str>| {
+        let mut request = app.client.post(app.url("/api/orders")).json(&body);
+        if let Some(key) = key {
+            request = request.header("Idempotency-Key", key);
+        }
+        request.send()
+    };
+    let first: Value = send(named("Kept"), Some("kept"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        send(named("Taken"), Some("taken"))
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        201
+    );
+    let sends = vec![
+        send(named("Anon 1"), None),
+        send(named("Kept"), Some("kept")),
+        send(named("Not Taken"), Some("taken")),
+        send(named("Fresh"), Some("fresh")),
+        send(named("Anon 2"), None),
+        send(named("Fresh"), Some("fresh")),
+        send(named("Anon 3"), None),
+    ];
+    let mut answers = Vec::new();
+    for res in futures_util::future::join_all(sends).await {
+        let res = res.unwrap();
+        answers.push((res.status().as_u16(), res.json::<Value>().await.unwrap()));
+    }
+    let statuses: Vec<u16> = answers.iter().map(|(s, _)| *s).collect();
+    assert_eq!(statuses, [201, 201, 422, 201, 201, 201, 201], "{answers:?}");
+    assert_eq!(answers[1].1, first, "the retry gets the first answer");
+    assert_eq!(answers[2].1["code"], "idempotency_key_reused");
+    assert_eq!(answers[3].1["order_id"], answers[5].1["order_id"]);
+    // Each new order is the one its request described.
+    for (n, name) in [(0, "Anon 1"), (3, "Fresh"), (4, "Anon 2"), (6, "Anon 3")] {
+        let id = answers[n].1["order_id"].as_i64().unwrap();
+        let (status, order) = app.get_json(&format!("/api/orders/{id}")).await;
+        assert_eq!(status, 200);
+        assert_eq!(order["customer_name"], name, "order {id}");
+    }
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM orders").await, 6);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM order_items").await, 6);
+    assert!(app.scalar("SELECT COUNT(*) FROM order_events").await >= 6);
+}
+on_both_databases!(a_mixed_batch_answers_each_order);
