@@ -71,22 +71,8 @@ enum DlqAction {
     },
 }
 
-/// glibc gives busy threads malloc arenas of their own (up to eight per core) and keeps what
-/// they freed: after a load the server held about 77 MiB, with two arenas about 65 MiB, at the
-/// same speed. `MALLOC_ARENA_MAX` in the environment still wins.
-fn limit_malloc_arenas() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    if std::env::var_os("MALLOC_ARENA_MAX").is_none() {
-        // SAFETY: runs first in `main`, before any other thread exists; `mallopt` only sets a
-        // tuning parameter of the allocator.
-        unsafe {
-            libc::mallopt(libc::M_ARENA_MAX, 2);
-        }
-    }
-}
-
 fn main() -> ExitCode {
-    limit_malloc_arenas();
+    bakery::memory::limit_malloc_arenas();
     let cli = Cli::parse();
     let settings = match Settings::load(cli.config.as_deref()) {
         Ok(settings) => settings,

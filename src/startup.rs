@@ -38,10 +38,9 @@ use crate::queue::{Inbox, LocalQueue, OrderQueue};
 use crate::staff::rate_limit::SignInLimiter;
 use crate::store::{connect, orders};
 
-/// Rendered orders an API process keeps (about 0.6 KiB each, so about 2.5 MiB when full): the
-/// orders customers are watching on a busy day are answered from memory. (10,000 kept the
-/// benchmark's sweep over 24,000 orders better, but left the server 3 MiB over its memory target.)
-const ORDER_VIEWS: usize = 4_000;
+/// Memory for the order pages an API process keeps, packed (about 110 bytes an order with its
+/// map slot, so about 110,000 orders): a busy day's orders are answered from memory.
+const ORDER_VIEW_BYTES: usize = 12 << 20;
 
 /// Which parts of the bakery this process runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -146,7 +145,7 @@ impl Application {
             actors.push(Box::new(listener));
         }
 
-        let order_views = Arc::new(OrderViews::new(ORDER_VIEWS));
+        let order_views = Arc::new(OrderViews::new(ORDER_VIEW_BYTES));
         let mut bus = StatusBus::new(4096).dropping_changed(order_views.clone());
         if let (Some(url), Some(broker)) = (&settings.amqp_url, &links.broker) {
             {
@@ -254,6 +253,10 @@ impl Application {
                 Supervisor::start(move |_| store)
             };
             actors.push(Box::new(store.clone()));
+            actix::spawn(crate::order_views::refresher::keep_fresh(
+                order_views.clone(),
+                db.clone(),
+            ));
             let state = web::Data::new(AppState {
                 db: db.clone(),
                 catalog,

@@ -38,6 +38,7 @@ pub async fn create_order(
         PlaceOutcome::KeyReused => return Err(ApiError::IdempotencyKeyReused),
     };
     if !placed.replayed {
+        state.order_views.placed(placed.order_id);
         tracing::info!(
             order_id = placed.order_id,
             total_cents = placed.total_cents,
@@ -163,11 +164,10 @@ pub async fn get_order(
                 .await
                 .map_err(|e| ApiError::Unavailable(e.to_string()))?
                 .ok_or(ApiError::OrderNotFound(raw))?;
-            let body = bytes::Bytes::from(
+            state.order_views.keep(ticket, &view);
+            bytes::Bytes::from(
                 serde_json::to_vec(&view).map_err(|e| ApiError::Unavailable(e.to_string()))?,
-            );
-            state.order_views.keep(ticket, id, body.clone());
-            body
+            )
         }
     };
     Ok(HttpResponse::Ok()

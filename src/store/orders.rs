@@ -610,25 +610,12 @@ pub async fn order_view(
     db: &impl ConnectionTrait,
     order_id: i64,
 ) -> Result<Option<OrderView>, DbErr> {
-    use sea_orm::sea_query::{Alias, Order, Query};
-    let o = |c: order::Column| Expr::col((order::Entity, c));
+    use sea_orm::FromQueryResult;
+    use sea_orm::sea_query::{Alias, Asterisk, Order, Query};
     let i = |c: order_item::Column| Expr::col((order_item::Entity, c));
     let e = |c: order_event::Column| Expr::col((order_event::Entity, c));
     let query = Query::select()
-        .expr_as(o(order::Column::CustomerName), Alias::new("customer_name"))
-        .expr_as(o(order::Column::Status), Alias::new("status"))
-        .expr_as(o(order::Column::TotalCents), Alias::new("total_cents"))
-        .expr_as(o(order::Column::CreatedAt), Alias::new("created_at"))
-        .expr_as(
-            o(order::Column::FailureReason),
-            Alias::new("failure_reason"),
-        )
-        .expr_as(o(order::Column::ReadyAt), Alias::new("ready_at"))
-        .expr_as(o(order::Column::Fulfillment), Alias::new("fulfillment"))
-        .expr_as(
-            o(order::Column::DeliveryAddress),
-            Alias::new("delivery_address"),
-        )
+        .column((order::Entity, Asterisk))
         .expr_as(i(order_item::Column::Id), Alias::new("item_id"))
         .expr_as(
             i(order_item::Column::ProductName),
@@ -652,7 +639,7 @@ pub async fn order_view(
             order_event::Entity,
             e(order_event::Column::OrderId).equals((order::Entity, order::Column::Id)),
         )
-        .and_where(o(order::Column::Id).eq(order_id))
+        .and_where(Expr::col((order::Entity, order::Column::Id)).eq(order_id))
         .order_by((order_item::Entity, order_item::Column::Id), Order::Asc)
         .order_by((order_event::Entity, order_event::Column::Id), Order::Asc)
         .to_owned();
@@ -660,37 +647,17 @@ pub async fn order_view(
     let Some(first) = rows.first() else {
         return Ok(None);
     };
-    let get_status = |raw: String| {
-        OrderStatus::parse(&raw)
-            .ok_or_else(|| DbErr::Custom(format!("order {order_id} has status {raw:?}")))
-    };
-    let mut view = OrderView {
-        order_id,
-        customer_name: first.try_get("", "customer_name")?,
-        status: get_status(first.try_get("", "status")?)?,
-        created_at: wire_time(first.try_get("", "created_at")?),
-        items: Vec::new(),
-        total: cents_to_price(first.try_get("", "total_cents")?),
-        history: Vec::new(),
-        failure_reason: first.try_get("", "failure_reason")?,
-        ready_at: first
-            .try_get::<Option<DateTime<Utc>>>("", "ready_at")?
-            .map(wire_time),
-        fulfillment: parse_fulfillment(&first.try_get::<String>("", "fulfillment")?),
-        delivery_address: first.try_get("", "delivery_address")?,
-    };
+    let order = order::Model::from_query_result(first, "")?;
+    let (mut items, mut history) = (Vec::new(), Vec::new());
     let (mut last_item, mut events_done) = (None, false);
     for row in &rows {
         let item_id: Option<i64> = row.try_get("", "item_id")?;
         if item_id.is_some() && item_id != last_item {
-            let quantity: i64 = row.try_get("", "quantity")?;
-            let unit_price_cents: i64 = row.try_get("", "unit_price_cents")?;
-            view.items.push(OrderLine {
-                product_name: row.try_get("", "product_name")?,
-                quantity,
-                unit_price: cents_to_price(unit_price_cents),
-                total: cents_to_price(unit_price_cents.saturating_mul(quantity)),
-            });
+            items.push(order_line(
+                row.try_get("", "product_name")?,
+                row.try_get("", "quantity")?,
+                row.try_get("", "unit_price_cents")?,
+            ));
             // The history repeats for every line: it is read from the first line's rows.
             events_done |= last_item.is_some();
             last_item = item_id;
@@ -698,15 +665,103 @@ pub async fn order_view(
         if events_done || row.try_get::<Option<i64>>("", "event_id")?.is_none() {
             continue;
         }
-        if let Some(status) = OrderStatus::parse(&row.try_get::<String>("", "event_status")?) {
-            view.history.push(StatusChange {
-                status,
-                note: row.try_get("", "event_note")?,
-                at: wire_time(row.try_get("", "event_at")?),
-            });
-        }
+        history.extend(history_entry(
+            &row.try_get::<String>("", "event_status")?,
+            row.try_get("", "event_note")?,
+            row.try_get("", "event_at")?,
+        ));
     }
-    Ok(Some(view))
+    view_of(order, items, history).map(Some)
+}
+
+/// Many orders as `GET /api/orders/{id}` shows them, by id, read in one snapshot with three
+/// queries whatever their number (orders, lines, histories); unknown ids are left out.
+pub async fn order_views(
+    db: &DatabaseConnection,
+    ids: &[i64],
+) -> Result<HashMap<i64, OrderView>, DbErr> {
+    use sea_orm::TransactionTrait;
+    let txn = db.begin().await?;
+    let found = order::Entity::find()
+        .filter(order::Column::Id.is_in(ids.iter().copied()))
+        .all(&txn)
+        .await?;
+    let mut items: HashMap<i64, Vec<OrderLine>> = HashMap::new();
+    for item in order_item::Entity::find()
+        .filter(order_item::Column::OrderId.is_in(ids.iter().copied()))
+        .order_by_asc(order_item::Column::Id)
+        .all(&txn)
+        .await?
+    {
+        items.entry(item.order_id).or_default().push(order_line(
+            item.product_name,
+            item.quantity,
+            item.unit_price_cents,
+        ));
+    }
+    let mut histories: HashMap<i64, Vec<StatusChange>> = HashMap::new();
+    for event in order_event::Entity::find()
+        .filter(order_event::Column::OrderId.is_in(ids.iter().copied()))
+        .order_by_asc(order_event::Column::Id)
+        .all(&txn)
+        .await?
+    {
+        let history = histories.entry(event.order_id).or_default();
+        history.extend(history_entry(&event.status, event.note, event.at));
+    }
+    txn.commit().await?;
+    found
+        .into_iter()
+        .map(|order| {
+            let id = order.id;
+            let items = items.remove(&id).unwrap_or_default();
+            let history = histories.remove(&id).unwrap_or_default();
+            Ok((id, view_of(order, items, history)?))
+        })
+        .collect()
+}
+
+/// One line of an order's page.
+fn order_line(product_name: String, quantity: i64, unit_price_cents: i64) -> OrderLine {
+    OrderLine {
+        product_name,
+        quantity,
+        unit_price: cents_to_price(unit_price_cents),
+        total: cents_to_price(unit_price_cents.saturating_mul(quantity)),
+    }
+}
+
+/// One step of an order's history (`None`: a status this version does not know).
+fn history_entry(status: &str, note: Option<String>, at: DateTime<Utc>) -> Option<StatusChange> {
+    Some(StatusChange {
+        status: OrderStatus::parse(status)?,
+        note,
+        at: wire_time(at),
+    })
+}
+
+/// The page of `order`, given its lines and history.
+fn view_of(
+    order: order::Model,
+    items: Vec<OrderLine>,
+    history: Vec<StatusChange>,
+) -> Result<OrderView, DbErr> {
+    let status = OrderStatus::parse(&order.status).ok_or_else(|| {
+        DbErr::Custom(format!("order {} has status {:?}", order.id, order.status))
+    })?;
+    Ok(OrderView {
+        order_id: order.id,
+        customer_name: order.customer_name,
+        status,
+        created_at: wire_time(order.created_at),
+        items,
+        total: cents_to_price(order.total_cents),
+        history,
+        failure_reason: order.failure_reason,
+        ready_at: order.ready_at.map(wire_time),
+        fulfillment: parse_fulfillment(&order.fulfillment),
+        delivery_address: order.delivery_address,
+    })
 }
 
 /// The stored name of a fulfillment.

@@ -168,3 +168,54 @@ async fn events_of_an_unknown_order_are_a_json_404() {
     assert_eq!(status, 404);
     assert_eq!(body["code"], "order_not_found");
 }
+
+/// The order pages the process keeps are the pages the database gives: read in a batch (as the
+/// refresher does), one by one, and over HTTP once the refresher has kept them.
+async fn kept_pages_are_the_pages_the_database_gives(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.execute("UPDATE products SET stock = 0 WHERE id = 3")
+        .await;
+    let bodies = [
+        json!({"customer_name": "Zoë 🍰 Müller", "customer_email": "z@example.com",
+               "items": [{"product_id": 1, "quantity": 2}, {"product_id": 2, "quantity": 1}]}),
+        json!({"customer_name": "Ana", "customer_email": "a@example.com",
+               "items": [{"product_id": 4, "quantity": 1}], "fulfillment": "delivery",
+               "delivery_address": "1 Rue du Pain\n75001 Paris"}),
+        json!({"customer_name": "Rejected", "customer_email": "r@example.com",
+               "items": [{"product_id": 3, "quantity": 1}]}),
+    ];
+    let mut ids = Vec::new();
+    for body in &bodies {
+        ids.push(app.place(body).await);
+    }
+    let within = Duration::from_secs(20);
+    app.wait_for_status(ids[0], &["ready"], within).await;
+    app.wait_for_status(ids[1], &["ready"], within).await;
+    app.wait_for_status(ids[2], &["rejected"], within).await;
+    let db = app.db.connect().await;
+    let mut asked = ids.clone();
+    asked.push(424_242);
+    let batch = bakery::store::orders::order_views(&db, &asked)
+        .await
+        .unwrap();
+    assert_eq!(batch.len(), 3, "an unknown id is left out");
+    // Quiet now: the refresher has read the changed pages back.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    for id in &ids {
+        let one = bakery::store::orders::order_view(&db, *id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(batch[id], one);
+        let (status, page) = app.get_json(&format!("/api/orders/{id}")).await;
+        assert_eq!(status, 200);
+        assert_eq!(page, serde_json::to_value(&one).unwrap());
+    }
+    assert_eq!(
+        batch[&ids[1]].delivery_address.as_deref(),
+        Some("1 Rue du Pain\n75001 Paris")
+    );
+    assert!(batch[&ids[2]].failure_reason.is_some());
+    assert_eq!(batch[&ids[0]].history.len(), 3);
+}
+on_both_databases!(kept_pages_are_the_pages_the_database_gives);

@@ -1,0 +1,390 @@
+//! OrderViews: this process's cache of `GET /api/orders/{id}` pages, dropped on every status change and refreshed in batches.
+//!
+//! Customers watch their order's page while it bakes, so the same orders are read again and
+//! again. Each kept order is a packed [`record`] of a few dozen bytes (not its 600 bytes of
+//! JSON), so the whole day's orders fit in a few MiB, and is rendered as it is read.
+//!
+//! The status bus drops an order as it publishes the order's change (made here, or shared by
+//! another process), before any listener hears of it, and queues it to be read again; orders
+//! placed here are queued too. [`refresher::keep_fresh`] reads the queue back from the database
+//! in batches once the kitchen has a quiet moment. Two guards keep a page from outliving a
+//! change it did not hear of: a read keeps what it read only if its order was not reported
+//! changed while it was reading, and nothing is served older than [`MAX_AGE`] (a change lost
+//! with a broker link).
+
+pub mod record;
+pub mod refresher;
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use bakery_wire::OrderView;
+use bytes::Bytes;
+use tokio::sync::Notify;
+
+use record::Words;
+
+/// Longest time a page is served without being read again from the database.
+pub const MAX_AGE: Duration = Duration::from_secs(30);
+
+/// Shards, so the HTTP workers rarely wait for each other.
+const SHARDS: usize = 16;
+
+/// Changes each shard remembers, to tell a read whether its order changed meanwhile.
+const RECENT: usize = 1024;
+
+/// What a kept order costs beside its record (map slot, time, allocation).
+const ENTRY_OVERHEAD: usize = 56;
+
+/// Refreshes wait until no order has changed for this long (the kitchen and the order intake
+/// come first in a rush; a page asked for meanwhile is read on its own)...
+const QUIET: Duration = Duration::from_millis(100);
+
+/// ...or until the oldest has waited this long.
+const MOST_WAIT: Duration = Duration::from_secs(10);
+
+/// Most orders queued for a refresh (more are read when asked for).
+const MOST_QUEUED: usize = 100_000;
+
+/// The cache (shared by the HTTP workers and the refresher through the app state).
+#[derive(Debug)]
+pub struct OrderViews {
+    shards: Vec<Mutex<Shard>>,
+    /// Bytes kept per shard; a full shard keeps what it has until it ages.
+    per_shard: usize,
+    words: Words,
+    queue: Mutex<Queue>,
+    queued: Notify,
+}
+
+/// Some of the orders (by id), with the changes reported for them lately.
+#[derive(Debug, Default)]
+struct Shard {
+    views: HashMap<i64, Kept>,
+    bytes: usize,
+    /// Changes reported so far.
+    changes: u64,
+    /// The orders of the last [`RECENT`] changes, newest last.
+    recent: VecDeque<i64>,
+}
+
+#[derive(Debug)]
+struct Kept {
+    record: Box<[u8]>,
+    at: Instant,
+}
+
+/// Orders to read again, and when the shop last changed.
+#[derive(Debug)]
+struct Queue {
+    ids: HashSet<i64>,
+    oldest: Option<Instant>,
+    last_change: Instant,
+}
+
+/// Taken before reading an order from the database; see [`OrderViews::keep`].
+#[derive(Debug, Clone, Copy)]
+pub struct Ticket(u64);
+
+impl OrderViews {
+    /// A cache of at most about `budget` bytes.
+    pub fn new(budget: usize) -> OrderViews {
+        OrderViews {
+            shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
+            per_shard: budget.div_ceil(SHARDS).max(1),
+            words: Words::default(),
+            queue: Mutex::new(Queue {
+                ids: HashSet::new(),
+                oldest: None,
+                last_change: Instant::now(),
+            }),
+            queued: Notify::new(),
+        }
+    }
+
+    fn shard(&self, order_id: i64) -> Option<std::sync::MutexGuard<'_, Shard>> {
+        let n = order_id.rem_euclid(SHARDS as i64) as usize;
+        self.shards.get(n)?.lock().ok()
+    }
+
+    /// The order's page, if it is kept and young enough.
+    pub fn get(&self, order_id: i64) -> Option<Bytes> {
+        let view = {
+            let shard = self.shard(order_id)?;
+            let kept = shard.views.get(&order_id)?;
+            if kept.at.elapsed() >= MAX_AGE {
+                return None;
+            }
+            record::unpack(order_id, &kept.record, &self.words)?
+        };
+        serde_json::to_vec(&view).ok().map(Bytes::from)
+    }
+
+    /// Take before reading the order from the database.
+    pub fn ticket(&self, order_id: i64) -> Ticket {
+        Ticket(self.shard(order_id).map_or(u64::MAX, |s| s.changes))
+    }
+
+    /// Keeps what was read under `ticket`, unless the order was reported changed since (what
+    /// was read might be older than that change), or its shard is full of young pages.
+    pub fn keep(&self, ticket: Ticket, view: &OrderView) {
+        let Some(record) = record::pack(view, &self.words) else {
+            return;
+        };
+        let Some(mut shard) = self.shard(view.order_id) else {
+            return;
+        };
+        let since = shard.changes.wrapping_sub(ticket.0);
+        let Ok(since) = usize::try_from(since) else {
+            return;
+        };
+        if since > shard.recent.len()
+            || shard
+                .recent
+                .iter()
+                .rev()
+                .take(since)
+                .any(|id| *id == view.order_id)
+        {
+            return;
+        }
+        let cost = record.len() + ENTRY_OVERHEAD;
+        if shard.bytes + cost > self.per_shard {
+            let Shard { views, bytes, .. } = &mut *shard;
+            views.retain(|_, kept| {
+                let young = kept.at.elapsed() < MAX_AGE;
+                if !young {
+                    *bytes -= kept.record.len() + ENTRY_OVERHEAD;
+                }
+                young
+            });
+            if shard.bytes + cost > self.per_shard {
+                // Full of young pages: those keep their place (a full shard that started over
+                // would never answer anyone while more orders are watched than it holds).
+                return;
+            }
+        }
+        let kept = Kept {
+            record,
+            at: Instant::now(),
+        };
+        shard.bytes += cost;
+        if let Some(old) = shard.views.insert(view.order_id, kept) {
+            shard.bytes -= old.record.len() + ENTRY_OVERHEAD;
+        }
+    }
+
+    /// Forgets the order (it changed); if it was kept, it is read again soon.
+    pub fn changed(&self, order_id: i64) {
+        let was_kept = self.shard(order_id).is_some_and(|mut shard| {
+            shard.changes = shard.changes.wrapping_add(1);
+            if shard.recent.len() == RECENT {
+                shard.recent.pop_front();
+            }
+            shard.recent.push_back(order_id);
+            let old = shard.views.remove(&order_id);
+            if let Some(old) = &old {
+                shard.bytes -= old.record.len() + ENTRY_OVERHEAD;
+            }
+            old.is_some()
+        });
+        self.queue(order_id, was_kept);
+    }
+
+    /// Reads the order (placed just now) into the cache soon.
+    pub fn placed(&self, order_id: i64) {
+        self.queue(order_id, true);
+    }
+
+    fn queue(&self, order_id: i64, wanted: bool) {
+        let Ok(mut queue) = self.queue.lock() else {
+            return;
+        };
+        let now = Instant::now();
+        queue.last_change = now;
+        if wanted && queue.ids.len() < MOST_QUEUED && queue.ids.insert(order_id) {
+            queue.oldest.get_or_insert(now);
+            self.queued.notify_one();
+        }
+    }
+
+    /// How long the refresher should still wait before reading the queue (zero: now).
+    fn refresh_delay(&self) -> Duration {
+        let Ok(queue) = self.queue.lock() else {
+            return Duration::ZERO;
+        };
+        let Some(oldest) = queue.oldest else {
+            return Duration::ZERO;
+        };
+        let quiet = QUIET.saturating_sub(queue.last_change.elapsed());
+        quiet.min(MOST_WAIT.saturating_sub(oldest.elapsed()))
+    }
+
+    /// Up to `most` queued orders that are not kept now, with tickets for reading them.
+    fn take_queued(&self, most: usize) -> Vec<(i64, Ticket)> {
+        let ids: Vec<i64> = {
+            let Ok(mut queue) = self.queue.lock() else {
+                return Vec::new();
+            };
+            let ids: Vec<i64> = queue.ids.iter().copied().take(most).collect();
+            for id in &ids {
+                queue.ids.remove(id);
+            }
+            if queue.ids.is_empty() {
+                queue.oldest = None;
+                queue.ids.shrink_to_fit();
+            }
+            ids
+        };
+        ids.into_iter()
+            .filter_map(|id| {
+                let shard = self.shard(id)?;
+                (!shard.views.contains_key(&id)).then_some((id, Ticket(shard.changes)))
+            })
+            .collect()
+    }
+
+    /// Forgets every order (changes may have been missed).
+    pub fn forget_all(&self) {
+        for shard in &self.shards {
+            if let Ok(mut shard) = shard.lock() {
+                shard.changes = shard.changes.wrapping_add(RECENT as u64 + 1);
+                shard.views.clear();
+                shard.bytes = 0;
+            }
+        }
+    }
+
+    /// Orders kept now.
+    pub fn len(&self) -> usize {
+        self.shards
+            .iter()
+            .filter_map(|s| s.lock().ok().map(|s| s.views.len()))
+            .sum()
+    }
+
+    /// True when nothing is kept.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Bytes kept now (records and their overhead).
+    pub fn bytes(&self) -> usize {
+        self.shards
+            .iter()
+            .filter_map(|s| s.lock().ok().map(|s| s.bytes))
+            .sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bakery_wire::{Fulfillment, OrderStatus, StatusChange};
+
+    fn view(order_id: i64, status: OrderStatus) -> OrderView {
+        OrderView {
+            order_id,
+            customer_name: "Customer".to_owned(),
+            status,
+            created_at: "2026-11-26 08:00:00".to_owned(),
+            items: Vec::new(),
+            total: 0.0,
+            history: vec![StatusChange {
+                status,
+                note: None,
+                at: "2026-11-26 08:00:01".to_owned(),
+            }],
+            failure_reason: None,
+            ready_at: None,
+            fulfillment: Fulfillment::Pickup,
+            delivery_address: None,
+        }
+    }
+
+    fn status_of(views: &OrderViews, order_id: i64) -> Option<String> {
+        let page: serde_json::Value = serde_json::from_slice(&views.get(order_id)?).ok()?;
+        Some(page["status"].as_str()?.to_owned())
+    }
+
+    #[test]
+    fn a_change_drops_the_order_and_stops_an_older_read_from_being_kept() {
+        let views = OrderViews::new(1 << 20);
+        views.keep(views.ticket(7), &view(7, OrderStatus::Pending));
+        assert_eq!(status_of(&views, 7).as_deref(), Some("pending"));
+        let page: serde_json::Value = serde_json::from_slice(&views.get(7).unwrap()).unwrap();
+        assert_eq!(
+            page,
+            serde_json::to_value(view(7, OrderStatus::Pending)).unwrap()
+        );
+        // A read started before a change must not keep what it read.
+        let before = views.ticket(7);
+        let other = views.ticket(7 + SHARDS as i64);
+        views.changed(7);
+        assert!(views.get(7).is_none());
+        views.keep(before, &view(7, OrderStatus::Pending));
+        assert!(views.get(7).is_none());
+        // A read of another order of the shard is kept: only its own changes count.
+        views.keep(other, &view(7 + SHARDS as i64, OrderStatus::Pending));
+        assert!(views.get(7 + SHARDS as i64).is_some());
+        views.keep(views.ticket(7), &view(7, OrderStatus::Processing));
+        assert_eq!(status_of(&views, 7).as_deref(), Some("processing"));
+        views.forget_all();
+        assert!(views.is_empty());
+        assert_eq!(views.bytes(), 0);
+    }
+
+    #[test]
+    fn a_read_that_outlasted_the_remembered_changes_is_not_kept() {
+        let views = OrderViews::new(1 << 20);
+        let ticket = views.ticket(0);
+        // Every remembered change is of another order: what was read can be kept...
+        for n in 1..=RECENT as i64 {
+            views.changed(n * SHARDS as i64);
+        }
+        views.keep(ticket, &view(0, OrderStatus::Pending));
+        assert!(views.get(0).is_some());
+        // ...but not once more changes happened than are remembered.
+        let ticket = views.ticket(0);
+        for n in 1..=RECENT as i64 + 1 {
+            views.changed(n * SHARDS as i64);
+        }
+        views.keep(ticket, &view(0, OrderStatus::Processing));
+        assert_eq!(status_of(&views, 0).as_deref(), Some("pending"));
+    }
+
+    #[test]
+    fn a_full_shard_keeps_what_it_has() {
+        let one = record::pack(&view(0, OrderStatus::Pending), &Words::default())
+            .unwrap()
+            .len();
+        let views = OrderViews::new(SHARDS * 2 * (one + ENTRY_OVERHEAD));
+        for id in 0..(SHARDS as i64 * 10) {
+            views.keep(views.ticket(id), &view(id, OrderStatus::Pending));
+        }
+        assert_eq!(views.len(), SHARDS * 2);
+        assert!(views.get(0).is_some(), "the first pages stay");
+        assert!(views.get(SHARDS as i64 * 10 - 1).is_none());
+    }
+
+    #[test]
+    fn changed_and_placed_orders_are_queued_once_the_shop_is_quiet() {
+        let views = OrderViews::new(1 << 20);
+        views.keep(views.ticket(1), &view(1, OrderStatus::Pending));
+        views.changed(1); // was kept: read it again
+        views.changed(2); // nobody reads it: not queued
+        views.placed(3);
+        assert!(views.refresh_delay() > Duration::from_millis(50));
+        std::thread::sleep(QUIET);
+        assert_eq!(views.refresh_delay(), Duration::ZERO);
+        let mut ids: Vec<i64> = views
+            .take_queued(10)
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect();
+        ids.sort_unstable();
+        assert_eq!(ids, [1, 3]);
+        assert!(views.take_queued(10).is_empty());
+    }
+}
