@@ -39,8 +39,8 @@ use crate::staff::rate_limit::SignInLimiter;
 use crate::store::{connect, orders};
 
 /// Memory for the order pages an API process keeps, packed (about 110 bytes an order with its
-/// map slot, so about 110,000 orders): a busy day's orders are answered from memory.
-const ORDER_VIEW_BYTES: usize = 12 << 20;
+/// map slot, so about 85,000 orders): a busy day's orders are answered from memory.
+const ORDER_VIEW_BYTES: usize = 9 << 20;
 
 /// Which parts of the bakery this process runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,6 +119,9 @@ impl Application {
         let db = connect::connect(&settings.database_url, settings.database_pool).await?;
         if role != Role::Worker {
             connect::migrate(&db).await?;
+        }
+        if db.get_database_backend() == sea_orm::DbBackend::Sqlite {
+            actix::spawn(crate::store::wal::keep_short(db.clone()));
         }
         let links = Links::open(&settings)?;
         let mut actors: Vec<Box<dyn Any>> = Vec::new();

@@ -15,7 +15,7 @@ pub struct OrderConsumer {
     url: String,
     names: AmqpNames,
     prefetch: u16,
-    inbox: mpsc::UnboundedSender<Delivery>,
+    inbox: mpsc::Sender<Delivery>,
     restarts: Restarts,
 }
 
@@ -25,7 +25,7 @@ impl OrderConsumer {
         url: String,
         names: AmqpNames,
         prefetch: u16,
-        inbox: mpsc::UnboundedSender<Delivery>,
+        inbox: mpsc::Sender<Delivery>,
         restarts: Restarts,
     ) -> OrderConsumer {
         OrderConsumer {
@@ -53,7 +53,7 @@ impl Actor for OrderConsumer {
         let seen = consumed.clone();
         let consume = async move {
             tokio::time::sleep(delay).await;
-            let on_delivery = mpsc::UnboundedSender::clone(&inbox);
+            let on_delivery = mpsc::Sender::clone(&inbox);
             let err = consume_orders(&url, &names, prefetch, &on_delivery, &seen).await;
             drop(inbox);
             err

@@ -282,7 +282,7 @@ pub async fn consume_orders(
     url: &str,
     names: &AmqpNames,
     prefetch: u16,
-    inbox: &mpsc::UnboundedSender<Delivery>,
+    inbox: &mpsc::Sender<Delivery>,
     consuming: &AtomicBool,
 ) -> QueueError {
     let consuming = async {
@@ -309,6 +309,7 @@ pub async fn consume_orders(
             let payload = String::from_utf8_lossy(&delivery.data).into_owned();
             inbox
                 .send(Delivery::amqp(payload, delivery.acker))
+                .await
                 .map_err(|_| QueueError::Closed)?;
         }
         // Keep the connection alive until here: dropping it ends the consumer.

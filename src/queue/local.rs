@@ -8,12 +8,12 @@ use super::{Delivery, OrderQueue, QueueError};
 /// Publishes into this process's [`super::Inbox`].
 #[derive(Debug, Clone)]
 pub struct LocalQueue {
-    inbox: mpsc::UnboundedSender<Delivery>,
+    inbox: mpsc::Sender<Delivery>,
 }
 
 impl LocalQueue {
     /// A queue feeding the inbox behind `inbox`.
-    pub fn new(inbox: mpsc::UnboundedSender<Delivery>) -> LocalQueue {
+    pub fn new(inbox: mpsc::Sender<Delivery>) -> LocalQueue {
         LocalQueue { inbox }
     }
 }
@@ -23,13 +23,21 @@ impl OrderQueue for LocalQueue {
         &'a self,
         payloads: &'a [String],
     ) -> BoxFuture<'a, (usize, Option<QueueError>)> {
-        let mut sent = 0;
-        for payload in payloads {
-            if self.inbox.send(Delivery::local(payload.clone())).is_err() {
-                return Box::pin(async move { (sent, Some(QueueError::Closed)) });
+        Box::pin(async move {
+            let mut sent = 0;
+            for payload in payloads {
+                // Waits while the inbox is full: the rest stay in the outbox meanwhile.
+                if self
+                    .inbox
+                    .send(Delivery::local(payload.clone()))
+                    .await
+                    .is_err()
+                {
+                    return (sent, Some(QueueError::Closed));
+                }
+                sent += 1;
             }
-            sent += 1;
-        }
-        Box::pin(async move { (sent, None) })
+            (sent, None)
+        })
     }
 }

@@ -104,12 +104,16 @@ impl Delivery {
 
 /// Where the processor pool takes deliveries from: one receiver shared by every processor.
 #[derive(Debug, Clone)]
-pub struct Inbox(Arc<Mutex<mpsc::UnboundedReceiver<Delivery>>>);
+pub struct Inbox(Arc<Mutex<mpsc::Receiver<Delivery>>>);
 
 impl Inbox {
+    /// Deliveries an inbox holds; a sender waits while it is full. (The outbox, or RabbitMQ,
+    /// holds the rest of a backlog: an unbounded inbox held a rush's 50,000 messages in memory.)
+    pub const CAPACITY: usize = 1024;
+
     /// A new inbox and the sender that fills it.
-    pub fn new() -> (mpsc::UnboundedSender<Delivery>, Inbox) {
-        let (tx, rx) = mpsc::unbounded_channel();
+    pub fn new() -> (mpsc::Sender<Delivery>, Inbox) {
+        let (tx, rx) = mpsc::channel(Self::CAPACITY);
         (tx, Inbox(Arc::new(Mutex::new(rx))))
     }
 

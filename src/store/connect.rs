@@ -23,12 +23,15 @@ pub async fn connect(url: &str, pool: u32) -> Result<DatabaseConnection, DbErr> 
             o.journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(10))
-                // 1 MiB of page cache per connection instead of SQLite's 2 MiB: the pool's
-                // connections each keep theirs, and the OS caches the file anyway.
-                .pragma("cache_size", "-1024")
+                // 512 KiB of page cache per connection instead of SQLite's 2 MiB: the pool's
+                // connections each keep theirs, the OS caches the file anyway, and order pages
+                // are mostly answered from `OrderViews`.
+                .pragma("cache_size", "-512")
                 // Each connection keeps its prepared statements, and a batch's IN list makes a
                 // statement per size: sqlx's 100 a connection held ~2 MiB per connection.
                 .statement_cache_capacity(STATEMENTS_KEPT)
+                // Commits do not checkpoint: `super::wal::keep_short` does, beside the writers.
+                .pragma("wal_autocheckpoint", "0")
         });
     Database::connect(options).await
 }

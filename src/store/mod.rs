@@ -8,6 +8,7 @@ pub mod kitchen;
 pub mod notifications;
 pub mod orders;
 pub mod outbox;
+pub mod wal;
 
 use chrono::{DateTime, Utc};
 
@@ -46,7 +47,7 @@ impl WriteTxn {
 /// SQLite's busy handler, which sleeps up to 100 ms between looks and made the slowest order
 /// POSTs wait 15 times the typical one. (One gate per process: a process serves one SQLite file;
 /// tests running several apps in one process share it, which only orders their writes.)
-static SQLITE_WRITE_GATE: std::sync::LazyLock<std::sync::Arc<tokio::sync::Mutex<()>>> =
+pub(super) static SQLITE_WRITE_GATE: std::sync::LazyLock<std::sync::Arc<tokio::sync::Mutex<()>>> =
     std::sync::LazyLock::new(Default::default);
 
 /// Begins a transaction that will write: on SQLite it waits for the write gate, then takes the
