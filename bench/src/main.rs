@@ -25,6 +25,9 @@ use load::{Http, Run, Step, drive, quantile_ms};
 use report::{Machine, Memory, Results, Row};
 use workloads::{Get, GetOrder, PostOrder};
 
+/// Idle time before "RSS after the load" is read.
+const SETTLE_BEFORE_RSS: Duration = Duration::from_secs(2);
+
 /// Connections of the SQLite ceiling (see `Bench::database_ceiling`).
 const SQLITE_CEILING_POOL: u32 = 4;
 
@@ -436,6 +439,8 @@ impl Bench<'_> {
             self.end_to_end(group, addr, &db).await?;
             app.check_alive()?;
         }
+        // After the load, not at its last instant: the server gets a moment with nothing to do.
+        tokio::time::sleep(SETTLE_BEFORE_RSS).await;
         let rss_after = app.rss_kib();
         db.close().await;
         let mib = |kib: Option<u64>| kib.map(|k| k as f64 / 1024.0);

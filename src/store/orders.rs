@@ -97,7 +97,7 @@ async fn place_in_one_transaction(
     drafts: &[OrderDraft],
     topic: &str,
 ) -> Result<Vec<PlaceOutcome>, DbErr> {
-    let write = super::begin_write(db).await?;
+    let write = super::begin_write_as(db, super::Writer::Intake).await?;
     let txn = &*write;
     let outcomes = place_batch(txn, drafts, topic).await?;
     write.commit().await?;
