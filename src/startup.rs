@@ -39,8 +39,8 @@ use crate::staff::rate_limit::SignInLimiter;
 use crate::store::{connect, orders};
 
 /// Memory for the order pages an API process keeps, packed (about 110 bytes an order with its
-/// map slot, so about 85,000 orders): a busy day's orders are answered from memory.
-const ORDER_VIEW_BYTES: usize = 9 << 20;
+/// map slot, so about 110,000 orders): a busy day's orders are answered from memory.
+const ORDER_VIEW_BYTES: usize = 12 << 20;
 
 /// Which parts of the bakery this process runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -42,7 +42,7 @@ const ENTRY_OVERHEAD: usize = 56;
 const QUIET: Duration = Duration::from_millis(100);
 
 /// ...or until the oldest has waited this long.
-const MOST_WAIT: Duration = Duration::from_secs(10);
+const MOST_WAIT: Duration = Duration::from_secs(2);
 
 /// Most orders queued for a refresh (more are read when asked for).
 const MOST_QUEUED: usize = 100_000;
