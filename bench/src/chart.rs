@@ -25,7 +25,10 @@ fn colour(row: &Row) -> RGBColor {
 
 fn label(row: &Row) -> String {
     if row.group == "ceiling" {
-        row.workload.clone()
+        match &row.shape {
+            Some(shape) => format!("{} ({shape})", row.workload),
+            None => row.workload.clone(),
+        }
     } else {
         format!("{}: {}", row.group, row.workload)
     }

@@ -289,6 +289,7 @@ fn row_from<S>(group: &str, workload: &str, detail: &str, run: &mut Run<S>) -> R
         group: group.to_owned(),
         workload: workload.to_owned(),
         detail: detail.to_owned(),
+        shape: None,
         ok: run.ok,
         errors: run.errors,
         seconds: run.elapsed.as_secs_f64(),
@@ -352,8 +353,9 @@ impl Bench<'_> {
             let mut run = drive(workload, self.options.duration, workers).await;
             pool.close().await;
             let detail = "1 order + 2 items per transaction";
-            self.rows
-                .push(row_from("ceiling", workload, detail, &mut run));
+            let mut row = row_from("ceiling", workload, detail, &mut run);
+            row.shape = Some(shape.name().to_owned());
+            self.rows.push(row);
             Ok::<(), Error>(())
         }
         .await;
@@ -363,16 +365,19 @@ impl Bench<'_> {
         outcome
     }
 
-    /// The bare actix-web handler with the same catalog bytes.
-    async fn http_ceiling(&mut self, body: bytes::Bytes) -> Result<(), Error> {
+    /// The bare actix-web handler with the same catalog bytes, just before `shape`'s workloads
+    /// (the machine's speed drifts over minutes: a ceiling measured for the first shape once
+    /// put the second shape's catalog reads at 150% of it).
+    async fn http_ceiling(&mut self, body: bytes::Bytes, shape: &str) -> Result<(), Error> {
         let server = HttpCeiling::start(body, self.machine.cores)?;
         let addr = server.addr;
         let workers = self.workers(|_| Get::new(addr, "/api/products"));
         let mut run = drive(report::HTTP_CEILING, self.options.duration, workers).await;
         server.stop().await;
         let detail = "bare actix-web, same catalog bytes from memory";
-        self.rows
-            .push(row_from("ceiling", report::HTTP_CEILING, detail, &mut run));
+        let mut row = row_from("ceiling", report::HTTP_CEILING, detail, &mut run);
+        row.shape = Some(shape.to_owned());
+        self.rows.push(row);
         Ok(())
     }
 
@@ -394,11 +399,12 @@ impl Bench<'_> {
         let health = Http::new(addr).get_ok("/health").await?;
         let health = String::from_utf8_lossy(&health).into_owned();
         eprintln!("  {group} /health: {health}");
-        if self.catalog.is_none() {
-            let body = Http::new(addr).get_ok("/api/products").await?;
-            self.catalog = Some(body.clone());
-            self.http_ceiling(body).await?;
-        }
+        let body = match &self.catalog {
+            Some(body) => body.clone(),
+            None => Http::new(addr).get_ok("/api/products").await?,
+        };
+        self.catalog = Some(body.clone());
+        self.http_ceiling(body, group).await?;
         let db = Db::open(&backing.database_url, 1).await?;
         let duration = self.options.duration;
         let label = |w: &str| format!("{group} {w}");
@@ -499,6 +505,7 @@ impl Bench<'_> {
             group: group.to_owned(),
             workload: report::END_TO_END.to_owned(),
             detail: String::new(),
+            shape: None,
             ok: ready,
             errors: run.errors + not_ready,
             seconds: elapsed.as_secs_f64(),

@@ -23,6 +23,9 @@ pub struct Row {
     pub workload: String,
     /// What one request (or transaction) is, for the ceilings.
     pub detail: String,
+    /// For a ceiling: the shape it was measured just before (the ratios of that shape use it).
+    #[serde(default)]
+    pub shape: Option<String>,
     pub ok: u64,
     pub errors: u64,
     pub seconds: f64,
@@ -114,26 +117,42 @@ impl Results {
             .find(|r| r.group == group && r.workload == workload)
     }
 
+    /// The rate of ceiling `name`: the one measured just before `shape`, else any.
+    fn ceiling_rate(&self, name: &str, shape: &str) -> Option<f64> {
+        let ceilings = || {
+            self.rows
+                .iter()
+                .filter(move |r| r.group == "ceiling" && r.workload == name)
+        };
+        ceilings()
+            .find(|r| r.shape.as_deref() == Some(shape))
+            .or_else(|| ceilings().next())
+            .map(|r| r.per_second)
+            .filter(|r| *r > 0.0)
+    }
+
     /// Sets each workload's ceiling and ratio.
     pub fn compute_ratios(&mut self) {
-        let rate = |name: &str| {
-            self.row("ceiling", name)
-                .map(|r| r.per_second)
-                .filter(|r| *r > 0.0)
-        };
-        let http = rate(HTTP_CEILING);
-        let pg = rate(PG_CEILING);
-        let sqlite = rate(SQLITE_CEILING);
-        for row in &mut self.rows {
+        let mut ratios = Vec::with_capacity(self.rows.len());
+        for row in &self.rows {
             let db = if row.group == "distributed" {
-                (PG_CEILING, pg)
+                PG_CEILING
             } else {
-                (SQLITE_CEILING, sqlite)
+                SQLITE_CEILING
             };
-            let (name, ceiling) = match row.workload.as_str() {
-                CATALOG | READ => (HTTP_CEILING, http),
-                POST | END_TO_END => db,
-                _ => continue,
+            ratios.push(
+                match row.workload.as_str() {
+                    CATALOG | READ => Some(HTTP_CEILING),
+                    POST | END_TO_END => Some(db),
+                    _ => None,
+                }
+                .filter(|_| row.group != "ceiling")
+                .map(|name| (name, self.ceiling_rate(name, &row.group))),
+            );
+        }
+        for (row, ratio) in self.rows.iter_mut().zip(ratios) {
+            let Some((name, ceiling)) = ratio else {
+                continue;
             };
             row.ceiling = Some(name.to_owned());
             row.ratio = ceiling.map(|c| row.per_second / c);
@@ -229,9 +248,13 @@ impl Results {
                 _ if row.group == "ceiling" => row.detail.clone(),
                 _ => String::new(),
             };
+            let group = match &row.shape {
+                Some(shape) => format!("{} ({shape})", row.group),
+                None => row.group.clone(),
+            };
             out.push_str(&format!(
                 "| {} | {} | {:.0} | {:.2} | {:.2} | {} | {} |\n",
-                row.group, row.workload, row.per_second, row.p50_ms, row.p99_ms, row.errors, versus
+                group, row.workload, row.per_second, row.p50_ms, row.p99_ms, row.errors, versus
             ));
         }
         out.push('\n');
