@@ -27,9 +27,12 @@ pub async fn create_order(
     let body = read_json(&req, payload, state.body_limit).await?;
     let request = OrderRequest::parse(&body).map_err(ApiError::Validation)?;
     let draft = price_order(&state.catalog.load(), request, idempotency_key, &body)?;
+    // Taken before the write, so that a change of the new order reported before its page is
+    // kept stops the keep (its id, and so its shard, is not known yet).
+    let tickets = state.order_views.tickets();
     let outcome = state
         .store
-        .send(PlaceOrder(draft))
+        .send(PlaceOrder(draft.clone()))
         .await
         .map_err(|e| ApiError::Unavailable(e.to_string()))?
         .map_err(|e: StoreError| ApiError::Unavailable(e.to_string()))?;
@@ -38,7 +41,8 @@ pub async fn create_order(
         PlaceOutcome::KeyReused => return Err(ApiError::IdempotencyKeyReused),
     };
     if !placed.replayed {
-        state.order_views.placed(placed.order_id);
+        let view = orders::placed_view(&draft, &placed);
+        state.order_views.placed(&tickets, &view);
         tracing::info!(
             order_id = placed.order_id,
             total_cents = placed.total_cents,

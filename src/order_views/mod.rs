@@ -127,17 +127,18 @@ impl OrderViews {
     }
 
     /// Keeps what was read under `ticket`, unless the order was reported changed since (what
-    /// was read might be older than that change), or its shard is full of young pages.
-    pub fn keep(&self, ticket: Ticket, view: &OrderView) {
+    /// was read might be older than that change), or its shard is full of young pages; true when
+    /// kept.
+    pub fn keep(&self, ticket: Ticket, view: &OrderView) -> bool {
         let Some(record) = record::pack(view, &self.words) else {
-            return;
+            return false;
         };
         let Some(mut shard) = self.shard(view.order_id) else {
-            return;
+            return false;
         };
         let since = shard.changes.wrapping_sub(ticket.0);
         let Ok(since) = usize::try_from(since) else {
-            return;
+            return false;
         };
         if since > shard.recent.len()
             || shard
@@ -147,7 +148,7 @@ impl OrderViews {
                 .take(since)
                 .any(|id| *id == view.order_id)
         {
-            return;
+            return false;
         }
         let cost = record.len() + ENTRY_OVERHEAD;
         if shard.bytes + cost > self.per_shard {
@@ -162,7 +163,7 @@ impl OrderViews {
             if shard.bytes + cost > self.per_shard {
                 // Full of young pages: those keep their place (a full shard that started over
                 // would never answer anyone while more orders are watched than it holds).
-                return;
+                return false;
             }
         }
         let kept = Kept {
@@ -173,6 +174,7 @@ impl OrderViews {
         if let Some(old) = shard.views.insert(view.order_id, kept) {
             shard.bytes -= old.record.len() + ENTRY_OVERHEAD;
         }
+        true
     }
 
     /// Forgets the order (it changed); if it was kept, it is read again soon.
@@ -192,9 +194,24 @@ impl OrderViews {
         self.queue(order_id, was_kept);
     }
 
-    /// Reads the order (placed just now) into the cache soon.
-    pub fn placed(&self, order_id: i64) {
-        self.queue(order_id, true);
+    /// A ticket of every shard, for an order whose id is not known yet (one being placed).
+    pub fn tickets(&self) -> Vec<Ticket> {
+        self.shards
+            .iter()
+            .map(|s| Ticket(s.lock().map_or(u64::MAX, |s| s.changes)))
+            .collect()
+    }
+
+    /// Keeps the page of an order placed just now under `tickets` (taken before it was
+    /// written); if it cannot be kept, reads it back soon.
+    pub fn placed(&self, tickets: &[Ticket], view: &OrderView) {
+        let n = view.order_id.rem_euclid(SHARDS as i64) as usize;
+        let kept = tickets
+            .get(n)
+            .is_some_and(|ticket| self.keep(*ticket, view));
+        if !kept {
+            self.queue(view.order_id, true);
+        }
     }
 
     fn queue(&self, order_id: i64, wanted: bool) {
@@ -374,7 +391,11 @@ mod tests {
         views.keep(views.ticket(1), &view(1, OrderStatus::Pending));
         views.changed(1); // was kept: read it again
         views.changed(2); // nobody reads it: not queued
-        views.placed(3);
+        let mut placed = OrderViews::new(1 << 20);
+        placed.per_shard = 0; // full: the page of a placed order is queued instead
+        placed.placed(&placed.tickets(), &view(3, OrderStatus::Pending));
+        assert_eq!(placed.take_queued(10).len(), 1);
+        views.queue(3, true);
         assert!(views.refresh_delay() > Duration::from_millis(50));
         std::thread::sleep(QUIET);
         assert_eq!(views.refresh_delay(), Duration::ZERO);

@@ -255,7 +255,7 @@ async fn insert_details(
         })
         .collect();
     insert_in_chunks(conn, items).await?;
-    let note = "order placed";
+    let note = PLACED_NOTE;
     let events: Vec<order_event::ActiveModel> = fresh
         .iter()
         .map(|(_, order_id)| order_event::ActiveModel {
@@ -719,6 +719,35 @@ pub async fn order_views(
             Ok((id, view_of(order, items, history)?))
         })
         .collect()
+}
+
+/// The first history note of every order.
+const PLACED_NOTE: &str = "order placed";
+
+/// The page of an order just placed from `draft`, as the database would give it (without
+/// reading it back).
+pub fn placed_view(draft: &OrderDraft, placed: &Placed) -> OrderView {
+    OrderView {
+        order_id: placed.order_id,
+        customer_name: draft.customer_name.clone(),
+        status: OrderStatus::Pending,
+        created_at: wire_time(placed.created_at),
+        items: draft
+            .lines
+            .iter()
+            .map(|l| order_line(l.product_name.clone(), l.quantity, l.unit_price_cents))
+            .collect(),
+        total: cents_to_price(placed.total_cents),
+        history: vec![StatusChange {
+            status: OrderStatus::Pending,
+            note: Some(PLACED_NOTE.to_owned()),
+            at: wire_time(placed.created_at),
+        }],
+        failure_reason: None,
+        ready_at: None,
+        fulfillment: draft.fulfillment,
+        delivery_address: draft.delivery_address.clone(),
+    }
 }
 
 /// One line of an order's page.

@@ -219,3 +219,43 @@ async fn kept_pages_are_the_pages_the_database_gives(backend: Backend) {
     assert_eq!(batch[&ids[0]].history.len(), 3);
 }
 on_both_databases!(kept_pages_are_the_pages_the_database_gives);
+
+/// The page an API process keeps for an order it has just placed, built from the request, is
+/// the page the database gives for it.
+async fn a_placed_orders_kept_page_is_the_page_the_database_gives(backend: Backend) {
+    use bakery::store::orders::{
+        DraftLine, OrderDraft, PlaceOutcome, order_view, place_orders, placed_view,
+    };
+    let app = spawn_app(backend).await;
+    let db = app.db.connect().await;
+    let line = |product_id, product_name: &str, quantity, unit_price_cents| DraftLine {
+        product_id,
+        product_name: product_name.to_owned(),
+        quantity,
+        unit_price_cents,
+    };
+    let draft = OrderDraft {
+        customer_name: "Zoë 🍰 Müller".to_owned(),
+        customer_email: "z@example.com".to_owned(),
+        lines: vec![
+            line(1, "Chocolate Cake", 2, 2999),
+            line(4, "Croissant", 3, 350),
+        ],
+        idempotency_key: Some("kept-page".to_owned()),
+        request_hash: "hash".to_owned(),
+        fulfillment: bakery_wire::Fulfillment::Delivery,
+        delivery_address: Some("1 Rue du Pain\n75001 Paris".to_owned()),
+    };
+    // Another topic: the app's relay leaves this order alone, so it stays as placed.
+    let outcome = place_orders(&db, std::slice::from_ref(&draft), "elsewhere.orders")
+        .await
+        .pop()
+        .unwrap()
+        .unwrap();
+    let PlaceOutcome::Placed(placed) = outcome else {
+        panic!("not placed: {outcome:?}");
+    };
+    let stored = order_view(&db, placed.order_id).await.unwrap().unwrap();
+    assert_eq!(placed_view(&draft, &placed), stored);
+}
+on_both_databases!(a_placed_orders_kept_page_is_the_page_the_database_gives);
