@@ -18,7 +18,12 @@ const LONGEST: i64 = 4096;
 /// the readers of older pages, and empties the log (TRUNCATE). (When the last connection
 /// closes, SQLite checkpoints the rest itself.)
 pub async fn keep_short(db: DatabaseConnection) {
-    let mut ticks = tokio::time::interval(EVERY);
+    keep_short_with(db, EVERY, LONGEST).await;
+}
+
+/// [`keep_short`] with its period and longest log.
+async fn keep_short_with(db: DatabaseConnection, every: Duration, longest: i64) {
+    let mut ticks = tokio::time::interval(every);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut restart = false;
     loop {
@@ -30,7 +35,7 @@ pub async fn keep_short(db: DatabaseConnection) {
             checkpoint(&db, "PASSIVE").await
         };
         match round {
-            Ok(frames) => restart = frames > LONGEST,
+            Ok(frames) => restart = frames > longest,
             Err(err) => tracing::warn!(error = %err, "WAL checkpoint failed; next try in 500 ms"),
         }
     }
@@ -46,4 +51,49 @@ async fn checkpoint(db: &DatabaseConnection, mode: &str) -> Result<i64, DbErr> {
         Some(row) => row.try_get_by_index::<i64>(1)?,
         None => 0,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Readers that never stop kept SQLite from starting the log over by itself: the log must
+    /// still be emptied once it is longer than the limit (without that, 5 MB here).
+    #[tokio::test]
+    async fn the_log_stays_short_while_readers_and_writers_keep_on() {
+        let dir = std::env::temp_dir().join(format!("bakery-wal-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("wal.db");
+        let url = format!("sqlite://{}?mode=rwc", file.display());
+        let db = crate::store::connect::connect(&url, 4).await.unwrap();
+        let sql = |s: &str| Statement::from_string(DbBackend::Sqlite, s.to_owned());
+        db.execute_raw(sql("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)"))
+            .await
+            .unwrap();
+        let checkpoints = tokio::spawn(keep_short_with(db.clone(), Duration::from_millis(20), 64));
+        let reader = {
+            let db = db.clone();
+            tokio::spawn(async move {
+                loop {
+                    let _ = db.query_all_raw(sql("SELECT COUNT(*) FROM t")).await;
+                }
+            })
+        };
+        // 400 rows of 20 KB: 8 MB of log if nothing started it over.
+        let wal = dir.join("wal.db-wal");
+        let mut longest = 0;
+        for n in 0..400 {
+            let write = crate::store::begin_write(&db).await.unwrap();
+            let row = format!("INSERT INTO t (v) VALUES ('{}')", "x".repeat(20_000 + n));
+            write.execute_raw(sql(&row)).await.unwrap();
+            write.commit().await.unwrap();
+            longest = longest.max(std::fs::metadata(&wal).map_or(0, |m| m.len()));
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        reader.abort();
+        checkpoints.abort();
+        db.close().await.unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(longest < 3 << 20, "the log grew to {longest} bytes");
+    }
 }
