@@ -5,9 +5,10 @@
 //! JSON), so the whole day's orders fit in a few MiB, and is rendered as it is read.
 //!
 //! The status bus drops an order as it publishes the order's change (made here, or shared by
-//! another process), before any listener hears of it, and queues it to be read again; orders
-//! placed here are queued too. [`refresher::keep_fresh`] reads the queue back from the database
-//! in batches once the kitchen has a quiet moment. Two guards keep a page from outliving a
+//! another process), before any listener hears of it, and, if it was kept, queues it to be read
+//! again; an order placed here is kept as it was placed, built from the request.
+//! [`refresher::keep_fresh`] reads the queue back from the database in batches once the kitchen
+//! has a quiet moment. Two guards keep a page from outliving a
 //! change it did not hear of: a read keeps what it read only if its order was not reported
 //! changed while it was reading, and nothing is served older than [`MAX_AGE`] (a change lost
 //! with a broker link).
@@ -75,6 +76,18 @@ struct Kept {
     at: Instant,
 }
 
+impl Kept {
+    /// Bytes it counts for against the budget.
+    fn cost(&self) -> usize {
+        self.record.len() + ENTRY_OVERHEAD
+    }
+}
+
+/// The shard of an order.
+fn shard_of(order_id: i64) -> usize {
+    order_id.rem_euclid(SHARDS as i64) as usize
+}
+
 /// Orders to read again, and when the shop last changed.
 #[derive(Debug)]
 struct Queue {
@@ -104,8 +117,7 @@ impl OrderViews {
     }
 
     fn shard(&self, order_id: i64) -> Option<std::sync::MutexGuard<'_, Shard>> {
-        let n = order_id.rem_euclid(SHARDS as i64) as usize;
-        self.shards.get(n)?.lock().ok()
+        self.shards.get(shard_of(order_id))?.lock().ok()
     }
 
     /// The order's page, if it is kept and young enough.
@@ -150,13 +162,17 @@ impl OrderViews {
         {
             return false;
         }
-        let cost = record.len() + ENTRY_OVERHEAD;
+        let kept = Kept {
+            record,
+            at: Instant::now(),
+        };
+        let cost = kept.cost();
         if shard.bytes + cost > self.per_shard {
             let Shard { views, bytes, .. } = &mut *shard;
             views.retain(|_, kept| {
                 let young = kept.at.elapsed() < MAX_AGE;
                 if !young {
-                    *bytes -= kept.record.len() + ENTRY_OVERHEAD;
+                    *bytes -= kept.cost();
                 }
                 young
             });
@@ -166,13 +182,9 @@ impl OrderViews {
                 return false;
             }
         }
-        let kept = Kept {
-            record,
-            at: Instant::now(),
-        };
         shard.bytes += cost;
         if let Some(old) = shard.views.insert(view.order_id, kept) {
-            shard.bytes -= old.record.len() + ENTRY_OVERHEAD;
+            shard.bytes -= old.cost();
         }
         true
     }
@@ -187,7 +199,7 @@ impl OrderViews {
             shard.recent.push_back(order_id);
             let old = shard.views.remove(&order_id);
             if let Some(old) = &old {
-                shard.bytes -= old.record.len() + ENTRY_OVERHEAD;
+                shard.bytes -= old.cost();
             }
             old.is_some()
         });
@@ -205,9 +217,8 @@ impl OrderViews {
     /// Keeps the page of an order placed just now under `tickets` (taken before it was
     /// written); if it cannot be kept, reads it back soon.
     pub fn placed(&self, tickets: &[Ticket], view: &OrderView) {
-        let n = view.order_id.rem_euclid(SHARDS as i64) as usize;
         let kept = tickets
-            .get(n)
+            .get(shard_of(view.order_id))
             .is_some_and(|ticket| self.keep(*ticket, view));
         if !kept {
             self.queue(view.order_id, true);
