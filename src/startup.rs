@@ -122,6 +122,8 @@ impl Application {
         }
         if db.get_database_backend() == sea_orm::DbBackend::Sqlite {
             actix::spawn(crate::store::wal::keep_short(db.clone()));
+        } else {
+            actix::spawn(crate::store::statistics::gather_when_missing(db.clone()));
         }
         let links = Links::open(&settings)?;
         let mut actors: Vec<Box<dyn Any>> = Vec::new();

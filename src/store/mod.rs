@@ -8,6 +8,7 @@ pub mod kitchen;
 pub mod notifications;
 pub mod orders;
 pub mod outbox;
+pub mod statistics;
 pub mod wal;
 
 use chrono::{DateTime, Utc};

@@ -12,6 +12,7 @@ mod orders;
 mod products;
 mod recovery;
 mod staff;
+mod statistics;
 mod stock;
 mod supervision;
 mod tls;
