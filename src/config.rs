@@ -152,7 +152,7 @@ impl Default for Settings {
             secure_cookies: None,
             worker: WorkerSettings {
                 pool: 4,
-                prefetch: 128,
+                prefetch: 512,
                 max_attempts: 5,
                 prep_time: Duration::from_secs(3),
                 restart_initial: Duration::from_millis(100),
@@ -555,7 +555,7 @@ mod tests {
         assert_eq!(s.bind, "127.0.0.1:8080");
         assert_eq!(s.database_url, "sqlite://bakery.db?mode=rwc");
         assert_eq!(s.worker.pool, 4);
-        assert_eq!(s.worker.prefetch, 128);
+        assert_eq!(s.worker.prefetch, 512);
         assert_eq!(s.worker.max_attempts, 5);
         assert_eq!(s.worker.prep_time, Duration::from_secs(3));
         assert_eq!(s.names.orders_queue(), "orders");

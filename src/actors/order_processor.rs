@@ -1,6 +1,6 @@
 //! OrderProcessor: takes order messages from the inbox in batches, reserves stock and puts orders in the oven.
 //!
-//! Each processor takes what is waiting (up to [`MAX_BATCH`]) and starts it in one transaction.
+//! Each processor takes what is waiting (as [`batching`] says) and starts it in one transaction.
 //! A transient failure stops the actor; its supervisor restarts it after a backoff delay and the
 //! failed deliveries are tried again, up to `max_attempts`, after which the order is `failed`.
 
@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use actix::prelude::*;
-use sea_orm::DatabaseConnection;
+use sea_orm::{DatabaseConnection, DbBackend};
 use tracing::Instrument;
 
 use super::catalog_cache::{CatalogCache, Invalidate};
@@ -67,8 +67,21 @@ pub enum ProcessError {
     Transient { order_id: i64, reason: String },
 }
 
-/// Most orders one processor starts in one transaction.
-pub const MAX_BATCH: usize = 64;
+/// How a processor gathers a batch: the most orders it starts in one transaction, and how long
+/// it waits for more when it has fewer in hand.
+///
+/// On PostgreSQL, 256 and 50 ms: a batch costs a fixed handful of statements and a commit
+/// whatever its size, so during a rush fewer, fuller batches leave more of the database to order
+/// intake (distributed benchmark: POSTs 30 → 43 % of the PostgreSQL ceiling, end to end
+/// 24 → 44 %), and an order waits at most 50 ms more, next to preparation times of minutes.
+/// On SQLite, 64 at once: its one writer is held for the whole batch, and batches of 256 put
+/// the p99 of POSTs at 7–11× their p50 (6× with 64); lingering gained nothing there.
+pub fn batching(backend: DbBackend) -> (usize, Duration) {
+    match backend {
+        DbBackend::Sqlite => (64, Duration::ZERO),
+        _ => (256, Duration::from_millis(50)),
+    }
+}
 
 /// One try at a batch of order messages (`(payload, attempt)` each): every well-formed one is
 /// started or rejected in one transaction. The answers follow `tries`.
@@ -162,7 +175,8 @@ impl OrderProcessor {
             return; // Deliveries not taken go back to the queue when the process ends.
         }
         let inbox = self.inbox.clone();
-        let next = async move { inbox.next_batch(MAX_BATCH).await };
+        let (most, linger) = batching(self.kitchen.db.get_database_backend());
+        let next = async move { inbox.next_batch(most, linger).await };
         ctx.spawn(next.into_actor(self).map(|batch, act, ctx| {
             if !batch.is_empty() {
                 act.work(batch, ctx);

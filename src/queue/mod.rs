@@ -8,6 +8,7 @@ mod local;
 mod message;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use futures_util::future::BoxFuture;
 use tokio::sync::{Mutex, mpsc};
@@ -117,21 +118,80 @@ impl Inbox {
         (tx, Inbox(Arc::new(Mutex::new(rx))))
     }
 
-    /// Waits for the next delivery, then takes whatever else is waiting already, up to `max`
-    /// deliveries in all (at least one); empty once every sender is gone.
-    pub async fn next_batch(&self, max: usize) -> Vec<Delivery> {
+    /// Waits for the next delivery, then for more until `max` deliveries (at least one) are in
+    /// hand or `linger` has passed since the first; empty once every sender is gone.
+    pub async fn next_batch(&self, max: usize, linger: Duration) -> Vec<Delivery> {
         let mut inbox = self.0.lock().await;
         let Some(first) = inbox.recv().await else {
             return Vec::new();
         };
+        let until = tokio::time::Instant::now() + linger;
         let mut batch = vec![first];
         while batch.len() < max.max(1) {
-            match inbox.try_recv() {
-                Ok(delivery) => batch.push(delivery),
-                Err(_) => break,
+            let next = match inbox.try_recv() {
+                Ok(delivery) => Some(delivery),
+                Err(_) => tokio::time::timeout_at(until, inbox.recv())
+                    .await
+                    .ok()
+                    .flatten(),
+            };
+            match next {
+                Some(delivery) => batch.push(delivery),
+                None => break,
             }
         }
         crate::metrics::set_queue_depth(inbox.len() as u64);
         batch
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn delivery(n: u32) -> Delivery {
+        Delivery {
+            payload: n.to_string(),
+            attempt: 1,
+            receipt: Receipt::Local,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_batch_waits_for_company_until_it_is_full_or_the_linger_is_over() {
+        let (tx, inbox) = Inbox::new();
+        // Deliveries coming in within the linger join the batch, which goes when it is over.
+        let linger = Duration::from_millis(600);
+        let sender = tx.clone();
+        tokio::spawn(async move {
+            for n in 0..3 {
+                sender.send(delivery(n)).await.unwrap();
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        });
+        let started = std::time::Instant::now();
+        let batch = inbox.next_batch(10, linger).await;
+        assert_eq!(batch.len(), 3);
+        assert!(started.elapsed() >= linger, "it waited out the linger");
+
+        // A full batch goes at once, long before its linger.
+        for n in 0..5 {
+            tx.send(delivery(n)).await.unwrap();
+        }
+        let long = Duration::from_secs(30);
+        let started = std::time::Instant::now();
+        let batch = inbox.next_batch(4, long).await;
+        let payloads: Vec<&str> = batch.iter().map(|d| d.payload.as_str()).collect();
+        assert_eq!(payloads, ["0", "1", "2", "3"]);
+        assert!(started.elapsed() < long);
+
+        // No linger: what is waiting, at once.
+        assert_eq!(inbox.next_batch(4, Duration::ZERO).await.len(), 1);
+
+        drop(tx);
+        assert!(
+            inbox.next_batch(4, long).await.is_empty(),
+            "no senders, no batch"
+        );
     }
 }
