@@ -521,6 +521,51 @@ async fn a_failing_webhook_is_retried_until_delivered_once(backend: Backend) {
 }
 on_both_databases!(a_failing_webhook_is_retried_until_delivered_once);
 
+/// With no webhook endpoint and no SMTP, each change's notification is written and marked done
+/// (nothing delivered, nothing left waiting), many orders at a time.
+async fn with_nobody_to_tell_notifications_are_only_marked_done(backend: Backend) {
+    let app = spawn_app_with(backend, |s| {
+        s.worker.prep_time = Duration::from_millis(50);
+    })
+    .await;
+    let mut ids = Vec::new();
+    for _ in 0..40 {
+        ids.push(app.place(&seed_order()).await);
+    }
+    for id in &ids {
+        app.wait_for_status(*id, &["ready"], Duration::from_secs(30))
+            .await;
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let waiting = app
+            .scalar("SELECT COUNT(*) FROM outbox WHERE topic = 'notifications' AND published_at IS NULL")
+            .await;
+        if waiting == 0 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{waiting} notifications still waiting"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let written = app
+        .scalar("SELECT COUNT(*) FROM outbox WHERE topic = 'notifications'")
+        .await;
+    assert_eq!(
+        written,
+        3 * 40,
+        "pending, processing and ready of each order"
+    );
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM notification_deliveries")
+            .await,
+        0
+    );
+}
+on_both_databases!(with_nobody_to_tell_notifications_are_only_marked_done);
+
 /// Starts the real binary with notifications by e-mail to `smtp_url`.
 async fn start_bakery(database_url: &str, smtp_url: &str) -> (Child, String) {
     let env = [("BAKERY_PREP_TIME", "0s"), ("BAKERY_SMTP_URL", smtp_url)];
