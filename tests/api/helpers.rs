@@ -333,6 +333,20 @@ impl TestApp {
         scalar_on(&self.db.url, sql).await
     }
 
+    /// Runs a query returning one integer until it returns `wanted`; panics with `what` and the
+    /// last value after `within`.
+    pub async fn wait_for_scalar(&self, sql: &str, wanted: i64, within: Duration, what: &str) {
+        let deadline = Instant::now() + within;
+        loop {
+            let value = self.scalar(sql).await;
+            if value == wanted {
+                return;
+            }
+            assert!(Instant::now() < deadline, "{what}: {value}, not {wanted}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Runs a statement.
     pub async fn execute(&self, sql: &str) {
         let conn = self.db.connect().await;

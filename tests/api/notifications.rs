@@ -536,20 +536,13 @@ async fn with_nobody_to_tell_notifications_are_only_marked_done(backend: Backend
         app.wait_for_status(*id, &["ready"], Duration::from_secs(30))
             .await;
     }
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let waiting = app
-            .scalar("SELECT COUNT(*) FROM outbox WHERE topic = 'notifications' AND published_at IS NULL")
-            .await;
-        if waiting == 0 {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{waiting} notifications still waiting"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    app.wait_for_scalar(
+        "SELECT COUNT(*) FROM outbox WHERE topic = 'notifications' AND published_at IS NULL",
+        0,
+        Duration::from_secs(10),
+        "notifications still waiting",
+    )
+    .await;
     let written = app
         .scalar("SELECT COUNT(*) FROM outbox WHERE topic = 'notifications'")
         .await;

@@ -1,7 +1,7 @@
 //! PostgreSQL: a new database's order tables get planner statistics once they hold orders, so
 //! batch look-ups by order id use the indexes instead of reading whole tables.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 
@@ -35,25 +35,17 @@ async fn a_new_databases_order_tables_get_statistics_once_they_fill() {
     }
     conn.close().await.unwrap(); // sends this connection's row counts to the statistics views
 
+    app.wait_for_scalar(
+        "SELECT count(*) FROM pg_stat_user_tables \
+         WHERE relname IN ('orders', 'order_items', 'order_events', 'outbox') \
+           AND last_analyze IS NULL AND last_autoanalyze IS NULL",
+        0,
+        Duration::from_secs(30),
+        "order tables without statistics",
+    )
+    .await;
+
     let probe = app.db.connect().await;
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let missing = scalar(
-            &probe,
-            "SELECT count(*) FROM pg_stat_user_tables \
-             WHERE relname IN ('orders', 'order_items', 'order_events', 'outbox') \
-               AND last_analyze IS NULL AND last_autoanalyze IS NULL",
-        )
-        .await;
-        if missing == 0 {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{missing} order tables still have no statistics"
-        );
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
 
     // The kitchen's look-up of a batch's lines, as it plans now.
     let ids: Vec<String> = (1..=64).map(|id| id.to_string()).collect();
@@ -73,13 +65,4 @@ async fn a_new_databases_order_tables_get_statistics_once_they_fill() {
         !plan.contains("Seq Scan"),
         "the lines of 64 orders are read by scanning the table:\n{plan}"
     );
-}
-
-async fn scalar(conn: &sea_orm::DatabaseConnection, sql: &str) -> i64 {
-    conn.query_one_raw(Statement::from_string(DbBackend::Postgres, sql))
-        .await
-        .unwrap()
-        .unwrap()
-        .try_get_by_index::<i64>(0)
-        .unwrap()
 }
