@@ -22,7 +22,8 @@ const ENOUGH_ROWS: i64 = 1_000;
 const EVERY: Duration = Duration::from_secs(2);
 
 /// Runs on PostgreSQL until every table in [`TABLES`] has statistics (gathered by anyone), or
-/// this process has asked for them once (a role that may not ANALYZE is told so once, in the log).
+/// this process has asked for them once (ANALYZE by a role that does not own a table only warns,
+/// in PostgreSQL's log, so asking again would not help).
 pub async fn gather_when_missing(db: DatabaseConnection) {
     let mut ticks = tokio::time::interval(EVERY);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -41,10 +42,7 @@ pub async fn gather_when_missing(db: DatabaseConnection) {
 
 /// One look: ANALYZEs the tables that lack statistics and have [`ENOUGH_ROWS`]; true when no
 /// table is left to wait for.
-pub async fn gather_once(
-    db: &DatabaseConnection,
-    asked: &mut HashSet<String>,
-) -> Result<bool, DbErr> {
+async fn gather_once(db: &DatabaseConnection, asked: &mut HashSet<String>) -> Result<bool, DbErr> {
     let sql = "SELECT relname::text, n_live_tup, \
                       (last_analyze IS NOT NULL OR last_autoanalyze IS NOT NULL) AS analyzed \
                FROM pg_stat_user_tables \
@@ -75,7 +73,7 @@ pub async fn gather_once(
     if !due.is_empty() {
         let list = due.join(", ");
         db.execute_unprepared(&format!("ANALYZE {list}")).await?;
-        tracing::info!(tables = %list, "gathered planner statistics of a new database");
+        tracing::info!(tables = %list, "asked for planner statistics of a new database");
         asked.extend(due);
     }
     Ok(waiting == 0)

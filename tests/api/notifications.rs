@@ -522,7 +522,7 @@ async fn a_failing_webhook_is_retried_until_delivered_once(backend: Backend) {
 on_both_databases!(a_failing_webhook_is_retried_until_delivered_once);
 
 /// With no webhook endpoint and no SMTP, each change's notification is written and marked done
-/// (nothing delivered, nothing left waiting), many orders at a time.
+/// (nothing delivered, nothing left waiting).
 async fn with_nobody_to_tell_notifications_are_only_marked_done(backend: Backend) {
     let app = spawn_app_with(backend, |s| {
         s.worker.prep_time = Duration::from_millis(50);
