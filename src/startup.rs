@@ -36,7 +36,7 @@ use crate::order_views::OrderViews;
 use crate::queue::amqp::{AmqpNames, AmqpPublisher};
 use crate::queue::{Inbox, LocalQueue, OrderQueue};
 use crate::staff::rate_limit::SignInLimiter;
-use crate::store::{connect, orders};
+use crate::store::{connect, notifications, orders};
 
 /// Memory for the order pages an API process keeps, packed (about 110 bytes an order with its
 /// map slot, so about 110,000 orders): a busy day's orders are answered from memory.
@@ -191,6 +191,10 @@ impl Application {
         actors.extend(relay.iter().map(|a| Box::new(a.clone()) as Box<dyn Any>));
         if role != Role::Worker {
             // Customer notifications (webhooks, e-mail) from the outbox; replicas share the rows.
+            if settings.smtp_url.is_some() {
+                // From now on every status move writes its notification for this process to mail.
+                notifications::register_channel(&db, notifications::EMAIL).await?;
+            }
             let (db, bus, smtp) = (db.clone(), bus.clone(), settings.smtp_url.as_deref());
             let restarts = restarts("notifier");
             let notifier = notifier::start(db, bus, smtp, &settings.smtp_from, restarts);

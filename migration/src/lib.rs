@@ -8,6 +8,7 @@ mod m20261125_000003_staff_and_delivery;
 mod m20261125_000004_notifications;
 mod m20261126_000005_outbox_unpublished_index;
 mod m20261126_000006_indexes_that_let_updates_stay_hot;
+mod m20261126_000007_notification_channels;
 
 /// Runs the bakery's migrations in order.
 pub struct Migrator;
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000004_notifications::Migration),
             Box::new(m20261126_000005_outbox_unpublished_index::Migration),
             Box::new(m20261126_000006_indexes_that_let_updates_stay_hot::Migration),
+            Box::new(m20261126_000007_notification_channels::Migration),
         ]
     }
 }

@@ -33,7 +33,11 @@ pub async fn lock_orders(
     ids: &[i64],
 ) -> Result<HashMap<i64, order::Model>, DbErr> {
     let query = order::Entity::find()
-        .filter(order::Column::Id.is_in(ids.iter().copied()))
+        .filter(super::one_of(
+            conn.get_database_backend(),
+            order::Column::Id,
+            ids,
+        ))
         .order_by_asc(order::Column::Id);
     let found = for_no_key_update(conn, query).all(conn).await?;
     Ok(found.into_iter().map(|o| (o.id, o)).collect())
@@ -100,10 +104,11 @@ pub async fn apply_moves(
     // By id alone: the rows are locked and their statuses were read under the lock. (A status
     // filter here had PostgreSQL's cached plan, made while the table was empty, walk the status
     // index through every open order.)
+    let backend = conn.get_database_backend();
     for (change, ids) in &groups {
         let expected = ids.len() as u64;
         let updated = update_for(change, now)
-            .filter(order::Column::Id.is_in(ids.iter().copied()))
+            .filter(super::one_of(backend, order::Column::Id, ids))
             .exec(conn)
             .await?;
         if updated.rows_affected != expected {
@@ -129,10 +134,17 @@ pub async fn apply_moves(
             at: Set(now),
         })
         .collect();
-    let event_ids = insert_returning_ids(conn, events).await?;
-    // The customers' notifications, in the same transaction: they exist exactly when the moves do.
+    let pg = backend == DbBackend::Postgres;
+    let event_ids = if pg {
+        super::arrays_pg::insert_events(conn, &events).await?
+    } else {
+        insert_returning_ids(conn, events).await?
+    };
+    // The customers' notifications, in the same transaction: they exist exactly when the moves do
+    // (and someone listens: on PostgreSQL the INSERT asks, here SQLite is asked first).
     let mut rows = Vec::with_capacity(applied.len());
-    for (mv, event_id) in applied.iter().zip(&event_ids) {
+    let wanted = pg || notifications::wanted(conn).await?;
+    for (mv, event_id) in applied.iter().zip(&event_ids).filter(|_| wanted) {
         if let Some(order) = orders.get(&mv.order_id) {
             let recipient = notifications::Recipient {
                 order_id: order.id,
@@ -146,7 +158,11 @@ pub async fn apply_moves(
             )?);
         }
     }
-    insert_in_chunks(conn, rows).await?;
+    if pg {
+        super::arrays_pg::insert_notifications(conn, &rows).await?;
+    } else {
+        insert_in_chunks(conn, rows).await?;
+    }
     Ok(moves
         .into_iter()
         .zip(applies)
@@ -218,7 +234,11 @@ pub async fn start_orders(
     let pending: Vec<i64> = ids.iter().copied().filter(is_pending).collect();
     let mut lines: HashMap<i64, Vec<order_item::Model>> = HashMap::new();
     for item in order_item::Entity::find()
-        .filter(order_item::Column::OrderId.is_in(pending.iter().copied()))
+        .filter(super::one_of(
+            txn.get_database_backend(),
+            order_item::Column::OrderId,
+            &pending,
+        ))
         .order_by_asc(order_item::Column::ProductId)
         .order_by_asc(order_item::Column::Id)
         .all(txn)
@@ -321,7 +341,11 @@ async fn lock_stock(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<BTreeMap
         return Ok(BTreeMap::new());
     }
     let query = product::Entity::find()
-        .filter(product::Column::Id.is_in(ids.iter().copied()))
+        .filter(super::one_of(
+            conn.get_database_backend(),
+            product::Column::Id,
+            ids,
+        ))
         .order_by_asc(product::Column::Id);
     let found = for_no_key_update(conn, query).all(conn).await?;
     Ok(found.into_iter().map(|p| (p.id, p.stock)).collect())

@@ -2,8 +2,10 @@
 //!
 //! Actors and handlers call these; each is usable (and tested) on its own with any connection.
 
+mod arrays_pg;
 pub mod catalog;
 pub mod connect;
+mod intake_pg;
 pub mod kitchen;
 pub mod notifications;
 pub mod orders;
@@ -113,4 +115,19 @@ pub async fn begin_write_as(
     };
     let txn = db.begin_with_options(options).await?;
     Ok(WriteTxn { txn, _gate: gate })
+}
+
+/// `column` holds one of `ids`. On PostgreSQL that is `= ANY($1)` with the ids as one array, so
+/// the statement's text is the same whatever their number and is prepared once per connection;
+/// an `IN` list was a new statement to parse and plan for every count. SQLite takes `IN`.
+pub fn one_of<C: sea_orm::ColumnTrait>(
+    backend: sea_orm::DbBackend,
+    column: C,
+    ids: &[i64],
+) -> sea_orm::sea_query::Expr {
+    if backend == sea_orm::DbBackend::Postgres {
+        column.eq_any(ids.iter().copied())
+    } else {
+        column.is_in(ids.iter().copied())
+    }
 }

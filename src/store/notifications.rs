@@ -53,16 +53,7 @@ pub fn outbox_row(
     note: Option<&str>,
     at: DateTime<Utc>,
 ) -> Result<outbox::ActiveModel, DbErr> {
-    let notification = Notification {
-        event_id,
-        order_id: to.order_id,
-        status,
-        note: note.map(str::to_owned),
-        at: wire_time(at),
-        customer_name: to.customer_name.to_owned(),
-        customer_email: to.customer_email.to_owned(),
-        fulfillment: to.fulfillment,
-    };
+    let notification = notification(event_id, to, status, note, at);
     let payload = serde_json::to_string(&notification).map_err(|e| DbErr::Custom(e.to_string()))?;
     Ok(outbox::ActiveModel {
         id: NotSet,
@@ -72,6 +63,66 @@ pub fn outbox_row(
         published_at: Set(None),
         attempts: Set(0),
     })
+}
+
+/// SQL that is true while someone listens for notifications: an active webhook endpoint, or a
+/// channel a process registered ([`register_channel`]). Status moves write their customers'
+/// notifications only then; an endpoint added later gets the changes made after it.
+macro_rules! notifications_wanted_sql {
+    () => {
+        "(EXISTS (SELECT 1 FROM webhook_endpoints WHERE active) \
+         OR EXISTS (SELECT 1 FROM notification_channels))"
+    };
+}
+pub(super) use notifications_wanted_sql;
+
+/// Whether a status move made now should write its customer's notification.
+pub async fn wanted(conn: &impl ConnectionTrait) -> Result<bool, DbErr> {
+    let sql = concat!("SELECT ", notifications_wanted_sql!(), " AS wanted");
+    let stmt = sea_orm::Statement::from_string(conn.get_database_backend(), sql);
+    match conn.query_one_raw(stmt).await? {
+        Some(row) => row.try_get("", "wanted"),
+        None => Ok(false),
+    }
+}
+
+/// Records that a process delivers notifications on `channel` (e-mail: it has an SMTP server),
+/// so that from now on every status move writes one.
+pub async fn register_channel(conn: &impl ConnectionTrait, channel: &str) -> Result<(), DbErr> {
+    use sea_orm::sea_query::{Alias, Query};
+    let insert = Query::insert()
+        .into_table(Alias::new("notification_channels"))
+        .columns([Alias::new("channel"), Alias::new("registered_at")])
+        .values([channel.into(), Utc::now().into()])
+        .map_err(|e| DbErr::Custom(e.to_string()))?
+        .on_conflict(
+            OnConflict::column(Alias::new("channel"))
+                .do_nothing()
+                .to_owned(),
+        )
+        .to_owned();
+    conn.execute(&insert).await?;
+    Ok(())
+}
+
+/// The notification of one status change (the `order_events` row `event_id`) to `to`.
+pub fn notification(
+    event_id: i64,
+    to: &Recipient<'_>,
+    status: OrderStatus,
+    note: Option<&str>,
+    at: DateTime<Utc>,
+) -> Notification {
+    Notification {
+        event_id,
+        order_id: to.order_id,
+        status,
+        note: note.map(str::to_owned),
+        at: wire_time(at),
+        customer_name: to.customer_name.to_owned(),
+        customer_email: to.customer_email.to_owned(),
+        fulfillment: to.fulfillment,
+    }
 }
 
 /// Every active webhook endpoint, oldest first.
@@ -136,7 +187,11 @@ pub async fn deliveries_of(
         return Ok(Vec::new());
     }
     notification_delivery::Entity::find()
-        .filter(notification_delivery::Column::OutboxId.is_in(outbox_ids.iter().copied()))
+        .filter(super::one_of(
+            conn.get_database_backend(),
+            notification_delivery::Column::OutboxId,
+            outbox_ids,
+        ))
         .all(conn)
         .await
 }

@@ -97,6 +97,10 @@ async fn place_in_one_transaction(
     drafts: &[OrderDraft],
     topic: &str,
 ) -> Result<Vec<PlaceOutcome>, DbErr> {
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        // One statement writes the batch there, atomic on its own (see `intake_pg`).
+        return place_batch(db, drafts, topic).await;
+    }
     let write = super::begin_write_as(db, super::Writer::Intake).await?;
     let txn = &*write;
     let outcomes = place_batch(txn, drafts, topic).await?;
@@ -117,9 +121,9 @@ enum Plan {
     RetryOfNew(usize),
 }
 
-/// Writes a batch with a handful of statements, whatever its size: one multi-row INSERT each for
-/// the orders, their items, their first events and their outbox rows (queue message and
-/// notification). An idempotency key stored earlier (a retry, or a reused key) is skipped by the
+/// Writes a batch with a handful of statements, whatever its size: on SQLite one multi-row INSERT
+/// each for the orders, their items, their first events and their outbox rows (queue message and
+/// notification); on PostgreSQL the two of [`super::intake_pg`]. An idempotency key stored earlier (a retry, or a reused key) is skipped by the
 /// orders' unique index in the same INSERT, and only such keys are looked up afterwards: looking
 /// every key up first had cost PostgreSQL a scan of all orders per batch once its cached plan
 /// for the look-up was made on an empty table.
@@ -152,14 +156,19 @@ async fn place_batch(
         plans.push(plan);
     }
     let now = Utc::now();
-    let ids = insert_orders(conn, &new, now).await?;
+    let ids = if conn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        super::intake_pg::place_new_orders(conn, &new, topic, now).await?
+    } else {
+        let ids = insert_orders(conn, &new, now).await?;
+        let fresh: Vec<(&OrderDraft, i64)> = new
+            .iter()
+            .zip(&ids)
+            .filter_map(|(draft, id)| id.map(|id| (*draft, id)))
+            .collect();
+        insert_details(conn, &fresh, topic, now).await?;
+        ids
+    };
     let outcomes = outcomes_of_inserts(conn, &new, &ids, now).await?;
-    let fresh: Vec<(&OrderDraft, i64)> = new
-        .iter()
-        .zip(&ids)
-        .filter_map(|(draft, id)| id.map(|id| (*draft, id)))
-        .collect();
-    insert_details(conn, &fresh, topic, now).await?;
     Ok(plans
         .into_iter()
         .map(|plan| match plan {
@@ -267,6 +276,7 @@ async fn insert_details(
         })
         .collect();
     let event_ids = insert_returning_ids(conn, events).await?;
+    let notify = notifications::wanted(conn).await?;
     let mut outbox_rows = Vec::with_capacity(fresh.len() * 2);
     for ((draft, order_id), event_id) in fresh.iter().zip(&event_ids) {
         let message = serde_json::to_string(&message_for_draft(*order_id, draft))
@@ -279,6 +289,9 @@ async fn insert_details(
             published_at: Set(None),
             attempts: Set(0),
         });
+        if !notify {
+            continue;
+        }
         let recipient = notifications::Recipient {
             order_id: *order_id,
             customer_name: &draft.customer_name,
@@ -418,7 +431,7 @@ async fn insert_outbox(
 }
 
 /// The queue message of a freshly placed order.
-fn message_for_draft(order_id: i64, draft: &OrderDraft) -> OrderMessage {
+pub(super) fn message_for_draft(order_id: i64, draft: &OrderDraft) -> OrderMessage {
     OrderMessage {
         order_id,
         customer_name: draft.customer_name.clone(),
@@ -681,14 +694,15 @@ pub async fn order_views(
     ids: &[i64],
 ) -> Result<HashMap<i64, OrderView>, DbErr> {
     use sea_orm::TransactionTrait;
+    let backend = db.get_database_backend();
     let txn = db.begin().await?;
     let found = order::Entity::find()
-        .filter(order::Column::Id.is_in(ids.iter().copied()))
+        .filter(super::one_of(backend, order::Column::Id, ids))
         .all(&txn)
         .await?;
     let mut items: HashMap<i64, Vec<OrderLine>> = HashMap::new();
     for item in order_item::Entity::find()
-        .filter(order_item::Column::OrderId.is_in(ids.iter().copied()))
+        .filter(super::one_of(backend, order_item::Column::OrderId, ids))
         .order_by_asc(order_item::Column::Id)
         .all(&txn)
         .await?
@@ -701,7 +715,7 @@ pub async fn order_views(
     }
     let mut histories: HashMap<i64, Vec<StatusChange>> = HashMap::new();
     for event in order_event::Entity::find()
-        .filter(order_event::Column::OrderId.is_in(ids.iter().copied()))
+        .filter(super::one_of(backend, order_event::Column::OrderId, ids))
         .order_by_asc(order_event::Column::Id)
         .all(&txn)
         .await?
@@ -722,7 +736,7 @@ pub async fn order_views(
 }
 
 /// The first history note of every order.
-const PLACED_NOTE: &str = "order placed";
+pub(super) const PLACED_NOTE: &str = "order placed";
 
 /// The page of an order just placed from `draft`, as the database would give it (without
 /// reading it back).

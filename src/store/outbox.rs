@@ -37,7 +37,11 @@ pub async fn mark_published(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<
             outbox::Column::Attempts,
             Expr::col(outbox::Column::Attempts).add(1),
         )
-        .filter(outbox::Column::Id.is_in(ids.iter().copied()))
+        .filter(super::one_of(
+            conn.get_database_backend(),
+            outbox::Column::Id,
+            ids,
+        ))
         .exec(conn)
         .await?;
     Ok(())

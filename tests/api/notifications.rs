@@ -521,9 +521,10 @@ async fn a_failing_webhook_is_retried_until_delivered_once(backend: Backend) {
 }
 on_both_databases!(a_failing_webhook_is_retried_until_delivered_once);
 
-/// With no webhook endpoint and no SMTP, each change's notification is written and marked done
-/// (nothing delivered, nothing left waiting).
-async fn with_nobody_to_tell_notifications_are_only_marked_done(backend: Backend) {
+/// With no webhook endpoint and no SMTP, status moves write no notifications at all (nothing
+/// to deliver, nothing to mark done); once an endpoint is added, the next order's moves are
+/// written and delivered to it.
+async fn with_nobody_to_tell_no_notifications_are_written(backend: Backend) {
     let app = spawn_app_with(backend, |s| {
         s.worker.prep_time = Duration::from_millis(50);
     })
@@ -536,28 +537,53 @@ async fn with_nobody_to_tell_notifications_are_only_marked_done(backend: Backend
         app.wait_for_status(*id, &["ready"], Duration::from_secs(30))
             .await;
     }
-    app.wait_for_scalar(
-        "SELECT COUNT(*) FROM outbox WHERE topic = 'notifications' AND published_at IS NULL",
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM outbox WHERE topic = 'notifications'")
+            .await,
         0,
-        Duration::from_secs(10),
-        "notifications still waiting",
+        "nobody listens"
+    );
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM order_events").await,
+        3 * 40,
+        "the history has every move"
+    );
+
+    let hooks = WebhookReceiver::start().await;
+    let (cookie, csrf) = admin_session(&app).await;
+    let res = app
+        .client
+        .post(app.url("/api/admin/webhooks"))
+        .header("cookie", &cookie)
+        .header("X-CSRF-Token", &csrf)
+        .json(&json!({"url": hooks.url, "secret": SECRET}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 201);
+    let id = app.place(&seed_order()).await;
+    app.wait_for_status(id, &["ready"], Duration::from_secs(30))
+        .await;
+    eventually(
+        Duration::from_secs(15),
+        "the new order's 3 webhooks",
+        || hooks.delivered().len() >= 3,
     )
     .await;
-    let written = app
-        .scalar("SELECT COUNT(*) FROM outbox WHERE topic = 'notifications'")
-        .await;
+    let delivered = hooks.delivered();
     assert_eq!(
-        written,
-        3 * 40,
-        "pending, processing and ready of each order"
+        delivered.len(),
+        3,
+        "only the order placed after the endpoint"
     );
-    assert_eq!(
-        app.scalar("SELECT COUNT(*) FROM notification_deliveries")
-            .await,
-        0
+    assert!(
+        delivered
+            .iter()
+            .all(|call| call.body.contains(&format!("\"order_id\":{id}"))),
+        "{delivered:#?}"
     );
 }
-on_both_databases!(with_nobody_to_tell_notifications_are_only_marked_done);
+on_both_databases!(with_nobody_to_tell_no_notifications_are_written);
 
 /// Starts the real binary with notifications by e-mail to `smtp_url`.
 async fn start_bakery(database_url: &str, smtp_url: &str) -> (Child, String) {
