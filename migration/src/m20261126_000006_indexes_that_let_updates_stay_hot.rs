@@ -9,7 +9,10 @@
 //! rows and, once PostgreSQL picked it for the relay's look-up, walked every unpublished row of
 //! both topics (the distributed benchmark read 1.9 M of its entries in 15 s). In their place,
 //! `idx_orders_created_at` serves the staff board's orders of a day, which scanned the table;
-//! `created_at` never changes, so it keeps updates in place.
+//! `created_at` never changes, so it keeps updates in place. An update stays on its page only if
+//! the page has room, so on PostgreSQL orders are written to pages 70 % full (`fillfactor`): in
+//! the distributed benchmark 69 % of the moves were then made in place against 32 % on full
+//! pages, and order POSTs rose from 2,300–2,500 to 2,900–3,200 a second.
 
 use sea_orm_migration::prelude::*;
 
@@ -41,6 +44,12 @@ const ORDERS_CREATED_AT: &str = "idx_orders_created_at";
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        if manager.get_database_backend() == sea_orm_migration::sea_orm::DbBackend::Postgres {
+            manager
+                .get_connection()
+                .execute_unprepared("ALTER TABLE orders SET (fillfactor = 70)")
+                .await?;
+        }
         manager
             .drop_index(
                 Index::drop()
