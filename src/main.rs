@@ -83,7 +83,16 @@ fn main() -> ExitCode {
     };
     telemetry::init(&settings.log, std::io::stderr);
     let command = cli.command.unwrap_or(Command::All);
-    let outcome = actix_web::rt::System::new().block_on(run(command, settings));
+    let system = actix_web::rt::System::new();
+    let outcome = system.block_on(run(command, settings));
+    // Actors still at work when the grace period ends are dropped with the system; a database
+    // connection they hold hands itself back to its pool by spawning on tokio, which panicked
+    // ("requires a Tokio context") once the system was dropped outside the runtime.
+    let runtime = system.runtime().tokio_runtime().handle().clone();
+    {
+        let _inside = runtime.enter();
+        drop(system);
+    }
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

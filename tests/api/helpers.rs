@@ -423,6 +423,16 @@ pub async fn spawn_bakery(
     database_url: &str,
     env: &[(&str, &str)],
 ) -> (tokio::process::Child, Option<String>) {
+    spawn_bakery_logging_to(role, database_url, env, std::process::Stdio::null()).await
+}
+
+/// [`spawn_bakery`] with the process's standard error (its log) going to `stderr`.
+pub async fn spawn_bakery_logging_to(
+    role: &str,
+    database_url: &str,
+    env: &[(&str, &str)],
+    stderr: std::process::Stdio,
+) -> (tokio::process::Child, Option<String>) {
     use tokio::io::AsyncBufReadExt;
     let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_bakery"));
     command
@@ -434,7 +444,7 @@ pub async fn spawn_bakery(
         .env("BAKERY_LOG", "warn")
         .env("BAKERY_STATIC_DIR", "/nonexistent-storefront")
         .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
+        .stderr(stderr)
         .kill_on_drop(true);
     for (name, value) in env {
         command.env(name, value);

@@ -249,3 +249,55 @@ async fn migrate_prepares_a_database() {
     let app = crate::helpers::probe(&db.url).await;
     assert_eq!(app.scalar("SELECT COUNT(*) FROM products").await, 10);
 }
+
+/// A stop whose grace period ends while the notifier waits on a webhook that never answers
+/// (holding its rows' transaction) exits cleanly: the actors still at work are dropped inside
+/// the runtime. They had been dropped outside it, where the database connection they held
+/// panicked handing itself back ("this functionality requires a Tokio context").
+#[actix_web::rt::test(system = "crate::helpers::TestSystem")]
+async fn a_stop_while_a_webhook_hangs_exits_without_a_panic() {
+    let db = TestDatabase::create(Backend::Postgres).await;
+    let hook = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hook_url = format!("http://{}/hook", hook.local_addr().unwrap());
+    let log_path = std::env::temp_dir().join(format!("bakery-stop-{}.log", std::process::id()));
+    let log = std::fs::File::create(&log_path).unwrap();
+    let env = [("BAKERY_SHUTDOWN_GRACE", "1s"), ("BAKERY_LOG", "info")];
+    let (mut bakery, url) =
+        crate::helpers::spawn_bakery_logging_to("all", &db.url, &env, log.into()).await;
+    let url = url.unwrap();
+    let probe = crate::helpers::probe(&db.url).await;
+    let endpoint = probe
+        .scalar(&format!(
+            "INSERT INTO webhook_endpoints (url, secret, active, created_at) \
+             VALUES ('{hook_url}', 'secret', true, now()) RETURNING id"
+        ))
+        .await;
+    assert!(endpoint > 0);
+    let res = reqwest::Client::new()
+        .post(format!("{url}/api/orders"))
+        .json(&seed_order())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 201);
+    // The notifier is calling the webhook: hold the call unanswered.
+    let (_held, _) = tokio::time::timeout(Duration::from_secs(15), hook.accept())
+        .await
+        .expect("the notifier calls the webhook")
+        .unwrap();
+    let pid = bakery.id().unwrap().to_string();
+    let stopped = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .await
+        .unwrap();
+    assert!(stopped.success());
+    let exit = tokio::time::timeout(Duration::from_secs(15), bakery.wait())
+        .await
+        .expect("exits after the grace period")
+        .unwrap();
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    let _ = std::fs::remove_file(&log_path);
+    assert!(exit.success(), "{exit}\n{log}");
+    assert!(!log.contains("panicked"), "{log}");
+}
