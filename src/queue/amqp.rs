@@ -4,6 +4,7 @@
 //! to the exchange `orders.dlx`, which routes to the durable queue `orders.dlq`) and the fanout
 //! exchange `order_status` for status events.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
@@ -17,6 +18,7 @@ use lapin::types::{AMQPValue, FieldTable, ShortString};
 use lapin::{BasicProperties, Channel, Connection, ConnectionProperties, ExchangeKind};
 use tokio::sync::{Mutex, mpsc};
 
+use super::acks::ChannelAcks;
 use super::{Delivery, OrderQueue, QueueError};
 use crate::config::NameSettings;
 
@@ -304,11 +306,14 @@ pub async fn consume_orders(
             .map_err(broker)?;
         tracing::info!(queue = %names.orders, prefetch, "consuming orders");
         consuming.store(true, Ordering::Relaxed);
+        let acks = Arc::new(ChannelAcks::new(channel.clone()));
         while let Some(delivery) = consumer.next().await {
             let delivery = delivery.map_err(broker)?;
             let payload = String::from_utf8_lossy(&delivery.data).into_owned();
+            acks.delivered(delivery.delivery_tag).await;
+            let tag = delivery.delivery_tag;
             inbox
-                .send(Delivery::amqp(payload, delivery.acker))
+                .send(Delivery::amqp(payload, tag, acks.clone()))
                 .await
                 .map_err(|_| QueueError::Closed)?;
         }

@@ -3,6 +3,7 @@
 //! Publishers hand JSON messages to an [`OrderQueue`]; consumers take [`Delivery`]s from an
 //! [`Inbox`] shared by the processor pool, and acknowledge each once its work is committed.
 
+mod acks;
 pub mod amqp;
 mod local;
 mod message;
@@ -49,8 +50,11 @@ pub struct Delivery {
 enum Receipt {
     /// In-process: the outbox and the resume-on-start scan make it durable; nothing to settle.
     Local,
-    /// RabbitMQ: ack, or reject to the dead-letter exchange.
-    Amqp(lapin::Acker),
+    /// RabbitMQ: ack (with others, see [`acks`]), or reject to the dead-letter exchange.
+    Amqp {
+        tag: u64,
+        acks: Arc<acks::ChannelAcks>,
+    },
 }
 
 impl Delivery {
@@ -63,12 +67,12 @@ impl Delivery {
         }
     }
 
-    /// A delivery from RabbitMQ.
-    pub fn amqp(payload: String, acker: lapin::Acker) -> Delivery {
+    /// A delivery from RabbitMQ, `tag` on the channel `acks` settles.
+    pub fn amqp(payload: String, tag: u64, acks: Arc<acks::ChannelAcks>) -> Delivery {
         Delivery {
             payload,
             attempt: 1,
-            receipt: Receipt::Amqp(acker),
+            receipt: Receipt::Amqp { tag, acks },
         }
     }
 
@@ -77,11 +81,7 @@ impl Delivery {
         crate::metrics::queue_acked();
         match self.receipt {
             Receipt::Local => Ok(()),
-            Receipt::Amqp(acker) => acker
-                .ack(lapin::options::BasicAckOptions::default())
-                .await
-                .map(|_| ())
-                .map_err(|e| QueueError::Broker(e.to_string())),
+            Receipt::Amqp { tag, acks } => acks.ack(tag).await,
         }
     }
 
@@ -91,14 +91,7 @@ impl Delivery {
         crate::metrics::queue_dead_lettered();
         match self.receipt {
             Receipt::Local => Ok(()),
-            Receipt::Amqp(acker) => {
-                let options = lapin::options::BasicRejectOptions { requeue: false };
-                acker
-                    .reject(options)
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| QueueError::Broker(e.to_string()))
-            }
+            Receipt::Amqp { tag, acks } => acks.reject(tag).await,
         }
     }
 }
