@@ -310,8 +310,8 @@ pub async fn consume_orders(
         while let Some(delivery) = consumer.next().await {
             let delivery = delivery.map_err(broker)?;
             let payload = String::from_utf8_lossy(&delivery.data).into_owned();
-            acks.delivered(delivery.delivery_tag).await;
             let tag = delivery.delivery_tag;
+            acks.delivered(tag).await;
             inbox
                 .send(Delivery::amqp(payload, tag, acks.clone()))
                 .await

@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement, Value};
 
 use super::notifications::{self, notifications_wanted_sql};
-use super::orders::{OrderDraft, PLACED_NOTE, fulfillment_name, message_for_draft};
+use super::orders::{OrderDraft, PLACED_NOTE, fulfillment_name, message_payload};
 
 /// Ids for `n` new orders and their first history events.
 const TAKE_IDS: &str = "SELECT nextval('orders_id_seq') AS order_id, \
@@ -123,20 +123,11 @@ fn batch_values(
             lines.quantity.push(line.quantity);
             lines.unit_price_cents.push(line.unit_price_cents);
         }
-        let message = serde_json::to_string(&message_for_draft(order_id, draft))
-            .map_err(|e| DbErr::Custom(e.to_string()))?;
-        outbox.push(order_id, topic, message);
-        let recipient = notifications::Recipient {
-            order_id,
-            customer_name: &draft.customer_name,
-            customer_email: &draft.customer_email,
-            fulfillment: draft.fulfillment,
-        };
-        let notification =
-            notifications::notification(event_id, &recipient, status, Some(PLACED_NOTE), now);
-        let payload =
-            serde_json::to_string(&notification).map_err(|e| DbErr::Custom(e.to_string()))?;
-        outbox.push(order_id, notifications::TOPIC, payload);
+        outbox.push(order_id, topic, message_payload(order_id, draft)?);
+        let recipient = draft.recipient(order_id);
+        let note = Some(PLACED_NOTE);
+        let notification = notifications::payload(event_id, &recipient, status, note, now)?;
+        outbox.push(order_id, notifications::TOPIC, notification);
     }
     let mut values = orders.into_values();
     values.extend(lines.into_values());

@@ -33,11 +33,7 @@ pub async fn lock_orders(
     ids: &[i64],
 ) -> Result<HashMap<i64, order::Model>, DbErr> {
     let query = order::Entity::find()
-        .filter(super::one_of(
-            conn.get_database_backend(),
-            order::Column::Id,
-            ids,
-        ))
+        .filter(super::one_of(conn, order::Column::Id, ids))
         .order_by_asc(order::Column::Id);
     let found = for_no_key_update(conn, query).all(conn).await?;
     Ok(found.into_iter().map(|o| (o.id, o)).collect())
@@ -108,7 +104,7 @@ pub async fn apply_moves(
     for (change, ids) in &groups {
         let expected = ids.len() as u64;
         let updated = update_for(change, now)
-            .filter(super::one_of(backend, order::Column::Id, ids))
+            .filter(super::one_of(conn, order::Column::Id, ids))
             .exec(conn)
             .await?;
         if updated.rows_affected != expected {
@@ -234,11 +230,7 @@ pub async fn start_orders(
     let pending: Vec<i64> = ids.iter().copied().filter(is_pending).collect();
     let mut lines: HashMap<i64, Vec<order_item::Model>> = HashMap::new();
     for item in order_item::Entity::find()
-        .filter(super::one_of(
-            txn.get_database_backend(),
-            order_item::Column::OrderId,
-            &pending,
-        ))
+        .filter(super::one_of(txn, order_item::Column::OrderId, &pending))
         .order_by_asc(order_item::Column::ProductId)
         .order_by_asc(order_item::Column::Id)
         .all(txn)
@@ -341,11 +333,7 @@ async fn lock_stock(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<BTreeMap
         return Ok(BTreeMap::new());
     }
     let query = product::Entity::find()
-        .filter(super::one_of(
-            conn.get_database_backend(),
-            product::Column::Id,
-            ids,
-        ))
+        .filter(super::one_of(conn, product::Column::Id, ids))
         .order_by_asc(product::Column::Id);
     let found = for_no_key_update(conn, query).all(conn).await?;
     Ok(found.into_iter().map(|p| (p.id, p.stock)).collect())

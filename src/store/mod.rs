@@ -121,11 +121,11 @@ pub async fn begin_write_as(
 /// the statement's text is the same whatever their number and is prepared once per connection;
 /// an `IN` list was a new statement to parse and plan for every count. SQLite takes `IN`.
 pub fn one_of<C: sea_orm::ColumnTrait>(
-    backend: sea_orm::DbBackend,
+    conn: &impl sea_orm::ConnectionTrait,
     column: C,
     ids: &[i64],
 ) -> sea_orm::sea_query::Expr {
-    if backend == sea_orm::DbBackend::Postgres {
+    if conn.get_database_backend() == sea_orm::DbBackend::Postgres {
         column.eq_any(ids.iter().copied())
     } else {
         column.is_in(ids.iter().copied())

@@ -53,12 +53,10 @@ pub fn outbox_row(
     note: Option<&str>,
     at: DateTime<Utc>,
 ) -> Result<outbox::ActiveModel, DbErr> {
-    let notification = notification(event_id, to, status, note, at);
-    let payload = serde_json::to_string(&notification).map_err(|e| DbErr::Custom(e.to_string()))?;
     Ok(outbox::ActiveModel {
         id: NotSet,
         topic: Set(TOPIC.to_owned()),
-        payload: Set(payload),
+        payload: Set(payload(event_id, to, status, note, at)?),
         created_at: Set(at),
         published_at: Set(None),
         attempts: Set(0),
@@ -105,15 +103,16 @@ pub async fn register_channel(conn: &impl ConnectionTrait, channel: &str) -> Res
     Ok(())
 }
 
-/// The notification of one status change (the `order_events` row `event_id`) to `to`.
-pub fn notification(
+/// The notification of one status change (the `order_events` row `event_id`) to `to`, as the
+/// JSON an outbox row carries (and a webhook receives).
+pub fn payload(
     event_id: i64,
     to: &Recipient<'_>,
     status: OrderStatus,
     note: Option<&str>,
     at: DateTime<Utc>,
-) -> Notification {
-    Notification {
+) -> Result<String, DbErr> {
+    let notification = Notification {
         event_id,
         order_id: to.order_id,
         status,
@@ -122,7 +121,8 @@ pub fn notification(
         customer_name: to.customer_name.to_owned(),
         customer_email: to.customer_email.to_owned(),
         fulfillment: to.fulfillment,
-    }
+    };
+    serde_json::to_string(&notification).map_err(|e| DbErr::Custom(e.to_string()))
 }
 
 /// Every active webhook endpoint, oldest first.
@@ -188,7 +188,7 @@ pub async fn deliveries_of(
     }
     notification_delivery::Entity::find()
         .filter(super::one_of(
-            conn.get_database_backend(),
+            conn,
             notification_delivery::Column::OutboxId,
             outbox_ids,
         ))

@@ -39,6 +39,16 @@ pub struct DraftLine {
 }
 
 impl OrderDraft {
+    /// Whom the notifications of order `order_id`, placed from this draft, concern.
+    pub fn recipient(&self, order_id: i64) -> notifications::Recipient<'_> {
+        notifications::Recipient {
+            order_id,
+            customer_name: &self.customer_name,
+            customer_email: &self.customer_email,
+            fulfillment: self.fulfillment,
+        }
+    }
+
     /// Sum of the lines, in cents.
     pub fn total_cents(&self) -> i64 {
         self.lines
@@ -123,8 +133,9 @@ enum Plan {
 
 /// Writes a batch with a handful of statements, whatever its size: on SQLite one multi-row INSERT
 /// each for the orders, their items, their first events and their outbox rows (queue message and
-/// notification); on PostgreSQL the two of [`super::intake_pg`]. An idempotency key stored earlier (a retry, or a reused key) is skipped by the
-/// orders' unique index in the same INSERT, and only such keys are looked up afterwards: looking
+/// notification); on PostgreSQL the two of [`super::intake_pg`]. An idempotency key stored
+/// earlier (a retry, or a reused key) is skipped by the orders' unique index in the same INSERT,
+/// and only such keys are looked up afterwards: looking
 /// every key up first had cost PostgreSQL a scan of all orders per batch once its cached plan
 /// for the look-up was made on an empty table.
 async fn place_batch(
@@ -279,12 +290,10 @@ async fn insert_details(
     let notify = notifications::wanted(conn).await?;
     let mut outbox_rows = Vec::with_capacity(fresh.len() * 2);
     for ((draft, order_id), event_id) in fresh.iter().zip(&event_ids) {
-        let message = serde_json::to_string(&message_for_draft(*order_id, draft))
-            .map_err(|e| DbErr::Custom(e.to_string()))?;
         outbox_rows.push(outbox::ActiveModel {
             id: NotSet,
             topic: Set(topic.to_owned()),
-            payload: Set(message),
+            payload: Set(message_payload(*order_id, draft)?),
             created_at: Set(now),
             published_at: Set(None),
             attempts: Set(0),
@@ -292,12 +301,7 @@ async fn insert_details(
         if !notify {
             continue;
         }
-        let recipient = notifications::Recipient {
-            order_id: *order_id,
-            customer_name: &draft.customer_name,
-            customer_email: &draft.customer_email,
-            fulfillment: draft.fulfillment,
-        };
+        let recipient = draft.recipient(*order_id);
         let status = OrderStatus::Pending;
         let row = notifications::outbox_row(*event_id, &recipient, status, Some(note), now)?;
         outbox_rows.push(row);
@@ -430,8 +434,14 @@ async fn insert_outbox(
     Ok(())
 }
 
+/// The JSON of a freshly placed order's queue message (an outbox row's payload).
+pub(super) fn message_payload(order_id: i64, draft: &OrderDraft) -> Result<String, DbErr> {
+    serde_json::to_string(&message_for_draft(order_id, draft))
+        .map_err(|e| DbErr::Custom(e.to_string()))
+}
+
 /// The queue message of a freshly placed order.
-pub(super) fn message_for_draft(order_id: i64, draft: &OrderDraft) -> OrderMessage {
+fn message_for_draft(order_id: i64, draft: &OrderDraft) -> OrderMessage {
     OrderMessage {
         order_id,
         customer_name: draft.customer_name.clone(),
@@ -694,15 +704,14 @@ pub async fn order_views(
     ids: &[i64],
 ) -> Result<HashMap<i64, OrderView>, DbErr> {
     use sea_orm::TransactionTrait;
-    let backend = db.get_database_backend();
     let txn = db.begin().await?;
     let found = order::Entity::find()
-        .filter(super::one_of(backend, order::Column::Id, ids))
+        .filter(super::one_of(&txn, order::Column::Id, ids))
         .all(&txn)
         .await?;
     let mut items: HashMap<i64, Vec<OrderLine>> = HashMap::new();
     for item in order_item::Entity::find()
-        .filter(super::one_of(backend, order_item::Column::OrderId, ids))
+        .filter(super::one_of(&txn, order_item::Column::OrderId, ids))
         .order_by_asc(order_item::Column::Id)
         .all(&txn)
         .await?
@@ -715,7 +724,7 @@ pub async fn order_views(
     }
     let mut histories: HashMap<i64, Vec<StatusChange>> = HashMap::new();
     for event in order_event::Entity::find()
-        .filter(super::one_of(backend, order_event::Column::OrderId, ids))
+        .filter(super::one_of(&txn, order_event::Column::OrderId, ids))
         .order_by_asc(order_event::Column::Id)
         .all(&txn)
         .await?

@@ -37,11 +37,7 @@ pub async fn mark_published(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<
             outbox::Column::Attempts,
             Expr::col(outbox::Column::Attempts).add(1),
         )
-        .filter(super::one_of(
-            conn.get_database_backend(),
-            outbox::Column::Id,
-            ids,
-        ))
+        .filter(super::one_of(conn, outbox::Column::Id, ids))
         .exec(conn)
         .await?;
     Ok(())

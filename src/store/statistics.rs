@@ -1,7 +1,7 @@
 //! PostgreSQL's planner statistics of the order tables, gathered as soon as a new database has orders enough to need them.
 //!
 //! Without statistics PostgreSQL guesses that each value of a column matches 1 row in 200, so a
-//! batch look-up of 64 orders' lines (`order_id IN (…)`) looks like a third of the table and is
+//! batch look-up of 64 orders' lines (`order_id = ANY(…)`) looks like a third of the table and is
 //! planned as a scan of all of it. Its own first ANALYZE comes up to a minute later (autovacuum
 //! wakes once a minute): in the benchmark's first minute on a new database the kitchen and the
 //! order pages read ~600,000 rows a second that way. Once a table has statistics, later ones
