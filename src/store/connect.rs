@@ -9,6 +9,12 @@ use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
 /// Prepared statements each SQLite connection keeps.
 const STATEMENTS_KEPT: usize = 24;
 
+/// A pooled connection idle this long is pinged before it is handed out (one that died while
+/// idle, e.g. across a database restart, is replaced instead of failing a request); a busy one
+/// goes straight to work. sqlx's default pings on every checkout: a round trip more for every
+/// statement outside a transaction (and sqlx pings again on every return to the pool anyway).
+const PING_WHEN_IDLE_FOR: Duration = Duration::from_secs(1);
+
 /// Connects with at most `pool` connections.
 pub async fn connect(url: &str, pool: u32) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url.to_owned());
@@ -17,6 +23,7 @@ pub async fn connect(url: &str, pool: u32) -> Result<DatabaseConnection, DbErr> 
         .min_connections(1)
         .connect_timeout(Duration::from_secs(5))
         .acquire_timeout(Duration::from_secs(5))
+        .test_before_acquire_if_idle_for(PING_WHEN_IDLE_FOR)
         .sqlx_logging(false)
         // WAL lets readers run beside the one writer; NORMAL sync is durable across a process crash.
         .map_sqlx_sqlite_opts(|o| {
