@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::sync::RwLock;
 
 use bakery_wire::{Fulfillment, OrderLine, OrderStatus, OrderView, StatusChange, cents_to_price};
-use chrono::{DateTime, NaiveDateTime};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime};
 
 /// Strings shared by many orders, each stored once; at most [`Words::LIMIT`] of them.
 #[derive(Debug, Default)]
@@ -60,10 +60,26 @@ const WORD_AND_TIME: u64 = 3;
 /// Length of a wire time, `YYYY-MM-DD HH:MM:SS`.
 const TIME_LEN: usize = 19;
 
+/// Seconds since the epoch of a wire time; `None` unless `text` is exactly `YYYY-MM-DD
+/// HH:MM:SS` of a real date (read by hand: chrono's pattern parser was the larger part of
+/// keeping a view).
 fn parse_time(text: &str) -> Option<i64> {
-    let at = NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S").ok()?;
-    let secs = at.and_utc().timestamp();
-    (format_time(secs)? == text).then_some(secs)
+    let b = text.as_bytes();
+    if b.len() != TIME_LEN || b[4] != b'-' || b[7] != b'-' || b[10] != b' ' {
+        return None;
+    }
+    if b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let number = |from: usize, to: usize| -> Option<u32> {
+        b[from..to].iter().try_fold(0u32, |n, d| {
+            d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
+        })
+    };
+    let year = i32::try_from(number(0, 4)?).ok()?;
+    let date = NaiveDate::from_ymd_opt(year, number(5, 7)?, number(8, 10)?)?;
+    let time = NaiveTime::from_hms_opt(number(11, 13)?, number(14, 16)?, number(17, 19)?)?;
+    Some(NaiveDateTime::new(date, time).and_utc().timestamp())
 }
 
 fn format_time(secs: i64) -> Option<String> {
@@ -369,6 +385,30 @@ mod tests {
         );
         // The shared words are stored once: a second order costs no more.
         assert_eq!(pack(&view, &words).unwrap().len(), record.len());
+    }
+
+    #[test]
+    fn wire_times_read_back_to_what_was_written() {
+        for text in [
+            "2026-11-26 06:00:00",
+            "1999-12-31 23:59:59",
+            "2024-02-29 12:34:56",
+        ] {
+            assert_eq!(format_time(parse_time(text).unwrap()).unwrap(), text);
+        }
+        for odd in [
+            "2026-11-26T06:00:00",
+            "2026-11-26 06:00:0",
+            "2026-11-26 06:00:000",
+            "2025-02-29 06:00:00",
+            "2026-13-01 06:00:00",
+            "2026-11-26 24:00:00",
+            "2026-11-26 06:60:00",
+            "2026-+1-26 06:00:00",
+            "yesterday",
+        ] {
+            assert_eq!(parse_time(odd), None, "{odd}");
+        }
     }
 
     #[test]

@@ -159,6 +159,7 @@ pub async fn apply_moves(
     } else {
         insert_in_chunks(conn, rows).await?;
     }
+    let at = wire_time(now);
     Ok(moves
         .into_iter()
         .zip(applies)
@@ -168,7 +169,7 @@ pub async fn apply_moves(
                 change: StatusChange {
                     status: mv.to,
                     note: mv.note,
-                    at: wire_time(now),
+                    at: at.clone(),
                 },
             })
         })
