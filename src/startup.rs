@@ -164,9 +164,10 @@ impl Application {
             }
             if role != Role::Worker {
                 let (url, names, bus) = (url.clone(), links.names.clone(), bus.clone());
+                let own = broker.app_id().to_owned();
                 let restarts = restarts("status_listener");
                 let listener =
-                    Supervisor::start(move |_| StatusListener::new(url, names, bus, restarts));
+                    Supervisor::start(move |_| StatusListener::new(url, names, own, bus, restarts));
                 actors.push(Box::new(listener));
             }
         }

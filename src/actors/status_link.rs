@@ -134,20 +134,21 @@ fn changes_in(data: &[u8]) -> Result<Vec<Moved>, serde_json::Error> {
     })
 }
 
-/// Listens on a queue of its own, bound to the status exchange, until the link drops.
-async fn listen(url: &str, names: &AmqpNames, bus: &StatusBus) -> QueueError {
+/// Listens on a queue of its own, bound to the status exchange, until the link drops. Messages
+/// whose `app_id` is `own` are this process's own changes, on its bus already, and are skipped.
+async fn listen(url: &str, names: &AmqpNames, own: &str, bus: &StatusBus) -> QueueError {
     let broker = |e: lapin::Error| QueueError::Broker(e.to_string());
     let listening = async {
         let conn = connect(url).await?;
         let channel = conn.create_channel().await.map_err(broker)?;
         declare_topology(&channel, names).await?;
-        let own = QueueDeclareOptions {
+        let private = QueueDeclareOptions {
             exclusive: true,
             auto_delete: true,
             ..QueueDeclareOptions::default()
         };
         let queue = channel
-            .queue_declare("".into(), own, FieldTable::default())
+            .queue_declare("".into(), private, FieldTable::default())
             .await
             .map_err(broker)?;
         channel
@@ -175,6 +176,9 @@ async fn listen(url: &str, names: &AmqpNames, bus: &StatusBus) -> QueueError {
             .map_err(broker)?;
         while let Some(delivery) = consumer.next().await {
             let delivery = delivery.map_err(broker)?;
+            if is_own(&delivery.properties, own) {
+                continue;
+            }
             match changes_in(&delivery.data) {
                 Ok(changes) => changes
                     .into_iter()
@@ -191,20 +195,38 @@ async fn listen(url: &str, names: &AmqpNames, bus: &StatusBus) -> QueueError {
     }
 }
 
+/// True when this process published the message (its publisher's `app_id` is `own`).
+fn is_own(properties: &lapin::BasicProperties, own: &str) -> bool {
+    properties
+        .app_id()
+        .as_ref()
+        .is_some_and(|id| id.as_str() == own)
+}
+
 /// The actor that feeds the local status bus from the fanout exchange.
 pub struct StatusListener {
     url: String,
     names: AmqpNames,
+    /// The `app_id` of this process's publisher: its own changes are on the bus already.
+    own: String,
     bus: StatusBus,
     restarts: Restarts,
 }
 
 impl StatusListener {
-    /// Listens with `url`'s broker and publishes onto `bus`.
-    pub fn new(url: String, names: AmqpNames, bus: StatusBus, restarts: Restarts) -> Self {
+    /// Listens with `url`'s broker and publishes onto `bus` what other processes (not the one
+    /// publishing as `own`) sent.
+    pub fn new(
+        url: String,
+        names: AmqpNames,
+        own: String,
+        bus: StatusBus,
+        restarts: Restarts,
+    ) -> Self {
         StatusListener {
             url,
             names,
+            own,
             bus,
             restarts,
         }
@@ -217,9 +239,10 @@ impl Actor for StatusListener {
     fn started(&mut self, ctx: &mut Self::Context) {
         let delay = self.restarts.started();
         let (url, names, bus) = (self.url.clone(), self.names.clone(), self.bus.clone());
+        let own = self.own.clone();
         let run = async move {
             tokio::time::sleep(delay).await;
-            listen(&url, &names, &bus).await
+            listen(&url, &names, &own, &bus).await
         };
         ctx.spawn(run.into_actor(self).map(|err, act, ctx| {
             tracing::warn!(actor = act.restarts.actor(), error = %err, "status listener lost the broker");
@@ -267,5 +290,13 @@ mod tests {
         );
         assert!(changes_in(b"[{\"order_id\": \"x\"}]").is_err());
         assert!(changes_in(b"not json").is_err());
+    }
+
+    #[test]
+    fn only_messages_stamped_with_our_own_app_id_are_ours() {
+        let stamped = |id: &str| lapin::BasicProperties::default().with_app_id(id.into());
+        assert!(is_own(&stamped("bakery-a"), "bakery-a"));
+        assert!(!is_own(&stamped("bakery-b"), "bakery-a"));
+        assert!(!is_own(&lapin::BasicProperties::default(), "bakery-a"));
     }
 }

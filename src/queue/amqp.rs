@@ -131,11 +131,12 @@ pub async fn declare_topology(channel: &Channel, names: &AmqpNames) -> Result<()
     Ok(())
 }
 
-/// Persistent JSON.
-fn json_properties() -> BasicProperties {
+/// Persistent JSON, stamped with the publishing process.
+fn json_properties(app_id: &str) -> BasicProperties {
     BasicProperties::default()
         .with_content_type(ShortString::from("application/json"))
         .with_delivery_mode(2)
+        .with_app_id(ShortString::from(app_id))
 }
 
 /// Publishes order messages with publisher confirms and `mandatory`; reconnects lazily after a failure.
@@ -143,6 +144,7 @@ pub struct AmqpPublisher {
     url: String,
     names: AmqpNames,
     link: Mutex<Option<(Connection, Channel)>>,
+    app_id: String,
 }
 
 impl AmqpPublisher {
@@ -152,7 +154,14 @@ impl AmqpPublisher {
             url: url.to_owned(),
             names,
             link: Mutex::new(None),
+            app_id: format!("bakery-{}", uuid::Uuid::new_v4().simple()),
         }
+    }
+
+    /// The `app_id` on every message this publisher sends: unique to it, so that a process can
+    /// tell its own status events when the fanout brings them back.
+    pub fn app_id(&self) -> &str {
+        &self.app_id
     }
 
     async fn channel(&self) -> Result<Channel, QueueError> {
@@ -223,7 +232,7 @@ impl AmqpPublisher {
                         routing_key.into(),
                         options,
                         payload,
-                        json_properties(),
+                        json_properties(&self.app_id),
                     )
                     .await
                     .map_err(|e| (0, broker(e)))?;
