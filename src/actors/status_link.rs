@@ -23,8 +23,9 @@ use crate::store::orders::Moved;
 #[rtype(result = "()")]
 pub struct ShareStatus(pub Moved);
 
-/// Changes held for the next message at most; more are dropped (each one dropped is logged):
-/// events are a convenience, and a broker that takes none must not fill the memory.
+/// Changes held for the next message at most; more are dropped (logged when dropping starts and
+/// once it ends, with the count): events are a convenience, and a broker that takes none must
+/// not fill the memory, nor the log.
 const MOST_HELD: usize = 50_000;
 
 /// The actor that publishes status changes to the fanout exchange, in order. The changes made
@@ -38,6 +39,8 @@ pub struct StatusFanout {
     held: Vec<Moved>,
     /// A message is on its way (waiting for the broker's confirm).
     sending: bool,
+    /// Changes dropped since the held ones last went out.
+    dropped: u64,
 }
 
 impl StatusFanout {
@@ -49,6 +52,7 @@ impl StatusFanout {
             restarts,
             held: Vec::new(),
             sending: false,
+            dropped: 0,
         }
     }
 
@@ -58,6 +62,14 @@ impl StatusFanout {
             return;
         }
         let changes = std::mem::take(&mut self.held);
+        if self.dropped > 0 {
+            tracing::warn!(
+                actor = "status_fanout",
+                dropped = self.dropped,
+                "status events go out again; the dropped ones are gone"
+            );
+            self.dropped = 0;
+        }
         let json = match serde_json::to_vec(&changes) {
             Ok(json) => json,
             Err(err) => {
@@ -107,11 +119,15 @@ impl Handler<ShareStatus> for StatusFanout {
 
     fn handle(&mut self, msg: ShareStatus, ctx: &mut Self::Context) {
         if self.held.len() >= MOST_HELD {
-            tracing::warn!(
-                actor = "status_fanout",
-                order_id = msg.0.order_id,
-                "status event dropped: the broker is not taking them"
-            );
+            if self.dropped == 0 {
+                tracing::warn!(
+                    actor = "status_fanout",
+                    order_id = msg.0.order_id,
+                    held = MOST_HELD,
+                    "dropping status events: the broker is not taking them"
+                );
+            }
+            self.dropped += 1;
             return;
         }
         self.held.push(msg.0);
