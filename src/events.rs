@@ -56,7 +56,7 @@ impl StatusBus {
     /// Tells the listeners in this process only (for changes that came from elsewhere).
     pub fn publish_local(&self, moved: Moved) {
         if let Some(views) = &self.views {
-            views.changed(moved.order_id);
+            views.changed(&moved);
         }
         let _listeners = self.tx.send(moved);
     }

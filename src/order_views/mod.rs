@@ -4,9 +4,11 @@
 //! again. Each kept order is a packed [`record`] of a few dozen bytes (not its 600 bytes of
 //! JSON), so the whole day's orders fit in a few MiB, and is rendered as it is read.
 //!
-//! The status bus drops an order as it publishes the order's change (made here, or shared by
-//! another process), before any listener hears of it, and, if it was kept, queues it to be read
-//! again; an order placed here is kept as it was placed, built from the request.
+//! The status bus tells the cache of every change it publishes (made here, or shared by another
+//! process) before any listener hears of it. A kept page follows the change in place when the
+//! change says all it wrote and is a move the page's status allows; otherwise the page is
+//! dropped and, as it was kept, queued to be read again. An order placed here is kept as it was
+//! placed, built from the request.
 //! [`refresher::keep_fresh`] reads the queue back from the database in batches once the kitchen
 //! has a quiet moment. Two guards keep a page from outliving a
 //! change it did not hear of: a read keeps what it read only if its order was not reported
@@ -25,6 +27,9 @@ use bytes::Bytes;
 use tokio::sync::Notify;
 
 use record::Words;
+
+use crate::domain::can_move;
+use crate::store::orders::Moved;
 
 /// Longest time a page is served without being read again from the database.
 pub const MAX_AGE: Duration = Duration::from_secs(30);
@@ -83,6 +88,28 @@ impl Kept {
     }
 }
 
+/// `view` after `moved`, or `None` when the change does not say everything it wrote (a process
+/// of an earlier version) or is not a move from the page's status (a change missed or come out
+/// of order): then only a read tells.
+fn follow(mut view: OrderView, moved: &Moved) -> Option<OrderView> {
+    let fields = moved.fields.as_ref()?;
+    if !can_move(view.status, moved.change.status) {
+        return None;
+    }
+    view.status = moved.change.status;
+    view.history.push(moved.change.clone());
+    if let Some(ready_at) = &fields.ready_at {
+        view.ready_at = Some(ready_at.clone());
+    }
+    if fields.clear_reason {
+        view.failure_reason = None;
+    }
+    if let Some(reason) = &fields.failure_reason {
+        view.failure_reason = Some(reason.clone());
+    }
+    Some(view)
+}
+
 /// The shard of an order.
 fn shard_of(order_id: i64) -> usize {
     order_id.rem_euclid(SHARDS as i64) as usize
@@ -94,6 +121,9 @@ struct Queue {
     ids: HashSet<i64>,
     oldest: Option<Instant>,
     last_change: Instant,
+    /// Orders changed since the refresher last found the queue empty (it then waits for the
+    /// quiet, hands freed memory back, and sleeps until the next change).
+    stirred: bool,
 }
 
 /// Taken before reading an order from the database; see [`OrderViews::keep`].
@@ -111,6 +141,7 @@ impl OrderViews {
                 ids: HashSet::new(),
                 oldest: None,
                 last_change: Instant::now(),
+                stirred: false,
             }),
             queued: Notify::new(),
         }
@@ -189,21 +220,41 @@ impl OrderViews {
         true
     }
 
-    /// Forgets the order (it changed); if it was kept, it is read again soon.
-    pub fn changed(&self, order_id: i64) {
-        let was_kept = self.shard(order_id).is_some_and(|mut shard| {
+    /// The order changed: a kept page follows the change, or is forgotten and read again soon.
+    pub fn changed(&self, moved: &Moved) {
+        let order_id = moved.order_id;
+        let reread = self.shard(order_id).is_some_and(|mut shard| {
             shard.changes = shard.changes.wrapping_add(1);
             if shard.recent.len() == RECENT {
                 shard.recent.pop_front();
             }
             shard.recent.push_back(order_id);
-            let old = shard.views.remove(&order_id);
-            if let Some(old) = &old {
-                shard.bytes -= old.cost();
+            let Some(old) = shard.views.remove(&order_id) else {
+                return false;
+            };
+            shard.bytes -= old.cost();
+            let Some(kept) = self.followed(&old, moved) else {
+                return true;
+            };
+            if shard.bytes + kept.cost() > self.per_shard {
+                return true;
             }
-            old.is_some()
+            shard.bytes += kept.cost();
+            shard.views.insert(order_id, kept);
+            false
         });
-        self.queue(order_id, was_kept);
+        self.queue(order_id, reread);
+    }
+
+    /// The page `kept` after `moved`, if the change tells all of it (its age stays that of the
+    /// last read, so [`MAX_AGE`] still bounds a page that followed changes only).
+    fn followed(&self, kept: &Kept, moved: &Moved) -> Option<Kept> {
+        let view = record::unpack(moved.order_id, &kept.record, &self.words)?;
+        let view = follow(view, moved)?;
+        Some(Kept {
+            record: record::pack(&view, &self.words)?,
+            at: kept.at,
+        })
     }
 
     /// A ticket of every shard, for an order whose id is not known yet (one being placed).
@@ -231,8 +282,12 @@ impl OrderViews {
         };
         let now = Instant::now();
         queue.last_change = now;
+        let stirs = !queue.stirred;
+        queue.stirred = true;
         if wanted && queue.ids.len() < MOST_QUEUED && queue.ids.insert(order_id) {
             queue.oldest.get_or_insert(now);
+            self.queued.notify_one();
+        } else if stirs {
             self.queued.notify_one();
         }
     }
@@ -242,11 +297,12 @@ impl OrderViews {
         let Ok(queue) = self.queue.lock() else {
             return Duration::ZERO;
         };
-        let Some(oldest) = queue.oldest else {
-            return Duration::ZERO;
-        };
         let quiet = QUIET.saturating_sub(queue.last_change.elapsed());
-        quiet.min(MOST_WAIT.saturating_sub(oldest.elapsed()))
+        match queue.oldest {
+            Some(oldest) => quiet.min(MOST_WAIT.saturating_sub(oldest.elapsed())),
+            // Nothing to read: only the end of the burst is waited for.
+            None => quiet,
+        }
     }
 
     /// Up to `most` queued orders that are not kept now, with tickets for reading them.
@@ -262,6 +318,7 @@ impl OrderViews {
             if queue.ids.is_empty() {
                 queue.oldest = None;
                 queue.ids.shrink_to_fit();
+                queue.stirred = false;
             }
             ids
         };
@@ -309,6 +366,7 @@ impl OrderViews {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::orders::MovedFields;
     use bakery_wire::{Fulfillment, OrderStatus, StatusChange};
 
     fn view(order_id: i64, status: OrderStatus) -> OrderView {
@@ -331,6 +389,102 @@ mod tests {
         }
     }
 
+    /// A change that does not say what else it wrote (as from a process of an earlier version).
+    fn unsaid(order_id: i64) -> Moved {
+        Moved {
+            order_id,
+            change: StatusChange {
+                status: OrderStatus::Processing,
+                note: None,
+                at: "2026-11-26 08:00:02".to_owned(),
+            },
+            fields: None,
+        }
+    }
+
+    /// The kitchen's move of `order_id` to `status`, saying what else it wrote.
+    fn said(order_id: i64, status: OrderStatus, fields: MovedFields) -> Moved {
+        Moved {
+            order_id,
+            change: StatusChange {
+                status,
+                note: Some(format!("now {status}")),
+                at: "2026-11-26 08:00:03".to_owned(),
+            },
+            fields: Some(fields),
+        }
+    }
+
+    #[test]
+    fn a_kept_page_follows_a_change_that_says_what_it_wrote() {
+        let views = OrderViews::new(1 << 20);
+        views.keep(views.ticket(5), &view(5, OrderStatus::Pending));
+        let ready_at = Some("2026-11-26 08:03:00".to_owned());
+        let start = MovedFields {
+            ready_at: ready_at.clone(),
+            ..MovedFields::default()
+        };
+        views.changed(&said(5, OrderStatus::Processing, start));
+        views.changed(&said(5, OrderStatus::Ready, MovedFields::default()));
+        let mut expected = view(5, OrderStatus::Pending);
+        expected.status = OrderStatus::Ready;
+        expected.ready_at = ready_at;
+        for status in [OrderStatus::Processing, OrderStatus::Ready] {
+            expected.history.push(StatusChange {
+                status,
+                note: Some(format!("now {status}")),
+                at: "2026-11-26 08:00:03".to_owned(),
+            });
+        }
+        let page: serde_json::Value = serde_json::from_slice(&views.get(5).unwrap()).unwrap();
+        assert_eq!(page, serde_json::to_value(&expected).unwrap());
+        // Nothing to read again: the page is as the database has it; the refresher only waits
+        // for the end of the burst (then malloc hands back what it freed).
+        assert!(views.refresh_delay() > Duration::from_millis(50));
+        std::thread::sleep(QUIET);
+        assert_eq!(views.refresh_delay(), Duration::ZERO);
+        assert!(views.take_queued(10).is_empty());
+
+        // A failure reason is set and cleared as the move wrote it.
+        views.keep(views.ticket(6), &view(6, OrderStatus::Processing));
+        let failed = MovedFields {
+            failure_reason: Some("oven broke".to_owned()),
+            ..MovedFields::default()
+        };
+        views.changed(&said(6, OrderStatus::Failed, failed));
+        let page: serde_json::Value = serde_json::from_slice(&views.get(6).unwrap()).unwrap();
+        assert_eq!(page["failure_reason"], "oven broke");
+        let retry = MovedFields {
+            clear_reason: true,
+            ..MovedFields::default()
+        };
+        views.changed(&said(6, OrderStatus::Pending, retry));
+        let page: serde_json::Value = serde_json::from_slice(&views.get(6).unwrap()).unwrap();
+        assert_eq!(
+            (page["status"].as_str(), page["failure_reason"].as_str()),
+            (Some("pending"), None)
+        );
+    }
+
+    #[test]
+    fn a_change_out_of_order_or_unsaid_drops_the_page_to_be_read_again() {
+        let views = OrderViews::new(1 << 20);
+        views.keep(views.ticket(5), &view(5, OrderStatus::Pending));
+        views.changed(&said(5, OrderStatus::Ready, MovedFields::default()));
+        assert!(views.get(5).is_none(), "pending cannot become ready");
+        views.keep(views.ticket(6), &view(6, OrderStatus::Pending));
+        views.changed(&unsaid(6));
+        assert!(views.get(6).is_none());
+        std::thread::sleep(QUIET);
+        let mut ids: Vec<i64> = views
+            .take_queued(10)
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect();
+        ids.sort_unstable();
+        assert_eq!(ids, [5, 6]);
+    }
+
     fn status_of(views: &OrderViews, order_id: i64) -> Option<String> {
         let page: serde_json::Value = serde_json::from_slice(&views.get(order_id)?).ok()?;
         Some(page["status"].as_str()?.to_owned())
@@ -349,7 +503,7 @@ mod tests {
         // A read started before a change must not keep what it read.
         let before = views.ticket(7);
         let other = views.ticket(7 + SHARDS as i64);
-        views.changed(7);
+        views.changed(&unsaid(7));
         assert!(views.get(7).is_none());
         views.keep(before, &view(7, OrderStatus::Pending));
         assert!(views.get(7).is_none());
@@ -369,14 +523,14 @@ mod tests {
         let ticket = views.ticket(0);
         // Every remembered change is of another order: what was read can be kept...
         for n in 1..=RECENT as i64 {
-            views.changed(n * SHARDS as i64);
+            views.changed(&unsaid(n * SHARDS as i64));
         }
         views.keep(ticket, &view(0, OrderStatus::Pending));
         assert!(views.get(0).is_some());
         // ...but not once more changes happened than are remembered.
         let ticket = views.ticket(0);
         for n in 1..=RECENT as i64 + 1 {
-            views.changed(n * SHARDS as i64);
+            views.changed(&unsaid(n * SHARDS as i64));
         }
         views.keep(ticket, &view(0, OrderStatus::Processing));
         assert_eq!(status_of(&views, 0).as_deref(), Some("pending"));
@@ -400,8 +554,8 @@ mod tests {
     fn changed_and_placed_orders_are_queued_once_the_shop_is_quiet() {
         let views = OrderViews::new(1 << 20);
         views.keep(views.ticket(1), &view(1, OrderStatus::Pending));
-        views.changed(1); // was kept: read it again
-        views.changed(2); // nobody reads it: not queued
+        views.changed(&unsaid(1)); // was kept: read it again
+        views.changed(&unsaid(2)); // nobody reads it: not queued
         let mut placed = OrderViews::new(1 << 20);
         placed.per_shard = 0; // full: the page of a placed order is queued instead
         placed.placed(&placed.tickets(), &view(3, OrderStatus::Pending));

@@ -1,4 +1,4 @@
-//! The refresher: reads queued orders back into [`OrderViews`] from the database, in batches, when the kitchen is quiet.
+//! The refresher: reads the order pages changes dropped back into [`OrderViews`] from the database, in batches, when the kitchen is quiet.
 
 use std::sync::Arc;
 
@@ -10,9 +10,10 @@ use crate::store::orders;
 /// Orders read per batch.
 const BATCH: usize = 256;
 
-/// Runs for the life of the process: waits for queued orders, lets a burst of changes pass
+/// Runs for the life of the process: waits for changes, lets a burst of them pass
 /// (see [`OrderViews::refresh_delay`]), then reads them back in batches. A failed read is
-/// logged and dropped: those pages are read again when someone asks for them.
+/// logged and dropped: those pages are read again when someone asks for them. Once a burst is
+/// over and nothing is left to read, malloc hands back what the burst freed.
 pub async fn keep_fresh(views: Arc<OrderViews>, db: DatabaseConnection) {
     loop {
         views.queued.notified().await;

@@ -19,7 +19,8 @@ use sea_orm::{
 };
 
 use super::orders::{
-    Move, Moved, StartOutcome, insert_in_chunks, insert_returning_ids, parse_fulfillment,
+    Move, Moved, MovedFields, StartOutcome, insert_in_chunks, insert_returning_ids,
+    parse_fulfillment,
 };
 use super::{notifications, wire_time};
 use crate::domain::can_move;
@@ -171,6 +172,11 @@ pub async fn apply_moves(
                     note: mv.note,
                     at: at.clone(),
                 },
+                fields: Some(MovedFields {
+                    ready_at: mv.ready_at.map(wire_time),
+                    failure_reason: mv.failure_reason,
+                    clear_reason: mv.clear_reason,
+                }),
             })
         })
         .collect())

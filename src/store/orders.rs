@@ -550,6 +550,24 @@ impl Move {
 pub struct Moved {
     pub order_id: i64,
     pub change: StatusChange,
+    /// What else the move wrote to the order, so that a kept page can follow the change without
+    /// reading the order again; absent when shared by a process of an earlier version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fields: Option<MovedFields>,
+}
+
+/// The order's other columns a move wrote (see [`Move`]).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct MovedFields {
+    /// The new end of baking, as the API shows it, when the move set one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ready_at: Option<String>,
+    /// The new failure reason, when the move set one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure_reason: Option<String>,
+    /// The move cleared the failure reason.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub clear_reason: bool,
 }
 
 /// Applies a guarded move and writes its `order_events` row and the customer's notification;
