@@ -476,13 +476,18 @@ mod tests {
         views.changed(&unsaid(6));
         assert!(views.get(6).is_none());
         std::thread::sleep(QUIET);
+        assert_eq!(queued_ids(&views), [5, 6]);
+    }
+
+    /// The ids the refresher would read next, in order.
+    fn queued_ids(views: &OrderViews) -> Vec<i64> {
         let mut ids: Vec<i64> = views
             .take_queued(10)
             .into_iter()
             .map(|(id, _)| id)
             .collect();
         ids.sort_unstable();
-        assert_eq!(ids, [5, 6]);
+        ids
     }
 
     fn status_of(views: &OrderViews, order_id: i64) -> Option<String> {
@@ -564,13 +569,7 @@ mod tests {
         assert!(views.refresh_delay() > Duration::from_millis(50));
         std::thread::sleep(QUIET);
         assert_eq!(views.refresh_delay(), Duration::ZERO);
-        let mut ids: Vec<i64> = views
-            .take_queued(10)
-            .into_iter()
-            .map(|(id, _)| id)
-            .collect();
-        ids.sort_unstable();
-        assert_eq!(ids, [1, 3]);
+        assert_eq!(queued_ids(&views), [1, 3]);
         assert!(views.take_queued(10).is_empty());
     }
 }
