@@ -8,7 +8,7 @@ use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::process::Child;
 
 use crate::helpers::{Backend, TestApp, TestDatabase, probe, seed_order, spawn_app_with};
@@ -25,6 +25,21 @@ struct WebhookCall {
     content_type: String,
     body: String,
     answered: u16,
+}
+
+/// Serves every connection `listener` accepts with `serve(server, stream)`, each on a task of its
+/// own, for the life of the test.
+fn serve_each<S, F, Fut>(listener: TcpListener, server: S, serve: F)
+where
+    S: Clone + Send + 'static,
+    F: Fn(S, TcpStream) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = std::io::Result<()>> + Send + 'static,
+{
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            tokio::spawn(serve(server.clone(), stream));
+        }
+    });
 }
 
 /// An HTTP server that records webhook calls; answers 500 to the first `fail_next` calls.
@@ -44,19 +59,13 @@ impl WebhookReceiver {
             calls: Arc::default(),
             fail_next: Arc::default(),
         };
-        let me = receiver.clone();
-        tokio::spawn(async move {
-            while let Ok((stream, _)) = listener.accept().await {
-                let me = me.clone();
-                tokio::spawn(async move {
-                    let _ = me.serve(stream).await;
-                });
-            }
+        serve_each(listener, receiver.clone(), |me, stream| async move {
+            me.serve(stream).await
         });
         receiver
     }
 
-    async fn serve(&self, stream: tokio::net::TcpStream) -> std::io::Result<()> {
+    async fn serve(&self, stream: TcpStream) -> std::io::Result<()> {
         let mut reader = BufReader::new(stream);
         loop {
             let mut request_line = String::new();
@@ -139,19 +148,13 @@ impl SmtpReceiver {
             mails: Arc::default(),
             refusing: Arc::default(),
         };
-        let me = receiver.clone();
-        tokio::spawn(async move {
-            while let Ok((stream, _)) = listener.accept().await {
-                let me = me.clone();
-                tokio::spawn(async move {
-                    let _ = me.serve(stream).await;
-                });
-            }
+        serve_each(listener, receiver.clone(), |me, stream| async move {
+            me.serve(stream).await
         });
         receiver
     }
 
-    async fn serve(&self, stream: tokio::net::TcpStream) -> std::io::Result<()> {
+    async fn serve(&self, stream: TcpStream) -> std::io::Result<()> {
         let mut reader = BufReader::new(stream);
         reader
             .get_mut()
