@@ -280,6 +280,21 @@ pub fn seed_order() -> Value {
     })
 }
 
+/// Places an order with the bakery serving at `base` (this test's app or a spawned binary) and
+/// returns its id, asserting a 201.
+pub async fn place_at(client: &reqwest::Client, base: &str, body: &Value) -> i64 {
+    let res = client
+        .post(format!("{base}/api/orders"))
+        .json(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 201);
+    res.json::<Value>().await.unwrap()["order_id"]
+        .as_i64()
+        .unwrap()
+}
+
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
@@ -307,11 +322,7 @@ impl TestApp {
 
     /// Places an order and returns its id, asserting a 201.
     pub async fn place(&self, body: &Value) -> i64 {
-        let res = self.post_order(body).await;
-        assert_eq!(res.status().as_u16(), 201);
-        res.json::<Value>().await.unwrap()["order_id"]
-            .as_i64()
-            .unwrap()
+        place_at(&self.client, &self.address, body).await
     }
 
     /// Polls the order until its status is one of `wanted`, or panics after `within`.

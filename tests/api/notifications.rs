@@ -613,13 +613,7 @@ async fn deliveries_survive_a_restart_without_duplicates(backend: Backend) {
     )
     .await;
     assert_eq!(status, 201);
-    let res = client
-        .post(format!("{url}/api/orders"))
-        .json(&seed_order())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status().as_u16(), 201);
+    crate::helpers::place_at(&client, &url, &seed_order()).await;
     // Webhooks go out; the mail server refuses, so the notifications stay in the outbox.
     eventually(
         Duration::from_secs(15),

@@ -16,22 +16,9 @@ async fn kill_9_loses_no_accepted_order(backend: Backend) {
     let db = TestDatabase::create(backend).await;
     let client = reqwest::Client::new();
     let (mut first, url) = start_bakery(&db.url).await;
-    let posts = (0..30).map(|_| {
-        client
-            .post(format!("{url}/api/orders"))
-            .json(&seed_order())
-            .send()
-    });
-    let mut ids = Vec::new();
-    for res in futures_util::future::join_all(posts).await {
-        let res = res.unwrap();
-        assert_eq!(res.status().as_u16(), 201);
-        ids.push(
-            res.json::<Value>().await.unwrap()["order_id"]
-                .as_i64()
-                .unwrap(),
-        );
-    }
+    let body = seed_order();
+    let posts = (0..30).map(|_| crate::helpers::place_at(&client, &url, &body));
+    let ids = futures_util::future::join_all(posts).await;
     first.kill().await.unwrap(); // SIGKILL
     first.wait().await.unwrap();
 
@@ -273,13 +260,7 @@ async fn a_stop_while_a_webhook_hangs_exits_without_a_panic() {
         ))
         .await;
     assert!(endpoint > 0);
-    let res = reqwest::Client::new()
-        .post(format!("{url}/api/orders"))
-        .json(&seed_order())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status().as_u16(), 201);
+    crate::helpers::place_at(&reqwest::Client::new(), &url, &seed_order()).await;
     // The notifier is calling the webhook: hold the call unanswered.
     let (_held, _) = tokio::time::timeout(Duration::from_secs(15), hook.accept())
         .await
