@@ -18,6 +18,7 @@ use lapin::options::{BasicAckOptions, BasicRejectOptions};
 use tokio::sync::Mutex;
 
 use super::QueueError;
+use super::amqp::broker;
 
 /// Acks held back behind an open delivery before they are sent one by one.
 pub const MOST_WAITING: usize = 256;
@@ -135,10 +136,6 @@ impl ChannelAcks {
         }
         Ok(())
     }
-}
-
-fn broker(err: lapin::Error) -> QueueError {
-    QueueError::Broker(err.to_string())
 }
 
 #[cfg(test)]

@@ -48,7 +48,8 @@ impl AmqpNames {
     }
 }
 
-fn broker(err: impl std::fmt::Display) -> QueueError {
+/// A broker failure as the queue's error.
+pub(super) fn broker(err: impl std::fmt::Display) -> QueueError {
     QueueError::Broker(err.to_string())
 }
 
