@@ -101,7 +101,6 @@ pub async fn apply_moves(
     // By id alone: the rows are locked and their statuses were read under the lock. (A status
     // filter here had PostgreSQL's cached plan, made while the table was empty, walk the status
     // index through every open order.)
-    let backend = conn.get_database_backend();
     for (change, ids) in &groups {
         let expected = ids.len() as u64;
         let updated = update_for(change, now)
@@ -131,7 +130,7 @@ pub async fn apply_moves(
             at: Set(now),
         })
         .collect();
-    let pg = backend == DbBackend::Postgres;
+    let pg = conn.get_database_backend() == DbBackend::Postgres;
     let event_ids = if pg {
         super::arrays_pg::insert_events(conn, &events).await?
     } else {
