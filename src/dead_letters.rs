@@ -4,10 +4,11 @@ use lapin::options::{BasicAckOptions, BasicGetOptions};
 use lapin::types::{AMQPValue, FieldTable};
 use sea_orm::DatabaseConnection;
 
+use crate::domain::Move;
 use crate::domain::OrderStatus;
 use crate::queue::amqp::{AmqpNames, AmqpPublisher, connect, declare_topology};
 use crate::queue::{OrderMessage, QueueError};
-use crate::store::orders::{self, Move};
+use crate::store::moves;
 
 /// Most messages looked at in one command.
 const MAX_MESSAGES: usize = 100_000;
@@ -27,10 +28,6 @@ pub struct DeadLetter {
 pub enum Replay {
     All,
     Order(i64),
-}
-
-fn broker(err: lapin::Error) -> QueueError {
-    QueueError::Broker(err.to_string())
 }
 
 fn death_reason(headers: Option<&FieldTable>) -> String {
@@ -67,7 +64,7 @@ where
     Fut: Future<Output = Result<(), QueueError>>,
 {
     let conn = connect(url).await?;
-    let channel = conn.create_channel().await.map_err(broker)?;
+    let channel = conn.create_channel().await?;
     declare_topology(&channel, names).await?;
     let mut seen = Vec::new();
     while seen.len() < MAX_MESSAGES {
@@ -76,8 +73,7 @@ where
                 names.dead_letter_queue.as_str().into(),
                 BasicGetOptions::default(),
             )
-            .await
-            .map_err(broker)?;
+            .await?;
         let Some(message) = got else { break };
         let payload = String::from_utf8_lossy(&message.delivery.data).into_owned();
         let letter = DeadLetter {
@@ -92,8 +88,7 @@ where
                     .delivery
                     .acker
                     .ack(BasicAckOptions::default())
-                    .await
-                    .map_err(broker)?;
+                    .await?;
                 true
             }
             None => false,
@@ -135,7 +130,7 @@ pub async fn replay(
                 .note("replayed from the dead-letter queue")
                 .attempts(0)
                 .clearing_reason();
-            let moved = orders::move_order_now(db, again)
+            let moved = moves::move_order_now(db, again)
                 .await
                 .map_err(|e| QueueError::Broker(format!("database: {e}")))?;
             publisher

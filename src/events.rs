@@ -3,12 +3,16 @@
 
 use std::sync::Arc;
 
-use actix::Recipient;
+use actix::{Message, Recipient};
 use tokio::sync::broadcast;
 
-use crate::actors::status_link::ShareStatus;
+use crate::domain::Moved;
 use crate::order_views::OrderViews;
-use crate::store::orders::Moved;
+
+/// Publish this change to the other processes (handled by the status fanout actor).
+#[derive(Message, Debug, Clone)]
+#[rtype(result = "()")]
+pub struct ShareStatus(pub Moved);
 
 /// Carries [`Moved`] events from the actors that make them to the SSE streams that show them.
 #[derive(Debug, Clone)]

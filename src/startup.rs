@@ -36,7 +36,7 @@ use crate::order_views::OrderViews;
 use crate::queue::amqp::{AmqpNames, AmqpPublisher};
 use crate::queue::{Inbox, LocalQueue, OrderQueue};
 use crate::staff::rate_limit::SignInLimiter;
-use crate::store::{connect, notifications, orders};
+use crate::store::{connect, notifications, outbox, reads};
 
 /// Memory for the order pages an API process keeps, packed (about 110 bytes an order with its
 /// map slot, so about 110,000 orders): a busy day's orders are answered from memory.
@@ -343,7 +343,7 @@ async fn resume_pending_orders(
     db: &DatabaseConnection,
     queue: &dyn OrderQueue,
 ) -> Result<(), StartupError> {
-    let pending = orders::orders_in(db, OrderStatus::Pending).await?;
+    let pending = reads::orders_in(db, OrderStatus::Pending).await?;
     if !pending.is_empty() {
         tracing::info!(
             orders = pending.len(),
@@ -351,7 +351,7 @@ async fn resume_pending_orders(
         );
     }
     for order in pending {
-        let message = orders::message_for(db, &order).await?;
+        let message = outbox::message_for(db, &order).await?;
         let payload = serde_json::to_string(&message).map_err(|e| DbErr::Custom(e.to_string()))?;
         if let (_, Some(err)) = queue.publish_batch(&[payload]).await {
             return Err(DbErr::Custom(err.to_string()).into());

@@ -8,9 +8,9 @@ use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 
 use super::supervision::Restarts;
+use crate::domain::Moved;
 use crate::events::StatusBus;
 use crate::notify::{Channels, notify_once};
-use crate::store::orders::Moved;
 
 /// How often the notifier looks for rows nobody told it about (moves made in other processes).
 const SWEEP_EVERY: Duration = Duration::from_millis(500);

@@ -17,8 +17,8 @@ use super::oven::{Bake, Oven};
 use super::supervision::Restarts;
 use crate::events::StatusBus;
 use crate::queue::{Delivery, Inbox, OrderMessage};
-use crate::store::kitchen::{self, Start};
-use crate::store::orders::{self, StartOutcome};
+use crate::store::kitchen::{self, Start, StartOutcome};
+use crate::store::moves;
 
 /// What every processor of the pool shares: the database, the rules of work, and who to tell.
 pub struct Kitchen {
@@ -323,7 +323,7 @@ async fn settle_one(kitchen: &Kitchen, settle: Settle) {
         }
         Settle::GiveUp(delivery, order_id, why) => {
             let attempt = delivery.attempt;
-            match orders::mark_failed(&kitchen.db, order_id, attempt, &why).await {
+            match moves::mark_failed(&kitchen.db, order_id, attempt, &why).await {
                 Ok(Some(moved)) => kitchen.bus.publish(moved),
                 Ok(None) => {}
                 Err(err) => {

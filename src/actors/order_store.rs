@@ -10,7 +10,8 @@ use tokio::sync::oneshot;
 
 use super::outbox_relay::{OutboxRelay, OutboxWritten};
 use super::supervision::Restarts;
-use crate::store::orders::{OrderDraft, PlaceOutcome, place_orders};
+use crate::store::draft::{OrderDraft, PlaceOutcome};
+use crate::store::intake::place_orders;
 
 /// Why an order could not be stored.
 #[derive(Debug, thiserror::Error)]

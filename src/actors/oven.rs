@@ -13,7 +13,7 @@ use tracing::Instrument;
 
 use super::supervision::Restarts;
 use crate::events::StatusBus;
-use crate::store::{kitchen, orders};
+use crate::store::{kitchen, reads};
 
 /// Longest wait between two tries of a bake that could not be marked ready.
 const MAX_RETRY: Duration = Duration::from_secs(5);
@@ -122,7 +122,7 @@ impl Actor for Oven {
         let db = self.db.clone();
         let resume = async move {
             tokio::time::sleep(delay).await;
-            orders::orders_in(&db, OrderStatus::Processing).await
+            reads::orders_in(&db, OrderStatus::Processing).await
         };
         ctx.wait(resume.into_actor(self).map(|found, act, ctx| match found {
             Ok(baking) => {

@@ -13,15 +13,10 @@ use lapin::options::{BasicConsumeOptions, QueueBindOptions, QueueDeclareOptions}
 use lapin::types::FieldTable;
 
 use super::supervision::Restarts;
-use crate::events::StatusBus;
+use crate::domain::Moved;
+use crate::events::{ShareStatus, StatusBus};
 use crate::queue::QueueError;
 use crate::queue::amqp::{AmqpNames, AmqpPublisher, connect, declare_topology};
-use crate::store::orders::Moved;
-
-/// Publish this change to the other processes.
-#[derive(Message, Debug, Clone)]
-#[rtype(result = "()")]
-pub struct ShareStatus(pub Moved);
 
 /// Changes held for the next message at most; more are dropped (logged when dropping starts and
 /// once it ends, with the count): events are a convenience, and a broker that takes none must
@@ -153,10 +148,9 @@ fn changes_in(data: &[u8]) -> Result<Vec<Moved>, serde_json::Error> {
 /// Listens on a queue of its own, bound to the status exchange, until the link drops. Messages
 /// whose `app_id` is `own` are this process's own changes, on its bus already, and are skipped.
 async fn listen(url: &str, names: &AmqpNames, own: &str, bus: &StatusBus) -> QueueError {
-    let broker = |e: lapin::Error| QueueError::Broker(e.to_string());
     let listening = async {
         let conn = connect(url).await?;
-        let channel = conn.create_channel().await.map_err(broker)?;
+        let channel = conn.create_channel().await?;
         declare_topology(&channel, names).await?;
         let private = QueueDeclareOptions {
             exclusive: true,
@@ -165,8 +159,7 @@ async fn listen(url: &str, names: &AmqpNames, own: &str, bus: &StatusBus) -> Que
         };
         let queue = channel
             .queue_declare("".into(), private, FieldTable::default())
-            .await
-            .map_err(broker)?;
+            .await?;
         channel
             .queue_bind(
                 queue.name().clone(),
@@ -175,8 +168,7 @@ async fn listen(url: &str, names: &AmqpNames, own: &str, bus: &StatusBus) -> Que
                 QueueBindOptions::default(),
                 FieldTable::default(),
             )
-            .await
-            .map_err(broker)?;
+            .await?;
         let no_ack = BasicConsumeOptions {
             no_ack: true,
             ..BasicConsumeOptions::default()
@@ -188,10 +180,9 @@ async fn listen(url: &str, names: &AmqpNames, own: &str, bus: &StatusBus) -> Que
                 no_ack,
                 FieldTable::default(),
             )
-            .await
-            .map_err(broker)?;
+            .await?;
         while let Some(delivery) = consumer.next().await {
-            let delivery = delivery.map_err(broker)?;
+            let delivery = delivery?;
             if is_own(&delivery.properties, own) {
                 continue;
             }

@@ -21,11 +21,14 @@ use super::errors::ApiError;
 use super::orders::parse_order_id;
 use super::staff::{ADMIN, BAKERS, Staff};
 use crate::actors::catalog_cache::Invalidate;
+use crate::domain::lifecycle::Action;
+use crate::domain::{Moved, StaffAction};
 use crate::staff::accounts::{self, AccountError};
 use crate::staff::audit;
 use crate::store::catalog::{self, ProductChange, ProductRecord, StockMove, StockOutcome};
-use crate::store::orders::{self, ActionError, StaffAction};
+use crate::store::staff_actions::{self, ActionError};
 use crate::store::wire_time;
+use crate::store::{board, parse_fulfillment};
 
 fn admin_product(p: product::Model) -> AdminProduct {
     AdminProduct {
@@ -230,7 +233,7 @@ fn board_order((o, items): (order::Model, Vec<order_item::Model>)) -> BoardOrder
         customer_name: o.customer_name,
         customer_email: o.customer_email,
         status: OrderStatus::parse(&o.status).unwrap_or(OrderStatus::Failed),
-        fulfillment: orders::parse_fulfillment(&o.fulfillment),
+        fulfillment: parse_fulfillment(&o.fulfillment),
         delivery_address: o.delivery_address,
         created_at: wire_time(o.created_at),
         ready_at: o.ready_at.map(wire_time),
@@ -274,7 +277,7 @@ pub async fn board(
                 .ok_or_else(|| ApiError::invalid("status", "is not an order status"))?,
         ),
     };
-    let found = orders::orders_of_day(&state.db, day, status)
+    let found = board::orders_of_day(&state.db, day, status)
         .await
         .map_err(ApiError::database)?;
     Ok(HttpResponse::Ok()
@@ -294,55 +297,46 @@ pub async fn order_action(
     let who = staff.require(BAKERS)?.clone();
     let (raw_id, action) = path.into_inner();
     let order_id = parse_order_id(&raw_id)?;
-    let action = match action.as_str() {
-        "complete" => StaffAction::Complete,
-        "dispatch" => StaffAction::Dispatch,
-        "deliver" => StaffAction::Deliver,
-        "retry" => StaffAction::Retry,
-        "cancel" => {
+    let action = match Action::parse(&action) {
+        Some(Action::Cancel) => {
             let cancel: CancelOrder = body(&req, payload, state.body_limit).await?;
             let reason = cancel.reason.unwrap_or_default();
             check_text("reason", &reason, 1, 500)?;
-            StaffAction::Cancel { reason }
+            StaffAction::cancel(reason)
         }
-        _ => return Err(ApiError::NotFound),
+        Some(action) => StaffAction::by_staff(action),
+        None => return Err(ApiError::NotFound),
     };
-    let moved = act_on_order(&state, order_id, &action, &raw_id).await?;
-    audit::record(
-        &state.db,
-        &who.actor,
-        &format!("order.{}", action.name()),
-        &format!("order:{order_id}"),
-        json!({ "status": moved.change.status, "note": moved.change.note }),
-    )
-    .await
-    .map_err(ApiError::database)?;
-    let order = orders::order_with_items(&state.db, order_id)
+    act_on_order(&state, order_id, &action, &raw_id, Some(&who.actor)).await?;
+    let order = board::order_with_items(&state.db, order_id)
         .await
         .map_err(ApiError::database)?
         .ok_or(ApiError::OrderNotFound(raw_id))?;
     Ok(HttpResponse::Ok().json(board_order(order)))
 }
 
-/// Applies an order move and tells the status bus; shared with the customer's own cancel.
+/// Applies an order move (audited as `actor`'s when staff made it) and tells the status bus;
+/// shared with the customer's own cancel.
 pub async fn act_on_order(
     state: &AppState,
     order_id: i64,
     action: &StaffAction,
     raw_id: &str,
-) -> Result<crate::store::orders::Moved, ApiError> {
-    let moved = orders::apply_action(&state.db, order_id, action, &state.orders_topic)
-        .await
-        .map_err(|e| match e {
-            ActionError::NotFound => ApiError::OrderNotFound(raw_id.to_owned()),
-            ActionError::Refused(status) => ApiError::InvalidTransition {
-                order_id,
-                status: status.as_str().to_owned(),
-                wanted: action.name().to_owned(),
-            },
-            ActionError::Database(err) => ApiError::database(err),
-        })?;
-    if matches!(action, StaffAction::Cancel { .. }) {
+    actor: Option<&str>,
+) -> Result<Moved, ApiError> {
+    let moved =
+        staff_actions::apply_action(&state.db, order_id, action, &state.orders_topic, actor)
+            .await
+            .map_err(|e| match e {
+                ActionError::NotFound => ApiError::OrderNotFound(raw_id.to_owned()),
+                ActionError::Refused(status) => ApiError::InvalidTransition {
+                    order_id,
+                    status: status.as_str().to_owned(),
+                    wanted: action.name().to_owned(),
+                },
+                ActionError::Database(err) => ApiError::database(err),
+            })?;
+    if action.action == Action::Cancel {
         catalog_changed(state);
     }
     state.bus.publish(moved.clone());

@@ -13,8 +13,9 @@ use tokio::sync::broadcast::{self, error::RecvError};
 use super::AppState;
 use super::errors::ApiError;
 use super::orders::parse_order_id;
+use crate::domain::Moved;
 use crate::domain::can_move;
-use crate::store::orders::{self, Moved};
+use crate::store::reads;
 
 /// After this long without news the stream re-reads the order (a change announced while a
 /// broker link was down is caught up) and sends a comment line that keeps proxies from closing it.
@@ -65,7 +66,7 @@ async fn load_history(
     db: &DatabaseConnection,
     order_id: i64,
 ) -> Result<Option<Vec<StatusChange>>, ApiError> {
-    let view = orders::order_view(db, order_id)
+    let view = reads::order_view(db, order_id)
         .await
         .map_err(|e| ApiError::Unavailable(e.to_string()))?;
     Ok(view.map(|v| v.history))

@@ -13,9 +13,10 @@ use super::body::read_json;
 use super::errors::ApiError;
 use crate::actors::catalog_cache::CatalogSnapshot;
 use crate::actors::order_store::{PlaceOrder, StoreError};
+use crate::domain::StaffAction;
 use crate::domain::{Money, OrderRequest};
-use crate::store::orders::{DraftLine, OrderDraft, PlaceOutcome};
-use crate::store::{orders, wire_time};
+use crate::store::draft::{DraftLine, OrderDraft, PlaceOutcome};
+use crate::store::{board, reads, wire_time};
 
 /// Places an order: 201 with the seed's `{order_id, status, queue_status}` (plus total and time).
 pub async fn create_order(
@@ -41,7 +42,7 @@ pub async fn create_order(
         PlaceOutcome::KeyReused => return Err(ApiError::IdempotencyKeyReused),
     };
     if !placed.replayed {
-        let view = orders::placed_view(&draft, &placed);
+        let view = reads::placed_view(&draft, &placed);
         state.order_views.placed(&tickets, &view);
         tracing::info!(
             order_id = placed.order_id,
@@ -164,7 +165,7 @@ pub async fn get_order(
         Some(body) => body,
         None => {
             let ticket = state.order_views.ticket(id);
-            let view = orders::order_view(&state.db, id)
+            let view = reads::order_view(&state.db, id)
                 .await
                 .map_err(|e| ApiError::Unavailable(e.to_string()))?
                 .ok_or(ApiError::OrderNotFound(raw))?;
@@ -194,7 +195,7 @@ pub async fn cancel_order(
     let Some(email) = body.get("customer_email").and_then(|v| v.as_str()) else {
         return Err(ApiError::invalid("customer_email", "is required"));
     };
-    let (order, _) = orders::order_with_items(&state.db, id)
+    let (order, _) = board::order_with_items(&state.db, id)
         .await
         .map_err(ApiError::database)?
         .ok_or_else(|| ApiError::OrderNotFound(raw.clone()))?;
@@ -205,8 +206,8 @@ pub async fn cancel_order(
     {
         return Err(ApiError::NotYourOrder);
     }
-    super::admin::act_on_order(&state, id, &orders::StaffAction::CustomerCancel, &raw).await?;
-    let view = orders::order_view(&state.db, id)
+    super::admin::act_on_order(&state, id, &StaffAction::customer_cancel(), &raw, None).await?;
+    let view = reads::order_view(&state.db, id)
         .await
         .map_err(ApiError::database)?
         .ok_or(ApiError::OrderNotFound(raw))?;

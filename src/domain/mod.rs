@@ -1,11 +1,14 @@
-//! The bakery's rules as types: validated names, e-mails, quantities, money and order status moves.
+//! The bakery's rules as types: the order lifecycle, validated order requests, money and the
+//! queue message.
 
+pub mod lifecycle;
 mod money;
+mod order_message;
 mod order_request;
-mod status;
 
+pub use lifecycle::{Move, Moved, MovedFields, StaffAction, can_move};
 pub use money::Money;
+pub use order_message::{MessageItem, OrderMessage};
 pub use order_request::{OrderRequest, RequestedLine};
-pub use status::can_move;
 
 pub use bakery_wire::OrderStatus;

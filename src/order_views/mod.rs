@@ -28,8 +28,8 @@ use tokio::sync::Notify;
 
 use record::Words;
 
+use crate::domain::Moved;
 use crate::domain::can_move;
-use crate::store::orders::Moved;
 
 /// Longest time a page is served without being read again from the database.
 pub const MAX_AGE: Duration = Duration::from_secs(30);
@@ -366,7 +366,7 @@ impl OrderViews {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::orders::MovedFields;
+    use crate::domain::MovedFields;
     use bakery_wire::{Fulfillment, OrderStatus, StatusChange};
 
     fn view(order_id: i64, status: OrderStatus) -> OrderView {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use sea_orm::DatabaseConnection;
 
 use super::OrderViews;
-use crate::store::orders;
+use crate::store::reads;
 
 /// Orders read per batch.
 const BATCH: usize = 256;
@@ -37,7 +37,7 @@ pub async fn keep_fresh(views: Arc<OrderViews>, db: DatabaseConnection) {
 /// Reads one batch and keeps what its tickets allow.
 pub async fn refresh(views: &OrderViews, db: &DatabaseConnection, batch: &[(i64, super::Ticket)]) {
     let ids: Vec<i64> = batch.iter().map(|(id, _)| *id).collect();
-    match orders::order_views(db, &ids).await {
+    match reads::order_views(db, &ids).await {
         Ok(found) => {
             for (id, ticket) in batch {
                 if let Some(view) = found.get(id) {

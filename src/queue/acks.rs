@@ -18,7 +18,6 @@ use lapin::options::{BasicAckOptions, BasicRejectOptions};
 use tokio::sync::Mutex;
 
 use super::QueueError;
-use super::amqp::broker;
 
 /// Acks held back behind an open delivery before they are sent one by one.
 pub const MOST_WAITING: usize = 256;
@@ -114,10 +113,7 @@ impl ChannelAcks {
     pub async fn reject(&self, tag: u64) -> Result<(), QueueError> {
         let mut ledger = self.ledger.lock().await;
         let options = BasicRejectOptions { requeue: false };
-        self.channel
-            .basic_reject(tag, options)
-            .await
-            .map_err(broker)?;
+        self.channel.basic_reject(tag, options).await?;
         let frames = ledger.reject(tag);
         self.send(&frames).await
     }
@@ -131,8 +127,7 @@ impl ChannelAcks {
             };
             self.channel
                 .basic_ack(tag, BasicAckOptions { multiple })
-                .await
-                .map_err(broker)?;
+                .await?;
         }
         Ok(())
     }

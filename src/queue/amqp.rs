@@ -48,11 +48,6 @@ impl AmqpNames {
     }
 }
 
-/// A broker failure as the queue's error.
-pub(super) fn broker(err: impl std::fmt::Display) -> QueueError {
-    QueueError::Broker(err.to_string())
-}
-
 /// Largest AMQP frame we ask for, unless the URL sets `frame_max`. lapin keeps a send and a
 /// receive buffer of 32 frames per connection, touched in full: at RabbitMQ's default 128 KiB
 /// that was 16 MiB of the idle server's 32 MiB for its two connections. An order message is
@@ -67,7 +62,7 @@ pub async fn connect(url: &str) -> Result<Connection, QueueError> {
     tokio::time::timeout(CONNECT_TIMEOUT, connecting)
         .await
         .map_err(|_| QueueError::Broker("timed out connecting to the broker".into()))?
-        .map_err(broker)
+        .map_err(QueueError::from)
 }
 
 /// Declares the queues and exchanges (idempotent; every process does it on connect).
@@ -83,16 +78,14 @@ pub async fn declare_topology(channel: &Channel, names: &AmqpNames) -> Result<()
             durable,
             FieldTable::default(),
         )
-        .await
-        .map_err(broker)?;
+        .await?;
     channel
         .queue_declare(
             names.dead_letter_queue.as_str().into(),
             QueueDeclareOptions::durable(),
             FieldTable::default(),
         )
-        .await
-        .map_err(broker)?;
+        .await?;
     channel
         .queue_bind(
             names.dead_letter_queue.as_str().into(),
@@ -101,8 +94,7 @@ pub async fn declare_topology(channel: &Channel, names: &AmqpNames) -> Result<()
             QueueBindOptions::default(),
             FieldTable::default(),
         )
-        .await
-        .map_err(broker)?;
+        .await?;
     let mut arguments = FieldTable::default();
     arguments.insert(
         "x-dead-letter-exchange".into(),
@@ -118,8 +110,7 @@ pub async fn declare_topology(channel: &Channel, names: &AmqpNames) -> Result<()
             QueueDeclareOptions::durable(),
             arguments,
         )
-        .await
-        .map_err(broker)?;
+        .await?;
     channel
         .exchange_declare(
             names.status_exchange.as_str().into(),
@@ -127,8 +118,7 @@ pub async fn declare_topology(channel: &Channel, names: &AmqpNames) -> Result<()
             durable,
             FieldTable::default(),
         )
-        .await
-        .map_err(broker)?;
+        .await?;
     Ok(())
 }
 
@@ -174,12 +164,11 @@ impl AmqpPublisher {
             return Ok(channel.clone());
         }
         let conn = connect(&self.url).await?;
-        let channel = conn.create_channel().await.map_err(broker)?;
+        let channel = conn.create_channel().await?;
         declare_topology(&channel, &self.names).await?;
         channel
             .confirm_select(ConfirmSelectOptions::default())
-            .await
-            .map_err(broker)?;
+            .await?;
         *link = Some((conn, channel.clone()));
         Ok(channel)
     }
@@ -236,7 +225,7 @@ impl AmqpPublisher {
                         json_properties(&self.app_id),
                     )
                     .await
-                    .map_err(|e| (0, broker(e)))?;
+                    .map_err(|e| (0, QueueError::broker(e)))?;
                 confirms.push(confirm);
             }
             let mut confirmed = 0;
@@ -246,12 +235,15 @@ impl AmqpPublisher {
                     .map_err(|_| {
                         (
                             confirmed,
-                            broker("timed out waiting for a publisher confirm"),
+                            QueueError::broker("timed out waiting for a publisher confirm"),
                         )
                     })?
-                    .map_err(|e| (confirmed, broker(e)))?;
+                    .map_err(|e| (confirmed, QueueError::broker(e)))?;
                 if !answer.is_ack() {
-                    return Err((confirmed, broker("the broker refused a message (nack)")));
+                    return Err((
+                        confirmed,
+                        QueueError::broker("the broker refused a message (nack)"),
+                    ));
                 }
                 if let Some(returned) = answer.take_message() {
                     let why = format!(
@@ -299,12 +291,11 @@ pub async fn consume_orders(
 ) -> QueueError {
     let consuming = async {
         let conn = connect(url).await?;
-        let channel = conn.create_channel().await.map_err(broker)?;
+        let channel = conn.create_channel().await?;
         declare_topology(&channel, names).await?;
         channel
             .basic_qos(prefetch, BasicQosOptions::default())
-            .await
-            .map_err(broker)?;
+            .await?;
         let mut consumer = channel
             .basic_consume(
                 names.orders.as_str().into(),
@@ -312,13 +303,12 @@ pub async fn consume_orders(
                 BasicConsumeOptions::default(),
                 FieldTable::default(),
             )
-            .await
-            .map_err(broker)?;
+            .await?;
         tracing::info!(queue = %names.orders, prefetch, "consuming orders");
         consuming.store(true, Ordering::Relaxed);
         let acks = Arc::new(ChannelAcks::new(channel.clone()));
         while let Some(delivery) = consumer.next().await {
-            let delivery = delivery.map_err(broker)?;
+            let delivery = delivery?;
             let payload = String::from_utf8_lossy(&delivery.data).into_owned();
             let tag = delivery.delivery_tag;
             acks.delivered(tag).await;

@@ -6,7 +6,6 @@
 mod acks;
 pub mod amqp;
 mod local;
-mod message;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,8 +13,8 @@ use std::time::Duration;
 use futures_util::future::BoxFuture;
 use tokio::sync::{Mutex, mpsc};
 
+pub use crate::domain::{MessageItem, OrderMessage};
 pub use local::LocalQueue;
-pub use message::{MessageItem, OrderMessage};
 
 /// Why a message could not be handed to the queue.
 #[derive(Debug, thiserror::Error)]
@@ -24,6 +23,19 @@ pub enum QueueError {
     Closed,
     #[error("the broker did not take the message: {0}")]
     Broker(String),
+}
+
+impl QueueError {
+    /// A broker failure (or anything else that kept a message from the broker) as the queue's error.
+    pub fn broker(err: impl std::fmt::Display) -> QueueError {
+        QueueError::Broker(err.to_string())
+    }
+}
+
+impl From<lapin::Error> for QueueError {
+    fn from(err: lapin::Error) -> QueueError {
+        QueueError::broker(err)
+    }
 }
 
 /// Somewhere order messages can be published, durably once the future resolves.

@@ -2,6 +2,6 @@
 //! limits and the audit log — everything that decides who may change the shop.
 
 pub mod accounts;
-pub mod audit;
+pub use crate::store::audit;
 pub mod rate_limit;
 pub mod secrets;

@@ -2,7 +2,7 @@
 //!
 //! A multi-row `VALUES` list is a new statement for every row count, parsed and planned again
 //! (and an extra round trip) each time; `unnest` of one array per column is prepared once per
-//! connection. SQLite keeps the multi-row INSERTs ([`super::orders::insert_in_chunks`]).
+//! connection. SQLite keeps the multi-row INSERTs ([`super::rows::insert_in_chunks`]).
 
 use chrono::{DateTime, Utc};
 use entity::{order_event, outbox};

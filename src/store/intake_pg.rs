@@ -1,6 +1,6 @@
 //! Order intake on PostgreSQL: a whole batch of new orders in two statements whose text never changes.
 //!
-//! The multi-row INSERTs of the SQLite path ([`super::orders::place_orders`]) are a new statement
+//! The multi-row INSERTs of the SQLite path ([`super::intake::place_orders`]) are a new statement
 //! for every batch size, so on PostgreSQL most batches paid a parse, a plan and an extra round
 //! trip per table, on top of BEGIN and COMMIT. Here the batch travels as arrays: one statement
 //! takes the batch's order and history ids from their sequences, and one data-modifying `WITH`
@@ -14,8 +14,9 @@ use bakery_wire::OrderStatus;
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement, Value};
 
+use super::draft::{OrderDraft, PLACED_NOTE, message_payload};
 use super::notifications::{self, notifications_wanted_sql};
-use super::orders::{OrderDraft, PLACED_NOTE, fulfillment_name, message_payload};
+use super::rows::fulfillment_name;
 
 /// Ids for `n` new orders and their first history events.
 const TAKE_IDS: &str = "SELECT nextval('orders_id_seq') AS order_id, \

@@ -1,17 +1,26 @@
-//! The bakery's database work as plain async functions: catalog, orders and their moves, outbox.
+//! The bakery's database work as plain async functions: catalog, intake, moves, reads, outbox.
 //!
 //! Actors and handlers call these; each is usable (and tested) on its own with any connection.
 
 mod arrays_pg;
+pub mod audit;
+pub mod board;
 pub mod catalog;
 pub mod connect;
+pub mod draft;
+pub mod intake;
 mod intake_pg;
 pub mod kitchen;
+pub mod moves;
 pub mod notifications;
-pub mod orders;
 pub mod outbox;
+pub mod reads;
+mod rows;
+pub mod staff_actions;
 pub mod statistics;
 pub mod wal;
+
+pub use rows::{fulfillment_name, parse_fulfillment};
 
 use chrono::{DateTime, Utc};
 

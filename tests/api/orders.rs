@@ -195,14 +195,14 @@ async fn kept_pages_are_the_pages_the_database_gives(backend: Backend) {
     let db = app.db.connect().await;
     let mut asked = ids.clone();
     asked.push(424_242);
-    let batch = bakery::store::orders::order_views(&db, &asked)
+    let batch = bakery::store::reads::order_views(&db, &asked)
         .await
         .unwrap();
     assert_eq!(batch.len(), 3, "an unknown id is left out");
     // Quiet now: the refresher has read the changed pages back.
     tokio::time::sleep(Duration::from_millis(500)).await;
     for id in &ids {
-        let one = bakery::store::orders::order_view(&db, *id)
+        let one = bakery::store::reads::order_view(&db, *id)
             .await
             .unwrap()
             .unwrap();
@@ -223,9 +223,9 @@ on_both_databases!(kept_pages_are_the_pages_the_database_gives);
 /// The page an API process keeps for an order it has just placed, built from the request, is
 /// the page the database gives for it.
 async fn a_placed_orders_kept_page_is_the_page_the_database_gives(backend: Backend) {
-    use bakery::store::orders::{
-        DraftLine, OrderDraft, PlaceOutcome, order_view, place_orders, placed_view,
-    };
+    use bakery::store::draft::{DraftLine, OrderDraft, PlaceOutcome};
+    use bakery::store::intake::place_orders;
+    use bakery::store::reads::{order_view, placed_view};
     let app = spawn_app(backend).await;
     let db = app.db.connect().await;
     let line = |product_id, product_name: &str, quantity, unit_price_cents| DraftLine {

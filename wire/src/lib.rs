@@ -7,6 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod lifecycle;
 pub mod rules;
 pub mod staff;
 

@@ -1,0 +1,308 @@
+//! Order intake: a batch of new orders written in one transaction, each with its lines, its first
+//! history event and its outbox rows (queue message, notification), idempotency keys honoured.
+
+use std::collections::HashMap;
+
+use bakery_wire::OrderStatus;
+use chrono::{DateTime, Utc};
+use entity::{order, order_event, order_item, outbox};
+use sea_orm::{
+    ActiveValue::{NotSet, Set},
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
+};
+
+use super::draft::{OrderDraft, PLACED_NOTE, PlaceOutcome, Placed, message_payload};
+use super::notifications;
+use super::rows::{ROWS_PER_INSERT, fulfillment_name, insert_in_chunks, insert_returning_ids};
+
+/// Writes many orders in one transaction (each with its items, first event and outbox row).
+/// If the shared transaction fails, each draft is tried again alone, so one bad draft (or a race
+/// with another replica on an idempotency key) does not fail its neighbours.
+pub async fn place_orders(
+    db: &DatabaseConnection,
+    drafts: &[OrderDraft],
+    topic: &str,
+) -> Vec<Result<PlaceOutcome, DbErr>> {
+    match place_in_one_transaction(db, drafts, topic).await {
+        Ok(outcomes) => outcomes.into_iter().map(Ok).collect(),
+        Err(err) if drafts.len() == 1 => vec![Err(err)],
+        Err(_) => {
+            let mut outcomes = Vec::with_capacity(drafts.len());
+            for draft in drafts {
+                let one = place_in_one_transaction(db, std::slice::from_ref(draft), topic).await;
+                outcomes.push(one.and_then(|mut v| {
+                    v.pop()
+                        .ok_or_else(|| DbErr::Custom("no outcome for a placed order".into()))
+                }));
+            }
+            outcomes
+        }
+    }
+}
+
+async fn place_in_one_transaction(
+    db: &DatabaseConnection,
+    drafts: &[OrderDraft],
+    topic: &str,
+) -> Result<Vec<PlaceOutcome>, DbErr> {
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        // One statement writes the batch there, atomic on its own (see `intake_pg`).
+        return place_batch(db, drafts, topic).await;
+    }
+    let write = super::begin_write_as(db, super::Writer::Intake).await?;
+    let txn = &*write;
+    let outcomes = place_batch(txn, drafts, topic).await?;
+    write.commit().await?;
+    Ok(outcomes)
+}
+
+/// What one draft of a batch comes to, by the draft's place in the batch.
+enum Plan {
+    /// Refused: the key was used a moment ago in this batch for another body.
+    KeyReused,
+    /// The `n`-th order to insert.
+    New(usize),
+    /// A retry of the `n`-th order to insert, sent again while the batch was forming.
+    RetryOfNew(usize),
+}
+
+/// Writes a batch with a handful of statements, whatever its size: on SQLite one multi-row INSERT
+/// each for the orders, their items, their first events and their outbox rows (queue message and
+/// notification); on PostgreSQL the two of [`super::intake_pg`]. An idempotency key stored
+/// earlier (a retry, or a reused key) is skipped by the orders' unique index in the same INSERT,
+/// and only such keys are looked up afterwards: looking
+/// every key up first had cost PostgreSQL a scan of all orders per batch once its cached plan
+/// for the look-up was made on an empty table.
+async fn place_batch(
+    conn: &impl ConnectionTrait,
+    drafts: &[OrderDraft],
+    topic: &str,
+) -> Result<Vec<PlaceOutcome>, DbErr> {
+    let mut plans = Vec::with_capacity(drafts.len());
+    let mut new: Vec<&OrderDraft> = Vec::new();
+    let mut new_by_key: HashMap<&str, usize> = HashMap::new();
+    for draft in drafts {
+        let plan = match draft.idempotency_key.as_deref() {
+            Some(key) if new_by_key.contains_key(key) => {
+                let n = new_by_key[key];
+                if new[n].request_hash == draft.request_hash {
+                    Plan::RetryOfNew(n)
+                } else {
+                    Plan::KeyReused
+                }
+            }
+            key => {
+                if let Some(key) = key {
+                    new_by_key.insert(key, new.len());
+                }
+                new.push(draft);
+                Plan::New(new.len() - 1)
+            }
+        };
+        plans.push(plan);
+    }
+    let now = Utc::now();
+    let ids = if conn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        super::intake_pg::place_new_orders(conn, &new, topic, now).await?
+    } else {
+        let ids = insert_orders(conn, &new, now).await?;
+        let fresh: Vec<(&OrderDraft, i64)> = new
+            .iter()
+            .zip(&ids)
+            .filter_map(|(draft, id)| id.map(|id| (*draft, id)))
+            .collect();
+        insert_details(conn, &fresh, topic, now).await?;
+        ids
+    };
+    let outcomes = outcomes_of_inserts(conn, &new, &ids, now).await?;
+    Ok(plans
+        .into_iter()
+        .map(|plan| match plan {
+            Plan::KeyReused => PlaceOutcome::KeyReused,
+            Plan::New(n) => outcomes[n].clone(),
+            Plan::RetryOfNew(n) => match &outcomes[n] {
+                PlaceOutcome::Placed(placed) => PlaceOutcome::Placed(Placed {
+                    replayed: true,
+                    ..placed.clone()
+                }),
+                PlaceOutcome::KeyReused => PlaceOutcome::KeyReused,
+            },
+        })
+        .collect())
+}
+
+/// The answer to each insert: the new order, or (its key was stored before) the earlier order
+/// if the body is the same, else a refusal.
+async fn outcomes_of_inserts(
+    conn: &impl ConnectionTrait,
+    new: &[&OrderDraft],
+    ids: &[Option<i64>],
+    now: DateTime<Utc>,
+) -> Result<Vec<PlaceOutcome>, DbErr> {
+    let skipped: Vec<&str> = new
+        .iter()
+        .zip(ids)
+        .filter(|(_, id)| id.is_none())
+        .filter_map(|(draft, _)| draft.idempotency_key.as_deref())
+        .collect();
+    let earlier: HashMap<String, order::Model> = if skipped.is_empty() {
+        HashMap::new()
+    } else {
+        order::Entity::find()
+            .filter(order::Column::IdempotencyKey.is_in(skipped))
+            .all(conn)
+            .await?
+            .into_iter()
+            .filter_map(|o| Some((o.idempotency_key.clone()?, o)))
+            .collect()
+    };
+    new.iter()
+        .zip(ids)
+        .map(|(draft, id)| match id {
+            Some(id) => Ok(PlaceOutcome::Placed(Placed {
+                order_id: *id,
+                total_cents: draft.total_cents(),
+                created_at: now,
+                replayed: false,
+            })),
+            None => {
+                let key = draft.idempotency_key.as_deref().unwrap_or_default();
+                let first = earlier.get(key).ok_or_else(|| {
+                    DbErr::Custom(format!(
+                        "idempotency key {key:?} conflicted but is not stored"
+                    ))
+                })?;
+                Ok(
+                    if first.request_hash.as_deref() == Some(draft.request_hash.as_str()) {
+                        PlaceOutcome::Placed(Placed {
+                            order_id: first.id,
+                            total_cents: first.total_cents,
+                            created_at: first.created_at,
+                            replayed: true,
+                        })
+                    } else {
+                        PlaceOutcome::KeyReused
+                    },
+                )
+            }
+        })
+        .collect()
+}
+
+/// The items, first history events and outbox rows of orders inserted just now.
+async fn insert_details(
+    conn: &impl ConnectionTrait,
+    fresh: &[(&OrderDraft, i64)],
+    topic: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let items: Vec<order_item::ActiveModel> = fresh
+        .iter()
+        .flat_map(|(draft, order_id)| {
+            draft.lines.iter().map(|line| order_item::ActiveModel {
+                id: NotSet,
+                order_id: Set(*order_id),
+                product_id: Set(line.product_id),
+                product_name: Set(line.product_name.clone()),
+                quantity: Set(line.quantity),
+                unit_price_cents: Set(line.unit_price_cents),
+            })
+        })
+        .collect();
+    insert_in_chunks(conn, items).await?;
+    let note = PLACED_NOTE;
+    let events: Vec<order_event::ActiveModel> = fresh
+        .iter()
+        .map(|(_, order_id)| order_event::ActiveModel {
+            id: NotSet,
+            order_id: Set(*order_id),
+            status: Set(OrderStatus::Pending.as_str().to_owned()),
+            note: Set(Some(note.to_owned())),
+            at: Set(now),
+        })
+        .collect();
+    let event_ids = insert_returning_ids(conn, events).await?;
+    let notify = notifications::wanted(conn).await?;
+    let mut outbox_rows = Vec::with_capacity(fresh.len() * 2);
+    for ((draft, order_id), event_id) in fresh.iter().zip(&event_ids) {
+        outbox_rows.push(outbox::ActiveModel {
+            id: NotSet,
+            topic: Set(topic.to_owned()),
+            payload: Set(message_payload(*order_id, draft)?),
+            created_at: Set(now),
+            published_at: Set(None),
+            attempts: Set(0),
+        });
+        if !notify {
+            continue;
+        }
+        let recipient = draft.recipient(*order_id);
+        let status = OrderStatus::Pending;
+        let row = notifications::outbox_row(*event_id, &recipient, status, Some(note), now)?;
+        outbox_rows.push(row);
+    }
+    insert_in_chunks(conn, outbox_rows).await
+}
+
+/// Inserts the new orders, skipping any whose idempotency key is stored already; returns each
+/// draft's new id (`None`: skipped), in the drafts' order.
+async fn insert_orders(
+    conn: &impl ConnectionTrait,
+    drafts: &[&OrderDraft],
+    now: DateTime<Utc>,
+) -> Result<Vec<Option<i64>>, DbErr> {
+    use sea_orm::QueryTrait;
+    use sea_orm::sea_query::{OnConflict, Query};
+    let mut ids = Vec::with_capacity(drafts.len());
+    for chunk in drafts.chunks(ROWS_PER_INSERT) {
+        let rows = chunk.iter().map(|draft| order::ActiveModel {
+            id: NotSet,
+            customer_name: Set(draft.customer_name.clone()),
+            customer_email: Set(draft.customer_email.clone()),
+            status: Set(OrderStatus::Pending.as_str().to_owned()),
+            total_cents: Set(draft.total_cents()),
+            idempotency_key: Set(draft.idempotency_key.clone()),
+            request_hash: Set(Some(draft.request_hash.clone())),
+            failure_reason: Set(None),
+            attempts: Set(0),
+            ready_at: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+            fulfillment: Set(fulfillment_name(draft.fulfillment).to_owned()),
+            delivery_address: Set(draft.delivery_address.clone()),
+        });
+        let mut insert = order::Entity::insert_many(rows).into_query();
+        insert
+            .on_conflict(
+                OnConflict::column(order::Column::IdempotencyKey)
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .returning(
+                Query::returning().columns([order::Column::Id, order::Column::IdempotencyKey]),
+            );
+        let mut by_key = HashMap::new();
+        let mut keyless = Vec::new();
+        for row in conn.query_all(&insert).await? {
+            let id: i64 = row.try_get("", "id")?;
+            match row.try_get::<Option<String>>("", "idempotency_key")? {
+                Some(key) => {
+                    by_key.insert(key, id);
+                }
+                None => keyless.push(id),
+            }
+        }
+        // One statement numbers its rows in order: the keyless ids, sorted, follow the drafts.
+        keyless.sort_unstable();
+        let mut keyless = keyless.into_iter();
+        for draft in chunk {
+            ids.push(match &draft.idempotency_key {
+                Some(key) => by_key.get(key).copied(),
+                None => Some(keyless.next().ok_or_else(|| {
+                    DbErr::Custom("an order without a key was not inserted".into())
+                })?),
+            });
+        }
+    }
+    Ok(ids)
+}

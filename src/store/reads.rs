@@ -1,0 +1,225 @@
+//! Reading orders back: an order's page as `GET /api/orders/{id}` shows it, many pages at once,
+//! the page of an order just placed, and status look-ups.
+
+use std::collections::HashMap;
+
+use bakery_wire::{OrderLine, OrderStatus, OrderView, StatusChange, cents_to_price};
+use chrono::{DateTime, Utc};
+use entity::{order, order_event, order_item};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+};
+
+use super::draft::{OrderDraft, PLACED_NOTE, Placed};
+use super::rows::parse_fulfillment;
+use super::wire_time;
+
+/// The order's status, if it exists.
+pub async fn current_status(
+    db: &impl ConnectionTrait,
+    order_id: i64,
+) -> Result<Option<OrderStatus>, DbErr> {
+    Ok(order::Entity::find_by_id(order_id)
+        .one(db)
+        .await?
+        .and_then(|o| OrderStatus::parse(&o.status)))
+}
+
+/// Orders in `status`, oldest first (used to resume work after a restart).
+pub async fn orders_in(
+    db: &impl ConnectionTrait,
+    status: OrderStatus,
+) -> Result<Vec<order::Model>, DbErr> {
+    order::Entity::find()
+        .filter(order::Column::Status.eq(status.as_str()))
+        .order_by_asc(order::Column::Id)
+        .all(db)
+        .await
+}
+
+/// The order as `GET /api/orders/{id}` shows it, read in one round trip: the order joined with
+/// its lines and its history (a row per line and event pair, folded here).
+pub async fn order_view(
+    db: &impl ConnectionTrait,
+    order_id: i64,
+) -> Result<Option<OrderView>, DbErr> {
+    use sea_orm::FromQueryResult;
+    use sea_orm::sea_query::{Alias, Asterisk, Order, Query};
+    let i = |c: order_item::Column| Expr::col((order_item::Entity, c));
+    let e = |c: order_event::Column| Expr::col((order_event::Entity, c));
+    let query = Query::select()
+        .column((order::Entity, Asterisk))
+        .expr_as(i(order_item::Column::Id), Alias::new("item_id"))
+        .expr_as(
+            i(order_item::Column::ProductName),
+            Alias::new("product_name"),
+        )
+        .expr_as(i(order_item::Column::Quantity), Alias::new("quantity"))
+        .expr_as(
+            i(order_item::Column::UnitPriceCents),
+            Alias::new("unit_price_cents"),
+        )
+        .expr_as(e(order_event::Column::Id), Alias::new("event_id"))
+        .expr_as(e(order_event::Column::Status), Alias::new("event_status"))
+        .expr_as(e(order_event::Column::Note), Alias::new("event_note"))
+        .expr_as(e(order_event::Column::At), Alias::new("event_at"))
+        .from(order::Entity)
+        .left_join(
+            order_item::Entity,
+            i(order_item::Column::OrderId).equals((order::Entity, order::Column::Id)),
+        )
+        .left_join(
+            order_event::Entity,
+            e(order_event::Column::OrderId).equals((order::Entity, order::Column::Id)),
+        )
+        .and_where(Expr::col((order::Entity, order::Column::Id)).eq(order_id))
+        .order_by((order_item::Entity, order_item::Column::Id), Order::Asc)
+        .order_by((order_event::Entity, order_event::Column::Id), Order::Asc)
+        .to_owned();
+    let rows = db.query_all(&query).await?;
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
+    let order = order::Model::from_query_result(first, "")?;
+    let (mut items, mut history) = (Vec::new(), Vec::new());
+    let (mut last_item, mut events_done) = (None, false);
+    for row in &rows {
+        let item_id: Option<i64> = row.try_get("", "item_id")?;
+        if item_id.is_some() && item_id != last_item {
+            items.push(order_line(
+                row.try_get("", "product_name")?,
+                row.try_get("", "quantity")?,
+                row.try_get("", "unit_price_cents")?,
+            ));
+            // The history repeats for every line: it is read from the first line's rows.
+            events_done |= last_item.is_some();
+            last_item = item_id;
+        }
+        if events_done || row.try_get::<Option<i64>>("", "event_id")?.is_none() {
+            continue;
+        }
+        history.extend(history_entry(
+            &row.try_get::<String>("", "event_status")?,
+            row.try_get("", "event_note")?,
+            row.try_get("", "event_at")?,
+        ));
+    }
+    view_of(order, items, history).map(Some)
+}
+
+/// Many orders as `GET /api/orders/{id}` shows them, by id, read in one snapshot with three
+/// queries whatever their number (orders, lines, histories); unknown ids are left out.
+pub async fn order_views(
+    db: &DatabaseConnection,
+    ids: &[i64],
+) -> Result<HashMap<i64, OrderView>, DbErr> {
+    use sea_orm::TransactionTrait;
+    let txn = db.begin().await?;
+    let found = order::Entity::find()
+        .filter(super::one_of(&txn, order::Column::Id, ids))
+        .all(&txn)
+        .await?;
+    let mut items: HashMap<i64, Vec<OrderLine>> = HashMap::new();
+    for item in order_item::Entity::find()
+        .filter(super::one_of(&txn, order_item::Column::OrderId, ids))
+        .order_by_asc(order_item::Column::Id)
+        .all(&txn)
+        .await?
+    {
+        items.entry(item.order_id).or_default().push(order_line(
+            item.product_name,
+            item.quantity,
+            item.unit_price_cents,
+        ));
+    }
+    let mut histories: HashMap<i64, Vec<StatusChange>> = HashMap::new();
+    for event in order_event::Entity::find()
+        .filter(super::one_of(&txn, order_event::Column::OrderId, ids))
+        .order_by_asc(order_event::Column::Id)
+        .all(&txn)
+        .await?
+    {
+        let history = histories.entry(event.order_id).or_default();
+        history.extend(history_entry(&event.status, event.note, event.at));
+    }
+    txn.commit().await?;
+    found
+        .into_iter()
+        .map(|order| {
+            let id = order.id;
+            let items = items.remove(&id).unwrap_or_default();
+            let history = histories.remove(&id).unwrap_or_default();
+            Ok((id, view_of(order, items, history)?))
+        })
+        .collect()
+}
+
+/// The page of an order just placed from `draft`, as the database would give it (without
+/// reading it back).
+pub fn placed_view(draft: &OrderDraft, placed: &Placed) -> OrderView {
+    OrderView {
+        order_id: placed.order_id,
+        customer_name: draft.customer_name.clone(),
+        status: OrderStatus::Pending,
+        created_at: wire_time(placed.created_at),
+        items: draft
+            .lines
+            .iter()
+            .map(|l| order_line(l.product_name.clone(), l.quantity, l.unit_price_cents))
+            .collect(),
+        total: cents_to_price(placed.total_cents),
+        history: vec![StatusChange {
+            status: OrderStatus::Pending,
+            note: Some(PLACED_NOTE.to_owned()),
+            at: wire_time(placed.created_at),
+        }],
+        failure_reason: None,
+        ready_at: None,
+        fulfillment: draft.fulfillment,
+        delivery_address: draft.delivery_address.clone(),
+    }
+}
+
+/// One line of an order's page.
+fn order_line(product_name: String, quantity: i64, unit_price_cents: i64) -> OrderLine {
+    OrderLine {
+        product_name,
+        quantity,
+        unit_price: cents_to_price(unit_price_cents),
+        total: cents_to_price(unit_price_cents.saturating_mul(quantity)),
+    }
+}
+
+/// One step of an order's history (`None`: a status this version does not know).
+fn history_entry(status: &str, note: Option<String>, at: DateTime<Utc>) -> Option<StatusChange> {
+    Some(StatusChange {
+        status: OrderStatus::parse(status)?,
+        note,
+        at: wire_time(at),
+    })
+}
+
+/// The page of `order`, given its lines and history.
+fn view_of(
+    order: order::Model,
+    items: Vec<OrderLine>,
+    history: Vec<StatusChange>,
+) -> Result<OrderView, DbErr> {
+    let status = OrderStatus::parse(&order.status).ok_or_else(|| {
+        DbErr::Custom(format!("order {} has status {:?}", order.id, order.status))
+    })?;
+    Ok(OrderView {
+        order_id: order.id,
+        customer_name: order.customer_name,
+        status,
+        created_at: wire_time(order.created_at),
+        items,
+        total: cents_to_price(order.total_cents),
+        history,
+        failure_reason: order.failure_reason,
+        ready_at: order.ready_at.map(wire_time),
+        fulfillment: parse_fulfillment(&order.fulfillment),
+        delivery_address: order.delivery_address,
+    })
+}
