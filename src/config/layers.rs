@@ -56,8 +56,14 @@ impl Layer {
             ConfigError(format!("cannot read settings file {}: {e}", path.display()))
         })?;
         let parsed: Dict = toml::from_str(&text).map_err(|e| {
-            let msg = e.message().to_owned();
-            ConfigError(format!("settings file {}: {msg}", path.display()))
+            let line = e
+                .span()
+                .map_or(0, |span| text[..span.start].lines().count().max(1));
+            let msg = e.message().trim().replace('\n', "; ");
+            ConfigError(format!(
+                "settings file {} line {line}: {msg}",
+                path.display()
+            ))
         })?;
         let mut leaves = Vec::new();
         flatten("", parsed, &mut leaves);
@@ -144,7 +150,7 @@ pub fn describe(err: Error) -> ConfigError {
     let name = name_in(err.metadata.as_ref(), setting);
     ConfigError(match err.kind {
         Kind::Message(msg) => format!("{name} {msg}"),
-        Kind::InvalidType(actual, expected) => {
+        Kind::InvalidType(actual, expected) | Kind::InvalidValue(actual, expected) => {
             format!("{name} must be {}, got {actual}", friendly(&expected))
         }
         kind => format!("{name}: {kind}"),
@@ -154,9 +160,10 @@ pub fn describe(err: Error) -> ConfigError {
 /// serde's name of an expected type, in words.
 fn friendly(expected: &str) -> &str {
     match expected {
-        "u8" | "u16" | "u32" | "u64" | "usize" | "i8" | "i16" | "i32" | "i64" | "isize" => {
-            "a whole number"
-        }
+        "u8" => "a whole number from 0 to 255",
+        "u16" => "a whole number from 0 to 65535",
+        "u32" => "a whole number from 0 to 4294967295",
+        "u64" | "usize" => "a whole number",
         "a boolean" => "true or false",
         other => other,
     }

@@ -145,7 +145,8 @@ fn a_bad_value_names_the_setting() {
     let cases = [
         ("BAKERY_WORKER_POOL", "zero", "whole number"),
         ("BAKERY_WORKER_POOL", "0", "at least 1"),
-        ("BAKERY_WORKER_PREFETCH", "70000", "70000"),
+        ("BAKERY_WORKER_PREFETCH", "70000", "0 to 65535"),
+        ("BAKERY_BODY_LIMIT", "-1", "whole number"),
         ("BAKERY_PREP_TIME", "soon", "duration"),
         ("BAKERY_PREP_TIME", "-1s", "duration"),
         ("BAKERY_SECURE_COOKIES", "maybe", "true or false"),
@@ -186,8 +187,9 @@ fn a_bad_file_value_names_the_file_key() {
     let path = settings_file("unknown", "[worker]\npools = 2\n");
     let err = load(&[("BAKERY_CONFIG", &path)]).unwrap_err().0;
     assert!(err.contains("worker.pools"), "{err}");
-    let path = settings_file("broken", "[worker\n");
-    assert!(load(&[("BAKERY_CONFIG", &path)]).is_err());
+    let path = settings_file("broken", "bind = \"x:1\"\n[worker\n");
+    let err = load(&[("BAKERY_CONFIG", &path)]).unwrap_err().0;
+    assert!(err.contains("line 2") && !err.contains('\n'), "{err}");
     let err = load(&[("BAKERY_CONFIG", "/nonexistent/bakery.toml")]).unwrap_err();
     assert!(err.0.contains("/nonexistent/bakery.toml"), "{err}");
 }
