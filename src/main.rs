@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use bakery::config::Settings;
+use bakery::config::{self, Settings};
 use bakery::dead_letters::{self, Replay};
 use bakery::queue::amqp::AmqpNames;
 use bakery::startup::{Application, Role};
@@ -117,18 +117,14 @@ async fn run(command: Command, settings: Settings) -> Result<(), Box<dyn std::er
         Command::Serve => Role::Serve,
         Command::Worker => Role::Worker,
     };
-    let scheme = if settings.tls.is_some() {
-        "https"
-    } else {
-        "http"
+    // A worker's port is its metrics server's (plain HTTP), the others' the API's.
+    let (bind, tls) = match role {
+        Role::Worker => (settings.metrics_bind.clone(), false),
+        _ => (Some(settings.bind.clone()), settings.tls.is_some()),
     };
     let app = Application::build(settings, role).await?;
-    if let Some(port) = app.port() {
-        let host = std::env::var("BAKERY_BIND")
-            .ok()
-            .and_then(|b| b.rsplit_once(':').map(|(h, _)| h.to_owned()))
-            .unwrap_or_else(|| "127.0.0.1".into());
-        println!("listening on {scheme}://{host}:{port}");
+    if let (Some(port), Some(bind)) = (app.port(), bind) {
+        println!("listening on {}", config::listen_url(&bind, port, tls));
     }
     app.run_until_stopped().await?;
     Ok(())

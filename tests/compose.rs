@@ -143,18 +143,9 @@ fn published_ports(name: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-/// The env names the settings read (`Settings::apply_env` and `BAKERY_CONFIG`), from src/config.rs.
+/// The env names the settings read (`BAKERY_CONFIG` and one per setting of `bakery::config`).
 fn settings_env_names() -> BTreeSet<String> {
-    let source = read("src/config.rs");
-    let mut names = BTreeSet::new();
-    for opener in ["get(\"", "env(\""] {
-        for piece in source.split(opener).skip(1) {
-            let name = piece.split('"').next().unwrap_or_default();
-            if name.starts_with("BAKERY_") {
-                names.insert(name.to_owned());
-            }
-        }
-    }
+    let names: BTreeSet<String> = bakery::config::env_names().map(str::to_owned).collect();
     assert!(names.len() >= 10, "found too few settings: {names:?}");
     names
 }

@@ -7,6 +7,7 @@ use lettre::message::Mailbox;
 use lettre::message::header::ContentType;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
+use crate::config::{SmtpServer, parse_sender};
 use crate::store::notifications::Notification;
 
 /// Sends the customers' mails.
@@ -25,8 +26,9 @@ impl std::fmt::Debug for Mailer {
 impl Mailer {
     /// A mailer for `smtp://host:port` (plain SMTP, no TLS: a local relay), sending as `from`.
     pub fn new(url: &str, from: &str) -> Result<Mailer, String> {
-        let (host, port) = parse_smtp_url(url)?;
-        let from = parse_sender(from)?;
+        let SmtpServer { host, port } =
+            SmtpServer::parse(url).map_err(|e| format!("BAKERY_SMTP_URL {e}"))?;
+        let from = parse_sender(from).map_err(|e| format!("BAKERY_SMTP_FROM {e}"))?;
         let transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
             .port(port)
             .timeout(Some(Duration::from_secs(10)))
@@ -54,27 +56,6 @@ impl Mailer {
             .map(|_| ())
             .map_err(|e| e.to_string())
     }
-}
-
-/// The sender's mailbox, e.g. `The Bakery <orders@bakery.example>`.
-pub fn parse_sender(from: &str) -> Result<Mailbox, String> {
-    from.parse()
-        .map_err(|e| format!("BAKERY_SMTP_FROM {from:?} is not an e-mail address: {e}"))
-}
-
-/// `smtp://host[:port]` (default port 25) → host and port.
-pub fn parse_smtp_url(url: &str) -> Result<(String, u16), String> {
-    let bad = || format!("BAKERY_SMTP_URL {url:?} is not smtp://host:port");
-    let rest = url.strip_prefix("smtp://").ok_or_else(bad)?;
-    let rest = rest.trim_end_matches('/');
-    let (host, port) = match rest.rsplit_once(':') {
-        Some((host, port)) => (host, port.parse::<u16>().map_err(|_| bad())?),
-        None => (rest, 25),
-    };
-    if host.is_empty() || host.contains(['/', '@']) {
-        return Err(bad());
-    }
-    Ok((host.to_owned(), port))
 }
 
 /// The subject and plain-text body of a notification's mail.
@@ -106,23 +87,4 @@ pub fn mail_text(n: &Notification) -> (String, String) {
         n.at
     ));
     (subject, body)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn smtp_urls() {
-        assert_eq!(
-            parse_smtp_url("smtp://127.0.0.1:2525"),
-            Ok(("127.0.0.1".into(), 2525))
-        );
-        assert_eq!(
-            parse_smtp_url("smtp://mail.example.com"),
-            Ok(("mail.example.com".into(), 25))
-        );
-        assert!(parse_smtp_url("http://x:25").is_err());
-        assert!(parse_smtp_url("smtp://x:port").is_err());
-    }
 }

@@ -1,0 +1,238 @@
+//! The list of settings: TOML key, environment variable and meaning of each field of
+//! [`Settings`](super::Settings). The file and the environment are read through it and
+//! `docs/configuration.md` shows it ([`markdown_table`]).
+
+use super::Settings;
+
+/// The variable naming the settings file (like `--config FILE`); not a setting itself.
+pub const CONFIG_FILE_ENV: &str = "BAKERY_CONFIG";
+
+/// One setting: where it is read from and what it means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Setting {
+    /// The key in the TOML file, dotted for a section: `worker.pool` is `pool` under `[worker]`.
+    pub key: &'static str,
+    /// The environment variable.
+    pub env: &'static str,
+    /// Where the value lives in [`Settings`], dotted; the same as `key` but for the TLS pair.
+    pub field: &'static str,
+    /// What it does, for the documentation (Markdown).
+    pub meaning: &'static str,
+    /// The default in words, when the built-in value alone would mislead.
+    pub default: Option<&'static str>,
+}
+
+impl Setting {
+    const fn new(key: &'static str, env: &'static str, meaning: &'static str) -> Setting {
+        Setting {
+            key,
+            env,
+            field: key,
+            meaning,
+            default: None,
+        }
+    }
+
+    const fn at(self, field: &'static str) -> Setting {
+        Setting { field, ..self }
+    }
+
+    const fn default_is(self, words: &'static str) -> Setting {
+        Setting {
+            default: Some(words),
+            ..self
+        }
+    }
+
+    /// The setting stored at `field` of [`Settings`].
+    pub fn by_field(field: &str) -> Option<&'static Setting> {
+        SETTINGS.iter().find(|s| s.field == field)
+    }
+}
+
+/// Every setting, in the order of the documentation.
+pub const SETTINGS: &[Setting] = &[
+    Setting::new(
+        "bind",
+        "BAKERY_BIND",
+        "listen address of the HTTP server (`127.0.0.1:0` picks a free port)",
+    ),
+    Setting::new(
+        "database_url",
+        "BAKERY_DATABASE_URL",
+        "`sqlite://…` or `postgres://…`",
+    ),
+    Setting::new(
+        "database_pool",
+        "BAKERY_DATABASE_POOL",
+        "most database connections of the process",
+    ),
+    Setting::new(
+        "redis_url",
+        "BAKERY_REDIS_URL",
+        "Redis; unset: in-process cache only",
+    ),
+    Setting::new(
+        "amqp_url",
+        "BAKERY_AMQP_URL",
+        "RabbitMQ; unset: in-process queue, backed by the outbox table",
+    ),
+    Setting::new(
+        "smtp_url",
+        "BAKERY_SMTP_URL",
+        "SMTP server of customer e-mails, `smtp://host:port` (plain, no TLS); unset: no e-mail",
+    ),
+    Setting::new(
+        "smtp_from",
+        "BAKERY_SMTP_FROM",
+        "sender of customer e-mails",
+    ),
+    Setting::new(
+        "http_workers",
+        "BAKERY_HTTP_WORKERS",
+        "HTTP worker threads, 0 = one per core",
+    ),
+    Setting::new(
+        "body_limit",
+        "BAKERY_BODY_LIMIT",
+        "largest request body in bytes (larger: 413)",
+    ),
+    Setting::new(
+        "static_dir",
+        "BAKERY_STATIC_DIR",
+        "the built storefront, served at `/` when the folder exists",
+    ),
+    Setting::new(
+        "shutdown_grace",
+        "BAKERY_SHUTDOWN_GRACE",
+        "time in-flight requests and orders get after SIGTERM or SIGINT",
+    ),
+    Setting::new(
+        "tls_cert",
+        "BAKERY_TLS_CERT",
+        "PEM certificate chain; with the key set too, the server speaks HTTPS only",
+    )
+    .at("tls.cert"),
+    Setting::new(
+        "tls_key",
+        "BAKERY_TLS_KEY",
+        "PEM private key of that certificate (set both or neither)",
+    )
+    .at("tls.key"),
+    Setting::new(
+        "secure_cookies",
+        "BAKERY_SECURE_COOKIES",
+        "mark the staff session cookie `Secure` (behind a TLS-terminating proxy)",
+    )
+    .default_is("`true` with TLS, else `false`"),
+    Setting::new(
+        "metrics_bind",
+        "BAKERY_METRICS_BIND",
+        "where a `worker` serves its own `/metrics` and `/health`; unset: nowhere",
+    ),
+    Setting::new(
+        "worker.pool",
+        "BAKERY_WORKER_POOL",
+        "OrderProcessor actors per process",
+    ),
+    Setting::new(
+        "worker.prefetch",
+        "BAKERY_WORKER_PREFETCH",
+        "AMQP prefetch (unacknowledged deliveries a worker holds; the processors start them in \
+         batches of up to 256 on PostgreSQL)",
+    ),
+    Setting::new(
+        "worker.max_attempts",
+        "BAKERY_MAX_ATTEMPTS",
+        "tries of an order before it is `failed`",
+    ),
+    Setting::new(
+        "worker.prep_time",
+        "BAKERY_PREP_TIME",
+        "baking time per order, from `processing` to `ready`",
+    ),
+    Setting::new(
+        "worker.restart_initial",
+        "BAKERY_WORKER_RESTART_INITIAL",
+        "first delay before a failed actor is restarted; it doubles, with jitter",
+    ),
+    Setting::new(
+        "worker.restart_max",
+        "BAKERY_WORKER_RESTART_MAX",
+        "longest delay between restarts",
+    ),
+    Setting::new(
+        "order_store.max_batch",
+        "BAKERY_ORDER_STORE_MAX_BATCH",
+        "most new orders written in one transaction",
+    ),
+    Setting::new(
+        "order_store.max_wait",
+        "BAKERY_ORDER_STORE_MAX_WAIT",
+        "how long the first order of a batch waits for company",
+    ),
+    Setting::new(
+        "names.prefix",
+        "BAKERY_QUEUE_PREFIX",
+        "prefix of queue, exchange and cache-key names (to share a broker)",
+    ),
+    Setting::new(
+        "names.orders_queue",
+        "BAKERY_ORDERS_QUEUE",
+        "the order queue, after the prefix; its dead letters go to `<name>.dlq`",
+    ),
+    Setting::new(
+        "names.status_exchange",
+        "BAKERY_STATUS_EXCHANGE",
+        "the fanout exchange of order status changes, after the prefix",
+    ),
+    Setting::new(
+        "log.filter",
+        "BAKERY_LOG",
+        "`tracing` filter, e.g. `info` or `info,bakery=debug`",
+    ),
+    Setting::new("log.format", "BAKERY_LOG_FORMAT", "`pretty` or `json`"),
+    Setting::new(
+        "chaos.failing_attempts",
+        "BAKERY_CHAOS_FAILING_ATTEMPTS",
+        "fail this many first attempts of every order (tests supervision)",
+    ),
+];
+
+/// Every `BAKERY_*` variable the settings read: [`CONFIG_FILE_ENV`] and one per setting.
+pub fn env_names() -> impl Iterator<Item = &'static str> {
+    std::iter::once(CONFIG_FILE_ENV).chain(SETTINGS.iter().map(|s| s.env))
+}
+
+/// The settings table of `docs/configuration.md`: env | TOML key | meaning | default, the
+/// defaults taken from [`Settings::default`].
+pub fn markdown_table() -> String {
+    let defaults = serde_json::to_value(Settings::default()).unwrap_or_default();
+    let mut out = String::from(
+        "| env | TOML key | meaning | default |\n|---|---|---|---|\n\
+         | `BAKERY_CONFIG` | | path of a TOML settings file (or `--config FILE`) | unset |\n",
+    );
+    for setting in SETTINGS {
+        let pointer = format!("/{}", setting.field.replace('.', "/"));
+        let default = match setting.default {
+            Some(words) => words.to_owned(),
+            None => shown(defaults.pointer(&pointer)),
+        };
+        out.push_str(&format!(
+            "| `{}` | `{}` | {} | {default} |\n",
+            setting.env, setting.key, setting.meaning
+        ));
+    }
+    out
+}
+
+/// A default value as the table shows it.
+fn shown(value: Option<&serde_json::Value>) -> String {
+    use serde_json::Value;
+    match value {
+        None | Some(Value::Null) => "unset".into(),
+        Some(Value::String(s)) if s.is_empty() => "empty".into(),
+        Some(Value::String(s)) => format!("`{s}`"),
+        Some(other) => other.to_string(),
+    }
+}

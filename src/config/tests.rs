@@ -1,0 +1,344 @@
+use std::collections::{BTreeSet, HashMap};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::*;
+
+fn load(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+    let map: HashMap<String, String> = vars
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    Settings::load_from(None, |k| map.get(k).cloned())
+}
+
+/// Writes `text` to a settings file of this test (`name` keeps tests apart) and returns its path.
+fn settings_file(name: &str, text: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("bakery-config-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("{name}.toml"));
+    std::fs::write(&path, text).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+/// A value of each setting that is valid and differs from its default.
+const EXAMPLES: &[(&str, &str)] = &[
+    ("BAKERY_BIND", "0.0.0.0:9000"),
+    ("BAKERY_DATABASE_URL", "postgres://postgres@db/bakery"),
+    ("BAKERY_DATABASE_POOL", "3"),
+    ("BAKERY_REDIS_URL", "redis://cache:6379"),
+    ("BAKERY_AMQP_URL", "amqp://guest:guest@mq:5672/%2f"),
+    ("BAKERY_SMTP_URL", "smtp://mail.example.com:2525"),
+    ("BAKERY_SMTP_FROM", "The Bakery <orders@bakery.example>"),
+    ("BAKERY_HTTP_WORKERS", "2"),
+    ("BAKERY_BODY_LIMIT", "1024"),
+    ("BAKERY_STATIC_DIR", "/srv/bakery/dist"),
+    ("BAKERY_SHUTDOWN_GRACE", "30s"),
+    ("BAKERY_TLS_CERT", "/etc/bakery/cert.pem"),
+    ("BAKERY_TLS_KEY", "/etc/bakery/key.pem"),
+    ("BAKERY_SECURE_COOKIES", "true"),
+    ("BAKERY_METRICS_BIND", "0.0.0.0:9100"),
+    ("BAKERY_WORKER_POOL", "8"),
+    ("BAKERY_WORKER_PREFETCH", "64"),
+    ("BAKERY_MAX_ATTEMPTS", "7"),
+    ("BAKERY_PREP_TIME", "500ms"),
+    ("BAKERY_WORKER_RESTART_INITIAL", "250ms"),
+    ("BAKERY_WORKER_RESTART_MAX", "1m"),
+    ("BAKERY_ORDER_STORE_MAX_BATCH", "32"),
+    ("BAKERY_ORDER_STORE_MAX_WAIT", "2ms"),
+    ("BAKERY_QUEUE_PREFIX", "t1_"),
+    ("BAKERY_ORDERS_QUEUE", "bakes"),
+    ("BAKERY_STATUS_EXCHANGE", "bake_status"),
+    ("BAKERY_LOG", "info,bakery=debug"),
+    ("BAKERY_LOG_FORMAT", "json"),
+    ("BAKERY_CHAOS_FAILING_ATTEMPTS", "2"),
+];
+
+/// The example of every setting as a TOML file: numbers and booleans bare, the rest quoted.
+fn examples_as_toml() -> String {
+    let mut text = String::new();
+    for setting in SETTINGS {
+        let value = example(setting);
+        let literal = if value.parse::<u64>().is_ok() || value == "true" {
+            value.to_owned()
+        } else {
+            format!("{value:?}")
+        };
+        text.push_str(&format!("{} = {literal}\n", setting.key));
+    }
+    text
+}
+
+fn example(setting: &Setting) -> &'static str {
+    EXAMPLES
+        .iter()
+        .find(|(env, _)| *env == setting.env)
+        .unwrap_or_else(|| panic!("no example for {}", setting.env))
+        .1
+}
+
+/// The value at a dotted field of settings, as JSON.
+fn field(settings: &Settings, path: &str) -> serde_json::Value {
+    let json = serde_json::to_value(settings).unwrap();
+    json.pointer(&format!("/{}", path.replace('.', "/")))
+        .cloned()
+        .unwrap_or(serde_json::Value::Null)
+}
+
+/// The dotted paths of every leaf of the settings (an unset option or the TLS pair included).
+fn leaves(value: &serde_json::Value, prefix: &str, out: &mut BTreeSet<String>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, inner) in map {
+                let path = if prefix.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{prefix}.{key}")
+                };
+                leaves(inner, &path, out);
+            }
+        }
+        _ => {
+            out.insert(prefix.to_owned());
+        }
+    }
+}
+
+#[test]
+fn defaults_match_the_documented_ones() {
+    let s = load(&[]).unwrap();
+    assert_eq!(s, Settings::default());
+    assert_eq!(s.bind, "127.0.0.1:8080");
+    assert_eq!(s.database_url, "sqlite://bakery.db?mode=rwc");
+    assert_eq!(s.worker.pool, 4);
+    assert_eq!(s.worker.prefetch, 512);
+    assert_eq!(s.worker.max_attempts, 5);
+    assert_eq!(s.worker.prep_time, Duration::from_secs(3));
+    assert_eq!(s.order_store.max_wait, Duration::from_micros(500));
+    assert_eq!(s.names.orders_queue(), "orders");
+    assert_eq!(s.log.format, LogFormat::Pretty);
+    assert!(s.redis_url.is_none() && s.amqp_url.is_none() && s.tls.is_none());
+}
+
+#[test]
+fn env_overrides_defaults() {
+    let s = load(&[
+        ("BAKERY_WORKER_POOL", "8"),
+        ("BAKERY_PREP_TIME", "0s"),
+        ("BAKERY_LOG_FORMAT", "JSON"),
+        ("BAKERY_SECURE_COOKIES", "yes"),
+        // Empty is unset.
+        ("BAKERY_REDIS_URL", ""),
+        ("BAKERY_BIND", " "),
+    ])
+    .unwrap();
+    assert_eq!(s.worker.pool, 8);
+    assert_eq!(s.worker.prep_time, Duration::ZERO);
+    assert_eq!(s.log.format, LogFormat::Json);
+    assert_eq!(s.secure_cookies, Some(true));
+    assert_eq!(s.redis_url, None);
+    assert_eq!(s.bind, "127.0.0.1:8080");
+}
+
+#[test]
+fn a_bad_value_names_the_setting() {
+    let cases = [
+        ("BAKERY_WORKER_POOL", "zero", "whole number"),
+        ("BAKERY_WORKER_POOL", "0", "at least 1"),
+        ("BAKERY_WORKER_PREFETCH", "70000", "0 to 65535"),
+        ("BAKERY_BODY_LIMIT", "-1", "whole number"),
+        ("BAKERY_PREP_TIME", "soon", "duration"),
+        ("BAKERY_PREP_TIME", "-1s", "duration"),
+        ("BAKERY_SECURE_COOKIES", "maybe", "true or false"),
+        ("BAKERY_LOG_FORMAT", "xml", "json"),
+        ("BAKERY_DATABASE_URL", "mysql://x", "postgres://"),
+        ("BAKERY_SMTP_URL", "http://x:25", "smtp://host:port"),
+    ];
+    for (name, value, expected) in cases {
+        let err = load(&[(name, value)]).unwrap_err().0;
+        assert!(
+            err.contains(name) && err.contains(expected),
+            "{name}={value}: {err}"
+        );
+        assert!(!err.contains('\n'), "{err}");
+    }
+    let err = load(&[
+        ("BAKERY_SMTP_URL", "smtp://x"),
+        ("BAKERY_SMTP_FROM", "nobody"),
+    ])
+    .unwrap_err()
+    .0;
+    assert!(err.contains("BAKERY_SMTP_FROM"), "{err}");
+    let err = load(&[("BAKERY_TLS_CERT", "/tmp/cert.pem")]).unwrap_err().0;
+    assert!(err.contains("BAKERY_TLS_CERT and BAKERY_TLS_KEY"), "{err}");
+}
+
+#[test]
+fn a_bad_file_value_names_the_file_key() {
+    let path = settings_file("bad", "[worker]\npool = \"many\"\n");
+    let err = load(&[("BAKERY_CONFIG", &path)]).unwrap_err().0;
+    assert!(err.contains(&path) && err.contains("worker.pool"), "{err}");
+    let path = settings_file("zero", "[order_store]\nmax_batch = 0\n");
+    let err = load(&[("BAKERY_CONFIG", &path)]).unwrap_err().0;
+    assert!(
+        err.contains("order_store.max_batch") && err.contains("at least 1"),
+        "{err}"
+    );
+    let path = settings_file("unknown", "[worker]\npools = 2\n");
+    let err = load(&[("BAKERY_CONFIG", &path)]).unwrap_err().0;
+    assert!(err.contains("worker.pools"), "{err}");
+    let path = settings_file("broken", "bind = \"x:1\"\n[worker\n");
+    let err = load(&[("BAKERY_CONFIG", &path)]).unwrap_err().0;
+    assert!(err.contains("line 2") && !err.contains('\n'), "{err}");
+    let err = load(&[("BAKERY_CONFIG", "/nonexistent/bakery.toml")]).unwrap_err();
+    assert!(err.0.contains("/nonexistent/bakery.toml"), "{err}");
+}
+
+#[test]
+fn file_sits_between_defaults_and_env() {
+    let path = settings_file(
+        "layers",
+        "bind = \"0.0.0.0:9000\"\nsecure_cookies = true\n\
+         [worker]\npool = 2\nprep_time = \"500ms\"\n[order_store]\nmax_wait = \"500us\"\n",
+    );
+    let s = load(&[("BAKERY_CONFIG", &path), ("BAKERY_WORKER_POOL", "6")]).unwrap();
+    assert_eq!(s.bind, "0.0.0.0:9000");
+    assert_eq!(s.secure_cookies, Some(true));
+    assert_eq!(s.worker.pool, 6);
+    assert_eq!(s.worker.prep_time, Duration::from_millis(500));
+    assert_eq!(s.order_store.max_wait, Duration::from_micros(500));
+    assert_eq!(s.worker.prefetch, 512);
+    // `--config` wins over BAKERY_CONFIG.
+    let other = settings_file("other", "bind = \"127.0.0.1:7000\"\n");
+    let s = Settings::load_from(Some(std::path::Path::new(&other)), |k| {
+        (k == "BAKERY_CONFIG").then(|| path.clone())
+    })
+    .unwrap();
+    assert_eq!(s.bind, "127.0.0.1:7000");
+    // The TLS pair may come half from the file, half from the environment.
+    let cert = settings_file("tls", "tls_cert = \"/etc/cert.pem\"\n");
+    let s = load(&[("BAKERY_CONFIG", &cert), ("BAKERY_TLS_KEY", "/etc/key.pem")]).unwrap();
+    let tls = s.tls.unwrap();
+    assert_eq!(tls.cert, PathBuf::from("/etc/cert.pem"));
+    assert_eq!(tls.key, PathBuf::from("/etc/key.pem"));
+}
+
+#[test]
+fn every_setting_is_read_from_the_file_and_from_the_environment() {
+    let defaults = Settings::default();
+    let from_env = load(EXAMPLES).unwrap();
+    let path = settings_file("every", &examples_as_toml());
+    let from_file = load(&[("BAKERY_CONFIG", &path)]).unwrap();
+    for setting in SETTINGS {
+        let default = field(&defaults, setting.field);
+        let env = field(&from_env, setting.field);
+        assert_ne!(env, default, "{} changes nothing", setting.env);
+        assert_eq!(field(&from_file, setting.field), env, "{}", setting.key);
+    }
+}
+
+#[test]
+fn the_list_covers_every_field_once() {
+    let mut fields = BTreeSet::new();
+    let all = load(EXAMPLES).unwrap();
+    leaves(&serde_json::to_value(&all).unwrap(), "", &mut fields);
+    let listed: BTreeSet<String> = SETTINGS.iter().map(|s| s.field.to_owned()).collect();
+    assert_eq!(listed, fields);
+    assert_eq!(listed.len(), SETTINGS.len(), "a field is listed twice");
+    let envs: BTreeSet<&str> = env_names().collect();
+    assert_eq!(envs.len(), SETTINGS.len() + 1, "an env name is used twice");
+    let keys: BTreeSet<&str> = SETTINGS.iter().map(|s| s.key).collect();
+    assert_eq!(keys.len(), SETTINGS.len(), "a TOML key is used twice");
+    assert_eq!(EXAMPLES.len(), SETTINGS.len());
+    for name in envs {
+        assert!(name.starts_with("BAKERY_"), "{name}");
+    }
+}
+
+/// docs/configuration.md shows [`markdown_table`]; `BLESS=1 cargo test -p bakery --lib config`
+/// rewrites it there.
+#[test]
+fn the_documentation_shows_the_list() {
+    const BEGIN: &str = "<!-- settings table: generated from src/config/table.rs -->\n";
+    const END: &str = "<!-- end of settings table -->";
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/configuration.md");
+    let doc = std::fs::read_to_string(&path).unwrap();
+    let start = doc
+        .find(BEGIN)
+        .expect("docs/configuration.md lacks the table's start mark");
+    let start = start + BEGIN.len();
+    let end = start
+        + doc[start..]
+            .find(END)
+            .expect("the table's end mark is missing");
+    let table = markdown_table();
+    if doc[start..end] != table {
+        if std::env::var_os("BLESS").is_some() {
+            std::fs::write(&path, format!("{}{table}{}", &doc[..start], &doc[end..])).unwrap();
+        } else {
+            panic!(
+                "docs/configuration.md's settings table is out of date; \
+                 rewrite it with `BLESS=1 cargo test -p bakery --lib config`"
+            );
+        }
+    }
+}
+
+#[test]
+fn durations_parse() {
+    let ok = [
+        ("3s", Duration::from_secs(3)),
+        ("250ms", Duration::from_millis(250)),
+        ("500us", Duration::from_micros(500)),
+        ("500µs", Duration::from_micros(500)),
+        ("0s", Duration::ZERO),
+        ("1m 30s", Duration::from_secs(90)),
+        ("2", Duration::from_secs(2)),
+        ("0.5", Duration::from_millis(500)),
+    ];
+    for (text, expected) in ok {
+        assert_eq!(parse_duration(text), Ok(expected), "{text}");
+    }
+    for bad in ["-1s", "soon", "3 fortnights", "", "1.2.3"] {
+        assert!(parse_duration(bad).is_err(), "{bad}");
+    }
+    let path = settings_file(
+        "numbers",
+        "shutdown_grace = 2\n[worker]\nprep_time = 0.25\n",
+    );
+    let s = load(&[("BAKERY_CONFIG", &path)]).unwrap();
+    assert_eq!(s.shutdown_grace, Duration::from_secs(2));
+    assert_eq!(s.worker.prep_time, Duration::from_millis(250));
+}
+
+#[test]
+fn smtp_urls() {
+    let server = |host: &str, port| SmtpServer {
+        host: host.into(),
+        port,
+    };
+    assert_eq!(
+        SmtpServer::parse("smtp://127.0.0.1:2525"),
+        Ok(server("127.0.0.1", 2525))
+    );
+    assert_eq!(
+        SmtpServer::parse("smtp://mail.example.com"),
+        Ok(server("mail.example.com", 25))
+    );
+    assert!(SmtpServer::parse("http://x:25").is_err());
+    assert!(SmtpServer::parse("smtp://x:port").is_err());
+    assert!(parse_sender("The Bakery <orders@bakery.example>").is_ok());
+    assert!(parse_sender("nobody").is_err());
+}
+
+#[test]
+fn the_announced_address_is_the_configured_one() {
+    let path = settings_file("bind", "bind = \"0.0.0.0:8080\"\n");
+    let s = load(&[("BAKERY_CONFIG", &path)]).unwrap();
+    assert_eq!(listen_url(&s.bind, 8080, false), "http://0.0.0.0:8080");
+    assert_eq!(
+        listen_url("127.0.0.1:0", 41234, true),
+        "https://127.0.0.1:41234"
+    );
+    assert_eq!(listen_url("[::1]:0", 8081, false), "http://[::1]:8081");
+}
