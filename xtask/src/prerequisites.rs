@@ -178,11 +178,11 @@ impl ProgramKind {
         }
     }
 
-    /// Names looked up on PATH (and the system directories), as the tests look them up.
+    /// Absolute paths, and names looked up on PATH, as the tests look for them.
     fn candidates(self) -> &'static [&'static str] {
         match self {
-            ProgramKind::Chromium => &["chromium", "chromium-browser"],
-            ProgramKind::Chromedriver => &["chromedriver"],
+            ProgramKind::Chromium => &["/usr/bin/chromium", "chromium", "chromium-browser"],
+            ProgramKind::Chromedriver => &["chromedriver", "/usr/bin/chromedriver"],
             ProgramKind::DockerCompose => &["docker-compose"],
             ProgramKind::PythonVenv => &[],
         }
@@ -231,6 +231,18 @@ struct Fixes {
     /// Services to start, with their command.
     start: Vec<(ServiceKind, Endpoint, Vec<String>)>,
     add_wasm_target: bool,
+}
+
+impl Fixes {
+    /// Whether any of these was already made once.
+    fn repeats(&self, done: &Fixes) -> bool {
+        self.install.iter().any(|p| done.install.contains(p))
+            || self
+                .start
+                .iter()
+                .any(|(kind, ..)| done.start.iter().any(|(k, ..)| k == kind))
+            || (self.add_wasm_target && done.add_wasm_target)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -520,7 +532,7 @@ fn program_state(program: ProgramKind) -> ProgramState {
     if program
         .candidates()
         .iter()
-        .any(|name| find_program(name).is_some())
+        .any(|name| on_path(name).is_some())
     {
         ProgramState::Found
     } else {
@@ -528,13 +540,25 @@ fn program_state(program: ProgramKind) -> ProgramState {
     }
 }
 
-/// A program on PATH or in the system directories.
-fn find_program(name: &str) -> Option<PathBuf> {
+/// An absolute path that exists, or a name on PATH: where the tests will find it.
+fn on_path(name: &str) -> Option<PathBuf> {
+    if Path::new(name).is_absolute() {
+        return Path::new(name).is_file().then(|| PathBuf::from(name));
+    }
     let path = env::var_os("PATH").unwrap_or_default();
     env::split_paths(&path)
-        .chain(SYSTEM_DIRS.iter().map(PathBuf::from))
         .map(|dir| dir.join(name))
         .find(|candidate| candidate.is_file())
+}
+
+/// A system program (a server, apt-get) on PATH or in the system directories.
+fn find_program(name: &str) -> Option<PathBuf> {
+    on_path(name).or_else(|| {
+        SYSTEM_DIRS
+            .iter()
+            .map(|dir| Path::new(dir).join(name))
+            .find(|candidate| candidate.is_file())
+    })
 }
 
 /// Installed when the toolchain's sysroot has the target's library (what rustup adds).
@@ -605,8 +629,10 @@ pub fn ensure(mode: Mode) -> Result<(), String> {
     }
     let started = Instant::now();
     let powers = powers(mode);
-    // Installing may leave a new server down, which the next round starts.
-    for _ in 0..3 {
+    // Installing may leave a new server down, which the next round starts; a fix that did not
+    // take is not tried twice.
+    let mut done = Fixes::default();
+    loop {
         let survey = survey();
         match plan(&survey, powers) {
             Plan::Ready => {
@@ -614,18 +640,23 @@ pub fn ensure(mode: Mode) -> Result<(), String> {
                 return Ok(());
             }
             Plan::Stop(message) => return Err(message),
-            Plan::Fix(fixes) => apply(&fixes)?,
+            Plan::Fix(fixes) if fixes.repeats(&done) => {
+                let check = Powers {
+                    mode: Mode::Check,
+                    ..powers
+                };
+                return Err(match plan(&survey, check) {
+                    Plan::Stop(message) => format!("still missing after set-up: {message}"),
+                    Plan::Ready | Plan::Fix(_) => "set-up did not settle".to_owned(),
+                });
+            }
+            Plan::Fix(fixes) => {
+                apply(&fixes)?;
+                done.install.extend(fixes.install);
+                done.start.extend(fixes.start);
+                done.add_wasm_target |= fixes.add_wasm_target;
+            }
         }
-    }
-    match plan(
-        &survey(),
-        Powers {
-            mode: Mode::Check,
-            ..powers
-        },
-    ) {
-        Plan::Stop(message) => Err(format!("still missing after set-up: {message}")),
-        Plan::Ready | Plan::Fix(_) => Ok(()),
     }
 }
 
@@ -937,6 +968,28 @@ mod tests {
         };
         let message = stop_message(plan(&survey, ROOT_APT));
         assert!(message.contains("CHROMEDRIVER names /nowhere/chromedriver"));
+    }
+
+    #[test]
+    fn a_fix_that_did_not_take_is_not_tried_again() {
+        let done = Fixes {
+            install: vec!["chromium-driver"],
+            add_wasm_target: true,
+            ..Fixes::default()
+        };
+        let again = |install| Fixes {
+            install,
+            ..Fixes::default()
+        };
+        assert!(again(vec!["chromium-driver"]).repeats(&done));
+        assert!(!again(vec!["postgresql"]).repeats(&done));
+        assert!(
+            Fixes {
+                add_wasm_target: true,
+                ..Fixes::default()
+            }
+            .repeats(&done)
+        );
     }
 
     #[test]
