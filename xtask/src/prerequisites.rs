@@ -449,8 +449,8 @@ fn reachable(endpoint: &Endpoint) -> bool {
         .any(|address| TcpStream::connect_timeout(&address, CONNECT_TIMEOUT).is_ok())
 }
 
-/// The command that starts an installed but stopped service here, as `.ci` machines run them
-/// (no systemd): None when its server is not installed.
+/// The command that starts an installed but stopped service here, without systemd
+/// (containers, CI): None when its server is not installed.
 fn start_command(kind: ServiceKind) -> Option<Vec<String>> {
     let owned = |args: &[&str]| args.iter().map(|a| (*a).to_owned()).collect();
     match kind {
