@@ -13,7 +13,8 @@ use std::time::SystemTime;
 
 use sha2::{Digest, Sha256};
 
-const TARGET: &str = "wasm32-unknown-unknown";
+use crate::prerequisites::WASM_TARGET as TARGET;
+
 /// The library name of the frontend crate, as rustc names its `.wasm`.
 const CRATE_FILE: &str = "bakery_frontend";
 /// Written last into `dist`: its presence and age say the build is complete and current.
@@ -112,7 +113,7 @@ pub fn build(release: bool) -> Result<(), String> {
         return Ok(());
     }
     let profile = if release { "release" } else { "debug" };
-    ensure_wasm_target()?;
+    crate::prerequisites::ensure_wasm_target()?;
     cargo_build(&layout, release)?;
 
     let wasm_in = layout
@@ -142,24 +143,6 @@ pub fn build(release: bool) -> Result<(), String> {
         optimize_wasm(&wasm_out);
     }
     write_dist(&layout, &staging, &wasm_out, profile)
-}
-
-/// Adds the wasm target through rustup when it is missing (a no-op without rustup).
-fn ensure_wasm_target() -> Result<(), String> {
-    let Ok(listed) = Command::new("rustup")
-        .args(["target", "list", "--installed"])
-        .output()
-    else {
-        return Ok(());
-    };
-    if String::from_utf8_lossy(&listed.stdout)
-        .lines()
-        .any(|l| l.trim() == TARGET)
-    {
-        return Ok(());
-    }
-    println!("frontend: adding the {TARGET} target with rustup");
-    run(Command::new("rustup").args(["target", "add", TARGET]))
 }
 
 fn cargo_build(layout: &Layout, release: bool) -> Result<(), String> {

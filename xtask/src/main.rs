@@ -1,9 +1,11 @@
-//! Developer commands: `cargo xtask run | test | frontend | bench`.
+//! Developer commands: `cargo xtask run | test | setup | frontend | bench`.
 //!
-//! Each command does its own set-up (the wasm target, the storefront build) so that the README's
-//! two commands work on a fresh machine.
+//! Each command does its own set-up so that the README's two commands work on a fresh machine:
+//! `test` first checks and sets up its services and system programs (`prerequisites`), `run` and
+//! `frontend` add the wasm target and build the storefront.
 
 mod frontend;
+mod prerequisites;
 
 use std::env;
 use std::path::{Path, PathBuf};
@@ -15,8 +17,13 @@ usage: cargo xtask <command> [args]
 commands:
   run [bakery args]   build the storefront if it is out of date, then serve site + API
                       on http://127.0.0.1:8080 with the embedded SQLite default
-  test                build the storefront, then run every test: unit, API (SQLite and
-                      PostgreSQL), storefront logic and the headless-Chromium browser test
+  test                check and set up what the tests need (see setup), build the storefront,
+                      then run every test: unit, API (SQLite and PostgreSQL), storefront logic
+                      and the headless-Chromium browser test
+  setup [--check]     only that set-up: PostgreSQL, Redis and RabbitMQ reachable (started when
+                      installed but down), chromium, chromedriver, docker-compose, python3-venv
+                      (apt-get installs them when run as root, else it names the command) and
+                      the wasm target; --check only reports. XTASK_SKIP_SETUP=1 skips it in test
   frontend [--debug]  build the storefront into frontend/dist
   bench [--smoke]     benchmark both shapes against HTTP and database ceilings
 ";
@@ -28,6 +35,7 @@ fn main() -> ExitCode {
     let result = match command.as_str() {
         "run" => run(&rest),
         "test" => test(&rest),
+        "setup" => setup(&rest),
         "frontend" => frontend::build(!rest.iter().any(|a| a == "--debug")),
         "bench" => bench(&rest),
         "" | "help" | "--help" | "-h" => {
@@ -91,7 +99,18 @@ fn run(args: &[String]) -> Result<(), String> {
     run_command(&mut command)
 }
 
+fn setup(args: &[String]) -> Result<(), String> {
+    let mode = match args {
+        [] => prerequisites::Mode::Fix,
+        [flag] if flag == "--check" => prerequisites::Mode::Check,
+        _ => return Err(format!("setup takes only --check\n\n{USAGE}")),
+    };
+    prerequisites::ensure(mode)
+}
+
 fn test(args: &[String]) -> Result<(), String> {
+    // Before anything compiles: a missing program should cost seconds, not a build.
+    prerequisites::ensure(prerequisites::Mode::Fix)?;
     frontend::build(true)?;
     // Unit and API tests of every workspace crate (API tests use SQLite and PostgreSQL).
     run_command(cargo().args(["test", "--workspace"]).args(args))?;
