@@ -226,7 +226,7 @@ impl Results {
         self.targets = targets;
     }
 
-    /// The table (Markdown, so it can go into the README as it is), memory and targets.
+    /// The table (Markdown, so it can go into docs/performance.md as it is), memory and targets.
     pub fn table(&self) -> String {
         let mut out = String::new();
         out.push_str(&format!(
