@@ -93,35 +93,23 @@ pub fn group(orders: &[BoardOrder]) -> Vec<(Column, Vec<BoardOrder>)> {
         .collect()
 }
 
-/// A guarded move staff can make on an order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Action {
-    /// ready → completed (pickup).
-    Complete,
-    /// ready → out_for_delivery (delivery).
-    Dispatch,
-    /// out_for_delivery → delivered.
-    Deliver,
-    /// pending/processing → cancelled, with a reason; stock goes back.
-    Cancel,
-    /// failed → pending.
-    Retry,
+/// A guarded move staff can make on an order: the lifecycle's own actions (`bakery_wire::lifecycle`).
+pub use bakery_wire::lifecycle::Action;
+
+/// How the board shows and sends an [`Action`].
+pub trait ActionButton {
+    /// The last segment of `POST /api/admin/orders/{id}/...`.
+    fn path(self) -> &'static str;
+    /// The button's words.
+    fn label(self) -> &'static str;
 }
 
-impl Action {
-    /// The last segment of `POST /api/admin/orders/{id}/...`.
-    pub fn path(self) -> &'static str {
-        match self {
-            Action::Complete => "complete",
-            Action::Dispatch => "dispatch",
-            Action::Deliver => "deliver",
-            Action::Cancel => "cancel",
-            Action::Retry => "retry",
-        }
+impl ActionButton for Action {
+    fn path(self) -> &'static str {
+        self.as_str()
     }
 
-    /// The button's words.
-    pub fn label(self) -> &'static str {
+    fn label(self) -> &'static str {
         match self {
             Action::Complete => "Picked up",
             Action::Dispatch => "Out for delivery",
@@ -130,18 +118,11 @@ impl Action {
             Action::Retry => "Retry",
         }
     }
+}
 
-    /// The moves the order's status allows, the usual next step first.
-    pub fn for_order(status: OrderStatus, fulfillment: Fulfillment) -> Vec<Action> {
-        match (status, fulfillment) {
-            (OrderStatus::Pending | OrderStatus::Processing, _) => vec![Action::Cancel],
-            (OrderStatus::Ready, Fulfillment::Pickup) => vec![Action::Complete],
-            (OrderStatus::Ready, Fulfillment::Delivery) => vec![Action::Dispatch],
-            (OrderStatus::OutForDelivery, _) => vec![Action::Deliver],
-            (OrderStatus::Failed, _) => vec![Action::Retry],
-            _ => Vec::new(),
-        }
-    }
+/// The moves staff may make on an order in `status`, as the lifecycle's table lists them.
+pub fn board_actions(status: OrderStatus, fulfillment: Fulfillment) -> Vec<Action> {
+    bakery_wire::lifecycle::actions_for(status, fulfillment, bakery_wire::lifecycle::Mover::Staff)
 }
 
 /// One message of `GET /api/admin/orders/events`.
@@ -443,20 +424,17 @@ mod tests {
     fn actions_follow_the_transitions() {
         use Fulfillment::*;
         use OrderStatus::*;
-        assert_eq!(Action::for_order(Pending, Pickup), vec![Action::Cancel]);
+        assert_eq!(board_actions(Pending, Pickup), vec![Action::Cancel]);
+        assert_eq!(board_actions(Processing, Delivery), vec![Action::Cancel]);
+        assert_eq!(board_actions(Ready, Pickup), vec![Action::Complete]);
+        assert_eq!(board_actions(Ready, Delivery), vec![Action::Dispatch]);
         assert_eq!(
-            Action::for_order(Processing, Delivery),
-            vec![Action::Cancel]
-        );
-        assert_eq!(Action::for_order(Ready, Pickup), vec![Action::Complete]);
-        assert_eq!(Action::for_order(Ready, Delivery), vec![Action::Dispatch]);
-        assert_eq!(
-            Action::for_order(OutForDelivery, Delivery),
+            board_actions(OutForDelivery, Delivery),
             vec![Action::Deliver]
         );
-        assert_eq!(Action::for_order(Failed, Pickup), vec![Action::Retry]);
+        assert_eq!(board_actions(Failed, Pickup), vec![Action::Retry]);
         for done in [Completed, Delivered, Rejected, Cancelled] {
-            assert!(Action::for_order(done, Pickup).is_empty());
+            assert!(board_actions(done, Pickup).is_empty());
         }
         assert_eq!(Action::Complete.path(), "complete");
         assert_eq!(Action::Complete.label(), "Picked up");

@@ -15,7 +15,8 @@ use web_sys::{EventSource, MessageEvent};
 use super::StaffCtx;
 use crate::money::format_cents;
 use crate::staff::{
-    Action, BoardEvent, Column, EventEffect, apply_event, items_summary, replace, time_of_day,
+    Action, ActionButton, BoardEvent, Column, EventEffect, apply_event, board_actions,
+    items_summary, replace, time_of_day,
 };
 use crate::status;
 use crate::ui::browser;
@@ -232,7 +233,7 @@ fn OrderCard(order: BoardOrder, orders: Signal<Vec<BoardOrder>>, refresh: Signal
         );
     };
 
-    let buttons = Action::for_order(order.status, order.fulfillment)
+    let buttons = board_actions(order.status, order.fulfillment)
         .into_iter()
         .map(|action| {
             let class = if action == Action::Cancel {
