@@ -22,7 +22,7 @@ use crate::actors::catalog_cache::{
 };
 use crate::actors::notifier;
 use crate::actors::order_consumer::OrderConsumer;
-use crate::actors::order_processor::{Kitchen, OrderProcessor, Shift};
+use crate::actors::order_processor::{OrderProcessor, ProcessingContext, Shift};
 use crate::actors::order_store::{OrderStore, StoreStats};
 use crate::actors::outbox_relay::OutboxRelay;
 use crate::actors::oven::Oven;
@@ -211,7 +211,7 @@ impl Application {
             };
             let shift = Arc::new(Shift::default());
             pool_shift = Some(shift.clone());
-            let kitchen = Arc::new(Kitchen {
+            let kitchen = Arc::new(ProcessingContext {
                 db: db.clone(),
                 prep_time: settings.worker.prep_time,
                 max_attempts: settings.worker.max_attempts,
