@@ -8,6 +8,8 @@ pub mod board;
 pub mod catalog;
 pub mod connect;
 pub mod draft;
+#[cfg(test)]
+mod in_memory_tests;
 pub mod intake;
 mod intake_pg;
 pub mod kitchen;
