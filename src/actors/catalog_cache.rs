@@ -231,11 +231,7 @@ impl Actor for CatalogCache {
     }
 }
 
-impl Supervised for CatalogCache {
-    fn restarting(&mut self, _ctx: &mut Self::Context) {
-        self.restarts.restarting();
-    }
-}
+super::supervision::supervised_by_restarts!(CatalogCache);
 
 impl Handler<Invalidate> for CatalogCache {
     type Result = ();
@@ -289,8 +285,4 @@ impl Actor for InvalidationListener {
     }
 }
 
-impl Supervised for InvalidationListener {
-    fn restarting(&mut self, _ctx: &mut Self::Context) {
-        self.restarts.restarting();
-    }
-}
+super::supervision::supervised_by_restarts!(InvalidationListener);
