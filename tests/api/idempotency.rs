@@ -2,8 +2,8 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{Backend, seed_order, spawn_app};
-use crate::on_both_databases;
+use bakery_test_support::on_both_databases;
+use bakery_test_support::{Backend, seed_order, spawn_app};
 
 async fn a_retry_returns_the_first_answer(backend: Backend) {
     let app = spawn_app(backend).await;

@@ -11,8 +11,8 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::process::Child;
 
-use crate::helpers::{Backend, TestApp, TestDatabase, probe, seed_order, spawn_app_with};
-use crate::on_both_databases;
+use bakery_test_support::on_both_databases;
+use bakery_test_support::{Backend, TestApp, TestDatabase, probe, seed_order, spawn_app_with};
 
 const SECRET: &str = "webhook-secret-of-the-test";
 const ADMIN_PASSWORD: &str = "owner-secret-password-1";
@@ -516,7 +516,7 @@ async fn a_failing_webhook_is_retried_until_delivered_once(backend: Backend) {
             .any(|d| d["last_error"].as_str().unwrap_or("").contains("500")),
         "{listed:#?}"
     );
-    let logs = crate::helpers::captured_logs();
+    let logs = bakery_test_support::captured_logs();
     assert!(
         logs.contains("\"actor\":\"notifier\"") && logs.contains("actor restarting after failure"),
         "restarts are logged"
@@ -591,7 +591,7 @@ on_both_databases!(with_nobody_to_tell_no_notifications_are_written);
 /// Starts the real binary with notifications by e-mail to `smtp_url`.
 async fn start_bakery(database_url: &str, smtp_url: &str) -> (Child, String) {
     let env = [("BAKERY_PREP_TIME", "0s"), ("BAKERY_SMTP_URL", smtp_url)];
-    crate::helpers::start_binary(database_url, &env).await
+    bakery_test_support::start_binary(database_url, &env).await
 }
 
 async fn deliveries_survive_a_restart_without_duplicates(backend: Backend) {
@@ -613,7 +613,7 @@ async fn deliveries_survive_a_restart_without_duplicates(backend: Backend) {
     )
     .await;
     assert_eq!(status, 201);
-    crate::helpers::place_at(&client, &url, &seed_order()).await;
+    bakery_test_support::place_at(&client, &url, &seed_order()).await;
     // Webhooks go out; the mail server refuses, so the notifications stay in the outbox.
     eventually(
         Duration::from_secs(15),

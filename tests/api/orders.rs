@@ -5,8 +5,8 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use serde_json::{Value, json};
 
-use crate::helpers::{Backend, seed_order, spawn_app, spawn_app_with};
-use crate::on_both_databases;
+use bakery_test_support::on_both_databases;
+use bakery_test_support::{Backend, seed_order, spawn_app, spawn_app_with};
 
 async fn the_seed_sample_order_goes_to_ready(backend: Backend) {
     let app = spawn_app_with(backend, |s| s.worker.prep_time = Duration::from_millis(300)).await;
@@ -161,7 +161,7 @@ async fn order_events_stream_every_status_in_order(backend: Backend) {
 }
 on_both_databases!(order_events_stream_every_status_in_order);
 
-#[actix_web::rt::test(system = "crate::helpers::TestSystem")]
+#[actix_web::rt::test(system = "bakery_test_support::TestSystem")]
 async fn events_of_an_unknown_order_are_a_json_404() {
     let app = spawn_app(Backend::Sqlite).await;
     let (status, body) = app.get_json("/api/orders/12345/events").await;

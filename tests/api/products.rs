@@ -1,7 +1,7 @@
 //! `GET /api/products`: the seed's catalog with stock, ETag and 304.
 
-use crate::helpers::{Backend, spawn_app};
-use crate::on_both_databases;
+use bakery_test_support::on_both_databases;
+use bakery_test_support::{Backend, spawn_app};
 
 async fn lists_the_seed_catalog_with_stock(backend: Backend) {
     let app = spawn_app(backend).await;
@@ -53,7 +53,7 @@ async fn answers_304_to_a_matching_etag_and_sees_stock_changes(backend: Backend)
         .unwrap();
     assert_eq!(again.status().as_u16(), 304);
     // An order changes stock; the catalog follows shortly and the ETag changes with it.
-    let id = app.place(&crate::helpers::seed_order()).await;
+    let id = app.place(&bakery_test_support::seed_order()).await;
     app.wait_for_status(id, &["ready"], std::time::Duration::from_secs(10))
         .await;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);

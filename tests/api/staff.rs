@@ -7,8 +7,8 @@ use std::time::Duration;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{Backend, TestApp, captured_logs, seed_order, spawn_app, spawn_app_with};
-use crate::on_both_databases;
+use bakery_test_support::on_both_databases;
+use bakery_test_support::{Backend, TestApp, captured_logs, seed_order, spawn_app, spawn_app_with};
 
 const ADMIN_PASSWORD: &str = "owner-secret-password-1";
 const BAKER_PASSWORD: &str = "baker-secret-password-2";
@@ -692,8 +692,8 @@ on_both_databases!(cancels_return_stock_and_customers_may_cancel_their_own);
 
 async fn a_customer_cancels_a_pending_order_with_its_email(backend: Backend) {
     // An API-only process of the embedded shape starts no processors: orders stay pending.
-    let db = crate::helpers::TestDatabase::create(backend).await;
-    let settings = crate::helpers::test_settings(&db.url);
+    let db = bakery_test_support::TestDatabase::create(backend).await;
+    let settings = bakery_test_support::test_settings(&db.url);
     let app = bakery::startup::Application::build(settings, bakery::startup::Role::Serve)
         .await
         .unwrap();

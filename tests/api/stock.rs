@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::helpers::{Backend, spawn_app, spawn_app_with};
-use crate::on_both_databases;
+use bakery_test_support::on_both_databases;
+use bakery_test_support::{Backend, spawn_app, spawn_app_with};
 
 async fn an_order_beyond_stock_is_rejected_and_takes_nothing(backend: Backend) {
     let app = spawn_app(backend).await;
@@ -90,10 +90,10 @@ async fn stock_is_conserved_under_200_concurrent_orders(backend: Backend) {
 }
 on_both_databases!(stock_is_conserved_under_200_concurrent_orders);
 
-#[actix_web::rt::test(system = "crate::helpers::TestSystem")]
+#[actix_web::rt::test(system = "bakery_test_support::TestSystem")]
 async fn duplicate_deliveries_are_harmless() {
     let app = spawn_app(Backend::Sqlite).await;
-    let id = app.place(&crate::helpers::seed_order()).await;
+    let id = app.place(&bakery_test_support::seed_order()).await;
     app.wait_for_status(id, &["ready"], Duration::from_secs(10))
         .await;
     // Make the relay hand the same message over twice more.
@@ -113,7 +113,7 @@ async fn duplicate_deliveries_are_harmless() {
     );
 }
 
-#[actix_web::rt::test(system = "crate::helpers::TestSystem")]
+#[actix_web::rt::test(system = "bakery_test_support::TestSystem")]
 async fn stock_reservation_never_oversells_with_one_line_orders() {
     let app = spawn_app(Backend::Postgres).await;
     app.execute("UPDATE products SET stock = 10 WHERE id = 9")

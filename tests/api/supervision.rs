@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use crate::helpers::{Backend, captured_logs, seed_order, spawn_app_with};
-use crate::on_both_databases;
+use bakery_test_support::on_both_databases;
+use bakery_test_support::{Backend, captured_logs, seed_order, spawn_app_with};
 
 async fn a_failing_processor_is_restarted_and_the_order_completes(backend: Backend) {
     let app = spawn_app_with(backend, |s| {

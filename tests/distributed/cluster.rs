@@ -8,7 +8,7 @@ use bakery::startup::{Application, Role};
 use lapin::options::{ExchangeDeleteOptions, QueueDeleteOptions};
 use tokio::process::{Child, Command};
 
-use crate::helpers::{Backend, TestDatabase, test_settings, unique_name};
+use bakery_test_support::{Backend, TestDatabase, test_settings, unique_name};
 
 pub const AMQP: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
 pub const REDIS: &str = "redis://127.0.0.1:6379";
@@ -71,7 +71,7 @@ impl Cluster {
             ("BAKERY_WORKER_PREFETCH", "8"),
         ];
         let env: Vec<(&str, &str)> = deployment.into_iter().chain(env.iter().copied()).collect();
-        crate::helpers::spawn_bakery(role, &self.db.url, &env).await
+        bakery_test_support::spawn_bakery(role, &self.db.url, &env).await
     }
 
     /// Runs `bakery <args>` with this deployment's settings; returns stdout.
@@ -139,7 +139,10 @@ impl Cluster {
 
     /// Runs a query returning one integer on this deployment's database.
     pub async fn scalar(&self, sql: &str) -> i64 {
-        crate::helpers::probe(&self.db.url).await.scalar(sql).await
+        bakery_test_support::probe(&self.db.url)
+            .await
+            .scalar(sql)
+            .await
     }
 
     /// Waits until no order is `pending` or `processing`, or panics after `within`.

@@ -7,9 +7,9 @@ use bakery::startup::Role;
 use serde_json::Value;
 
 use crate::cluster::{Cluster, wait_for_status};
-use crate::helpers::seed_order;
+use bakery_test_support::seed_order;
 
-#[actix_web::rt::test(system = "crate::helpers::TestSystem")]
+#[actix_web::rt::test(system = "bakery_test_support::TestSystem")]
 async fn poison_messages_are_dead_lettered_at_once() {
     let cluster = Cluster::new().await;
     let url = cluster.start(Role::All, |_| {}).await.unwrap();
@@ -56,7 +56,7 @@ async fn poison_messages_are_dead_lettered_at_once() {
     );
 }
 
-#[actix_web::rt::test(system = "crate::helpers::TestSystem")]
+#[actix_web::rt::test(system = "bakery_test_support::TestSystem")]
 async fn a_failed_order_is_replayed_from_the_dead_letter_queue() {
     let cluster = Cluster::new().await;
     let url = cluster.start(Role::Serve, |_| {}).await.unwrap();

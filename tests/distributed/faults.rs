@@ -7,7 +7,7 @@ use bakery::startup::Role;
 use serde_json::{Value, json};
 
 use crate::cluster::{Cluster, wait_for_status};
-use crate::helpers::{TcpProxy, seed_order};
+use bakery_test_support::{TcpProxy, seed_order};
 
 async fn place_many(api: &crate::cluster::Api, n: usize) -> Vec<i64> {
     let body = seed_order();
@@ -48,7 +48,7 @@ async fn all_ready_once(cluster: &Cluster, ids: &[i64]) {
     );
 }
 
-#[actix_web::rt::test(system = "crate::helpers::TestSystem")]
+#[actix_web::rt::test(system = "bakery_test_support::TestSystem")]
 async fn orders_survive_a_cut_rabbitmq_link() {
     let mut cluster = Cluster::new().await;
     let proxy = TcpProxy::start("127.0.0.1:5672").await;
@@ -81,7 +81,7 @@ async fn orders_survive_a_cut_rabbitmq_link() {
     assert_eq!(api.get_json("/health").await.1["status"], "ok");
 }
 
-#[actix_web::rt::test(system = "crate::helpers::TestSystem")]
+#[actix_web::rt::test(system = "bakery_test_support::TestSystem")]
 async fn orders_and_the_catalog_survive_a_cut_redis_link() {
     let mut cluster = Cluster::new().await;
     let proxy = TcpProxy::start("127.0.0.1:6379").await;
@@ -124,7 +124,7 @@ async fn orders_and_the_catalog_survive_a_cut_redis_link() {
     }
 }
 
-#[actix_web::rt::test(system = "crate::helpers::TestSystem")]
+#[actix_web::rt::test(system = "bakery_test_support::TestSystem")]
 async fn accepted_orders_survive_a_cut_database_link() {
     let cluster = Cluster::new().await;
     let proxy = TcpProxy::start("127.0.0.1:5432").await;
@@ -164,7 +164,7 @@ async fn accepted_orders_survive_a_cut_database_link() {
     all_ready_once(&cluster, &ids).await;
 }
 
-#[actix_web::rt::test(system = "crate::helpers::TestSystem")]
+#[actix_web::rt::test(system = "bakery_test_support::TestSystem")]
 async fn a_worker_killed_mid_batch_loses_nothing() {
     let cluster = Cluster::new().await;
     let url = cluster.start(Role::Serve, |_| {}).await.unwrap();

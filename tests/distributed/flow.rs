@@ -8,9 +8,9 @@ use futures_util::StreamExt;
 use serde_json::{Value, json};
 
 use crate::cluster::{Cluster, wait_for_status};
-use crate::helpers::seed_order;
+use bakery_test_support::seed_order;
 
-#[actix_web::rt::test(system = "crate::helpers::TestSystem")]
+#[actix_web::rt::test(system = "bakery_test_support::TestSystem")]
 async fn the_seed_order_goes_through_rabbitmq_to_ready() {
     let cluster = Cluster::new().await;
     let url = cluster
@@ -47,7 +47,7 @@ async fn the_seed_order_goes_through_rabbitmq_to_ready() {
     assert_eq!(cluster.queue_depth("orders.dlq").await, 0);
 }
 
-#[actix_web::rt::test(system = "crate::helpers::TestSystem")]
+#[actix_web::rt::test(system = "bakery_test_support::TestSystem")]
 async fn five_hundred_orders_over_two_servers_and_two_workers_are_processed_once() {
     let cluster = Cluster::new().await;
     let first = cluster.start(Role::Serve, |_| {}).await.unwrap();
@@ -131,7 +131,7 @@ async fn five_hundred_orders_over_two_servers_and_two_workers_are_processed_once
     }
 }
 
-#[actix_web::rt::test(system = "crate::helpers::TestSystem")]
+#[actix_web::rt::test(system = "bakery_test_support::TestSystem")]
 async fn live_events_cross_from_the_worker_to_the_server() {
     let cluster = Cluster::new().await;
     let url = cluster.start(Role::Serve, |_| {}).await.unwrap();
@@ -183,7 +183,7 @@ async fn live_events_cross_from_the_worker_to_the_server() {
     assert_eq!(seen, lifecycle[start..].to_vec());
 }
 
-#[actix_web::rt::test(system = "crate::helpers::TestSystem")]
+#[actix_web::rt::test(system = "bakery_test_support::TestSystem")]
 async fn a_thousand_stock_changes_cause_a_handful_of_reloads_on_every_replica() {
     use std::sync::Arc;
     use std::sync::atomic::Ordering;
@@ -247,7 +247,7 @@ async fn a_thousand_stock_changes_cause_a_handful_of_reloads_on_every_replica() 
     );
 }
 
-#[actix_web::rt::test(system = "crate::helpers::TestSystem")]
+#[actix_web::rt::test(system = "bakery_test_support::TestSystem")]
 async fn a_worker_serves_its_own_metrics_and_health() {
     let cluster = Cluster::new().await;
     let url = cluster.start(Role::Serve, |_| {}).await.unwrap();
@@ -284,7 +284,7 @@ async fn a_worker_serves_its_own_metrics_and_health() {
     assert!(text.contains("bakery_"), "{text}");
 }
 
-#[actix_web::rt::test(system = "crate::helpers::TestSystem")]
+#[actix_web::rt::test(system = "bakery_test_support::TestSystem")]
 async fn staff_sessions_live_in_redis_and_work_on_every_replica() {
     let cluster = Cluster::new().await;
     let first = cluster.start(Role::Serve, |_| {}).await.unwrap();

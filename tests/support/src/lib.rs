@@ -1,4 +1,11 @@
-//! Spawns the real app (same startup code as `main`) on port 0 against a database of its own.
+//! What the bakery's test binaries share: the real app (same startup code as `main`) spawned on
+//! port 0 against a database of its own, the real binary, direct database queries, waits, and a
+//! TCP proxy to cut links with.
+//!
+//! Each test gets its own SQLite file or PostgreSQL database; a PostgreSQL one is a copy of a
+//! migrated template (see [`TestDatabase::create`]).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap is a failed test
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -12,6 +19,8 @@ use bakery::startup::{Application, Role};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
 use serde_json::{Value, json};
 
+mod postgres;
+
 /// Which database a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -24,13 +33,13 @@ pub enum Backend {
 macro_rules! on_both_databases {
     ($name:ident) => {
         mod $name {
-            #[actix_web::rt::test(system = "crate::helpers::TestSystem")]
+            #[actix_web::rt::test(system = "::bakery_test_support::TestSystem")]
             async fn sqlite() {
-                super::$name($crate::helpers::Backend::Sqlite).await
+                super::$name($crate::Backend::Sqlite).await
             }
-            #[actix_web::rt::test(system = "crate::helpers::TestSystem")]
+            #[actix_web::rt::test(system = "::bakery_test_support::TestSystem")]
             async fn postgres() {
-                super::$name($crate::helpers::Backend::Postgres).await
+                super::$name($crate::Backend::Postgres).await
             }
         }
     };
@@ -108,7 +117,9 @@ enum Cleanup {
 }
 
 impl TestDatabase {
-    /// Creates an empty database on `backend`.
+    /// Creates a migrated database on `backend`: an empty SQLite file (the app migrates it at
+    /// start), or a PostgreSQL copy of the migrated template (the app's migrations then find
+    /// nothing to do).
     pub async fn create(backend: Backend) -> TestDatabase {
         match backend {
             Backend::Sqlite => {
@@ -122,14 +133,7 @@ impl TestDatabase {
             }
             Backend::Postgres => {
                 let name = unique_name("bakery_test");
-                let admin = Database::connect(format!("{}/postgres", pg_server()))
-                    .await
-                    .unwrap();
-                admin
-                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
-                    .await
-                    .unwrap();
-                admin.close().await.unwrap();
+                postgres::create_from_template(&name).await;
                 TestDatabase {
                     url: format!("{}/{name}", pg_server()),
                     cleanup: Cleanup::Postgres(name),
@@ -426,6 +430,24 @@ pub async fn start_binary(
     (child, url.unwrap())
 }
 
+/// The `bakery` binary cargo built beside the running test binary (`target/<profile>/bakery`);
+/// `BAKERY_TEST_BINARY` names another.
+pub fn bakery_binary() -> PathBuf {
+    if let Some(path) = std::env::var_os("BAKERY_TEST_BINARY") {
+        return PathBuf::from(path);
+    }
+    let test_binary = std::env::current_exe().unwrap();
+    // target/<profile>/deps/<test>-<hash> -> target/<profile>/bakery
+    let profile_dir = test_binary.parent().and_then(|deps| deps.parent()).unwrap();
+    let binary = profile_dir.join(format!("bakery{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        binary.exists(),
+        "{} is missing: run the test through cargo, which builds it",
+        binary.display()
+    );
+    binary
+}
+
 /// Starts `bakery <role>` on `database_url` with port 0, small pools and quiet logs, then `env`
 /// (later entries win). Returns the base URL the process prints, if it serves HTTP (a worker
 /// prints nothing unless it has a metrics port).
@@ -445,7 +467,7 @@ pub async fn spawn_bakery_logging_to(
     stderr: std::process::Stdio,
 ) -> (tokio::process::Child, Option<String>) {
     use tokio::io::AsyncBufReadExt;
-    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_bakery"));
+    let mut command = tokio::process::Command::new(bakery_binary());
     command
         .arg(role)
         .env("BAKERY_BIND", "127.0.0.1:0")
@@ -479,7 +501,7 @@ pub async fn spawn_bakery_logging_to(
     )
 }
 
-/// The actix system of a test (`#[actix_web::rt::test(system = "crate::helpers::TestSystem")]`).
+/// The actix system of a test (`#[actix_web::rt::test(system = "bakery_test_support::TestSystem")]`).
 ///
 /// A test ends while the app's actors may hold database connections mid-query; the plain actix
 /// test system drops those tasks outside the runtime's context, where sqlx cannot hand the
