@@ -12,7 +12,9 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::process::Child;
 
 use bakery_test_support::on_both_databases;
-use bakery_test_support::{Backend, TestApp, TestDatabase, probe, seed_order, spawn_app_with};
+use bakery_test_support::{
+    Backend, TestApp, TestDatabase, probe, seed_order, spawn_app_with, wait_until,
+};
 
 const SECRET: &str = "webhook-secret-of-the-test";
 const ADMIN_PASSWORD: &str = "owner-secret-password-1";
@@ -321,7 +323,14 @@ async fn a_full_order_notifies_once_per_transition(backend: Backend) {
         || hooks.calls().len() >= 4 && smtp.mails().len() >= 4,
     )
     .await;
-    tokio::time::sleep(Duration::from_millis(1200)).await; // room for any duplicate to show up
+    // A duplicate would go out before its notification is marked done: wait for that mark.
+    app.wait_for_scalar(
+        "SELECT COUNT(*) FROM outbox WHERE topic = 'notifications' AND published_at IS NULL",
+        0,
+        Duration::from_secs(10),
+        "notifications still waiting",
+    )
+    .await;
     let calls = hooks.calls();
     assert_eq!(calls.len(), 4, "one call per transition: {calls:#?}");
     let statuses: Vec<String> = calls
@@ -470,7 +479,13 @@ async fn a_failing_webhook_is_retried_until_delivered_once(backend: Backend) {
         hooks.delivered().len() >= 3
     })
     .await;
-    tokio::time::sleep(Duration::from_millis(1200)).await;
+    app.wait_for_scalar(
+        "SELECT COUNT(*) FROM outbox WHERE topic = 'notifications' AND published_at IS NULL",
+        0,
+        Duration::from_secs(10),
+        "notifications still waiting",
+    )
+    .await;
     let calls = hooks.calls();
     assert_eq!(
         calls.iter().filter(|c| c.answered == 500).count(),
@@ -621,10 +636,15 @@ async fn deliveries_survive_a_restart_without_duplicates(backend: Backend) {
         || hooks.delivered().len() >= 3,
     )
     .await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Killed once the deliveries are recorded, not merely sent.
+    let data = probe(&db.url).await;
+    let recorded = "SELECT COUNT(*) FROM notification_deliveries WHERE delivered_at IS NOT NULL";
+    wait_until(Duration::from_secs(10), "3 recorded deliveries", || async {
+        data.scalar(recorded).await == 3
+    })
+    .await;
     first.kill().await.unwrap(); // SIGKILL
     first.wait().await.unwrap();
-    let data = probe(&db.url).await;
     assert_eq!(
         data.scalar(
             "SELECT COUNT(*) FROM outbox WHERE topic = 'notifications' AND published_at IS NULL"
@@ -643,7 +663,11 @@ async fn deliveries_survive_a_restart_without_duplicates(backend: Backend) {
         || smtp.mails().len() >= 3,
     )
     .await;
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // A duplicate would go out before its notification is marked done: wait for that mark.
+    wait_until(Duration::from_secs(10), "every notification done", || async {
+        data.scalar("SELECT COUNT(*) FROM outbox WHERE topic = 'notifications' AND published_at IS NULL").await == 0
+    })
+    .await;
     assert_eq!(smtp.mails().len(), 3, "one mail per transition");
     let delivered = hooks.delivered();
     assert_eq!(

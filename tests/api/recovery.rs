@@ -136,15 +136,13 @@ async fn sigterm_during_a_burst_loses_nothing_and_leaves_nothing_half_done(backe
         "an accepted order is missing"
     );
     let (mut again, url) = start_bakery(&db.url).await;
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while probe
-        .scalar("SELECT COUNT(*) FROM orders WHERE status <> 'ready'")
-        .await
-        > 0
-    {
-        assert!(Instant::now() < deadline, "orders left half-done");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    bakery_test_support::wait_until(Duration::from_secs(60), "every order ready", || async {
+        probe
+            .scalar("SELECT COUNT(*) FROM orders WHERE status <> 'ready'")
+            .await
+            == 0
+    })
+    .await;
     for id in &accepted {
         let order: Value = client
             .get(format!("{url}/api/orders/{id}"))

@@ -8,7 +8,9 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use bakery_test_support::on_both_databases;
-use bakery_test_support::{Backend, TestApp, captured_logs, seed_order, spawn_app, spawn_app_with};
+use bakery_test_support::{
+    Backend, TestApp, captured_logs, seed_order, spawn_app, spawn_app_with, wait_until,
+};
 
 const ADMIN_PASSWORD: &str = "owner-secret-password-1";
 const BAKER_PASSWORD: &str = "baker-secret-password-2";
@@ -384,24 +386,17 @@ async fn staff_manage_the_catalog_and_stock(backend: Backend) {
     )
     .await;
     assert_eq!((status, cake["price"].as_f64()), (200, Some(31.5)));
-    let (_, old) = app.get_json(&format!("/api/orders/{placed}")).await;
-    assert_eq!(old["items"][0]["unit_price"].as_f64(), Some(29.99));
+    assert_eq!(app.order(placed).await.items[0].unit_price, 29.99);
     // Every change reaches the public catalog at once.
-    let deadline = std::time::Instant::now() + Duration::from_secs(3);
-    loop {
-        let (_, products) = app.get_json("/api/products").await;
-        let list = products.as_array().unwrap();
-        if list.iter().any(|p| p["id"] == id)
-            && list.iter().any(|p| p["id"] == 1 && p["price"] == 31.5)
-        {
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "catalog never caught up"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_until(
+        Duration::from_secs(3),
+        "the catalog to catch up",
+        || async {
+            let list = app.products().await;
+            list.iter().any(|p| p.id == id) && list.iter().any(|p| p.id == 1 && p.price == 31.5)
+        },
+    )
+    .await;
     let res = app.post_order(&seed_order()).await; // still claims 29.99
     assert_eq!(res.status().as_u16(), 409);
     // Stock with a reason; never below zero.
@@ -473,19 +468,12 @@ async fn staff_manage_the_catalog_and_stock(backend: Backend) {
     )
     .await;
     assert_eq!(status, 200);
-    let deadline = std::time::Instant::now() + Duration::from_secs(3);
-    while app
-        .get_json("/api/products")
-        .await
-        .1
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|p| p["id"] == id)
-    {
-        assert!(std::time::Instant::now() < deadline);
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_until(
+        Duration::from_secs(3),
+        "the product to leave the catalog",
+        || async { !app.products().await.iter().any(|p| p.id == id) },
+    )
+    .await;
     let (_, all) = call(
         &app,
         &admin,

@@ -147,20 +147,12 @@ impl Cluster {
 
     /// Waits until no order is `pending` or `processing`, or panics after `within`.
     pub async fn wait_until_settled(&self, within: Duration) {
-        let deadline = std::time::Instant::now() + within;
-        loop {
-            let open = self
-                .scalar("SELECT COUNT(*) FROM orders WHERE status IN ('pending', 'processing')")
-                .await;
-            if open == 0 {
-                return;
-            }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "{open} orders never settled"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        bakery_test_support::wait_until(within, "every order to settle", || async {
+            self.scalar("SELECT COUNT(*) FROM orders WHERE status IN ('pending', 'processing')")
+                .await
+                == 0
+        })
+        .await;
     }
 }
 
@@ -244,18 +236,6 @@ pub async fn wait_for_status(
     order_id: i64,
     wanted: &[&str],
     within: Duration,
-) -> serde_json::Value {
-    let deadline = std::time::Instant::now() + within;
-    loop {
-        let (status, body) = api.get_json(&format!("/api/orders/{order_id}")).await;
-        assert_eq!(status, 200, "{body}");
-        if wanted.iter().any(|w| body["status"] == *w) {
-            return body;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "order {order_id} stuck: {body}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+) -> bakery_wire::OrderView {
+    bakery_test_support::wait_for_status_at(&api.http, &api.base, order_id, wanted, within).await
 }

@@ -16,7 +16,9 @@ use std::time::{Duration, Instant};
 use bakery::actors::order_store::StoreStats;
 use bakery::config::{LogFormat, LogSettings, Settings};
 use bakery::startup::{Application, Role};
+use bakery_wire::{OrderAccepted, OrderView, Product};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
+use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 mod postgres;
@@ -293,10 +295,70 @@ pub async fn place_at(client: &reqwest::Client, base: &str, body: &Value) -> i64
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status().as_u16(), 201);
-    res.json::<Value>().await.unwrap()["order_id"]
-        .as_i64()
-        .unwrap()
+    accepted(res).await.order_id
+}
+
+/// The answer to `POST /api/orders`, asserting a 201.
+pub async fn accepted(res: reqwest::Response) -> OrderAccepted {
+    let status = res.status().as_u16();
+    let text = res.text().await.unwrap();
+    assert_eq!(status, 201, "{text}");
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("not an OrderAccepted ({e}): {text}"))
+}
+
+/// Polls `check` until it holds, or panics with `what` after `within`.
+pub async fn wait_until<F, Fut>(within: Duration, what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + within;
+    while !check().await {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+/// Reads `GET base+path`: the status and the body as `T`, panicking if a 200's body is not one.
+pub async fn get_at<T: DeserializeOwned>(
+    client: &reqwest::Client,
+    base: &str,
+    path: &str,
+) -> (u16, Option<T>) {
+    let res = client.get(format!("{base}{path}")).send().await.unwrap();
+    let status = res.status().as_u16();
+    let text = res.text().await.unwrap();
+    if status != 200 {
+        return (status, None);
+    }
+    let body = serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("GET {path}: not the expected type ({e}): {text}"));
+    (status, Some(body))
+}
+
+/// Polls `GET base/api/orders/{order_id}` until its status is one of `wanted`, or panics after
+/// `within`.
+pub async fn wait_for_status_at(
+    client: &reqwest::Client,
+    base: &str,
+    order_id: i64,
+    wanted: &[&str],
+    within: Duration,
+) -> OrderView {
+    let deadline = Instant::now() + within;
+    loop {
+        let path = format!("/api/orders/{order_id}");
+        let (status, order) = get_at::<OrderView>(client, base, &path).await;
+        let order = order.unwrap_or_else(|| panic!("GET {path}: {status}"));
+        if wanted.contains(&order.status.as_str()) {
+            return order;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "order {order_id} stuck: {order:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 impl TestApp {
@@ -324,23 +386,36 @@ impl TestApp {
         (status, res.json().await.unwrap_or(Value::Null))
     }
 
+    /// Reads `GET path` as `T` (`None` unless a 200).
+    pub async fn get<T: DeserializeOwned>(&self, path: &str) -> (u16, Option<T>) {
+        get_at(&self.client, &self.address, path).await
+    }
+
+    /// The order's page, asserting a 200.
+    pub async fn order(&self, order_id: i64) -> OrderView {
+        let (status, order) = self.get(&format!("/api/orders/{order_id}")).await;
+        order.unwrap_or_else(|| panic!("GET /api/orders/{order_id}: {status}"))
+    }
+
+    /// The public catalog, asserting a 200.
+    pub async fn products(&self) -> Vec<Product> {
+        let (status, products) = self.get("/api/products").await;
+        products.unwrap_or_else(|| panic!("GET /api/products: {status}"))
+    }
+
     /// Places an order and returns its id, asserting a 201.
     pub async fn place(&self, body: &Value) -> i64 {
         place_at(&self.client, &self.address, body).await
     }
 
     /// Polls the order until its status is one of `wanted`, or panics after `within`.
-    pub async fn wait_for_status(&self, order_id: i64, wanted: &[&str], within: Duration) -> Value {
-        let deadline = Instant::now() + within;
-        loop {
-            let (status, body) = self.get_json(&format!("/api/orders/{order_id}")).await;
-            assert_eq!(status, 200, "{body}");
-            if wanted.iter().any(|w| body["status"] == *w) {
-                return body;
-            }
-            assert!(Instant::now() < deadline, "order {order_id} stuck: {body}");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+    pub async fn wait_for_status(
+        &self,
+        order_id: i64,
+        wanted: &[&str],
+        within: Duration,
+    ) -> OrderView {
+        wait_for_status_at(&self.client, &self.address, order_id, wanted, within).await
     }
 
     /// Runs a query returning one integer.
@@ -358,7 +433,7 @@ impl TestApp {
                 return;
             }
             assert!(Instant::now() < deadline, "{what}: {value}, not {wanted}");
-            tokio::time::sleep(Duration::from_millis(50)).await;
+            tokio::time::sleep(Duration::from_millis(25)).await;
         }
     }
 
