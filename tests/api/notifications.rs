@@ -2,7 +2,7 @@
 
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
@@ -215,13 +215,9 @@ fn expected_signature(body: &str) -> String {
     format!("sha256={hex}")
 }
 
-/// Waits until `check` holds, or panics with `what` after `within`.
+/// [`wait_until`] for a check that needs no waiting of its own (what the receivers recorded).
 async fn eventually(within: Duration, what: &str, mut check: impl FnMut() -> bool) {
-    let deadline = Instant::now() + within;
-    while !check() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
+    wait_until(within, what, || std::future::ready(check())).await
 }
 
 /// A bearer token of a new admin, made straight in the database.

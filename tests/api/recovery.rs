@@ -5,7 +5,8 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use tokio::process::{Child, Command};
 
-use bakery_test_support::{Backend, TestDatabase, seed_order};
+use bakery_test_support::{Backend, TestDatabase, seed_order, wait_for_status_at};
+use bakery_wire::OrderStatus;
 
 /// Starts the binary on `database_url` (2 s bakes) and returns it with its base URL.
 async fn start_bakery(database_url: &str) -> (Child, String) {
@@ -32,27 +33,10 @@ async fn kill_9_loses_no_accepted_order(backend: Backend) {
     );
 
     let (mut second, url) = start_bakery(&db.url).await;
-    let deadline = Instant::now() + Duration::from_secs(60);
+    let within = Duration::from_secs(60);
     for id in &ids {
-        loop {
-            let order: Value = client
-                .get(format!("{url}/api/orders/{id}"))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            if order["status"] == "ready" {
-                break;
-            }
-            assert_ne!(order["status"], "failed", "{order}");
-            assert!(
-                Instant::now() < deadline,
-                "order {id} never finished: {order}"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        let order = wait_for_status_at(&client, &url, *id, &["ready", "failed"], within).await;
+        assert_eq!(order.status, OrderStatus::Ready, "{order:?}");
     }
     assert_eq!(app.scalar("SELECT COUNT(*) FROM orders").await, 30);
     assert_eq!(
