@@ -48,12 +48,7 @@ async fn racing_retries_make_one_order(backend: Backend) {
     let mut ids = Vec::new();
     for res in futures_util::future::join_all(sends).await {
         let res = res.unwrap();
-        assert_eq!(res.status().as_u16(), 201);
-        ids.push(
-            res.json::<Value>().await.unwrap()["order_id"]
-                .as_i64()
-                .unwrap(),
-        );
+        ids.push(bakery_test_support::accepted(res).await.order_id);
     }
     ids.dedup();
     assert_eq!(ids.len(), 1, "{ids:?}");

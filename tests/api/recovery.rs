@@ -97,11 +97,7 @@ async fn sigterm_during_a_burst_loses_nothing_and_leaves_nothing_half_done(backe
         if let Ok(res) = post.await.unwrap()
             && res.status().as_u16() == 201
         {
-            accepted.push(
-                res.json::<Value>().await.unwrap()["order_id"]
-                    .as_i64()
-                    .unwrap(),
-            );
+            accepted.push(bakery_test_support::accepted(res).await.order_id);
         }
     }
     assert!(

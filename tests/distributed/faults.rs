@@ -15,12 +15,7 @@ async fn place_many(api: &crate::cluster::Api, n: usize) -> Vec<i64> {
     let posts = (0..n).map(|_| api.place(&body));
     let mut ids = Vec::new();
     for res in futures_util::future::join_all(posts).await {
-        assert_eq!(res.status().as_u16(), 201);
-        ids.push(
-            res.json::<Value>().await.unwrap()["order_id"]
-                .as_i64()
-                .unwrap(),
-        );
+        ids.push(bakery_test_support::accepted(res).await.order_id);
     }
     ids
 }

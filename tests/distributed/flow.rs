@@ -8,7 +8,7 @@ use futures_util::StreamExt;
 use serde_json::{Value, json};
 
 use crate::cluster::{Cluster, wait_for_status};
-use bakery_test_support::{get_at, seed_order, wait_until};
+use bakery_test_support::{accepted, get_at, seed_order, wait_until};
 use bakery_wire::Product;
 
 #[actix_web::rt::test(system = "bakery_test_support::TestSystem")]
@@ -27,7 +27,7 @@ async fn the_seed_order_goes_through_rabbitmq_to_ready() {
         health,
         json!({"status": "ok", "services": {"database": "healthy", "rabbitmq": "healthy", "redis": "healthy"}})
     );
-    let accepted = bakery_test_support::accepted(api.place(&seed_order()).await).await;
+    let accepted = accepted(api.place(&seed_order()).await).await;
     assert_eq!(accepted.queue_status, "sent to processing queue");
     let order = wait_for_status(&api, accepted.order_id, &["ready"], Duration::from_secs(15)).await;
     assert_eq!(order.items[0].total, 59.98);
@@ -125,14 +125,7 @@ async fn live_events_cross_from_the_worker_to_the_server() {
         })
         .await;
     let api = cluster.client(&url);
-    let id = api
-        .place(&seed_order())
-        .await
-        .json::<Value>()
-        .await
-        .unwrap()["order_id"]
-        .as_i64()
-        .unwrap();
+    let id = accepted(api.place(&seed_order()).await).await.order_id;
     let res = api
         .http
         .get(format!("{url}/api/orders/{id}/events"))
@@ -274,14 +267,7 @@ async fn a_worker_serves_its_own_metrics_and_health() {
         .await
         .expect("the worker's metrics port");
     let api = cluster.client(&url);
-    let id = api
-        .place(&seed_order())
-        .await
-        .json::<Value>()
-        .await
-        .unwrap()["order_id"]
-        .as_i64()
-        .unwrap();
+    let id = accepted(api.place(&seed_order()).await).await.order_id;
     wait_for_status(&api, id, &["ready"], Duration::from_secs(15)).await;
     let worker = cluster.client(&metrics);
     assert_eq!(
