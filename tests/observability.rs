@@ -2,16 +2,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap is a failed test
 
-#[allow(dead_code)]
-#[path = "api/helpers.rs"]
-mod helpers;
-
 use std::time::Duration;
 
-use helpers::{Backend, captured_logs, seed_order, spawn_app};
+use bakery_test_support::{Backend, captured_logs, seed_order, spawn_app};
 use serde_json::Value;
 
-#[actix_web::rt::test(system = "crate::helpers::TestSystem")]
+#[actix_web::rt::test(system = "bakery_test_support::TestSystem")]
 async fn metrics_count_requests_by_route_pattern_and_orders_by_status() {
     let app = spawn_app(Backend::Sqlite).await;
     let order_id = app.place(&seed_order()).await;
@@ -54,10 +50,10 @@ async fn metrics_count_requests_by_route_pattern_and_orders_by_status() {
     assert!(ready >= 1.0, "{text}");
 }
 
-#[actix_web::rt::test(system = "crate::helpers::TestSystem")]
+#[actix_web::rt::test(system = "bakery_test_support::TestSystem")]
 async fn a_sane_request_id_is_kept_and_on_every_log_line_of_its_request() {
     let app = spawn_app(Backend::Sqlite).await;
-    let id = format!("it-{}", helpers::unique_name("rid"));
+    let id = format!("it-{}", bakery_test_support::unique_name("rid"));
     let res = app
         .client
         .post(app.url("/api/orders"))
@@ -95,7 +91,7 @@ async fn a_sane_request_id_is_kept_and_on_every_log_line_of_its_request() {
     assert!(served["elapsed_ms"].is_number(), "{served}");
 }
 
-#[actix_web::rt::test(system = "crate::helpers::TestSystem")]
+#[actix_web::rt::test(system = "bakery_test_support::TestSystem")]
 async fn a_missing_or_unsafe_request_id_is_replaced_by_a_new_one() {
     let app = spawn_app(Backend::Sqlite).await;
     let plain = app

@@ -5,9 +5,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap is a failed test
 
-#[allow(dead_code)]
-#[path = "api/helpers.rs"]
-mod helpers;
+use bakery_test_support as helpers;
 
 use std::collections::{BTreeMap, BTreeSet};
 

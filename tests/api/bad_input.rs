@@ -2,8 +2,8 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{Backend, TestApp, spawn_app, spawn_app_on};
-use crate::on_both_databases;
+use bakery_test_support::on_both_databases;
+use bakery_test_support::{Backend, TestApp, spawn_app, spawn_app_on};
 
 fn order_with(name: Value, email: Value, items: Value) -> Value {
     json!({"customer_name": name, "customer_email": email, "items": items})
@@ -306,7 +306,7 @@ async fn bad_orders_are_refused_and_nothing_is_stored(backend: Backend) {
         .client
         .post(app.url("/api/orders"))
         .header("Idempotency-Key", "")
-        .json(&crate::helpers::seed_order())
+        .json(&bakery_test_support::seed_order())
         .send()
         .await
         .unwrap();
@@ -326,7 +326,7 @@ async fn bad_orders_are_refused_and_nothing_is_stored(backend: Backend) {
 on_both_databases!(bad_orders_are_refused_and_nothing_is_stored);
 
 fn seed_bytes() -> Vec<u8> {
-    serde_json::to_vec(&crate::helpers::seed_order()).unwrap()
+    serde_json::to_vec(&bakery_test_support::seed_order()).unwrap()
 }
 
 async fn a_matching_or_absent_price_is_fine(backend: Backend) {

@@ -1,7 +1,7 @@
 //! `GET /health`: the seed's shape; `embedded` for the in-process queue and cache.
 
-use crate::helpers::{Backend, spawn_app};
-use crate::on_both_databases;
+use bakery_test_support::on_both_databases;
+use bakery_test_support::{Backend, spawn_app};
 
 async fn reports_ok_in_the_seed_shape(backend: Backend) {
     let app = spawn_app(backend).await;
@@ -14,13 +14,13 @@ async fn reports_ok_in_the_seed_shape(backend: Backend) {
 }
 on_both_databases!(reports_ok_in_the_seed_shape);
 
-#[actix_web::rt::test(system = "crate::helpers::TestSystem")]
+#[actix_web::rt::test(system = "bakery_test_support::TestSystem")]
 async fn reports_503_degraded_while_the_database_link_is_cut() {
-    let db = crate::helpers::TestDatabase::create(Backend::Postgres).await;
-    let proxy = crate::helpers::TcpProxy::start("127.0.0.1:5432").await;
+    let db = bakery_test_support::TestDatabase::create(Backend::Postgres).await;
+    let proxy = bakery_test_support::TcpProxy::start("127.0.0.1:5432").await;
     let name = db.url.rsplit('/').next().unwrap().to_owned();
     let proxied = format!("postgres://postgres@127.0.0.1:{}/{name}", proxy.port);
-    let app = crate::helpers::spawn_app_on(db, |s| s.database_url = proxied).await;
+    let app = bakery_test_support::spawn_app_on(db, |s| s.database_url = proxied).await;
     assert_eq!(app.get_json("/health").await.0, 200);
 
     proxy.cut();
@@ -29,18 +29,17 @@ async fn reports_503_degraded_while_the_database_link_is_cut() {
     assert_eq!(body["status"], "degraded");
     assert_eq!(body["services"]["database"], "unhealthy");
     // An order now is refused with a JSON 503, not lost silently.
-    let res = app.post_order(&crate::helpers::seed_order()).await;
+    let res = app.post_order(&bakery_test_support::seed_order()).await;
     assert_eq!(res.status().as_u16(), 503);
     let error: serde_json::Value = res.json().await.unwrap();
     assert_eq!(error["code"], "service_unavailable");
 
     proxy.restore();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
-    while app.get_json("/health").await.0 != 200 {
-        assert!(std::time::Instant::now() < deadline, "never recovered");
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    let id = app.place(&crate::helpers::seed_order()).await;
+    bakery_test_support::wait_until(std::time::Duration::from_secs(15), "recovery", || async {
+        app.get_json("/health").await.0 == 200
+    })
+    .await;
+    let id = app.place(&bakery_test_support::seed_order()).await;
     app.wait_for_status(id, &["ready"], std::time::Duration::from_secs(15))
         .await;
 }

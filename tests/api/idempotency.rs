@@ -2,8 +2,8 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{Backend, seed_order, spawn_app};
-use crate::on_both_databases;
+use bakery_test_support::on_both_databases;
+use bakery_test_support::{Backend, seed_order, spawn_app};
 
 async fn a_retry_returns_the_first_answer(backend: Backend) {
     let app = spawn_app(backend).await;
@@ -48,12 +48,7 @@ async fn racing_retries_make_one_order(backend: Backend) {
     let mut ids = Vec::new();
     for res in futures_util::future::join_all(sends).await {
         let res = res.unwrap();
-        assert_eq!(res.status().as_u16(), 201);
-        ids.push(
-            res.json::<Value>().await.unwrap()["order_id"]
-                .as_i64()
-                .unwrap(),
-        );
+        ids.push(bakery_test_support::accepted(res).await.order_id);
     }
     ids.dedup();
     assert_eq!(ids.len(), 1, "{ids:?}");

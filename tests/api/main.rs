@@ -2,8 +2,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap is a failed test
 
-mod helpers;
-
 mod bad_input;
 mod health;
 mod idempotency;

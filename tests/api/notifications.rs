@@ -2,7 +2,7 @@
 
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
@@ -11,8 +11,10 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::process::Child;
 
-use crate::helpers::{Backend, TestApp, TestDatabase, probe, seed_order, spawn_app_with};
-use crate::on_both_databases;
+use bakery_test_support::on_both_databases;
+use bakery_test_support::{
+    Backend, TestApp, TestDatabase, probe, seed_order, spawn_app_with, wait_until,
+};
 
 const SECRET: &str = "webhook-secret-of-the-test";
 const ADMIN_PASSWORD: &str = "owner-secret-password-1";
@@ -213,13 +215,9 @@ fn expected_signature(body: &str) -> String {
     format!("sha256={hex}")
 }
 
-/// Waits until `check` holds, or panics with `what` after `within`.
+/// [`wait_until`] for a check that needs no waiting of its own (what the receivers recorded).
 async fn eventually(within: Duration, what: &str, mut check: impl FnMut() -> bool) {
-    let deadline = Instant::now() + within;
-    while !check() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
+    wait_until(within, what, || std::future::ready(check())).await
 }
 
 /// A bearer token of a new admin, made straight in the database.
@@ -321,7 +319,14 @@ async fn a_full_order_notifies_once_per_transition(backend: Backend) {
         || hooks.calls().len() >= 4 && smtp.mails().len() >= 4,
     )
     .await;
-    tokio::time::sleep(Duration::from_millis(1200)).await; // room for any duplicate to show up
+    // A duplicate would go out before its notification is marked done: wait for that mark.
+    app.wait_for_scalar(
+        "SELECT COUNT(*) FROM outbox WHERE topic = 'notifications' AND published_at IS NULL",
+        0,
+        Duration::from_secs(10),
+        "notifications still waiting",
+    )
+    .await;
     let calls = hooks.calls();
     assert_eq!(calls.len(), 4, "one call per transition: {calls:#?}");
     let statuses: Vec<String> = calls
@@ -470,7 +475,13 @@ async fn a_failing_webhook_is_retried_until_delivered_once(backend: Backend) {
         hooks.delivered().len() >= 3
     })
     .await;
-    tokio::time::sleep(Duration::from_millis(1200)).await;
+    app.wait_for_scalar(
+        "SELECT COUNT(*) FROM outbox WHERE topic = 'notifications' AND published_at IS NULL",
+        0,
+        Duration::from_secs(10),
+        "notifications still waiting",
+    )
+    .await;
     let calls = hooks.calls();
     assert_eq!(
         calls.iter().filter(|c| c.answered == 500).count(),
@@ -516,7 +527,7 @@ async fn a_failing_webhook_is_retried_until_delivered_once(backend: Backend) {
             .any(|d| d["last_error"].as_str().unwrap_or("").contains("500")),
         "{listed:#?}"
     );
-    let logs = crate::helpers::captured_logs();
+    let logs = bakery_test_support::captured_logs();
     assert!(
         logs.contains("\"actor\":\"notifier\"") && logs.contains("actor restarting after failure"),
         "restarts are logged"
@@ -591,7 +602,7 @@ on_both_databases!(with_nobody_to_tell_no_notifications_are_written);
 /// Starts the real binary with notifications by e-mail to `smtp_url`.
 async fn start_bakery(database_url: &str, smtp_url: &str) -> (Child, String) {
     let env = [("BAKERY_PREP_TIME", "0s"), ("BAKERY_SMTP_URL", smtp_url)];
-    crate::helpers::start_binary(database_url, &env).await
+    bakery_test_support::start_binary(database_url, &env).await
 }
 
 async fn deliveries_survive_a_restart_without_duplicates(backend: Backend) {
@@ -599,7 +610,7 @@ async fn deliveries_survive_a_restart_without_duplicates(backend: Backend) {
     let hooks = WebhookReceiver::start().await;
     let smtp = SmtpReceiver::start().await;
     smtp.refusing.store(true, Ordering::SeqCst);
-    let client = reqwest::Client::new();
+    let client = bakery_test_support::client();
 
     let (mut first, url) = start_bakery(&db.url, &smtp.url).await;
     let token = admin_token(&db.url).await;
@@ -613,7 +624,7 @@ async fn deliveries_survive_a_restart_without_duplicates(backend: Backend) {
     )
     .await;
     assert_eq!(status, 201);
-    crate::helpers::place_at(&client, &url, &seed_order()).await;
+    bakery_test_support::place_at(&client, &url, &seed_order()).await;
     // Webhooks go out; the mail server refuses, so the notifications stay in the outbox.
     eventually(
         Duration::from_secs(15),
@@ -621,10 +632,15 @@ async fn deliveries_survive_a_restart_without_duplicates(backend: Backend) {
         || hooks.delivered().len() >= 3,
     )
     .await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Killed once the deliveries are recorded, not merely sent.
+    let data = probe(&db.url).await;
+    let recorded = "SELECT COUNT(*) FROM notification_deliveries WHERE delivered_at IS NOT NULL";
+    wait_until(Duration::from_secs(10), "3 recorded deliveries", || async {
+        data.scalar(recorded).await == 3
+    })
+    .await;
     first.kill().await.unwrap(); // SIGKILL
     first.wait().await.unwrap();
-    let data = probe(&db.url).await;
     assert_eq!(
         data.scalar(
             "SELECT COUNT(*) FROM outbox WHERE topic = 'notifications' AND published_at IS NULL"
@@ -643,7 +659,11 @@ async fn deliveries_survive_a_restart_without_duplicates(backend: Backend) {
         || smtp.mails().len() >= 3,
     )
     .await;
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // A duplicate would go out before its notification is marked done: wait for that mark.
+    wait_until(Duration::from_secs(10), "every notification done", || async {
+        data.scalar("SELECT COUNT(*) FROM outbox WHERE topic = 'notifications' AND published_at IS NULL").await == 0
+    })
+    .await;
     assert_eq!(smtp.mails().len(), 3, "one mail per transition");
     let delivered = hooks.delivered();
     assert_eq!(

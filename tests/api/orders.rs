@@ -2,46 +2,52 @@
 
 use std::time::Duration;
 
+use bakery_wire::{OrderLine, OrderStatus, StatusChange};
 use futures_util::StreamExt;
 use serde_json::{Value, json};
 
-use crate::helpers::{Backend, seed_order, spawn_app, spawn_app_with};
-use crate::on_both_databases;
+use bakery_test_support::on_both_databases;
+use bakery_test_support::{Backend, accepted, seed_order, spawn_app, spawn_app_with, wait_until};
 
 async fn the_seed_sample_order_goes_to_ready(backend: Backend) {
     let app = spawn_app_with(backend, |s| s.worker.prep_time = Duration::from_millis(300)).await;
-    let res = app.post_order(&seed_order()).await;
-    assert_eq!(res.status().as_u16(), 201);
-    let accepted: Value = res.json().await.unwrap();
-    assert_eq!(accepted["status"], "pending");
-    assert_eq!(accepted["queue_status"], "sent to processing queue");
-    assert_eq!(accepted["total"].as_f64(), Some(59.98));
-    let id = accepted["order_id"].as_i64().unwrap();
+    let accepted = accepted(app.post_order(&seed_order()).await).await;
+    assert_eq!(accepted.status, OrderStatus::Pending);
+    assert_eq!(accepted.queue_status, "sent to processing queue");
+    assert_eq!(accepted.total, 59.98);
+    let id = accepted.order_id;
     assert!(id > 0);
 
     let order = app
         .wait_for_status(id, &["ready"], Duration::from_secs(10))
         .await;
-    assert_eq!(order["order_id"], id);
-    assert_eq!(order["customer_name"], "Vedanti Verma");
-    let created = order["created_at"].as_str().unwrap();
+    assert_eq!(order.order_id, id);
+    assert_eq!(order.customer_name, "Vedanti Verma");
+    let created = &order.created_at;
     assert_eq!(created.len(), 19, "{created}");
     assert!(
         chrono::NaiveDateTime::parse_from_str(created, "%Y-%m-%d %H:%M:%S").is_ok(),
         "{created}"
     );
     assert_eq!(
-        order["items"],
-        json!([{"product_name": "Chocolate Cake", "quantity": 2, "unit_price": 29.99, "total": 59.98}])
+        order.items,
+        [OrderLine {
+            product_name: "Chocolate Cake".into(),
+            quantity: 2,
+            unit_price: 29.99,
+            total: 59.98
+        }]
     );
-    assert_eq!(order["total"].as_f64(), Some(59.98));
-    let history: Vec<&str> = order["history"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| h["status"].as_str().unwrap())
-        .collect();
-    assert_eq!(history, ["pending", "processing", "ready"]);
+    assert_eq!(order.total, 59.98);
+    let history: Vec<OrderStatus> = order.history.iter().map(|h| h.status).collect();
+    assert_eq!(
+        history,
+        [
+            OrderStatus::Pending,
+            OrderStatus::Processing,
+            OrderStatus::Ready
+        ]
+    );
     // Stock was taken exactly once.
     assert_eq!(
         app.scalar("SELECT stock FROM products WHERE id = 1").await,
@@ -81,8 +87,7 @@ async fn text_is_stored_and_returned_verbatim(backend: Backend) {
         let body = json!({"customer_name": name, "customer_email": "a@example.com",
                           "items": [{"product_id": 4, "quantity": 1}]});
         let id = app.place(&body).await;
-        let (_, order) = app.get_json(&format!("/api/orders/{id}")).await;
-        assert_eq!(order["customer_name"], name);
+        assert_eq!(app.order(id).await.customer_name, name);
     }
     assert_eq!(
         app.scalar("SELECT COUNT(*) FROM orders").await,
@@ -97,12 +102,7 @@ async fn many_concurrent_orders_share_transactions(backend: Backend) {
     let responses = futures_util::future::join_all(posts).await;
     let mut ids = Vec::new();
     for res in responses {
-        assert_eq!(res.status().as_u16(), 201);
-        ids.push(
-            res.json::<Value>().await.unwrap()["order_id"]
-                .as_i64()
-                .unwrap(),
-        );
+        ids.push(accepted(res).await.order_id);
     }
     ids.sort();
     ids.dedup();
@@ -136,9 +136,9 @@ async fn order_events_stream_every_status_in_order(backend: Backend) {
     );
     let mut stream = res.bytes_stream();
     let mut text = String::new();
-    let mut seen: Vec<String> = Vec::new();
+    let mut seen: Vec<OrderStatus> = Vec::new();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while !seen.iter().any(|s| s == "ready") {
+    while !seen.contains(&OrderStatus::Ready) {
         let chunk = tokio::time::timeout_at(deadline, stream.next())
             .await
             .expect("events in time")
@@ -149,19 +149,23 @@ async fn order_events_stream_every_status_in_order(backend: Backend) {
             let frame: String = text.drain(..end + 2).collect();
             if let Some(data) = frame.lines().find_map(|l| l.strip_prefix("data: ")) {
                 assert!(frame.starts_with("event: status"), "{frame}");
-                let change: Value = serde_json::from_str(data).unwrap();
-                seen.push(change["status"].as_str().unwrap().to_owned());
+                let change: StatusChange = serde_json::from_str(data).unwrap();
+                seen.push(change.status);
             }
         }
     }
     // The first event is the status at connect time; the rest follow the lifecycle.
-    let lifecycle = ["pending", "processing", "ready"];
+    let lifecycle = [
+        OrderStatus::Pending,
+        OrderStatus::Processing,
+        OrderStatus::Ready,
+    ];
     let start = lifecycle.iter().position(|s| *s == seen[0]).unwrap();
     assert_eq!(seen, lifecycle[start..].to_vec());
 }
 on_both_databases!(order_events_stream_every_status_in_order);
 
-#[actix_web::rt::test(system = "crate::helpers::TestSystem")]
+#[actix_web::rt::test(system = "bakery_test_support::TestSystem")]
 async fn events_of_an_unknown_order_are_a_json_404() {
     let app = spawn_app(Backend::Sqlite).await;
     let (status, body) = app.get_json("/api/orders/12345/events").await;
@@ -199,17 +203,17 @@ async fn kept_pages_are_the_pages_the_database_gives(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(batch.len(), 3, "an unknown id is left out");
-    // Quiet now: the refresher has read the changed pages back.
-    tokio::time::sleep(Duration::from_millis(500)).await;
     for id in &ids {
         let one = bakery::store::reads::order_view(&db, *id)
             .await
             .unwrap()
             .unwrap();
         assert_eq!(batch[id], one);
-        let (status, page) = app.get_json(&format!("/api/orders/{id}")).await;
-        assert_eq!(status, 200);
-        assert_eq!(page, serde_json::to_value(&one).unwrap());
+        // The kept page catches up once the refresher has read the changed page back.
+        wait_until(Duration::from_secs(5), "the kept page", || async {
+            app.order(*id).await == one
+        })
+        .await;
     }
     assert_eq!(
         batch[&ids[1]].delivery_address.as_deref(),

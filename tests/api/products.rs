@@ -1,13 +1,11 @@
 //! `GET /api/products`: the seed's catalog with stock, ETag and 304.
 
-use crate::helpers::{Backend, spawn_app};
-use crate::on_both_databases;
+use bakery_test_support::on_both_databases;
+use bakery_test_support::{Backend, spawn_app};
 
 async fn lists_the_seed_catalog_with_stock(backend: Backend) {
     let app = spawn_app(backend).await;
-    let (status, body) = app.get_json("/api/products").await;
-    assert_eq!(status, 200);
-    let products = body.as_array().unwrap();
+    let products = app.products().await;
     assert!(
         products.len() >= 8,
         "at least the seed's four and four more"
@@ -19,19 +17,16 @@ async fn lists_the_seed_catalog_with_stock(backend: Backend) {
         (4, "Croissant", 4.50),
     ];
     for (id, name, price) in expect {
-        let p = products.iter().find(|p| p["id"] == id).unwrap();
-        assert_eq!(p["name"], name);
-        assert_eq!(p["price"].as_f64().unwrap(), price);
-        assert!(p["stock"].as_i64().unwrap() >= 100);
-        for field in ["description", "image_url"] {
-            assert!(p[field].is_string(), "{field}");
-        }
+        let p = products.iter().find(|p| p.id == id).unwrap();
+        assert_eq!(p.name, name);
+        assert_eq!(p.price, price);
+        assert!(p.stock >= 100);
     }
     assert_eq!(
-        products[0]["description"],
+        products[0].description,
         "Rich chocolate layer cake with ganache"
     );
-    assert_eq!(products[0]["image_url"], "chocolate_cake.jpg");
+    assert_eq!(products[0].image_url, "chocolate_cake.jpg");
 }
 on_both_databases!(lists_the_seed_catalog_with_stock);
 
@@ -53,11 +48,10 @@ async fn answers_304_to_a_matching_etag_and_sees_stock_changes(backend: Backend)
         .unwrap();
     assert_eq!(again.status().as_u16(), 304);
     // An order changes stock; the catalog follows shortly and the ETag changes with it.
-    let id = app.place(&crate::helpers::seed_order()).await;
+    let id = app.place(&bakery_test_support::seed_order()).await;
     app.wait_for_status(id, &["ready"], std::time::Duration::from_secs(10))
         .await;
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-    loop {
+    let refreshed = || async {
         let res = app
             .client
             .get(app.url("/api/products"))
@@ -65,16 +59,10 @@ async fn answers_304_to_a_matching_etag_and_sees_stock_changes(backend: Backend)
             .send()
             .await
             .unwrap();
-        if res.status().as_u16() == 200 {
-            let body: serde_json::Value = res.json().await.unwrap();
-            assert_eq!(body[0]["stock"], 298);
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "catalog never refreshed"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+        res.status().as_u16() == 200
+    };
+    let within = std::time::Duration::from_secs(5);
+    bakery_test_support::wait_until(within, "a new catalog", refreshed).await;
+    assert_eq!(app.products().await[0].stock, 298);
 }
 on_both_databases!(answers_304_to_a_matching_etag_and_sees_stock_changes);

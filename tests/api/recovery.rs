@@ -5,24 +5,25 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use tokio::process::{Child, Command};
 
-use crate::helpers::{Backend, TestDatabase, seed_order};
+use bakery_test_support::{Backend, TestDatabase, seed_order, wait_for_status_at};
+use bakery_wire::OrderStatus;
 
 /// Starts the binary on `database_url` (2 s bakes) and returns it with its base URL.
 async fn start_bakery(database_url: &str) -> (Child, String) {
-    crate::helpers::start_binary(database_url, &[("BAKERY_PREP_TIME", "2s")]).await
+    bakery_test_support::start_binary(database_url, &[("BAKERY_PREP_TIME", "2s")]).await
 }
 
 async fn kill_9_loses_no_accepted_order(backend: Backend) {
     let db = TestDatabase::create(backend).await;
-    let client = reqwest::Client::new();
+    let client = bakery_test_support::client();
     let (mut first, url) = start_bakery(&db.url).await;
     let body = seed_order();
-    let posts = (0..30).map(|_| crate::helpers::place_at(&client, &url, &body));
+    let posts = (0..30).map(|_| bakery_test_support::place_at(&client, &url, &body));
     let ids = futures_util::future::join_all(posts).await;
     first.kill().await.unwrap(); // SIGKILL
     first.wait().await.unwrap();
 
-    let app = crate::helpers::probe(&db.url).await;
+    let app = bakery_test_support::probe(&db.url).await;
     let unsettled = app
         .scalar("SELECT COUNT(*) FROM orders WHERE status IN ('pending', 'processing')")
         .await;
@@ -32,27 +33,10 @@ async fn kill_9_loses_no_accepted_order(backend: Backend) {
     );
 
     let (mut second, url) = start_bakery(&db.url).await;
-    let deadline = Instant::now() + Duration::from_secs(60);
+    let within = Duration::from_secs(60);
     for id in &ids {
-        loop {
-            let order: Value = client
-                .get(format!("{url}/api/orders/{id}"))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            if order["status"] == "ready" {
-                break;
-            }
-            assert_ne!(order["status"], "failed", "{order}");
-            assert!(
-                Instant::now() < deadline,
-                "order {id} never finished: {order}"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        let order = wait_for_status_at(&client, &url, *id, &["ready", "failed"], within).await;
+        assert_eq!(order.status, OrderStatus::Ready, "{order:?}");
     }
     assert_eq!(app.scalar("SELECT COUNT(*) FROM orders").await, 30);
     assert_eq!(
@@ -80,7 +64,7 @@ async fn kill_9_loses_no_accepted_order_postgres() {
 
 async fn sigterm_during_a_burst_loses_nothing_and_leaves_nothing_half_done(backend: Backend) {
     let db = TestDatabase::create(backend).await;
-    let client = reqwest::Client::new();
+    let client = bakery_test_support::client();
     let (mut bakery, url) = start_bakery(&db.url).await;
     let body = seed_order();
     let burst: Vec<_> = (0..60)
@@ -96,7 +80,7 @@ async fn sigterm_during_a_burst_loses_nothing_and_leaves_nothing_half_done(backe
         })
         .collect();
     // Stop once the burst is under way: some orders are in, others still in flight.
-    let probe = crate::helpers::probe(&db.url).await;
+    let probe = bakery_test_support::probe(&db.url).await;
     let deadline = Instant::now() + Duration::from_secs(10);
     while probe.scalar("SELECT COUNT(*) FROM orders").await < 3 && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(5)).await;
@@ -113,11 +97,7 @@ async fn sigterm_during_a_burst_loses_nothing_and_leaves_nothing_half_done(backe
         if let Ok(res) = post.await.unwrap()
             && res.status().as_u16() == 201
         {
-            accepted.push(
-                res.json::<Value>().await.unwrap()["order_id"]
-                    .as_i64()
-                    .unwrap(),
-            );
+            accepted.push(bakery_test_support::accepted(res).await.order_id);
         }
     }
     assert!(
@@ -136,15 +116,13 @@ async fn sigterm_during_a_burst_loses_nothing_and_leaves_nothing_half_done(backe
         "an accepted order is missing"
     );
     let (mut again, url) = start_bakery(&db.url).await;
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while probe
-        .scalar("SELECT COUNT(*) FROM orders WHERE status <> 'ready'")
-        .await
-        > 0
-    {
-        assert!(Instant::now() < deadline, "orders left half-done");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    bakery_test_support::wait_until(Duration::from_secs(60), "every order ready", || async {
+        probe
+            .scalar("SELECT COUNT(*) FROM orders WHERE status <> 'ready'")
+            .await
+            == 0
+    })
+    .await;
     for id in &accepted {
         let order: Value = client
             .get(format!("{url}/api/orders/{id}"))
@@ -233,7 +211,7 @@ async fn migrate_prepares_a_database() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let app = crate::helpers::probe(&db.url).await;
+    let app = bakery_test_support::probe(&db.url).await;
     assert_eq!(app.scalar("SELECT COUNT(*) FROM products").await, 10);
 }
 
@@ -241,7 +219,7 @@ async fn migrate_prepares_a_database() {
 /// (holding its rows' transaction) exits cleanly: the actors still at work are dropped inside
 /// the runtime. They had been dropped outside it, where the database connection they held
 /// panicked handing itself back ("this functionality requires a Tokio context").
-#[actix_web::rt::test(system = "crate::helpers::TestSystem")]
+#[actix_web::rt::test(system = "bakery_test_support::TestSystem")]
 async fn a_stop_while_a_webhook_hangs_exits_without_a_panic() {
     let db = TestDatabase::create(Backend::Postgres).await;
     let hook = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -250,9 +228,9 @@ async fn a_stop_while_a_webhook_hangs_exits_without_a_panic() {
     let log = std::fs::File::create(&log_path).unwrap();
     let env = [("BAKERY_SHUTDOWN_GRACE", "1s"), ("BAKERY_LOG", "info")];
     let (mut bakery, url) =
-        crate::helpers::spawn_bakery_logging_to("all", &db.url, &env, log.into()).await;
+        bakery_test_support::spawn_bakery_logging_to("all", &db.url, &env, log.into()).await;
     let url = url.unwrap();
-    let probe = crate::helpers::probe(&db.url).await;
+    let probe = bakery_test_support::probe(&db.url).await;
     let endpoint = probe
         .scalar(&format!(
             "INSERT INTO webhook_endpoints (url, secret, active, created_at) \
@@ -260,7 +238,7 @@ async fn a_stop_while_a_webhook_hangs_exits_without_a_panic() {
         ))
         .await;
     assert!(endpoint > 0);
-    crate::helpers::place_at(&reqwest::Client::new(), &url, &seed_order()).await;
+    bakery_test_support::place_at(&bakery_test_support::client(), &url, &seed_order()).await;
     // The notifier is calling the webhook: hold the call unanswered.
     let (_held, _) = tokio::time::timeout(Duration::from_secs(15), hook.accept())
         .await

@@ -7,8 +7,10 @@ use std::time::Duration;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{Backend, TestApp, captured_logs, seed_order, spawn_app, spawn_app_with};
-use crate::on_both_databases;
+use bakery_test_support::on_both_databases;
+use bakery_test_support::{
+    Backend, TestApp, captured_logs, seed_order, spawn_app, spawn_app_with, wait_until,
+};
 
 const ADMIN_PASSWORD: &str = "owner-secret-password-1";
 const BAKER_PASSWORD: &str = "baker-secret-password-2";
@@ -384,24 +386,17 @@ async fn staff_manage_the_catalog_and_stock(backend: Backend) {
     )
     .await;
     assert_eq!((status, cake["price"].as_f64()), (200, Some(31.5)));
-    let (_, old) = app.get_json(&format!("/api/orders/{placed}")).await;
-    assert_eq!(old["items"][0]["unit_price"].as_f64(), Some(29.99));
+    assert_eq!(app.order(placed).await.items[0].unit_price, 29.99);
     // Every change reaches the public catalog at once.
-    let deadline = std::time::Instant::now() + Duration::from_secs(3);
-    loop {
-        let (_, products) = app.get_json("/api/products").await;
-        let list = products.as_array().unwrap();
-        if list.iter().any(|p| p["id"] == id)
-            && list.iter().any(|p| p["id"] == 1 && p["price"] == 31.5)
-        {
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "catalog never caught up"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_until(
+        Duration::from_secs(3),
+        "the catalog to catch up",
+        || async {
+            let list = app.products().await;
+            list.iter().any(|p| p.id == id) && list.iter().any(|p| p.id == 1 && p.price == 31.5)
+        },
+    )
+    .await;
     let res = app.post_order(&seed_order()).await; // still claims 29.99
     assert_eq!(res.status().as_u16(), 409);
     // Stock with a reason; never below zero.
@@ -473,19 +468,12 @@ async fn staff_manage_the_catalog_and_stock(backend: Backend) {
     )
     .await;
     assert_eq!(status, 200);
-    let deadline = std::time::Instant::now() + Duration::from_secs(3);
-    while app
-        .get_json("/api/products")
-        .await
-        .1
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|p| p["id"] == id)
-    {
-        assert!(std::time::Instant::now() < deadline);
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_until(
+        Duration::from_secs(3),
+        "the product to leave the catalog",
+        || async { !app.products().await.iter().any(|p| p.id == id) },
+    )
+    .await;
     let (_, all) = call(
         &app,
         &admin,
@@ -692,14 +680,14 @@ on_both_databases!(cancels_return_stock_and_customers_may_cancel_their_own);
 
 async fn a_customer_cancels_a_pending_order_with_its_email(backend: Backend) {
     // An API-only process of the embedded shape starts no processors: orders stay pending.
-    let db = crate::helpers::TestDatabase::create(backend).await;
-    let settings = crate::helpers::test_settings(&db.url);
+    let db = bakery_test_support::TestDatabase::create(backend).await;
+    let settings = bakery_test_support::test_settings(&db.url);
     let app = bakery::startup::Application::build(settings, bakery::startup::Role::Serve)
         .await
         .unwrap();
     let url = format!("http://127.0.0.1:{}", app.port().unwrap());
     actix_web::rt::spawn(app.run_until_stopped());
-    let client = reqwest::Client::new();
+    let client = bakery_test_support::client();
     let placed: Value = client
         .post(format!("{url}/api/orders"))
         .json(&seed_order())

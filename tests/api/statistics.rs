@@ -5,12 +5,12 @@ use std::time::Duration;
 
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 
-use crate::helpers::{Backend, spawn_app};
+use bakery_test_support::{Backend, spawn_app};
 
 /// Orders written behind the app's back (finished ones, so the kitchen leaves them alone).
 const ORDERS: i64 = 1_500;
 
-#[actix_web::rt::test(system = "crate::helpers::TestSystem")]
+#[actix_web::rt::test(system = "bakery_test_support::TestSystem")]
 async fn a_new_databases_order_tables_get_statistics_once_they_fill() {
     let app = spawn_app(Backend::Postgres).await;
     let conn = app.db.connect().await;

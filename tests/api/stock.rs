@@ -2,10 +2,12 @@
 
 use std::time::Duration;
 
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::helpers::{Backend, spawn_app, spawn_app_with};
-use crate::on_both_databases;
+use bakery_test_support::on_both_databases;
+use bakery_test_support::{
+    Backend, accepted, captured_logs, spawn_app, spawn_app_with, wait_until,
+};
 
 async fn an_order_beyond_stock_is_rejected_and_takes_nothing(backend: Backend) {
     let app = spawn_app(backend).await;
@@ -17,7 +19,7 @@ async fn an_order_beyond_stock_is_rejected_and_takes_nothing(backend: Backend) {
     let order = app
         .wait_for_status(id, &["rejected"], Duration::from_secs(10))
         .await;
-    let reason = order["failure_reason"].as_str().unwrap();
+    let reason = order.failure_reason.unwrap();
     assert!(
         reason.contains("Lemon Tart") && reason.contains("6 ordered") && reason.contains("5 left"),
         "{reason}"
@@ -45,12 +47,7 @@ async fn stock_is_conserved_under_200_concurrent_orders(backend: Backend) {
     let posts = (0..200).map(|i| app.post_order_owned(order(1 + (i % 3))));
     let mut ids = Vec::new();
     for res in futures_util::future::join_all(posts).await {
-        assert_eq!(res.status().as_u16(), 201);
-        ids.push(
-            res.json::<Value>().await.unwrap()["order_id"]
-                .as_i64()
-                .unwrap(),
-        );
+        ids.push(accepted(res).await.order_id);
     }
     let mut served = 0;
     let mut rejected = 0;
@@ -58,8 +55,8 @@ async fn stock_is_conserved_under_200_concurrent_orders(backend: Backend) {
         let order = app
             .wait_for_status(*id, &["ready", "rejected"], Duration::from_secs(60))
             .await;
-        if order["status"] == "ready" {
-            served += order["items"][0]["quantity"].as_i64().unwrap();
+        if order.status == bakery_wire::OrderStatus::Ready {
+            served += order.items[0].quantity;
         } else {
             rejected += 1;
         }
@@ -90,17 +87,31 @@ async fn stock_is_conserved_under_200_concurrent_orders(backend: Backend) {
 }
 on_both_databases!(stock_is_conserved_under_200_concurrent_orders);
 
-#[actix_web::rt::test(system = "crate::helpers::TestSystem")]
+#[actix_web::rt::test(system = "bakery_test_support::TestSystem")]
 async fn duplicate_deliveries_are_harmless() {
     let app = spawn_app(Backend::Sqlite).await;
-    let id = app.place(&crate::helpers::seed_order()).await;
+    let id = app.place(&bakery_test_support::seed_order()).await;
     app.wait_for_status(id, &["ready"], Duration::from_secs(10))
         .await;
-    // Make the relay hand the same message over twice more.
-    app.execute("UPDATE outbox SET published_at = NULL").await;
-    tokio::time::sleep(Duration::from_millis(1500)).await;
-    app.execute("UPDATE outbox SET published_at = NULL").await;
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // Make the relay hand the same message over twice more, each time until the processor has
+    // seen it again and logged it ignored.
+    let ignored = || {
+        let order = format!("\"order_id\":{id}");
+        captured_logs()
+            .lines()
+            .filter(|l| l.contains("duplicate delivery ignored") && l.contains(&order))
+            .count()
+    };
+    for _ in 0..2 {
+        let before = ignored();
+        app.execute("UPDATE outbox SET published_at = NULL").await;
+        wait_until(
+            Duration::from_secs(10),
+            "the duplicate delivery",
+            || async { ignored() > before },
+        )
+        .await;
+    }
     assert_eq!(
         app.scalar("SELECT stock FROM products WHERE id = 1").await,
         298
@@ -113,7 +124,7 @@ async fn duplicate_deliveries_are_harmless() {
     );
 }
 
-#[actix_web::rt::test(system = "crate::helpers::TestSystem")]
+#[actix_web::rt::test(system = "bakery_test_support::TestSystem")]
 async fn stock_reservation_never_oversells_with_one_line_orders() {
     let app = spawn_app(Backend::Postgres).await;
     app.execute("UPDATE products SET stock = 10 WHERE id = 9")
@@ -126,15 +137,13 @@ async fn stock_reservation_never_oversells_with_one_line_orders() {
         .map(|r| r.status().as_u16() as i64)
         .collect();
     assert!(ids.iter().all(|s| *s == 201));
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    while app
-        .scalar("SELECT COUNT(*) FROM orders WHERE status IN ('pending', 'processing')")
-        .await
-        > 0
-    {
-        assert!(std::time::Instant::now() < deadline);
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    app.wait_for_scalar(
+        "SELECT COUNT(*) FROM orders WHERE status IN ('pending', 'processing')",
+        0,
+        Duration::from_secs(30),
+        "orders still open",
+    )
+    .await;
     assert_eq!(
         app.scalar("SELECT COUNT(*) FROM orders WHERE status = 'ready'")
             .await,

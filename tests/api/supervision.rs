@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use crate::helpers::{Backend, captured_logs, seed_order, spawn_app_with};
-use crate::on_both_databases;
+use bakery_test_support::on_both_databases;
+use bakery_test_support::{Backend, captured_logs, seed_order, spawn_app_with};
 
 async fn a_failing_processor_is_restarted_and_the_order_completes(backend: Backend) {
     let app = spawn_app_with(backend, |s| {
@@ -17,7 +17,7 @@ async fn a_failing_processor_is_restarted_and_the_order_completes(backend: Backe
     let order = app
         .wait_for_status(id, &["ready"], Duration::from_secs(20))
         .await;
-    assert_eq!(order["status"], "ready");
+    assert_eq!(order.status, bakery_wire::OrderStatus::Ready);
     assert_eq!(
         app.scalar(&format!("SELECT attempts FROM orders WHERE id = {id}"))
             .await,
@@ -51,7 +51,7 @@ async fn an_order_out_of_attempts_is_failed_with_the_reason(backend: Backend) {
     let order = app
         .wait_for_status(id, &["failed"], Duration::from_secs(20))
         .await;
-    let reason = order["failure_reason"].as_str().unwrap();
+    let reason = order.failure_reason.unwrap();
     assert!(
         reason.contains("gave up after 3 attempts") && reason.contains("injected fault"),
         "{reason}"

@@ -8,7 +8,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_rustls::TlsConnector;
 use tokio_rustls::rustls::{self, pki_types::CertificateDer, pki_types::ServerName};
 
-use crate::helpers::{Backend, spawn_app_with, unique_name};
+use bakery_test_support::{Backend, spawn_app_with, unique_name};
 
 /// Sends one HTTP/1.1 request over TLS (trusting only `cert`) and returns the raw response.
 async fn https(port: u16, cert: &CertificateDer<'static>, request: &str) -> String {
@@ -34,7 +34,7 @@ async fn https(port: u16, cert: &CertificateDer<'static>, request: &str) -> Stri
     String::from_utf8_lossy(&response).into_owned()
 }
 
-#[actix_web::rt::test(system = "crate::helpers::TestSystem")]
+#[actix_web::rt::test(system = "bakery_test_support::TestSystem")]
 async fn https_with_hsts_and_secure_cookies() {
     let generated = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
     let dir = std::env::temp_dir().join(unique_name("bakery_tls"));
@@ -101,7 +101,7 @@ fn a_certificate_without_a_key_is_a_clear_start_up_error() {
     );
 }
 
-#[actix_web::rt::test(system = "crate::helpers::TestSystem")]
+#[actix_web::rt::test(system = "bakery_test_support::TestSystem")]
 async fn behind_a_tls_proxy_the_session_cookie_is_still_secure() {
     let app = spawn_app_with(Backend::Sqlite, |s| s.secure_cookies = Some(true)).await;
     let db = app.db.connect().await;

@@ -8,7 +8,7 @@ use bakery::startup::{Application, Role};
 use lapin::options::{ExchangeDeleteOptions, QueueDeleteOptions};
 use tokio::process::{Child, Command};
 
-use crate::helpers::{Backend, TestDatabase, test_settings, unique_name};
+use bakery_test_support::{Backend, TestDatabase, test_settings, unique_name};
 
 pub const AMQP: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
 pub const REDIS: &str = "redis://127.0.0.1:6379";
@@ -58,7 +58,7 @@ impl Cluster {
     pub fn client(&self, url: &str) -> Api {
         Api {
             base: url.to_owned(),
-            http: reqwest::Client::new(),
+            http: bakery_test_support::client(),
         }
     }
 
@@ -71,7 +71,7 @@ impl Cluster {
             ("BAKERY_WORKER_PREFETCH", "8"),
         ];
         let env: Vec<(&str, &str)> = deployment.into_iter().chain(env.iter().copied()).collect();
-        crate::helpers::spawn_bakery(role, &self.db.url, &env).await
+        bakery_test_support::spawn_bakery(role, &self.db.url, &env).await
     }
 
     /// Runs `bakery <args>` with this deployment's settings; returns stdout.
@@ -139,25 +139,20 @@ impl Cluster {
 
     /// Runs a query returning one integer on this deployment's database.
     pub async fn scalar(&self, sql: &str) -> i64 {
-        crate::helpers::probe(&self.db.url).await.scalar(sql).await
+        bakery_test_support::probe(&self.db.url)
+            .await
+            .scalar(sql)
+            .await
     }
 
     /// Waits until no order is `pending` or `processing`, or panics after `within`.
     pub async fn wait_until_settled(&self, within: Duration) {
-        let deadline = std::time::Instant::now() + within;
-        loop {
-            let open = self
-                .scalar("SELECT COUNT(*) FROM orders WHERE status IN ('pending', 'processing')")
-                .await;
-            if open == 0 {
-                return;
-            }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "{open} orders never settled"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        bakery_test_support::wait_until(within, "every order to settle", || async {
+            self.scalar("SELECT COUNT(*) FROM orders WHERE status IN ('pending', 'processing')")
+                .await
+                == 0
+        })
+        .await;
     }
 }
 
@@ -241,18 +236,6 @@ pub async fn wait_for_status(
     order_id: i64,
     wanted: &[&str],
     within: Duration,
-) -> serde_json::Value {
-    let deadline = std::time::Instant::now() + within;
-    loop {
-        let (status, body) = api.get_json(&format!("/api/orders/{order_id}")).await;
-        assert_eq!(status, 200, "{body}");
-        if wanted.iter().any(|w| body["status"] == *w) {
-            return body;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "order {order_id} stuck: {body}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+) -> bakery_wire::OrderView {
+    bakery_test_support::wait_for_status_at(&api.http, &api.base, order_id, wanted, within).await
 }

@@ -3,13 +3,11 @@
 
 use std::time::Duration;
 
-use bakery::startup::Role;
-use serde_json::Value;
-
 use crate::cluster::{Cluster, wait_for_status};
-use crate::helpers::seed_order;
+use bakery::startup::Role;
+use bakery_test_support::{accepted, seed_order, wait_until};
 
-#[actix_web::rt::test(system = "crate::helpers::TestSystem")]
+#[actix_web::rt::test(system = "bakery_test_support::TestSystem")]
 async fn poison_messages_are_dead_lettered_at_once() {
     let cluster = Cluster::new().await;
     let url = cluster.start(Role::All, |_| {}).await.unwrap();
@@ -24,24 +22,15 @@ async fn poison_messages_are_dead_lettered_at_once() {
     cluster
         .publish_raw(br#"{"order_id": 987654, "customer_name": "Nobody", "customer_email": "n@example.com", "items": []}"#)
         .await;
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while cluster.queue_depth("orders.dlq").await < 3 {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "poison never reached the dead-letter queue"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_until(
+        Duration::from_secs(10),
+        "poison in the dead-letter queue",
+        || async { cluster.queue_depth("orders.dlq").await >= 3 },
+    )
+    .await;
     assert_eq!(cluster.queue_depth("orders").await, 0, "nothing loops back");
     // The worker keeps working.
-    let id = api
-        .place(&seed_order())
-        .await
-        .json::<Value>()
-        .await
-        .unwrap()["order_id"]
-        .as_i64()
-        .unwrap();
+    let id = accepted(api.place(&seed_order()).await).await.order_id;
     wait_for_status(&api, id, &["ready"], Duration::from_secs(10)).await;
     let listing = cluster.run_binary(&["dlq", "list"]).await;
     assert!(listing.starts_with("3 message(s)"), "{listing}");
@@ -56,7 +45,7 @@ async fn poison_messages_are_dead_lettered_at_once() {
     );
 }
 
-#[actix_web::rt::test(system = "crate::helpers::TestSystem")]
+#[actix_web::rt::test(system = "bakery_test_support::TestSystem")]
 async fn a_failed_order_is_replayed_from_the_dead_letter_queue() {
     let cluster = Cluster::new().await;
     let url = cluster.start(Role::Serve, |_| {}).await.unwrap();
@@ -71,27 +60,17 @@ async fn a_failed_order_is_replayed_from_the_dead_letter_queue() {
             ],
         )
         .await;
-    let id = api
-        .place(&seed_order())
-        .await
-        .json::<Value>()
-        .await
-        .unwrap()["order_id"]
-        .as_i64()
-        .unwrap();
+    let id = accepted(api.place(&seed_order()).await).await.order_id;
     let order = wait_for_status(&api, id, &["failed"], Duration::from_secs(15)).await;
-    assert!(
-        order["failure_reason"]
-            .as_str()
-            .unwrap()
-            .contains("gave up after 2 attempts")
-    );
+    let reason = order.failure_reason.unwrap_or_default();
+    assert!(reason.contains("gave up after 2 attempts"), "{reason}");
     broken.kill().await.unwrap();
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while cluster.queue_depth("orders.dlq").await < 1 {
-        assert!(std::time::Instant::now() < deadline);
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_until(
+        Duration::from_secs(10),
+        "the order in the dead-letter queue",
+        || async { cluster.queue_depth("orders.dlq").await >= 1 },
+    )
+    .await;
     let listing = cluster.run_binary(&["dlq", "list"]).await;
     assert!(listing.contains(&format!("order {id}")), "{listing}");
     // A healthy worker, then the replay.
@@ -101,14 +80,9 @@ async fn a_failed_order_is_replayed_from_the_dead_letter_queue() {
         .await;
     assert!(out.contains(&format!("[{id}]")), "{out}");
     let order = wait_for_status(&api, id, &["ready"], Duration::from_secs(15)).await;
-    assert_eq!(order["failure_reason"], Value::Null);
+    assert_eq!(order.failure_reason, None);
     assert_eq!(cluster.queue_depth("orders.dlq").await, 0);
-    let history: Vec<&str> = order["history"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| h["status"].as_str().unwrap())
-        .collect();
+    let history: Vec<&str> = order.history.iter().map(|h| h.status.as_str()).collect();
     assert_eq!(
         history,
         ["pending", "failed", "pending", "processing", "ready"]

@@ -4,22 +4,18 @@
 use std::time::Duration;
 
 use bakery::startup::Role;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::cluster::{Cluster, wait_for_status};
-use crate::helpers::{TcpProxy, seed_order};
+use bakery_test_support::{TcpProxy, get_at, seed_order, wait_until};
+use bakery_wire::Product;
 
 async fn place_many(api: &crate::cluster::Api, n: usize) -> Vec<i64> {
     let body = seed_order();
     let posts = (0..n).map(|_| api.place(&body));
     let mut ids = Vec::new();
     for res in futures_util::future::join_all(posts).await {
-        assert_eq!(res.status().as_u16(), 201);
-        ids.push(
-            res.json::<Value>().await.unwrap()["order_id"]
-                .as_i64()
-                .unwrap(),
-        );
+        ids.push(bakery_test_support::accepted(res).await.order_id);
     }
     ids
 }
@@ -48,7 +44,7 @@ async fn all_ready_once(cluster: &Cluster, ids: &[i64]) {
     );
 }
 
-#[actix_web::rt::test(system = "crate::helpers::TestSystem")]
+#[actix_web::rt::test(system = "bakery_test_support::TestSystem")]
 async fn orders_survive_a_cut_rabbitmq_link() {
     let mut cluster = Cluster::new().await;
     let proxy = TcpProxy::start("127.0.0.1:5672").await;
@@ -69,6 +65,7 @@ async fn orders_survive_a_cut_rabbitmq_link() {
     assert_eq!(status, 200, "{health}");
     assert_eq!(health["status"], "degraded");
     assert_eq!(health["services"]["rabbitmq"], "unhealthy");
+    // The outage lasts a while on purpose: the relay's publishes and reconnects fail meanwhile.
     tokio::time::sleep(Duration::from_secs(3)).await;
     proxy.restore();
     all_ready_once(&cluster, &ids).await;
@@ -81,7 +78,7 @@ async fn orders_survive_a_cut_rabbitmq_link() {
     assert_eq!(api.get_json("/health").await.1["status"], "ok");
 }
 
-#[actix_web::rt::test(system = "crate::helpers::TestSystem")]
+#[actix_web::rt::test(system = "bakery_test_support::TestSystem")]
 async fn orders_and_the_catalog_survive_a_cut_redis_link() {
     let mut cluster = Cluster::new().await;
     let proxy = TcpProxy::start("127.0.0.1:6379").await;
@@ -100,31 +97,24 @@ async fn orders_and_the_catalog_survive_a_cut_redis_link() {
     assert_eq!(health["services"]["redis"], "unhealthy");
     all_ready_once(&cluster, &ids).await;
     // The catalog still follows the stock, from the database.
-    let deadline = std::time::Instant::now() + Duration::from_secs(5);
-    loop {
-        let (_, products) = api.get_json("/api/products").await;
-        if products[0]["stock"] == json!(300 - 2 * ids.len() as i64) {
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "catalog stale: {}",
-            products[0]
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let left = 300 - 2 * ids.len() as i64;
+    wait_until(
+        Duration::from_secs(5),
+        "the catalog to follow the stock",
+        || async {
+            let (_, products) = get_at::<Vec<Product>>(&api.http, &api.base, "/api/products").await;
+            products.unwrap()[0].stock == left
+        },
+    )
+    .await;
     proxy.restore();
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while api.get_json("/health").await.1["status"] != "ok" {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "redis never came back"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    wait_until(Duration::from_secs(10), "redis to come back", || async {
+        api.get_json("/health").await.1["status"] == "ok"
+    })
+    .await;
 }
 
-#[actix_web::rt::test(system = "crate::helpers::TestSystem")]
+#[actix_web::rt::test(system = "bakery_test_support::TestSystem")]
 async fn accepted_orders_survive_a_cut_database_link() {
     let cluster = Cluster::new().await;
     let proxy = TcpProxy::start("127.0.0.1:5432").await;
@@ -150,21 +140,20 @@ async fn accepted_orders_survive_a_cut_database_link() {
         "service_unavailable"
     );
     assert_eq!(api.get_json("/health").await.0, 503);
+    // The outage lasts a while on purpose: processors fail their attempts and restart meanwhile.
     tokio::time::sleep(Duration::from_secs(3)).await;
     proxy.restore();
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    while api.get_json("/health").await.0 != 200 {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "database never came back"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    wait_until(
+        Duration::from_secs(20),
+        "the database to come back",
+        || async { api.get_json("/health").await.0 == 200 },
+    )
+    .await;
     ids.extend(place_many(&api, 10).await);
     all_ready_once(&cluster, &ids).await;
 }
 
-#[actix_web::rt::test(system = "crate::helpers::TestSystem")]
+#[actix_web::rt::test(system = "bakery_test_support::TestSystem")]
 async fn a_worker_killed_mid_batch_loses_nothing() {
     let cluster = Cluster::new().await;
     let url = cluster.start(Role::Serve, |_| {}).await.unwrap();
@@ -177,18 +166,13 @@ async fn a_worker_killed_mid_batch_loses_nothing() {
         .await;
     let ids = place_many(&api, 40).await;
     // Kill it once it has started some of the work.
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    while cluster
-        .scalar("SELECT COUNT(*) FROM orders WHERE status = 'processing'")
-        .await
-        == 0
-    {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the worker never started"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_until(Duration::from_secs(20), "the worker to start", || async {
+        cluster
+            .scalar("SELECT COUNT(*) FROM orders WHERE status = 'processing'")
+            .await
+            > 0
+    })
+    .await;
     worker.kill().await.unwrap(); // SIGKILL
     worker.wait().await.unwrap();
     let unsettled = cluster

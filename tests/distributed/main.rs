@@ -3,10 +3,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap is a failed test
 
-#[path = "../api/helpers.rs"]
-#[allow(dead_code)]
-mod helpers;
-
 mod cluster;
 
 mod dead_letters;

@@ -1,4 +1,11 @@
-//! Spawns the real app (same startup code as `main`) on port 0 against a database of its own.
+//! What the bakery's test binaries share: the real app (same startup code as `main`) spawned on
+//! port 0 against a database of its own, the real binary, direct database queries, waits, and a
+//! TCP proxy to cut links with.
+//!
+//! Each test gets its own SQLite file or PostgreSQL database; a PostgreSQL one is a copy of a
+//! migrated template (see [`TestDatabase::create`]).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap is a failed test
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -9,8 +16,12 @@ use std::time::{Duration, Instant};
 use bakery::actors::order_store::StoreStats;
 use bakery::config::{LogFormat, LogSettings, Settings};
 use bakery::startup::{Application, Role};
+use bakery_wire::{OrderAccepted, OrderView, Product};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
+use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
+
+mod postgres;
 
 /// Which database a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,13 +35,13 @@ pub enum Backend {
 macro_rules! on_both_databases {
     ($name:ident) => {
         mod $name {
-            #[actix_web::rt::test(system = "crate::helpers::TestSystem")]
+            #[actix_web::rt::test(system = "::bakery_test_support::TestSystem")]
             async fn sqlite() {
-                super::$name($crate::helpers::Backend::Sqlite).await
+                super::$name($crate::Backend::Sqlite).await
             }
-            #[actix_web::rt::test(system = "crate::helpers::TestSystem")]
+            #[actix_web::rt::test(system = "::bakery_test_support::TestSystem")]
             async fn postgres() {
-                super::$name($crate::helpers::Backend::Postgres).await
+                super::$name($crate::Backend::Postgres).await
             }
         }
     };
@@ -108,7 +119,9 @@ enum Cleanup {
 }
 
 impl TestDatabase {
-    /// Creates an empty database on `backend`.
+    /// Creates a migrated database on `backend`: an empty SQLite file (the app migrates it at
+    /// start), or a PostgreSQL copy of the migrated template (the app's migrations then find
+    /// nothing to do).
     pub async fn create(backend: Backend) -> TestDatabase {
         match backend {
             Backend::Sqlite => {
@@ -122,14 +135,7 @@ impl TestDatabase {
             }
             Backend::Postgres => {
                 let name = unique_name("bakery_test");
-                let admin = Database::connect(format!("{}/postgres", pg_server()))
-                    .await
-                    .unwrap();
-                admin
-                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
-                    .await
-                    .unwrap();
-                admin.close().await.unwrap();
+                postgres::create_from_template(&name).await;
                 TestDatabase {
                     url: format!("{}/{name}", pg_server()),
                     cleanup: Cleanup::Postgres(name),
@@ -226,7 +232,7 @@ pub async fn spawn_app_on(db: TestDatabase, tweak: impl FnOnce(&mut Settings)) -
     actix_web::rt::spawn(app.run_until_stopped());
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
-        client: reqwest::Client::new(),
+        client: client(),
         db,
         store_stats,
     }
@@ -289,10 +295,70 @@ pub async fn place_at(client: &reqwest::Client, base: &str, body: &Value) -> i64
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status().as_u16(), 201);
-    res.json::<Value>().await.unwrap()["order_id"]
-        .as_i64()
-        .unwrap()
+    accepted(res).await.order_id
+}
+
+/// The answer to `POST /api/orders`, asserting a 201.
+pub async fn accepted(res: reqwest::Response) -> OrderAccepted {
+    let status = res.status().as_u16();
+    let text = res.text().await.unwrap();
+    assert_eq!(status, 201, "{text}");
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("not an OrderAccepted ({e}): {text}"))
+}
+
+/// Polls `check` until it holds, or panics with `what` after `within`.
+pub async fn wait_until<F, Fut>(within: Duration, what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + within;
+    while !check().await {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+/// Reads `GET base+path`: the status and the body as `T`, panicking if a 200's body is not one.
+pub async fn get_at<T: DeserializeOwned>(
+    client: &reqwest::Client,
+    base: &str,
+    path: &str,
+) -> (u16, Option<T>) {
+    let res = client.get(format!("{base}{path}")).send().await.unwrap();
+    let status = res.status().as_u16();
+    let text = res.text().await.unwrap();
+    if status != 200 {
+        return (status, None);
+    }
+    let body = serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("GET {path}: not the expected type ({e}): {text}"));
+    (status, Some(body))
+}
+
+/// Polls `GET base/api/orders/{order_id}` until its status is one of `wanted`, or panics after
+/// `within`.
+pub async fn wait_for_status_at(
+    client: &reqwest::Client,
+    base: &str,
+    order_id: i64,
+    wanted: &[&str],
+    within: Duration,
+) -> OrderView {
+    let deadline = Instant::now() + within;
+    loop {
+        let path = format!("/api/orders/{order_id}");
+        let (status, order) = get_at::<OrderView>(client, base, &path).await;
+        let order = order.unwrap_or_else(|| panic!("GET {path}: {status}"));
+        if wanted.contains(&order.status.as_str()) {
+            return order;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "order {order_id} stuck: {order:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 impl TestApp {
@@ -320,23 +386,36 @@ impl TestApp {
         (status, res.json().await.unwrap_or(Value::Null))
     }
 
+    /// Reads `GET path` as `T` (`None` unless a 200).
+    pub async fn get<T: DeserializeOwned>(&self, path: &str) -> (u16, Option<T>) {
+        get_at(&self.client, &self.address, path).await
+    }
+
+    /// The order's page, asserting a 200.
+    pub async fn order(&self, order_id: i64) -> OrderView {
+        let (status, order) = self.get(&format!("/api/orders/{order_id}")).await;
+        order.unwrap_or_else(|| panic!("GET /api/orders/{order_id}: {status}"))
+    }
+
+    /// The public catalog, asserting a 200.
+    pub async fn products(&self) -> Vec<Product> {
+        let (status, products) = self.get("/api/products").await;
+        products.unwrap_or_else(|| panic!("GET /api/products: {status}"))
+    }
+
     /// Places an order and returns its id, asserting a 201.
     pub async fn place(&self, body: &Value) -> i64 {
         place_at(&self.client, &self.address, body).await
     }
 
     /// Polls the order until its status is one of `wanted`, or panics after `within`.
-    pub async fn wait_for_status(&self, order_id: i64, wanted: &[&str], within: Duration) -> Value {
-        let deadline = Instant::now() + within;
-        loop {
-            let (status, body) = self.get_json(&format!("/api/orders/{order_id}")).await;
-            assert_eq!(status, 200, "{body}");
-            if wanted.iter().any(|w| body["status"] == *w) {
-                return body;
-            }
-            assert!(Instant::now() < deadline, "order {order_id} stuck: {body}");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+    pub async fn wait_for_status(
+        &self,
+        order_id: i64,
+        wanted: &[&str],
+        within: Duration,
+    ) -> OrderView {
+        wait_for_status_at(&self.client, &self.address, order_id, wanted, within).await
     }
 
     /// Runs a query returning one integer.
@@ -354,7 +433,7 @@ impl TestApp {
                 return;
             }
             assert!(Instant::now() < deadline, "{what}: {value}, not {wanted}");
-            tokio::time::sleep(Duration::from_millis(50)).await;
+            tokio::time::sleep(Duration::from_millis(25)).await;
         }
     }
 
@@ -426,6 +505,24 @@ pub async fn start_binary(
     (child, url.unwrap())
 }
 
+/// The `bakery` binary cargo built beside the running test binary (`target/<profile>/bakery`);
+/// `BAKERY_TEST_BINARY` names another.
+pub fn bakery_binary() -> PathBuf {
+    if let Some(path) = std::env::var_os("BAKERY_TEST_BINARY") {
+        return PathBuf::from(path);
+    }
+    let test_binary = std::env::current_exe().unwrap();
+    // target/<profile>/deps/<test>-<hash> -> target/<profile>/bakery
+    let profile_dir = test_binary.parent().and_then(|deps| deps.parent()).unwrap();
+    let binary = profile_dir.join(format!("bakery{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        binary.exists(),
+        "{} is missing: run the test through cargo, which builds it",
+        binary.display()
+    );
+    binary
+}
+
 /// Starts `bakery <role>` on `database_url` with port 0, small pools and quiet logs, then `env`
 /// (later entries win). Returns the base URL the process prints, if it serves HTTP (a worker
 /// prints nothing unless it has a metrics port).
@@ -445,7 +542,7 @@ pub async fn spawn_bakery_logging_to(
     stderr: std::process::Stdio,
 ) -> (tokio::process::Child, Option<String>) {
     use tokio::io::AsyncBufReadExt;
-    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_bakery"));
+    let mut command = tokio::process::Command::new(bakery_binary());
     command
         .arg(role)
         .env("BAKERY_BIND", "127.0.0.1:0")
@@ -479,37 +576,34 @@ pub async fn spawn_bakery_logging_to(
     )
 }
 
-/// The actix system of a test (`#[actix_web::rt::test(system = "crate::helpers::TestSystem")]`).
-///
-/// A test ends while the app's actors may hold database connections mid-query; the plain actix
-/// test system drops those tasks outside the runtime's context, where sqlx cannot hand the
-/// connections back and panics inside a destructor (aborting the whole test binary). This one
-/// drops the system inside the runtime's context.
+/// The actix system of a test (`#[actix_web::rt::test(system = "bakery_test_support::TestSystem")]`):
+/// the test runs on a system of its own that is dropped inside its runtime, as `main` runs the
+/// app ([`bakery::startup::run_on_own_system`]), so actors still holding database connections
+/// when the test ends cannot panic on their way out.
 pub struct TestSystem;
 
 impl TestSystem {
     #[allow(clippy::new_ret_no_self)]
     pub fn new() -> TestRunner {
-        TestRunner(actix_web::rt::System::new())
+        TestRunner
     }
 }
 
 /// Runs one test's future; see [`TestSystem`].
-pub struct TestRunner(actix_web::rt::SystemRunner);
+pub struct TestRunner;
 
 impl TestRunner {
     pub fn block_on<F: std::future::Future>(self, future: F) -> F::Output {
-        let system = self.0;
-        let handle = system.block_on(async { tokio::runtime::Handle::current() });
-        let outcome =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| system.block_on(future)));
-        {
-            let _inside = handle.enter();
-            drop(system);
-        }
-        match outcome {
-            Ok(value) => value,
-            Err(panic) => std::panic::resume_unwind(panic),
-        }
+        bakery::startup::run_on_own_system(future)
     }
+}
+
+/// An HTTP client for the test's app. It lets idle connections go after 2 s, before the server's
+/// keep-alive (5 s) closes them: a request sent on a connection the server is closing that
+/// moment fails with "connection reset" on a loaded machine.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .pool_idle_timeout(std::time::Duration::from_secs(2))
+        .build()
+        .expect("an HTTP client")
 }
