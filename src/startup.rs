@@ -36,7 +36,7 @@ use crate::order_views::OrderViews;
 use crate::queue::amqp::{AmqpNames, AmqpPublisher};
 use crate::queue::{Inbox, LocalQueue, OrderQueue};
 use crate::staff::rate_limit::SignInLimiter;
-use crate::store::{connect, notifications, outbox, reads};
+use crate::store::{StoreError, connect, notifications, outbox, reads};
 
 /// Memory for the order pages an API process keeps, packed (about 110 bytes an order with its
 /// map slot, so about 110,000 orders): a busy day's orders are answered from memory.
@@ -58,6 +58,10 @@ pub enum Role {
 pub enum StartupError {
     #[error("cannot open the database: {0}")]
     Database(#[from] DbErr),
+    #[error("cannot read or write the database: {0}")]
+    Store(#[from] StoreError),
+    #[error("cannot hand pending orders to the queue: {0}")]
+    Queue(#[from] crate::queue::QueueError),
     #[error("cannot listen on {address}: {source}")]
     Bind {
         address: String,
@@ -352,9 +356,9 @@ async fn resume_pending_orders(
     }
     for order in pending {
         let message = outbox::message_for(db, &order).await?;
-        let payload = serde_json::to_string(&message).map_err(|e| DbErr::Custom(e.to_string()))?;
+        let payload = serde_json::to_string(&message).map_err(StoreError::from)?;
         if let (_, Some(err)) = queue.publish_batch(&[payload]).await {
-            return Err(DbErr::Custom(err.to_string()).into());
+            return Err(err.into());
         }
     }
     Ok(())

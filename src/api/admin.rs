@@ -12,7 +12,7 @@ use bakery_wire::staff::{
 use bakery_wire::{OrderLine, OrderStatus, cents_to_price, price_to_cents};
 use bytes::Bytes;
 use entity::{order, order_item, product};
-use serde_json::{Value, json};
+use serde_json::Value;
 use tokio::sync::broadcast::error::RecvError;
 
 use super::AppState;
@@ -23,7 +23,7 @@ use super::staff::{ADMIN, BAKERS, Staff};
 use crate::actors::catalog_cache::Invalidate;
 use crate::domain::lifecycle::Action;
 use crate::domain::{Moved, StaffAction};
-use crate::staff::accounts::{self, AccountError};
+use crate::staff::accounts;
 use crate::staff::audit;
 use crate::store::catalog::{self, ProductChange, ProductRecord, StockMove, StockOutcome};
 use crate::store::staff_actions::{self, ActionError};
@@ -78,9 +78,7 @@ pub async fn list_products(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     staff.require(BAKERS)?;
-    let products = catalog::all_products(&state.db)
-        .await
-        .map_err(ApiError::database)?;
+    let products = catalog::all_products(&state.db).await?;
     Ok(HttpResponse::Ok().json(products.into_iter().map(admin_product).collect::<Vec<_>>()))
 }
 
@@ -107,19 +105,7 @@ pub async fn add_product(
         image_url: new.image_url,
         stock: new.stock,
     };
-    let added = catalog::add_product(&state.db, record)
-        .await
-        .map_err(ApiError::database)?;
-    let target = format!("product:{}", added.id);
-    audit::record(
-        &state.db,
-        &who.actor,
-        "product.create",
-        &target,
-        json!({ "name": added.name, "price_cents": added.price_cents, "stock": added.stock }),
-    )
-    .await
-    .map_err(ApiError::database)?;
+    let added = catalog::add_product(&state.db, record, &who.actor).await?;
     catalog_changed(&state);
     Ok(HttpResponse::Created().json(admin_product(added)))
 }
@@ -160,19 +146,9 @@ pub async fn change_product(
         image_url: patch.image_url,
         active: patch.active,
     };
-    let changed = catalog::change_product(&state.db, id, change)
-        .await
-        .map_err(ApiError::database)?
+    let changed = catalog::change_product(&state.db, id, change, &who.actor, details)
+        .await?
         .ok_or(ApiError::ProductNotFound(id))?;
-    audit::record(
-        &state.db,
-        &who.actor,
-        "product.update",
-        &format!("product:{id}"),
-        details,
-    )
-    .await
-    .map_err(ApiError::database)?;
     catalog_changed(&state);
     Ok(HttpResponse::Ok().json(admin_product(changed)))
 }
@@ -201,28 +177,16 @@ pub async fn change_stock(
             ));
         }
     };
-    let product = match catalog::change_stock(&state.db, id, stock_move)
-        .await
-        .map_err(ApiError::database)?
-    {
-        StockOutcome::Changed(product) => product,
-        StockOutcome::NoSuchProduct => return Err(ApiError::ProductNotFound(id)),
-        StockOutcome::WouldGoNegative { stock } => {
-            return Err(ApiError::Conflict(format!(
-                "Only {stock} in stock; the adjustment would go below zero."
-            )));
-        }
-    };
-    let details = json!({ "set": change.set, "adjust": change.adjust, "reason": change.reason, "stock": product.stock });
-    audit::record(
-        &state.db,
-        &who.actor,
-        "product.stock",
-        &format!("product:{id}"),
-        details,
-    )
-    .await
-    .map_err(ApiError::database)?;
+    let product =
+        match catalog::change_stock(&state.db, id, stock_move, &who.actor, &change.reason).await? {
+            StockOutcome::Changed(product) => product,
+            StockOutcome::NoSuchProduct => return Err(ApiError::ProductNotFound(id)),
+            StockOutcome::WouldGoNegative { stock } => {
+                return Err(ApiError::Conflict(format!(
+                    "Only {stock} in stock; the adjustment would go below zero."
+                )));
+            }
+        };
     catalog_changed(&state);
     Ok(HttpResponse::Ok().json(admin_product(product)))
 }
@@ -277,9 +241,7 @@ pub async fn board(
                 .ok_or_else(|| ApiError::invalid("status", "is not an order status"))?,
         ),
     };
-    let found = board::orders_of_day(&state.db, day, status)
-        .await
-        .map_err(ApiError::database)?;
+    let found = board::orders_of_day(&state.db, day, status).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(found.into_iter().map(board_order).collect::<Vec<_>>()))
@@ -309,8 +271,7 @@ pub async fn order_action(
     };
     act_on_order(&state, order_id, &action, &raw_id, Some(&who.actor)).await?;
     let order = board::order_with_items(&state.db, order_id)
-        .await
-        .map_err(ApiError::database)?
+        .await?
         .ok_or(ApiError::OrderNotFound(raw_id))?;
     Ok(HttpResponse::Ok().json(board_order(order)))
 }
@@ -334,7 +295,7 @@ pub async fn act_on_order(
                     status: status.as_str().to_owned(),
                     wanted: action.name().to_owned(),
                 },
-                ActionError::Database(err) => ApiError::database(err),
+                ActionError::Store(err) => err.into(),
             })?;
     if action.action == Action::Cancel {
         catalog_changed(state);
@@ -383,25 +344,13 @@ fn staff_user(u: entity::staff_user::Model) -> StaffUser {
     }
 }
 
-fn account_error(err: AccountError) -> ApiError {
-    match err {
-        AccountError::Exists => {
-            ApiError::Conflict("An account with this e-mail exists already.".into())
-        }
-        AccountError::Invalid(message) => ApiError::invalid("body", &message),
-        other => ApiError::database(other),
-    }
-}
-
 /// `GET /api/admin/users` (admins).
 pub async fn list_users(
     staff: Staff,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     staff.require(ADMIN)?;
-    let users = accounts::users(&state.db)
-        .await
-        .map_err(ApiError::database)?;
+    let users = accounts::users(&state.db).await?;
     Ok(HttpResponse::Ok().json(users.into_iter().map(staff_user).collect::<Vec<_>>()))
 }
 
@@ -415,18 +364,9 @@ pub async fn add_user(
     let who = staff.require(ADMIN)?.clone();
     let new: NewStaffUser = body(&req, payload, state.body_limit).await?;
     let password = new.password;
-    let user = accounts::create_user(&state.db, &new.email, &password, new.role)
-        .await
-        .map_err(account_error)?;
-    audit::record(
-        &state.db,
-        &who.actor,
-        "user.create",
-        &format!("user:{}", user.id),
-        json!({ "email": user.email, "role": user.role }),
-    )
-    .await
-    .map_err(ApiError::database)?;
+    let user =
+        accounts::create_user_audited(&state.db, &who.actor, &new.email, &password, new.role)
+            .await?;
     Ok(HttpResponse::Created().json(staff_user(user)))
 }
 
@@ -447,9 +387,7 @@ pub async fn list_tokens(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     staff.require(ADMIN)?;
-    let tokens = accounts::api_tokens(&state.db)
-        .await
-        .map_err(ApiError::database)?;
+    let tokens = accounts::api_tokens(&state.db).await?;
     Ok(HttpResponse::Ok().json(
         tokens
             .into_iter()
@@ -467,18 +405,8 @@ pub async fn add_token(
 ) -> Result<HttpResponse, ApiError> {
     let who = staff.require(ADMIN)?.clone();
     let new: NewApiToken = body(&req, payload, state.body_limit).await?;
-    let (model, token) = accounts::create_api_token(&state.db, &new.name, new.role, &who.actor)
-        .await
-        .map_err(account_error)?;
-    audit::record(
-        &state.db,
-        &who.actor,
-        "token.create",
-        &format!("token:{}", model.id),
-        json!({ "name": model.name, "role": model.role }),
-    )
-    .await
-    .map_err(ApiError::database)?;
+    let (model, token) =
+        accounts::create_api_token_audited(&state.db, &new.name, new.role, &who.actor).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(api_token(model, Some(token))))
@@ -492,30 +420,16 @@ pub async fn revoke_token(
 ) -> Result<HttpResponse, ApiError> {
     let who = staff.require(ADMIN)?.clone();
     let id = product_id(&path)?;
-    if !accounts::revoke_api_token(&state.db, id)
-        .await
-        .map_err(ApiError::database)?
-    {
+    if !accounts::revoke_api_token_audited(&state.db, id, &who.actor).await? {
         return Err(ApiError::TokenNotFound);
     }
-    audit::record(
-        &state.db,
-        &who.actor,
-        "token.revoke",
-        &format!("token:{id}"),
-        json!({}),
-    )
-    .await
-    .map_err(ApiError::database)?;
     Ok(HttpResponse::NoContent().finish())
 }
 
 /// `GET /api/admin/audit`: the latest 500 entries, newest first (admins).
 pub async fn audit_log(staff: Staff, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     staff.require(ADMIN)?;
-    let entries = audit::latest(&state.db, 500)
-        .await
-        .map_err(ApiError::database)?;
+    let entries = audit::latest(&state.db, 500).await?;
     Ok(HttpResponse::Ok().json(
         entries
             .into_iter()
