@@ -294,3 +294,64 @@ impl ApiError {
         }])
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use actix_web::body::to_bytes;
+    use sea_orm::{ConnAcquireErr, RuntimeErr};
+
+    use super::*;
+
+    async fn answer(err: ApiError) -> (u16, Value, String) {
+        let res = err.error_response();
+        let status = res.status().as_u16();
+        let text = String::from_utf8(to_bytes(res.into_body()).await.unwrap().to_vec()).unwrap();
+        (status, serde_json::from_str(&text).unwrap(), text)
+    }
+
+    #[actix_web::test]
+    async fn a_bug_is_a_500_that_shows_nothing_of_its_cause() {
+        let bugs = [
+            ApiError::from(DbErr::RecordNotFound("secret row 17".into())),
+            ApiError::from(StoreError::UnknownStatus {
+                order_id: 17,
+                status: "secret status".into(),
+            }),
+            ApiError::from(DbErr::Query(RuntimeErr::Internal("secret syntax".into()))),
+        ];
+        for err in bugs {
+            let (status, body, text) = answer(err).await;
+            assert_eq!(status, 500);
+            assert_eq!(body["code"], "internal_error");
+            assert_eq!(body["details"], Value::Null);
+            assert!(!text.contains("secret"), "{text}");
+        }
+    }
+
+    #[actix_web::test]
+    async fn a_database_that_cannot_serve_is_a_503() {
+        let down = [
+            ApiError::from(DbErr::ConnectionAcquire(ConnAcquireErr::Timeout)),
+            ApiError::from(DbErr::Conn(RuntimeErr::Internal("secret host".into()))),
+        ];
+        for err in down {
+            let (status, body, text) = answer(err).await;
+            assert_eq!(status, 503);
+            assert_eq!(body["code"], "service_unavailable");
+            assert!(!text.contains("secret"), "{text}");
+        }
+    }
+
+    #[test]
+    fn account_errors_keep_their_meaning() {
+        assert_eq!(ApiError::from(AccountError::Exists).code(), "conflict");
+        assert_eq!(
+            ApiError::from(AccountError::Invalid("email bad".into())).code(),
+            "validation_failed"
+        );
+        let db_down = AccountError::from(DbErr::ConnectionAcquire(ConnAcquireErr::Timeout));
+        assert_eq!(ApiError::from(db_down).code(), "service_unavailable");
+        let bug = AccountError::from(DbErr::RecordNotFound("new account".into()));
+        assert_eq!(ApiError::from(bug).code(), "internal_error");
+    }
+}
