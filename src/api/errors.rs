@@ -281,6 +281,12 @@ impl From<AccountError> for ApiError {
 }
 
 impl ApiError {
+    /// A store (or account) failure, answered by its kind: 503 when the database cannot serve,
+    /// else 500; for `.map_err(ApiError::database)` where `?` does not fit.
+    pub fn database(err: impl Into<ApiError>) -> ApiError {
+        err.into()
+    }
+
     /// Something that is not the client's fault and not a service being down: 500, logged.
     pub fn internal(err: impl std::fmt::Display) -> ApiError {
         ApiError::Internal(err.to_string())
