@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use bakery::config::{self, Settings};
 use bakery::dead_letters::{self, Replay};
 use bakery::queue::amqp::AmqpNames;
-use bakery::startup::{Application, Role};
+use bakery::startup::{self, Application, Role};
 use bakery::{store, telemetry};
 use bakery_wire::staff::StaffRole;
 use clap::{Parser, Subcommand};
@@ -83,16 +83,7 @@ fn main() -> ExitCode {
     };
     telemetry::init(&settings.log, std::io::stderr);
     let command = cli.command.unwrap_or(Command::All);
-    let system = actix_web::rt::System::new();
-    let outcome = system.block_on(run(command, settings));
-    // Actors still at work when the grace period ends are dropped with the system; a database
-    // connection they hold hands itself back to its pool by spawning on tokio, which panicked
-    // ("requires a Tokio context") once the system was dropped outside the runtime.
-    let runtime = system.runtime().tokio_runtime().handle().clone();
-    {
-        let _inside = runtime.enter();
-        drop(system);
-    }
+    let outcome = startup::run_on_own_system(run(command, settings));
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

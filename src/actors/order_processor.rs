@@ -21,7 +21,7 @@ use crate::store::kitchen::{self, Start, StartOutcome};
 use crate::store::moves;
 
 /// What every processor of the pool shares: the database, the rules of work, and who to tell.
-pub struct Kitchen {
+pub struct ProcessingContext {
     pub db: DatabaseConnection,
     pub prep_time: Duration,
     pub max_attempts: u32,
@@ -86,7 +86,7 @@ pub fn batching(backend: DbBackend) -> (usize, Duration) {
 /// One try at a batch of order messages (`(payload, attempt)` each): every well-formed one is
 /// started or rejected in one transaction. The answers follow `tries`.
 pub async fn process_orders(
-    kitchen: &Kitchen,
+    kitchen: &ProcessingContext,
     tries: &[(&str, u32)],
 ) -> Vec<Result<(i64, StartOutcome), ProcessError>> {
     let mut answers: Vec<Option<Result<(i64, StartOutcome), ProcessError>>> = Vec::new();
@@ -151,7 +151,7 @@ enum Settle {
 /// One processor of the pool.
 pub struct OrderProcessor {
     number: usize,
-    kitchen: Arc<Kitchen>,
+    kitchen: Arc<ProcessingContext>,
     inbox: Inbox,
     restarts: Restarts,
     /// The deliveries that failed, to try again once restarted.
@@ -160,7 +160,12 @@ pub struct OrderProcessor {
 
 impl OrderProcessor {
     /// Processor `number` of the pool, taking work from `inbox`.
-    pub fn new(number: usize, kitchen: Arc<Kitchen>, inbox: Inbox, restarts: Restarts) -> Self {
+    pub fn new(
+        number: usize,
+        kitchen: Arc<ProcessingContext>,
+        inbox: Inbox,
+        restarts: Restarts,
+    ) -> Self {
         OrderProcessor {
             number,
             kitchen,
@@ -309,7 +314,7 @@ impl OrderProcessor {
 }
 
 /// Acknowledges, dead-letters, or gives up one delivery.
-async fn settle_one(kitchen: &Kitchen, settle: Settle) {
+async fn settle_one(kitchen: &ProcessingContext, settle: Settle) {
     match settle {
         Settle::Ack(delivery) => {
             if let Err(err) = delivery.ack().await {

@@ -1,7 +1,10 @@
-//! Restart delays for supervised actors: exponential backoff with jitter, each start and restart logged.
+//! Supervision: restart delays with exponential backoff and jitter for the actors and the
+//! long-lived background loops, each start, failure, restart and stop logged the same way.
 //!
-//! The `backoff` crate is unmaintained upstream (RUSTSEC-2025-0012); it is used here and only here,
-//! so it can be swapped without touching an actor.
+//! Actors use [`Restarts`] from their `started`/`restarting` hooks under actix's `Supervisor`;
+//! loops that are not actors run under [`supervise_loop`], which gives them the same policy and
+//! log lines. The `backoff` crate is unmaintained upstream (RUSTSEC-2025-0012); it is used here
+//! and only here, so it can be swapped without touching an actor.
 
 use std::collections::BTreeMap;
 use std::sync::{Mutex, OnceLock};
@@ -112,6 +115,34 @@ impl Restarts {
     }
 }
 
+/// Runs a long-lived background loop (one that is not an actor) under the actors' restart
+/// policy: `make_loop` builds the loop's future; if it panics, the failure is logged and counted
+/// like an actor's and a new loop starts after the backoff delay; if it returns, its stop is
+/// logged and it is not started again. Must be called inside an actix system.
+pub fn supervise_loop<F, Fut>(mut restarts: Restarts, mut make_loop: F)
+where
+    F: FnMut() -> Fut + 'static,
+    Fut: std::future::Future<Output = ()> + 'static,
+{
+    actix::spawn(async move {
+        loop {
+            let delay = restarts.started();
+            if !delay.is_zero() {
+                tokio::time::sleep(delay).await;
+            }
+            match actix::spawn(make_loop()).await {
+                Ok(()) => {
+                    restarts.stopped();
+                    return;
+                }
+                // The system is shutting down.
+                Err(ended) if ended.is_cancelled() => return,
+                Err(_panicked) => restarts.restarting(),
+            }
+        }
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -136,5 +167,39 @@ mod tests {
         r.restarting();
         assert!(r.started() <= Duration::from_millis(150));
         assert!(restart_counts().get("test_actor").copied().unwrap_or(0) >= 7);
+    }
+
+    #[actix::test]
+    async fn a_loop_that_panics_is_started_again_and_one_that_returns_is_not() {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicU32, Ordering};
+        let runs = Arc::new(AtomicU32::new(0));
+        let counted = runs.clone();
+        let restarts = Restarts::new(
+            "test_loop",
+            Duration::from_millis(1),
+            Duration::from_millis(5),
+        );
+        supervise_loop(restarts, move || {
+            let run = counted.fetch_add(1, Ordering::SeqCst);
+            async move {
+                if run < 2 {
+                    panic!("a loop failing on purpose (run {run})");
+                }
+            }
+        });
+        for _ in 0..200 {
+            if runs.load(Ordering::SeqCst) >= 3 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        assert_eq!(
+            runs.load(Ordering::SeqCst),
+            3,
+            "two restarts, then it ended"
+        );
+        assert_eq!(restart_counts().get("test_loop").copied(), Some(2));
     }
 }

@@ -30,7 +30,7 @@ pub async fn create_order(
     let draft = price_order(&state.catalog.load(), request, idempotency_key, &body)?;
     // Taken before the write, so that a change of the new order reported before its page is
     // kept stops the keep (its id, and so its shard, is not known yet).
-    let tickets = state.order_views.tickets();
+    let counts = state.order_views.change_counts();
     let outcome = state
         .store
         .send(PlaceOrder(draft.clone()))
@@ -42,7 +42,7 @@ pub async fn create_order(
     };
     if !placed.replayed {
         let view = reads::placed_view(&draft, &placed);
-        state.order_views.placed(&tickets, &view);
+        state.order_views.placed(&counts, &view);
         tracing::info!(
             order_id = placed.order_id,
             total_cents = placed.total_cents,
@@ -163,11 +163,11 @@ pub async fn get_order(
     let body = match state.order_views.get(id) {
         Some(body) => body,
         None => {
-            let ticket = state.order_views.ticket(id);
+            let seen = state.order_views.change_count(id);
             let view = reads::order_view(&state.db, id)
                 .await?
                 .ok_or(ApiError::OrderNotFound(raw))?;
-            state.order_views.keep(ticket, &view);
+            state.order_views.keep(seen, &view);
             bytes::Bytes::from(serde_json::to_vec(&view).map_err(ApiError::internal)?)
         }
     };

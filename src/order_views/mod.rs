@@ -126,9 +126,10 @@ struct Queue {
     stirred: bool,
 }
 
-/// Taken before reading an order from the database; see [`OrderViews::keep`].
+/// How many changes an order's shard had seen, taken before reading the order from the database;
+/// see [`OrderViews::keep`].
 #[derive(Debug, Clone, Copy)]
-pub struct Ticket(u64);
+pub struct ChangeCount(u64);
 
 impl OrderViews {
     /// A cache of at most about `budget` bytes.
@@ -165,21 +166,21 @@ impl OrderViews {
     }
 
     /// Take before reading the order from the database.
-    pub fn ticket(&self, order_id: i64) -> Ticket {
-        Ticket(self.shard(order_id).map_or(u64::MAX, |s| s.changes))
+    pub fn change_count(&self, order_id: i64) -> ChangeCount {
+        ChangeCount(self.shard(order_id).map_or(u64::MAX, |s| s.changes))
     }
 
-    /// Keeps what was read under `ticket`, unless the order was reported changed since (what
+    /// Keeps what was read under `seen`, unless the order was reported changed since (what
     /// was read might be older than that change), or its shard is full of young pages; true when
     /// kept.
-    pub fn keep(&self, ticket: Ticket, view: &OrderView) -> bool {
+    pub fn keep(&self, seen: ChangeCount, view: &OrderView) -> bool {
         let Some(record) = record::pack(view, &self.words) else {
             return false;
         };
         let Some(mut shard) = self.shard(view.order_id) else {
             return false;
         };
-        let since = shard.changes.wrapping_sub(ticket.0);
+        let since = shard.changes.wrapping_sub(seen.0);
         let Ok(since) = usize::try_from(since) else {
             return false;
         };
@@ -257,20 +258,20 @@ impl OrderViews {
         })
     }
 
-    /// A ticket of every shard, for an order whose id is not known yet (one being placed).
-    pub fn tickets(&self) -> Vec<Ticket> {
+    /// A seen of every shard, for an order whose id is not known yet (one being placed).
+    pub fn change_counts(&self) -> Vec<ChangeCount> {
         self.shards
             .iter()
-            .map(|s| Ticket(s.lock().map_or(u64::MAX, |s| s.changes)))
+            .map(|s| ChangeCount(s.lock().map_or(u64::MAX, |s| s.changes)))
             .collect()
     }
 
-    /// Keeps the page of an order placed just now under `tickets` (taken before it was
+    /// Keeps the page of an order placed just now under `counts` (taken before it was
     /// written); if it cannot be kept, reads it back soon.
-    pub fn placed(&self, tickets: &[Ticket], view: &OrderView) {
-        let kept = tickets
+    pub fn placed(&self, counts: &[ChangeCount], view: &OrderView) {
+        let kept = counts
             .get(shard_of(view.order_id))
-            .is_some_and(|ticket| self.keep(*ticket, view));
+            .is_some_and(|seen| self.keep(*seen, view));
         if !kept {
             self.queue(view.order_id, true);
         }
@@ -305,8 +306,8 @@ impl OrderViews {
         }
     }
 
-    /// Up to `most` queued orders that are not kept now, with tickets for reading them.
-    fn take_queued(&self, most: usize) -> Vec<(i64, Ticket)> {
+    /// Up to `most` queued orders that are not kept now, with counts for reading them.
+    fn take_queued(&self, most: usize) -> Vec<(i64, ChangeCount)> {
         let ids: Vec<i64> = {
             let Ok(mut queue) = self.queue.lock() else {
                 return Vec::new();
@@ -325,7 +326,7 @@ impl OrderViews {
         ids.into_iter()
             .filter_map(|id| {
                 let shard = self.shard(id)?;
-                (!shard.views.contains_key(&id)).then_some((id, Ticket(shard.changes)))
+                (!shard.views.contains_key(&id)).then_some((id, ChangeCount(shard.changes)))
             })
             .collect()
     }
@@ -418,7 +419,7 @@ mod tests {
     #[test]
     fn a_kept_page_follows_a_change_that_says_what_it_wrote() {
         let views = OrderViews::new(1 << 20);
-        views.keep(views.ticket(5), &view(5, OrderStatus::Pending));
+        views.keep(views.change_count(5), &view(5, OrderStatus::Pending));
         let ready_at = Some("2026-11-26 08:03:00".to_owned());
         let start = MovedFields {
             ready_at: ready_at.clone(),
@@ -446,7 +447,7 @@ mod tests {
         assert!(views.take_queued(10).is_empty());
 
         // A failure reason is set and cleared as the move wrote it.
-        views.keep(views.ticket(6), &view(6, OrderStatus::Processing));
+        views.keep(views.change_count(6), &view(6, OrderStatus::Processing));
         let failed = MovedFields {
             failure_reason: Some("oven broke".to_owned()),
             ..MovedFields::default()
@@ -469,10 +470,10 @@ mod tests {
     #[test]
     fn a_change_out_of_order_or_unsaid_drops_the_page_to_be_read_again() {
         let views = OrderViews::new(1 << 20);
-        views.keep(views.ticket(5), &view(5, OrderStatus::Pending));
+        views.keep(views.change_count(5), &view(5, OrderStatus::Pending));
         views.changed(&said(5, OrderStatus::Ready, MovedFields::default()));
         assert!(views.get(5).is_none(), "pending cannot become ready");
-        views.keep(views.ticket(6), &view(6, OrderStatus::Pending));
+        views.keep(views.change_count(6), &view(6, OrderStatus::Pending));
         views.changed(&unsaid(6));
         assert!(views.get(6).is_none());
         std::thread::sleep(QUIET);
@@ -498,7 +499,7 @@ mod tests {
     #[test]
     fn a_change_drops_the_order_and_stops_an_older_read_from_being_kept() {
         let views = OrderViews::new(1 << 20);
-        views.keep(views.ticket(7), &view(7, OrderStatus::Pending));
+        views.keep(views.change_count(7), &view(7, OrderStatus::Pending));
         assert_eq!(status_of(&views, 7).as_deref(), Some("pending"));
         let page: serde_json::Value = serde_json::from_slice(&views.get(7).unwrap()).unwrap();
         assert_eq!(
@@ -506,8 +507,8 @@ mod tests {
             serde_json::to_value(view(7, OrderStatus::Pending)).unwrap()
         );
         // A read started before a change must not keep what it read.
-        let before = views.ticket(7);
-        let other = views.ticket(7 + SHARDS as i64);
+        let before = views.change_count(7);
+        let other = views.change_count(7 + SHARDS as i64);
         views.changed(&unsaid(7));
         assert!(views.get(7).is_none());
         views.keep(before, &view(7, OrderStatus::Pending));
@@ -515,7 +516,7 @@ mod tests {
         // A read of another order of the shard is kept: only its own changes count.
         views.keep(other, &view(7 + SHARDS as i64, OrderStatus::Pending));
         assert!(views.get(7 + SHARDS as i64).is_some());
-        views.keep(views.ticket(7), &view(7, OrderStatus::Processing));
+        views.keep(views.change_count(7), &view(7, OrderStatus::Processing));
         assert_eq!(status_of(&views, 7).as_deref(), Some("processing"));
         views.forget_all();
         assert!(views.is_empty());
@@ -525,19 +526,19 @@ mod tests {
     #[test]
     fn a_read_that_outlasted_the_remembered_changes_is_not_kept() {
         let views = OrderViews::new(1 << 20);
-        let ticket = views.ticket(0);
+        let seen = views.change_count(0);
         // Every remembered change is of another order: what was read can be kept...
         for n in 1..=RECENT as i64 {
             views.changed(&unsaid(n * SHARDS as i64));
         }
-        views.keep(ticket, &view(0, OrderStatus::Pending));
+        views.keep(seen, &view(0, OrderStatus::Pending));
         assert!(views.get(0).is_some());
         // ...but not once more changes happened than are remembered.
-        let ticket = views.ticket(0);
+        let seen = views.change_count(0);
         for n in 1..=RECENT as i64 + 1 {
             views.changed(&unsaid(n * SHARDS as i64));
         }
-        views.keep(ticket, &view(0, OrderStatus::Processing));
+        views.keep(seen, &view(0, OrderStatus::Processing));
         assert_eq!(status_of(&views, 0).as_deref(), Some("pending"));
     }
 
@@ -548,7 +549,7 @@ mod tests {
             .len();
         let views = OrderViews::new(SHARDS * 2 * (one + ENTRY_OVERHEAD));
         for id in 0..(SHARDS as i64 * 10) {
-            views.keep(views.ticket(id), &view(id, OrderStatus::Pending));
+            views.keep(views.change_count(id), &view(id, OrderStatus::Pending));
         }
         assert_eq!(views.len(), SHARDS * 2);
         assert!(views.get(0).is_some(), "the first pages stay");
@@ -558,12 +559,12 @@ mod tests {
     #[test]
     fn changed_and_placed_orders_are_queued_once_the_shop_is_quiet() {
         let views = OrderViews::new(1 << 20);
-        views.keep(views.ticket(1), &view(1, OrderStatus::Pending));
+        views.keep(views.change_count(1), &view(1, OrderStatus::Pending));
         views.changed(&unsaid(1)); // was kept: read it again
         views.changed(&unsaid(2)); // nobody reads it: not queued
         let mut placed = OrderViews::new(1 << 20);
         placed.per_shard = 0; // full: the page of a placed order is queued instead
-        placed.placed(&placed.tickets(), &view(3, OrderStatus::Pending));
+        placed.placed(&placed.change_counts(), &view(3, OrderStatus::Pending));
         assert_eq!(placed.take_queued(10).len(), 1);
         views.queue(3, true);
         assert!(views.refresh_delay() > Duration::from_millis(50));

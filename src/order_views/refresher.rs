@@ -34,14 +34,18 @@ pub async fn keep_fresh(views: Arc<OrderViews>, db: DatabaseConnection) {
     }
 }
 
-/// Reads one batch and keeps what its tickets allow.
-pub async fn refresh(views: &OrderViews, db: &DatabaseConnection, batch: &[(i64, super::Ticket)]) {
+/// Reads one batch and keeps what its counts allow.
+pub async fn refresh(
+    views: &OrderViews,
+    db: &DatabaseConnection,
+    batch: &[(i64, super::ChangeCount)],
+) {
     let ids: Vec<i64> = batch.iter().map(|(id, _)| *id).collect();
     match reads::order_views(db, &ids).await {
         Ok(found) => {
-            for (id, ticket) in batch {
+            for (id, seen) in batch {
                 if let Some(view) = found.get(id) {
-                    views.keep(*ticket, view);
+                    views.keep(*seen, view);
                 }
             }
         }

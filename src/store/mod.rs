@@ -9,6 +9,8 @@ pub mod catalog;
 pub mod connect;
 pub mod draft;
 pub mod error;
+#[cfg(test)]
+mod in_memory_tests;
 pub mod intake;
 mod intake_pg;
 pub mod kitchen;

@@ -1,0 +1,198 @@
+//! The HTTP servers a process runs: the API and storefront (with TLS when configured), and a
+//! worker's own small `/metrics` and `/health` server.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_cors::Cors;
+use actix_files::{Files, NamedFile};
+use actix_web::dev::{Server, ServiceRequest, ServiceResponse, fn_service};
+use actix_web::http::{StatusCode, header};
+use actix_web::middleware::{Compress, Condition, DefaultHeaders, ErrorHandlers};
+use actix_web::{App, HttpServer, Responder, web};
+use sea_orm::DatabaseConnection;
+
+use super::error::StartupError;
+use crate::api::{self, AppState, errors};
+use crate::config::{Settings, TlsFiles};
+
+/// The API and storefront server, bound to `settings.bind`; returns it (not yet awaited) and
+/// the bound port.
+pub(super) fn http_server(
+    settings: &Settings,
+    state: web::Data<AppState>,
+) -> Result<(Server, u16), StartupError> {
+    let bind_error = |source| StartupError::Bind {
+        address: settings.bind.clone(),
+        source,
+    };
+    let listener = TcpListener::bind(&settings.bind).map_err(bind_error)?;
+    let port = listener.local_addr().map_err(bind_error)?.port();
+    let static_dir = settings.static_dir.clone();
+    let site = static_dir
+        .join("index.html")
+        .is_file()
+        .then_some(static_dir);
+    if site.is_none() {
+        tracing::warn!(
+            dir = %settings.static_dir.display(),
+            "storefront not built; serving the API only (run `cargo xtask frontend`)"
+        );
+    }
+    let tls = settings.tls.is_some();
+    let server = HttpServer::new(move || {
+        let cors = Cors::default()
+            .allow_any_origin()
+            .allow_any_method()
+            .allow_any_header()
+            .expose_headers(["Location", "ETag", "Idempotent-Replayed", "X-Request-Id"])
+            .max_age(3600);
+        App::new()
+            .app_data(state.clone())
+            .wrap(
+                ErrorHandlers::new()
+                    .handler(
+                        StatusCode::METHOD_NOT_ALLOWED,
+                        api::openapi::with_allow_header,
+                    )
+                    .default_handler(errors::json_error_body),
+            )
+            .wrap(Compress::default())
+            .wrap(cors)
+            .wrap(actix_web::middleware::from_fn(
+                api::observe::observe_request,
+            ))
+            // Behind HTTPS, browsers are told to never come back over plain HTTP.
+            .wrap(Condition::new(
+                tls,
+                DefaultHeaders::new().add((
+                    header::STRICT_TRANSPORT_SECURITY,
+                    "max-age=31536000; includeSubDomains",
+                )),
+            ))
+            .configure(api::routes)
+            .configure(|cfg| storefront(cfg, site.as_deref()))
+    });
+    let server = match &settings.tls {
+        Some(files) => server.listen_rustls_0_23(listener, tls_config(files)?),
+        None => server.listen(listener),
+    };
+    let mut server = server
+        .map_err(StartupError::Server)?
+        .shutdown_timeout(settings.shutdown_grace.as_secs().max(1));
+    if settings.http_workers > 0 {
+        server = server.workers(settings.http_workers);
+    }
+    Ok((server.run(), port))
+}
+
+/// A worker's own small HTTP server: `/metrics` (Prometheus) and `/health` (database ping).
+/// Returns the bound port; the server runs in the background until the process ends.
+pub(super) fn worker_metrics_server(
+    bind: &str,
+    db: DatabaseConnection,
+) -> Result<u16, StartupError> {
+    let bind_error = |source| StartupError::Bind {
+        address: bind.to_owned(),
+        source,
+    };
+    let listener = TcpListener::bind(bind).map_err(bind_error)?;
+    let port = listener.local_addr().map_err(bind_error)?.port();
+    let db = web::Data::new(db);
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(db.clone())
+            .route(
+                "/metrics",
+                web::get().to(|db: web::Data<DatabaseConnection>| async move {
+                    actix_web::HttpResponse::Ok()
+                        .content_type(api::metrics::CONTENT_TYPE)
+                        .body(api::metrics::scrape(Some(db.get_ref())).await)
+                }),
+            )
+            .route(
+                "/health",
+                web::get().to(|db: web::Data<DatabaseConnection>| async move {
+                    let up = matches!(
+                        tokio::time::timeout(Duration::from_secs(2), db.ping()).await,
+                        Ok(Ok(()))
+                    );
+                    let mut res = if up {
+                        actix_web::HttpResponse::Ok()
+                    } else {
+                        actix_web::HttpResponse::ServiceUnavailable()
+                    };
+                    res.json(serde_json::json!({ "status": if up { "ok" } else { "degraded" } }))
+                }),
+            )
+    })
+    .workers(1)
+    .disable_signals()
+    .listen(listener)
+    .map_err(StartupError::Server)?
+    .run();
+    actix_web::rt::spawn(server);
+    Ok(port)
+}
+
+/// The TLS set-up from PEM files: TLS 1.2 and 1.3 with rustls's safe defaults (ring).
+fn tls_config(files: &TlsFiles) -> Result<rustls::ServerConfig, StartupError> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let unreadable = |what: &str, path: &Path, err: &dyn std::fmt::Display| {
+        StartupError::Tls(format!("cannot read the {what} {}: {err}", path.display()))
+    };
+    let certs = CertificateDer::pem_file_iter(&files.cert)
+        .map_err(|e| unreadable("certificate", &files.cert, &e))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| unreadable("certificate", &files.cert, &e))?;
+    let key = PrivateKeyDer::from_pem_file(&files.key)
+        .map_err(|e| unreadable("private key", &files.key, &e))?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| StartupError::Tls(e.to_string()))?
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .map_err(|e| StartupError::Tls(format!("the certificate and key do not fit: {e}")))
+}
+
+/// Serves the built storefront at `/`: hashed assets cached for a year, other paths fall back to
+/// `index.html` so the site's own router can show them.
+fn storefront(cfg: &mut web::ServiceConfig, site: Option<&Path>) {
+    let Some(dir) = site else {
+        cfg.default_service(web::to(errors::not_found));
+        return;
+    };
+    let index: PathBuf = dir.join("index.html");
+    let spa_index = fn_service(move |req: ServiceRequest| {
+        let index = index.clone();
+        async move {
+            let (req, _) = req.into_parts();
+            let file = NamedFile::open_async(&index).await?;
+            let res = file
+                .use_etag(true)
+                .customize()
+                .insert_header((header::CACHE_CONTROL, "no-cache"))
+                .respond_to(&req)
+                .map_into_boxed_body();
+            Ok(ServiceResponse::new(req, res))
+        }
+    });
+    cfg.service(
+        web::scope("/assets")
+            .wrap(
+                DefaultHeaders::new()
+                    .add((header::CACHE_CONTROL, "public, max-age=31536000, immutable")),
+            )
+            .service(Files::new("", dir.join("assets")))
+            .default_service(web::to(errors::not_found)),
+    )
+    .service(
+        Files::new("/", dir)
+            .index_file("index.html")
+            .default_handler(spa_index),
+    );
+}
