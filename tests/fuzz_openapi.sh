@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
 # Property-based fuzzing of the HTTP API against its own OpenAPI document, with schemathesis:
-# a fresh app (SQLite, port 0) gets generated valid and invalid requests for every operation, and
-# the run fails on any 5xx, any response that breaks the document (status, content type, headers,
-# body schema), schema-invalid input that is accepted, or a 405 without `Allow`.
+# a fresh app (SQLite, port 0) gets generated valid and invalid requests for every operation, in
+# every phase (examples, coverage, fuzzing, and stateful: chains of calls along the document's
+# links), with every check. It runs twice: anonymously, then with an admin's bearer token. A run
+# fails on any 5xx, any response that breaks the document (status, content type, headers, body
+# schema, each Server-Sent Event), a schema-valid request refused or a schema-invalid one
+# accepted, a 405 without `Allow`, or an operation that ignores its authentication.
 #
-#   tests/fuzz_openapi.sh                  # FUZZ_MAX_EXAMPLES=25 per operation, FUZZ_MAX_TIME=120 s, FUZZ_SEED=1
+#   tests/fuzz_openapi.sh        # FUZZ_MAX_EXAMPLES=25 per operation, FUZZ_MAX_TIME=100 s per run, FUZZ_SEED=1
 #
-# Not checked: `positive_data_acceptance` (a schema-valid order may still name a product that is
-# not in the catalog, or reuse an Idempotency-Key: refusing those is the contract), and the SSE
-# stream /api/orders/{id}/events (it stays open by design; tests/api covers it).
+# Left out, both for the admin run only: the staff board's event stream (it stays open until an
+# order moves; the anonymous run checks its 401) and revoking tokens (the run would revoke its own).
+# Two refusals of a new order depend on state the document cannot describe, so they count as
+# accepted there: a product the catalog does not have (400 `unknown_product`) and an
+# Idempotency-Key used before for another body (422).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,13 +31,14 @@ if ! "$venv/bin/st" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"; the
 fi
 
 cargo build --quiet --package bakery --bin bakery
+bakery="$target_dir/debug/bakery"
 workdir=$(mktemp -d)
+export BAKERY_DATABASE_URL="sqlite://$workdir/shop.db?mode=rwc"
+export BAKERY_LOG=warn
 BAKERY_BIND=127.0.0.1:0 \
-BAKERY_DATABASE_URL="sqlite://$workdir/shop.db?mode=rwc" \
 BAKERY_PREP_TIME=0s \
 BAKERY_STATIC_DIR=/nonexistent \
-BAKERY_LOG=warn \
-  "$target_dir/debug/bakery" >"$workdir/stdout" 2>"$workdir/stderr" &
+  "$bakery" >"$workdir/stdout" 2>"$workdir/stderr" &
 app=$!
 cleanup() {
   kill "$app" 2>/dev/null || true
@@ -50,17 +56,59 @@ for _ in $(seq 1 100); do
 done
 [ -n "$url" ] || { echo "fuzz: the app did not say where it listens" >&2; exit 1; }
 
+# An admin account (the CLI reads the password from standard input), signed in once to make the
+# bearer token the second run uses.
+password="fuzz-admin-$RANDOM$RANDOM"
+printf '%s\n' "$password" | "$bakery" user add --role admin fuzz@bakery.test >/dev/null
+token=$(python3 - "$url" "$password" <<'PY'
+import http.cookiejar, json, sys, urllib.request
+url, password = sys.argv[1], sys.argv[2]
+opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+def post(path, body, headers=None):
+    req = urllib.request.Request(url + path, json.dumps(body).encode(), method="POST",
+        headers={"Content-Type": "application/json", **(headers or {})})
+    return json.load(opener.open(req))
+session = post("/api/staff/sign-in", {"email": "fuzz@bakery.test", "password": password})
+print(post("/api/admin/tokens", {"name": "fuzz", "role": "admin"},
+    {"X-CSRF-Token": session["csrf_token"]})["token"])
+PY
+)
+
+cat >"$workdir/schemathesis.toml" <<TOML
+# A stream is read up to its first event (an order's stream sends its current status first).
+max-stream-events = 1
+
+[[operations]]
+include-path = "/api/orders"
+include-method = "POST"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", 400, 401, 403, 404, 409, 422, 429, "5xx"]
+TOML
+cp "$workdir/schemathesis.toml" "$workdir/admin.toml"
+cat >>"$workdir/admin.toml" <<TOML
+
+[auth.openapi.bearer]
+bearer = "$token"
+TOML
+
 cd "$workdir"
+fuzz() {
+  local name=$1 config=$2
+  shift 2
+  echo "fuzz: the $name run" >&2
+  "$venv/bin/st" --config-file "$config" run "$url/api/openapi.json" \
+    --checks all \
+    --phases examples,coverage,fuzzing,stateful \
+    --max-examples "${FUZZ_MAX_EXAMPLES:-25}" \
+    --max-time "${FUZZ_MAX_TIME:-100}" \
+    --seed "${FUZZ_SEED:-1}" \
+    --request-timeout 10 \
+    --no-color "$@"
+}
 status=0
-"$venv/bin/st" run "$url/api/openapi.json" \
-  --checks all \
-  --exclude-checks positive_data_acceptance \
-  --exclude-path '/api/orders/{id}/events' \
-  --max-examples "${FUZZ_MAX_EXAMPLES:-25}" \
-  --max-time "${FUZZ_MAX_TIME:-120}" \
-  --seed "${FUZZ_SEED:-1}" \
-  --request-timeout 10 \
-  --no-color || status=$?
+fuzz anonymous schemathesis.toml || status=$?
+fuzz admin admin.toml \
+  --exclude-path '/api/admin/orders/events' \
+  --exclude-path '/api/admin/tokens/{id}' || status=$?
 if [ "$status" -ne 0 ]; then
   echo "fuzz: schemathesis found problems (above); the app's log:" >&2
   tail -n 50 "$workdir/stderr" >&2

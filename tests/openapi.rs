@@ -1,4 +1,7 @@
-//! The OpenAPI document covers the app: every route and every method the app answers is in it, and the docs page serves it.
+//! The OpenAPI document covers the app: every route and method the app serves is in it (read from
+//! actix's own route introspection), every method it documents is answered, the others get 405
+//! with `Allow`, the document holds together, and the docs page serves it. (`tests/fuzz_openapi.sh`
+//! checks the document against the OpenAPI specification and the app against the document.)
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap is a failed test
 
@@ -6,76 +9,111 @@
 #[path = "api/helpers.rs"]
 mod helpers;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
+use actix_web::introspection::IntrospectionTree;
 use actix_web::test as actix_test;
-use actix_web::{App, HttpRequest, HttpResponse, web};
+use actix_web::{App, HttpResponse, web};
 use helpers::{Backend, spawn_app};
+use serde_json::Value;
 
-const TREE_ROUTE: &str = "/__route_tree";
+const TREE_ROUTE: &str = "/__routes";
 
-/// Every resource pattern `bakery::api::routes` registers (the function the server uses), read
-/// from actix's own route tree: scope prefixes joined with their resources.
-async fn registered_routes() -> BTreeSet<String> {
+/// Every resource `bakery::api::routes` registers (the function the server uses) with the methods
+/// its guards accept, as actix reports them.
+async fn served_routes() -> BTreeMap<String, BTreeSet<String>> {
     let app = actix_test::init_service(App::new().configure(bakery::api::routes).route(
         TREE_ROUTE,
-        web::get().to(|req: HttpRequest| async move {
-            HttpResponse::Ok().body(format!("{:#?}", req.resource_map()))
+        web::get().to(|tree: web::Data<IntrospectionTree>| async move {
+            HttpResponse::Ok()
+                .content_type("application/json")
+                .body(tree.report_as_json())
         }),
     ))
     .await;
-    let tree = actix_test::call_and_read_body(
+    let report: Value = actix_test::call_and_read_body_json(
         &app,
         actix_test::TestRequest::get().uri(TREE_ROUTE).to_request(),
     )
     .await;
-    let tree = String::from_utf8(tree.to_vec()).unwrap();
-    let routes = resources_in_tree(&tree);
-    assert!(
-        routes.len() >= 5,
-        "could not read actix's route tree (did its Debug format change?): {routes:?}"
-    );
-    routes.into_iter().filter(|r| r != TREE_ROUTE).collect()
-}
-
-/// Reads `ResourceMap`'s pretty Debug output: each node's pattern string sits 12 columns deeper
-/// per level of nesting, and resources (not scopes) have `is_prefix: false`.
-fn resources_in_tree(tree: &str) -> BTreeSet<String> {
-    let lines: Vec<&str> = tree.lines().collect();
-    let mut prefixes: Vec<String> = Vec::new();
-    let mut routes = BTreeSet::new();
-    for (i, line) in lines.iter().enumerate() {
-        if line.trim() != "patterns: Single(" {
+    let mut routes = BTreeMap::new();
+    for item in report.as_array().expect("a list of routes") {
+        if item["resource_type"] != "resource" || item["full_path"] == TREE_ROUTE {
             continue;
         }
-        let value_line = lines[i + 1];
-        let indent = value_line.len() - value_line.trim_start().len();
-        let depth = (indent - 12) / 12;
-        let pattern = value_line.trim().trim_end_matches(',').trim_matches('"');
-        prefixes.truncate(depth);
-        prefixes.push(pattern.to_owned());
-        let is_prefix = lines[i + 3].trim() == "is_prefix: true,";
-        if !is_prefix {
-            routes.insert(prefixes.concat());
-        }
+        let methods = item["methods"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m.as_str().unwrap().to_ascii_lowercase())
+            .collect::<BTreeSet<_>>();
+        routes
+            .entry(item["full_path"].as_str().unwrap().to_owned())
+            .or_insert_with(BTreeSet::new)
+            .extend(methods);
     }
+    assert!(
+        routes.len() >= 5,
+        "could not read the app's routes: {report}"
+    );
     routes
 }
 
+/// The document's methods of each path.
+fn documented(doc: &Value) -> BTreeMap<String, BTreeSet<String>> {
+    doc["paths"]
+        .as_object()
+        .expect("the document has paths")
+        .iter()
+        .map(|(path, item)| {
+            (
+                path.clone(),
+                item.as_object().unwrap().keys().cloned().collect(),
+            )
+        })
+        .collect()
+}
+
 #[actix_web::rt::test(system = "crate::helpers::TestSystem")]
-async fn every_route_and_method_the_app_answers_is_in_the_document() {
-    let routes = registered_routes().await;
+async fn every_route_the_app_serves_is_documented_and_nothing_else() {
+    let served = served_routes().await;
+    let doc = bakery::api::openapi::document();
+    let documented = documented(doc);
+    for (path, methods) in &served {
+        let in_doc = documented
+            .get(path)
+            .unwrap_or_else(|| panic!("the app serves {path}, which the document lacks"));
+        // A resource without method guards answers every method: none may exist.
+        assert!(
+            !methods.is_empty() || !in_doc.is_empty(),
+            "{path} answers any method"
+        );
+        for method in methods {
+            assert!(
+                in_doc.contains(method),
+                "the app serves {method} {path}, which the document lacks"
+            );
+        }
+    }
+    for (path, methods) in &documented {
+        let served = served
+            .get(path)
+            .unwrap_or_else(|| panic!("the document has {path}, which the app does not route"));
+        assert_eq!(
+            methods, served,
+            "{path}: documented and served methods differ"
+        );
+    }
+}
+
+#[actix_web::rt::test(system = "crate::helpers::TestSystem")]
+async fn documented_methods_are_answered_and_others_get_405_with_allow() {
     let app = spawn_app(Backend::Sqlite).await;
     let (status, doc) = app.get_json("/api/openapi.json").await;
     assert_eq!(status, 200);
-    let paths = doc["paths"].as_object().expect("the document has paths");
-
-    for route in &routes {
-        let documented = paths
-            .get(route)
-            .unwrap_or_else(|| panic!("route {route} is not in the OpenAPI document"));
+    for (path, documented) in documented(&doc) {
         // A concrete address for the route; no order exists, so nothing streams or changes.
-        let address = route.replace("{id}", "1");
+        let address = path.replace("{id}", "1");
         for method in ["GET", "POST", "PUT", "PATCH", "DELETE"] {
             let res = app
                 .client
@@ -84,41 +122,33 @@ async fn every_route_and_method_the_app_answers_is_in_the_document() {
                 .await
                 .unwrap();
             let answered = res.status().as_u16() != 405;
-            let in_doc = documented.get(method.to_ascii_lowercase()).is_some();
+            let in_doc = documented.contains(&method.to_ascii_lowercase());
             if !answered {
                 let allow = res
                     .headers()
                     .get("allow")
                     .map(|v| v.to_str().unwrap().to_owned());
                 let listed: BTreeSet<String> = allow
-                    .unwrap_or_else(|| panic!("{method} {route}: 405 without Allow"))
+                    .unwrap_or_else(|| panic!("{method} {path}: 405 without Allow"))
                     .split(", ")
                     .map(|m| m.to_ascii_lowercase())
                     .filter(|m| m != "head")
                     .collect();
-                let documented: BTreeSet<String> =
-                    documented.as_object().unwrap().keys().cloned().collect();
-                assert_eq!(listed, documented, "{method} {route}: Allow");
+                assert_eq!(listed, documented, "{method} {path}: Allow");
             }
             assert_eq!(
                 answered,
                 in_doc,
-                "{method} {route}: the app answers {}, the document {}",
+                "{method} {path}: the app answers {}, the document {}",
                 res.status(),
                 if in_doc { "has it" } else { "lacks it" }
             );
         }
     }
-    for path in paths.keys() {
-        assert!(
-            routes.contains(path),
-            "the document has {path}, which the app does not route"
-        );
-    }
 }
 
 #[actix_web::rt::test(system = "crate::helpers::TestSystem")]
-async fn the_document_is_openapi_3_with_schemas_for_every_body() {
+async fn the_document_is_openapi_3_and_holds_together() {
     let app = spawn_app(Backend::Sqlite).await;
     let (_, doc) = app.get_json("/api/openapi.json").await;
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."), "{doc}");
@@ -130,6 +160,9 @@ async fn the_document_is_openapi_3_with_schemas_for_every_body() {
         "OrderView",
         "Health",
         "ErrorBody",
+        "StockChange",
+        "OrderEvent",
+        "BoardEvent",
     ] {
         assert!(schemas.contains_key(name), "schema {name} missing");
     }
@@ -138,6 +171,37 @@ async fn the_document_is_openapi_3_with_schemas_for_every_body() {
     for piece in text.split("\"$ref\":\"#/components/schemas/").skip(1) {
         let name = piece.split('"').next().unwrap();
         assert!(schemas.contains_key(name), "dangling $ref to {name}");
+    }
+    // Operation ids are unique (links name their target by it), every `{param}` of a path is
+    // declared, and every link names an operation that exists.
+    let mut ids = BTreeSet::new();
+    let mut links = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let id = operation["operationId"].as_str().unwrap().to_owned();
+            assert!(ids.insert(id.clone()), "operationId {id} twice");
+            let declared: BTreeSet<&str> = operation["parameters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|p| p["in"] == "path")
+                .map(|p| p["name"].as_str().unwrap())
+                .collect();
+            let in_path: BTreeSet<&str> = path
+                .split('{')
+                .skip(1)
+                .map(|p| p.split('}').next().unwrap())
+                .collect();
+            assert_eq!(declared, in_path, "{method} {path}: path parameters");
+            for response in operation["responses"].as_object().unwrap().values() {
+                for link in response["links"].as_object().into_iter().flatten() {
+                    links.push(link.1["operationId"].as_str().unwrap().to_owned());
+                }
+            }
+        }
+    }
+    for link in links {
+        assert!(ids.contains(&link), "a link to unknown operation {link}");
     }
     let create = &doc["paths"]["/api/orders"]["post"];
     let codes: BTreeSet<&str> = create["responses"]
@@ -165,29 +229,4 @@ async fn the_docs_page_shows_swagger_ui_for_the_document() {
     assert!(page.contains("SwaggerUIBundle"), "{page}");
     assert!(page.contains(r#"url: "openapi.json""#), "{page}");
     assert_eq!(page.matches("integrity=\"sha384-").count(), 2, "{page}");
-}
-
-#[test]
-fn the_tree_reader_joins_scopes_and_skips_them() {
-    let tree = "\
-x
-        patterns: Single(
-            \"\",
-        ),
-        is_prefix: true,
-                    patterns: Single(
-                        \"/api\",
-                    ),
-                    is_prefix: true,
-                                patterns: Single(
-                                    \"/orders/{id}\",
-                                ),
-                                is_prefix: false,
-                    patterns: Single(
-                        \"/health\",
-                    ),
-                    is_prefix: false,
-";
-    let routes: Vec<String> = resources_in_tree(tree).into_iter().collect();
-    assert_eq!(routes, ["/api/orders/{id}", "/health"]);
 }

@@ -230,11 +230,7 @@ impl Actor for CatalogCache {
     }
 }
 
-impl Supervised for CatalogCache {
-    fn restarting(&mut self, _ctx: &mut Self::Context) {
-        self.restarts.restarting();
-    }
-}
+super::supervision::supervised_by_restarts!(CatalogCache);
 
 impl Handler<Invalidate> for CatalogCache {
     type Result = ();
@@ -288,8 +284,4 @@ impl Actor for InvalidationListener {
     }
 }
 
-impl Supervised for InvalidationListener {
-    fn restarting(&mut self, _ctx: &mut Self::Context) {
-        self.restarts.restarting();
-    }
-}
+super::supervision::supervised_by_restarts!(InvalidationListener);

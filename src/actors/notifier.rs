@@ -94,11 +94,7 @@ impl Actor for Notifier {
     }
 }
 
-impl Supervised for Notifier {
-    fn restarting(&mut self, _ctx: &mut Self::Context) {
-        self.restarts.restarting();
-    }
-}
+super::supervision::supervised_by_restarts!(Notifier);
 
 impl StreamHandler<Result<Moved, BroadcastStreamRecvError>> for Notifier {
     fn handle(&mut self, _moved: Result<Moved, BroadcastStreamRecvError>, ctx: &mut Self::Context) {

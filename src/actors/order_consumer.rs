@@ -73,8 +73,4 @@ impl Actor for OrderConsumer {
     }
 }
 
-impl Supervised for OrderConsumer {
-    fn restarting(&mut self, _ctx: &mut Self::Context) {
-        self.restarts.restarting();
-    }
-}
+super::supervision::supervised_by_restarts!(OrderConsumer);

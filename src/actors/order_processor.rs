@@ -360,8 +360,4 @@ impl Actor for OrderProcessor {
     }
 }
 
-impl Supervised for OrderProcessor {
-    fn restarting(&mut self, _ctx: &mut Self::Context) {
-        self.restarts.restarting();
-    }
-}
+super::supervision::supervised_by_restarts!(OrderProcessor);

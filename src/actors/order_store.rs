@@ -166,11 +166,7 @@ impl Actor for OrderStore {
     }
 }
 
-impl Supervised for OrderStore {
-    fn restarting(&mut self, _ctx: &mut Self::Context) {
-        self.restarts.restarting();
-    }
-}
+super::supervision::supervised_by_restarts!(OrderStore);
 
 impl Handler<PlaceOrder> for OrderStore {
     type Result = ResponseFuture<Result<PlaceOutcome, StoreError>>;

@@ -148,11 +148,7 @@ impl Actor for OutboxRelay {
     }
 }
 
-impl Supervised for OutboxRelay {
-    fn restarting(&mut self, _ctx: &mut Self::Context) {
-        self.restarts.restarting();
-    }
-}
+super::supervision::supervised_by_restarts!(OutboxRelay);
 
 impl Handler<OutboxWritten> for OutboxRelay {
     type Result = ();

@@ -157,11 +157,7 @@ impl Actor for Oven {
     }
 }
 
-impl Supervised for Oven {
-    fn restarting(&mut self, _ctx: &mut Self::Context) {
-        self.restarts.restarting();
-    }
-}
+super::supervision::supervised_by_restarts!(Oven);
 
 impl Handler<Bake> for Oven {
     type Result = ();

@@ -103,11 +103,7 @@ impl Actor for StatusFanout {
     }
 }
 
-impl Supervised for StatusFanout {
-    fn restarting(&mut self, _ctx: &mut Self::Context) {
-        self.restarts.restarting();
-    }
-}
+super::supervision::supervised_by_restarts!(StatusFanout);
 
 impl Handler<ShareStatus> for StatusFanout {
     type Result = ();
@@ -262,11 +258,7 @@ impl Actor for StatusListener {
     }
 }
 
-impl Supervised for StatusListener {
-    fn restarting(&mut self, _ctx: &mut Self::Context) {
-        self.restarts.restarting();
-    }
-}
+super::supervision::supervised_by_restarts!(StatusListener);
 
 #[cfg(test)]
 mod tests {

@@ -115,6 +115,19 @@ impl Restarts {
     }
 }
 
+/// Makes an actor with a `restarts: Restarts` field supervised: each restart is counted, logged
+/// and delayed by it (the actor's `started` waits out [`Restarts::started`]).
+macro_rules! supervised_by_restarts {
+    ($actor:ty) => {
+        impl actix::Supervised for $actor {
+            fn restarting(&mut self, _ctx: &mut <Self as actix::Actor>::Context) {
+                self.restarts.restarting();
+            }
+        }
+    };
+}
+pub(crate) use supervised_by_restarts;
+
 /// Runs a long-lived background loop (one that is not an actor) under the actors' restart
 /// policy: `make_loop` builds the loop's future; if it panics, the failure is logged and counted
 /// like an actor's and a new loop starts after the backoff delay; if it returns, its stop is

@@ -1,12 +1,14 @@
 //! The back-office's notification pages under `/api/admin`: webhook endpoints (list, add, remove) and the latest deliveries. Admins only; changes are audited.
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
+use bakery_wire::ErrorBody;
 use bakery_wire::staff::{NewWebhook, NotificationDelivery, Webhook};
 
 use super::AppState;
 use super::body::read_body;
 use super::errors::ApiError;
+use super::extract::positive_id;
 use super::staff::{ADMIN, Staff};
 use crate::staff::secrets::random_token;
 use crate::store::notifications;
@@ -23,6 +25,18 @@ fn webhook(e: entity::webhook_endpoint::Model, secret: Option<String>) -> Webhoo
 }
 
 /// `GET /api/admin/webhooks`: the active endpoints, newest first, without their secrets.
+#[utoipa::path(
+    tag = "admin",
+    summary = "Webhook endpoints (admin)",
+    security(("session" = []), ("bearer" = [])),
+    responses(
+        (status = 200, description = "The active endpoints, without their secrets", body = Vec<Webhook>),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Role not allowed", body = ErrorBody),
+        (status = 503, description = "The database cannot be reached", body = ErrorBody),
+    )
+)]
+#[get("/admin/webhooks")]
 pub async fn list_webhooks(
     staff: Staff,
     state: web::Data<AppState>,
@@ -55,6 +69,23 @@ fn check_url(url: &str) -> Result<(), ApiError> {
 }
 
 /// `POST /api/admin/webhooks`: adds an endpoint; its secret is shown once.
+#[utoipa::path(
+    tag = "admin",
+    summary = "Add a webhook endpoint (admin)",
+    description = "Every order status change is POSTed to it as JSON `{event_id, order_id, status, note, at, customer_name, customer_email, fulfillment}` with `X-Bakery-Signature: sha256=<hex HMAC-SHA256 of the body keyed with the secret>` and `X-Bakery-Delivery: <outbox id>-<endpoint id>` (the same on retries); a 2xx answer counts as delivered, anything else is retried with backoff. Plain `http://` only.",
+    security(("session" = []), ("bearer" = [])),
+    request_body(content = NewWebhook, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Added; `secret` is shown only now", body = Webhook),
+        (status = 400, description = "Invalid JSON, not an http:// URL, or a secret not of 16 to 200 characters", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Role not allowed, or no valid X-CSRF-Token", body = ErrorBody),
+        (status = 503, description = "The database cannot be reached", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 415, description = "Not JSON", body = ErrorBody),
+    )
+)]
+#[post("/admin/webhooks")]
 pub async fn add_webhook(
     req: HttpRequest,
     payload: web::Payload,
@@ -79,17 +110,28 @@ pub async fn add_webhook(
 }
 
 /// `DELETE /api/admin/webhooks/{id}`: stops calling an endpoint (its deliveries stay listed).
+#[utoipa::path(
+    tag = "admin",
+    summary = "Remove a webhook endpoint (admin)",
+    security(("session" = []), ("bearer" = [])),
+    params(("id" = i64, Path, minimum = 1, description = "The endpoint")),
+    responses(
+        (status = 204, description = "Removed; its past deliveries stay listed"),
+        (status = 400, description = "`id` is not a positive number", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Role not allowed, or no valid X-CSRF-Token", body = ErrorBody),
+        (status = 503, description = "The database cannot be reached", body = ErrorBody),
+        (status = 404, description = "No such (active) endpoint", body = ErrorBody),
+    )
+)]
+#[delete("/admin/webhooks/{id}")]
 pub async fn remove_webhook(
     path: web::Path<String>,
     staff: Staff,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let who = staff.require(ADMIN)?.clone();
-    let id = path
-        .parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or_else(|| ApiError::invalid("id", "must be a positive whole number"))?;
+    let id = positive_id(&path)?;
     if !notifications::deactivate_endpoint_audited(&state.db, id, &who.actor).await? {
         return Err(ApiError::NotFound);
     }
@@ -98,6 +140,18 @@ pub async fn remove_webhook(
 
 /// `GET /api/admin/notifications`: the latest 500 deliveries (webhook and e-mail), most recently
 /// tried first, with their status, attempts and last error.
+#[utoipa::path(
+    tag = "admin",
+    summary = "The latest 500 notification deliveries (admin)",
+    security(("session" = []), ("bearer" = [])),
+    responses(
+        (status = 200, description = "Most recently tried first", body = Vec<NotificationDelivery>),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Role not allowed", body = ErrorBody),
+        (status = 503, description = "The database cannot be reached", body = ErrorBody),
+    )
+)]
+#[get("/admin/notifications")]
 pub async fn deliveries(
     staff: Staff,
     state: web::Data<AppState>,

@@ -9,13 +9,17 @@ use serde_json::Value;
 
 use super::errors::ApiError;
 
-/// The body as JSON read into `T`, or what [`read_json`] refuses, or 400 naming what is wrong.
+/// The body as a JSON object read into `T`, or what [`read_json`] refuses, or 400 naming what is
+/// wrong (serde alone would also read a struct from an array of its fields).
 pub async fn read_body<T: serde::de::DeserializeOwned>(
     req: &HttpRequest,
     payload: web::Payload,
     limit: usize,
 ) -> Result<T, ApiError> {
     let value = read_json(req, payload, limit).await?;
+    if !value.is_object() {
+        return Err(ApiError::invalid("body", "must be a JSON object"));
+    }
     serde_json::from_value(value).map_err(|e| ApiError::invalid("body", &e.to_string()))
 }
 

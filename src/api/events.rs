@@ -3,16 +3,16 @@
 use std::collections::VecDeque;
 use std::time::Duration;
 
-use actix_web::http::header;
-use actix_web::{HttpResponse, web};
-use bakery_wire::{OrderStatus, StatusChange};
+use actix_web::{HttpResponse, get, web};
+use bakery_wire::{ErrorBody, OrderStatus, StatusChange};
 use bytes::Bytes;
 use sea_orm::DatabaseConnection;
 use tokio::sync::broadcast::{self, error::RecvError};
 
 use super::AppState;
 use super::errors::ApiError;
-use super::orders::parse_order_id;
+use super::extract::parse_order_id;
+use super::sse::sse_response;
 use crate::domain::Moved;
 use crate::domain::can_move;
 use crate::store::reads;
@@ -22,6 +22,22 @@ use crate::store::reads;
 const RESYNC_EVERY: Duration = Duration::from_secs(5);
 
 /// Streams the order's status changes.
+#[utoipa::path(
+    tag = "orders",
+    summary = "Follow an order's status as Server-Sent Events",
+    description = "Each event is `event: status` with a `StatusChange` (see the schemas) as its JSON `data`; \
+        the first is the current status, and the stream ends after a final one (completed, delivered, \
+        rejected, cancelled, failed). Comment lines (`: keep-alive`) come every 5 seconds without news.",
+    params(("id" = i64, Path, minimum = 1, description = "The order number")),
+    responses(
+        (status = 200, description = "An event stream; each event an `OrderEvent`",
+            content_type = "text/event-stream", body = super::openapi::OrderEvent),
+        (status = 400, description = "`id` is not a number", body = ErrorBody),
+        (status = 404, description = "No such order", body = ErrorBody),
+        (status = 503, description = "The database cannot be reached", body = ErrorBody),
+    )
+)]
+#[get("/orders/{id}/events")]
 pub async fn order_events(
     path: web::Path<String>,
     state: web::Data<AppState>,
@@ -47,19 +63,6 @@ pub async fn order_events(
         Some((Ok::<Bytes, actix_web::Error>(frame), s))
     });
     Ok(sse_response(events))
-}
-
-/// A Server-Sent Events response of `frames`, unbuffered end to end.
-pub fn sse_response(
-    frames: impl futures_util::Stream<Item = Result<Bytes, actix_web::Error>> + 'static,
-) -> HttpResponse {
-    HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, "text/event-stream"))
-        .insert_header((header::CACHE_CONTROL, "no-cache"))
-        // Compression (here) and proxy buffering (nginx) would hold events back.
-        .insert_header((header::CONTENT_ENCODING, "identity"))
-        .insert_header(("X-Accel-Buffering", "no"))
-        .streaming(frames)
 }
 
 async fn load_history(

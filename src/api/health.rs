@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpResponse, get, web};
 use bakery_wire::{Health, HealthServices};
 
 use super::AppState;
@@ -32,6 +32,15 @@ fn word(state: Option<bool>) -> String {
 }
 
 /// Checks the database, RabbitMQ and Redis at once.
+#[utoipa::path(
+    tag = "operations",
+    summary = "Check the database, broker and cache",
+    responses(
+        (status = 200, description = "The database answers", body = Health),
+        (status = 503, description = "The database does not answer", body = Health),
+    )
+)]
+#[get("/health")]
 pub async fn health(state: web::Data<AppState>) -> HttpResponse {
     let database = check(Some(async { state.db.ping().await.is_ok() }));
     let broker = check(state.broker.as_ref().map(|b| b.is_healthy()));

@@ -2,12 +2,11 @@
 
 use std::time::Duration;
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpResponse, get, web};
 use bakery_wire::OrderStatus;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Statement};
 
 use super::AppState;
-use super::errors;
 use crate::actors::supervision::restart_counts;
 use crate::metrics;
 
@@ -17,16 +16,13 @@ const COUNT_TIMEOUT: Duration = Duration::from_secs(2);
 /// The content type Prometheus expects for the text format.
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
-/// Registers `/metrics`.
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/metrics")
-            .route(web::get().to(metrics_text))
-            .default_service(web::to(errors::method_not_allowed)),
-    );
-}
-
 /// Serves the metrics of this process.
+#[utoipa::path(
+    tag = "operations",
+    summary = "Prometheus metrics of this process",
+    responses((status = 200, description = "Prometheus text format 0.0.4", content_type = "text/plain", body = String))
+)]
+#[get("/metrics")]
 pub async fn metrics_text(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type(CONTENT_TYPE)

@@ -1,17 +1,21 @@
 //! The HTTP API (actix-web): routes by resource, shared state, and JSON errors for everything.
 
-pub mod admin;
+pub mod admin_accounts;
+pub mod admin_catalog;
 pub mod admin_notifications;
+pub mod admin_orders;
 pub mod body;
 pub mod errors;
 pub mod events;
+pub mod extract;
 pub mod health;
 pub mod metrics;
 pub mod observe;
 pub mod openapi;
-pub mod openapi_staff;
+pub mod order_moves;
 pub mod orders;
 pub mod products;
+pub mod sse;
 pub mod staff;
 
 use std::sync::Arc;
@@ -19,6 +23,8 @@ use std::sync::Arc;
 use actix::Addr;
 use actix_web::web;
 use sea_orm::DatabaseConnection;
+use utoipa_actix_web::scope;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::actors::catalog_cache::{CatalogCache, SharedCatalog};
 use crate::actors::order_store::OrderStore;
@@ -61,87 +67,64 @@ impl AppState {
     }
 }
 
-/// Registers the API routes (`/api/...` and `/health`).
+/// Registers the API routes (`/api/...`, `/health` and `/metrics`), each with its OpenAPI operation.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/health")
-            .route(web::get().to(health::health))
-            .default_service(web::to(errors::method_not_allowed)),
-    )
-    .configure(metrics::routes)
-    .service(
-        web::scope("/api")
-            .service(
-                web::resource("/products")
-                    .route(web::get().to(products::list_products))
-                    .default_service(web::to(errors::method_not_allowed)),
-            )
-            .service(
-                web::resource("/orders")
-                    .route(web::post().to(orders::create_order))
-                    .default_service(web::to(errors::method_not_allowed)),
-            )
-            .service(
-                web::resource("/orders/{id}")
-                    .route(web::get().to(orders::get_order))
-                    .default_service(web::to(errors::method_not_allowed)),
-            )
-            .service(
-                web::resource("/orders/{id}/cancel")
-                    .route(web::post().to(orders::cancel_order))
-                    .default_service(web::to(errors::method_not_allowed)),
-            )
-            .configure(staff_routes)
-            .service(
-                web::resource("/orders/{id}/events")
-                    .route(web::get().to(events::order_events))
-                    .default_service(web::to(errors::method_not_allowed)),
-            )
-            .configure(openapi::routes)
-            .default_service(web::to(errors::not_found)),
-    );
+    register(&mut ServiceConfig::new(cfg), true);
+}
+
+/// Registers every route through `utoipa_actix_web`, which only takes handlers carrying a
+/// `#[utoipa::path]` operation and adds each to the document ([`openapi::document`] calls this
+/// with `serving` off). When `serving`, a path's other methods answer 405 and the rest of `/api`
+/// a JSON 404.
+fn register(cfg: &mut ServiceConfig, serving: bool) {
+    cfg.service(health::health).service(metrics::metrics_text);
+    let mut api = scope("/api")
+        .service(products::list_products)
+        .service(orders::create_order)
+        .service(orders::get_order)
+        .service(orders::cancel_order)
+        .service(events::order_events)
+        .service(openapi::openapi_json)
+        .service(openapi::docs)
+        .configure(staff_routes);
+    if serving {
+        api = api
+            .map(|api| api.configure(|cfg| openapi::method_fallbacks(cfg, "/api")))
+            .default_service(web::to(errors::not_found));
+    }
+    cfg.service(api);
+    if serving {
+        cfg.map(|cfg| {
+            openapi::method_fallbacks(cfg, "");
+            cfg
+        });
+    }
 }
 
 /// The staff back-office: `/api/staff/...` (sign-in) and `/api/admin/...`.
-fn staff_routes(cfg: &mut web::ServiceConfig) {
-    let resource = |path: &str| {
-        web::resource(path.to_owned()).default_service(web::to(errors::method_not_allowed))
-    };
-    cfg.service(resource("/staff/sign-in").route(web::post().to(staff::sign_in)))
-        .service(resource("/staff/sign-out").route(web::post().to(staff::sign_out)))
-        .service(resource("/staff/me").route(web::get().to(staff::me)))
-        .service(
-            resource("/admin/products")
-                .route(web::get().to(admin::list_products))
-                .route(web::post().to(admin::add_product)),
-        )
-        .service(resource("/admin/products/{id}").route(web::patch().to(admin::change_product)))
-        .service(resource("/admin/products/{id}/stock").route(web::post().to(admin::change_stock)))
-        .service(resource("/admin/orders").route(web::get().to(admin::board)))
-        .service(resource("/admin/orders/events").route(web::get().to(admin::board_events)))
-        .service(resource("/admin/orders/{id}/{action}").route(web::post().to(admin::order_action)))
-        .service(
-            resource("/admin/users")
-                .route(web::get().to(admin::list_users))
-                .route(web::post().to(admin::add_user)),
-        )
-        .service(
-            resource("/admin/tokens")
-                .route(web::get().to(admin::list_tokens))
-                .route(web::post().to(admin::add_token)),
-        )
-        .service(resource("/admin/tokens/{id}").route(web::delete().to(admin::revoke_token)))
-        .service(resource("/admin/audit").route(web::get().to(admin::audit_log)))
-        .service(
-            resource("/admin/webhooks")
-                .route(web::get().to(admin_notifications::list_webhooks))
-                .route(web::post().to(admin_notifications::add_webhook)),
-        )
-        .service(
-            resource("/admin/webhooks/{id}")
-                .route(web::delete().to(admin_notifications::remove_webhook)),
-        )
-        .service(
-            resource("/admin/notifications").route(web::get().to(admin_notifications::deliveries)),
-        );
+fn staff_routes(cfg: &mut ServiceConfig) {
+    cfg.service(staff::sign_in)
+        .service(staff::sign_out)
+        .service(staff::me)
+        .service(admin_catalog::list_all_products)
+        .service(admin_catalog::add_product)
+        .service(admin_catalog::change_product)
+        .service(admin_catalog::change_stock)
+        .service(admin_orders::board)
+        .service(admin_orders::board_events)
+        .service(admin_orders::complete_order)
+        .service(admin_orders::dispatch_order)
+        .service(admin_orders::deliver_order)
+        .service(admin_orders::cancel_order_as_staff)
+        .service(admin_orders::retry_order)
+        .service(admin_accounts::list_users)
+        .service(admin_accounts::add_user)
+        .service(admin_accounts::list_tokens)
+        .service(admin_accounts::add_token)
+        .service(admin_accounts::revoke_token)
+        .service(admin_accounts::audit_log)
+        .service(admin_notifications::list_webhooks)
+        .service(admin_notifications::add_webhook)
+        .service(admin_notifications::remove_webhook)
+        .service(admin_notifications::deliveries);
 }

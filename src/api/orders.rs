@@ -1,9 +1,10 @@
 //! `POST /api/orders` (validated, priced from the catalog, group-committed) and `GET /api/orders/{id}`.
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use bakery_wire::{
-    IDEMPOTENCY_KEY_HEADER, OrderAccepted, OrderStatus, QUEUE_STATUS_SENT, cents_to_price,
+    ErrorBody, IDEMPOTENCY_KEY_HEADER, NewOrder, OrderAccepted, OrderStatus, OrderView,
+    QUEUE_STATUS_SENT, cents_to_price,
 };
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -11,6 +12,8 @@ use sha2::{Digest, Sha256};
 use super::AppState;
 use super::body::read_json;
 use super::errors::ApiError;
+use super::extract::parse_order_id;
+use super::order_moves::act_on_order;
 use crate::actors::catalog_cache::CatalogSnapshot;
 use crate::actors::order_store::PlaceOrder;
 use crate::domain::StaffAction;
@@ -19,6 +22,32 @@ use crate::store::draft::{DraftLine, OrderDraft, PlaceOutcome};
 use crate::store::{board, reads, wire_time};
 
 /// Places an order: 201 with the seed's `{order_id, status, queue_status}` (plus total and time).
+#[utoipa::path(
+    tag = "orders",
+    summary = "Place an order",
+    description = "Prices come from the catalog; an item `price` that differs is refused with 409. \
+        With an `Idempotency-Key`, a retry with the same body returns the first answer.",
+    request_body(content = NewOrder, content_type = "application/json"),
+    params(("Idempotency-Key" = Option<String>, Header, pattern = r"^[!-~]{1,255}$",
+        description = "1 to 255 visible ASCII characters; a retry with the same key and body gets the first answer")),
+    responses(
+        (status = 201, description = "Accepted and queued for processing", body = OrderAccepted,
+            headers(
+                ("Location" = String, description = "The order's address"),
+                ("Idempotent-Replayed" = String, description = "`true` when this is the first answer again, else `false`"),
+            ),
+            links(("GetOrder" = (operation_id = "get_order", parameters(("id" = "$response.body#/order_id")))),
+                ("CancelOrder" = (operation_id = "cancel_order", parameters(("id" = "$response.body#/order_id"))))),
+        ),
+        (status = 400, description = "Invalid JSON, invalid fields (`details` lists them), unknown product, or bad Idempotency-Key", body = ErrorBody),
+        (status = 409, description = "An item's price differs from the catalog's", body = ErrorBody),
+        (status = 413, description = "The body is larger than the limit", body = ErrorBody),
+        (status = 415, description = "The body is not JSON", body = ErrorBody),
+        (status = 422, description = "The Idempotency-Key was used for another body", body = ErrorBody),
+        (status = 503, description = "The database cannot take the order right now", body = ErrorBody),
+    )
+)]
+#[post("/orders")]
 pub async fn create_order(
     req: HttpRequest,
     payload: web::Payload,
@@ -134,26 +163,19 @@ fn request_hash(body: &Value) -> String {
         .collect()
 }
 
-/// Parses the `{id}` of an order path: not a number is 400, a number no order can have is 404.
-pub fn parse_order_id(raw: &str) -> Result<i64, ApiError> {
-    let trimmed = raw.trim();
-    let looks_numeric = trimmed
-        .strip_prefix('-')
-        .unwrap_or(trimmed)
-        .chars()
-        .all(|c| c.is_ascii_digit())
-        && !trimmed.is_empty()
-        && trimmed != "-";
-    if !looks_numeric {
-        return Err(ApiError::InvalidOrderId(raw.to_owned()));
-    }
-    match trimmed.parse::<i64>() {
-        Ok(id) if id > 0 => Ok(id),
-        _ => Err(ApiError::OrderNotFound(raw.to_owned())),
-    }
-}
-
 /// Shows one order with its lines, total and history.
+#[utoipa::path(
+    tag = "orders",
+    summary = "Show an order with its lines and history",
+    params(("id" = i64, Path, minimum = 1, description = "The order number")),
+    responses(
+        (status = 200, description = "The order", body = OrderView),
+        (status = 400, description = "`id` is not a number", body = ErrorBody),
+        (status = 404, description = "No such order", body = ErrorBody),
+        (status = 503, description = "The database cannot be reached", body = ErrorBody),
+    )
+)]
+#[get("/orders/{id}")]
 pub async fn get_order(
     path: web::Path<String>,
     state: web::Data<AppState>,
@@ -179,6 +201,24 @@ pub async fn get_order(
 
 /// `POST /api/orders/{id}/cancel`: a customer takes back their own order while it is pending,
 /// proving it is theirs with the order's e-mail.
+#[utoipa::path(
+    tag = "orders",
+    summary = "A customer cancels their pending order",
+    description = "The order's e-mail proves it is the customer's.",
+    params(("id" = i64, Path, minimum = 1, description = "The order number")),
+    request_body(content = super::openapi::CustomerCancel, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Cancelled", body = OrderView),
+        (status = 400, description = "Bad order number, not JSON, or no e-mail", body = ErrorBody),
+        (status = 403, description = "The e-mail is not the order's", body = ErrorBody),
+        (status = 404, description = "No such order", body = ErrorBody),
+        (status = 409, description = "The order is no longer pending", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 415, description = "Not JSON", body = ErrorBody),
+        (status = 503, description = "The database cannot be reached", body = ErrorBody),
+    )
+)]
+#[post("/orders/{id}/cancel")]
 pub async fn cancel_order(
     req: HttpRequest,
     path: web::Path<String>,
@@ -201,39 +241,9 @@ pub async fn cancel_order(
     {
         return Err(ApiError::NotYourOrder);
     }
-    super::admin::act_on_order(&state, id, &StaffAction::customer_cancel(), &raw, None).await?;
+    act_on_order(&state, id, &StaffAction::customer_cancel(), &raw, None).await?;
     let view = reads::order_view(&state.db, id)
         .await?
         .ok_or(ApiError::OrderNotFound(raw))?;
     Ok(HttpResponse::Ok().json(view))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn order_ids_parse_as_the_api_promises() {
-        assert_eq!(parse_order_id("42").ok(), Some(42));
-        assert!(matches!(
-            parse_order_id("abc"),
-            Err(ApiError::InvalidOrderId(_))
-        ));
-        assert!(matches!(
-            parse_order_id("1.5"),
-            Err(ApiError::InvalidOrderId(_))
-        ));
-        assert!(matches!(
-            parse_order_id("-3"),
-            Err(ApiError::OrderNotFound(_))
-        ));
-        assert!(matches!(
-            parse_order_id("0"),
-            Err(ApiError::OrderNotFound(_))
-        ));
-        assert!(matches!(
-            parse_order_id("99999999999999999999999"),
-            Err(ApiError::OrderNotFound(_))
-        ));
-    }
 }

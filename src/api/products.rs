@@ -1,11 +1,24 @@
 //! `GET /api/products`: the catalog snapshot's bytes, with ETag and 304, touching neither database nor actor.
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use bakery_wire::Product;
 
 use super::AppState;
 
 /// Lists the active products.
+#[utoipa::path(
+    tag = "catalog",
+    summary = "List the active products",
+    params(("If-None-Match" = Option<String>, Header, description = "ETags from earlier answers (or `*`); 304 if the catalog is unchanged")),
+    responses(
+        (status = 200, description = "The catalog", body = Vec<Product>,
+            headers(("ETag" = String, description = "Version of the catalog"))),
+        (status = 304, description = "The catalog has not changed since the ETag",
+            headers(("ETag" = String, description = "Version of the catalog"))),
+    )
+)]
+#[get("/products")]
 pub async fn list_products(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let snapshot = state.catalog.load();
     let fresh = req

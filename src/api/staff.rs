@@ -10,8 +10,9 @@ use std::pin::Pin;
 use actix_web::cookie::time::Duration as CookieDuration;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::{Method, header};
-use actix_web::{FromRequest, HttpRequest, HttpResponse, dev::Payload, web};
-use bakery_wire::staff::{CSRF_HEADER, SESSION_COOKIE, StaffRole, StaffSession};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, dev::Payload, get, post, web};
+use bakery_wire::ErrorBody;
+use bakery_wire::staff::{CSRF_HEADER, SESSION_COOKIE, SignIn, StaffRole, StaffSession};
 use serde_json::json;
 
 use super::AppState;
@@ -100,6 +101,23 @@ fn session_cookie(value: String, secure: bool, max_age: CookieDuration) -> Cooki
 }
 
 /// `POST /api/staff/sign-in`: e-mail and password → session cookie and CSRF token.
+#[utoipa::path(
+    tag = "staff",
+    summary = "Sign in",
+    description = "Sets the `bakery_session` cookie (HttpOnly, SameSite=Strict). Five failures per account in 15 minutes block further tries.",
+    request_body(content = SignIn, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Signed in; send `csrf_token` as `X-CSRF-Token` on changes", body = StaffSession,
+            headers(("Set-Cookie" = String, description = "The session cookie"))),
+        (status = 400, description = "Not JSON, or no e-mail and password", body = ErrorBody),
+        (status = 401, description = "Wrong e-mail or password", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 415, description = "Not JSON", body = ErrorBody),
+        (status = 429, description = "Too many failed sign-ins", body = ErrorBody),
+        (status = 503, description = "The database cannot be reached", body = ErrorBody),
+    )
+)]
+#[post("/staff/sign-in")]
 pub async fn sign_in(
     req: HttpRequest,
     payload: web::Payload,
@@ -164,6 +182,19 @@ pub async fn sign_in(
 }
 
 /// `POST /api/staff/sign-out`: ends the session and clears the cookie.
+#[utoipa::path(
+    tag = "staff",
+    summary = "Sign out",
+    description = "Ends the session of the cookie and clears it; with a bearer token there is no session and nothing changes.",
+    security(("session" = []), ("bearer" = [])),
+    responses(
+        (status = 204, description = "Signed out; the cookie is cleared"),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "No valid X-CSRF-Token", body = ErrorBody),
+        (status = 503, description = "The database cannot be reached", body = ErrorBody),
+    )
+)]
+#[post("/staff/sign-out")]
 pub async fn sign_out(
     req: HttpRequest,
     staff: Staff,
@@ -190,6 +221,17 @@ pub async fn sign_out(
 }
 
 /// `GET /api/staff/me`: who is signed in, with the CSRF token.
+#[utoipa::path(
+    tag = "staff",
+    summary = "Who is signed in",
+    security(("session" = []), ("bearer" = [])),
+    responses(
+        (status = 200, description = "The signed-in staff member (a bearer token's `csrf_token` is empty)", body = StaffSession),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 503, description = "The database cannot be reached", body = ErrorBody),
+    )
+)]
+#[get("/staff/me")]
 pub async fn me(staff: Staff) -> Result<HttpResponse, ApiError> {
     let principal = staff.any();
     Ok(HttpResponse::Ok()

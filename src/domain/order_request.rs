@@ -151,7 +151,7 @@ fn parse_line(
             fail(&path("product_id"), "is required");
             None
         }
-        Some(v) => match v.as_i64() {
+        Some(v) => match rules::whole_number(v) {
             Some(id) if id > 0 => Some(id),
             _ => {
                 fail(&path("product_id"), "must be a positive whole number");
@@ -164,7 +164,7 @@ fn parse_line(
             fail(&path("quantity"), "is required");
             None
         }
-        Some(v) => match v.as_i64() {
+        Some(v) => match rules::whole_number(v) {
             Some(q) if rules::check_quantity(q).is_ok() => Some(q),
             _ => {
                 fail(&path("quantity"), "must be a whole number from 1 to 1000");

@@ -37,7 +37,9 @@ pub fn price_to_cents(price: f64) -> Option<i64> {
 
 /// One product of the catalog, as `GET /api/products` lists it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Product {
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub id: i64,
     pub name: String,
     pub description: String,
@@ -45,35 +47,69 @@ pub struct Product {
     pub price: f64,
     pub image_url: String,
     /// Pieces on the shelf; 0 means sold out.
+    #[cfg_attr(feature = "openapi", schema(minimum = 0))]
     pub stock: i64,
 }
 
 /// The body of `POST /api/orders`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewOrder {
+    /// Kept verbatim; not blank, no control characters.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 200,
+            pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+        )
+    )]
     pub customer_name: String,
+    /// An e-mail address: a local part, `@`, a dotted domain. The server takes any address with
+    /// a local part of up to 64 bytes and a domain of letters, digits and hyphens; the pattern
+    /// states a plain ASCII subset of those.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 254,
+            pattern = r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]{1,32}(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]{1,15}){0,2}@[A-Za-z0-9]([A-Za-z0-9-]{0,30}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,30}[A-Za-z0-9])?){1,4}$"
+        )
+    )]
     pub customer_email: String,
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 50))]
     pub items: Vec<NewOrderItem>,
     /// `pickup` (the default) or `delivery`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fulfillment: Option<Fulfillment>,
-    /// Required for delivery.
+    /// Required for delivery, and read only then: some visible text, at most 500 characters,
+    /// line breaks allowed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivery_address: Option<String>,
 }
 
 /// One line of a new order; `price`, when given, must equal the catalog's price.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewOrderItem {
+    /// An active product's id.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub product_id: i64,
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 1000))]
     pub quantity: i64,
+    /// At most two decimals; when given, it must equal the catalog's price (else 409).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(minimum = 0, maximum = 1000000000000.0, multiple_of = 0.01)
+    )]
     pub price: Option<f64>,
 }
 
 /// The 201 answer to `POST /api/orders` (the seed's three fields, then ours).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrderAccepted {
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub order_id: i64,
     pub status: OrderStatus,
     pub queue_status: String,
@@ -85,7 +121,9 @@ pub struct OrderAccepted {
 
 /// `GET /api/orders/{id}`: the seed's fields plus `total`, `history` and `failure_reason`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrderView {
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub order_id: i64,
     pub customer_name: String,
     pub status: OrderStatus,
@@ -110,6 +148,7 @@ pub struct OrderView {
 
 /// One line of a stored order, with the name and price as ordered.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrderLine {
     pub product_name: String,
     pub quantity: i64,
@@ -119,6 +158,7 @@ pub struct OrderLine {
 
 /// One step in an order's life; also the payload of each Server-Sent Event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StatusChange {
     pub status: OrderStatus,
     #[serde(default)]
@@ -129,6 +169,7 @@ pub struct StatusChange {
 
 /// Where an order is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum OrderStatus {
     Pending,
@@ -206,31 +247,51 @@ impl std::fmt::Display for OrderStatus {
 
 /// `GET /health`: the seed's shape.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Health {
     /// `ok` or `degraded`.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^(ok|degraded)$"))]
     pub status: String,
     pub services: HealthServices,
 }
 
 /// Each backing service: `healthy`, `unhealthy`, or `embedded` (running inside the process).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HealthServices {
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = "^(healthy|unhealthy|embedded)$")
+    )]
     pub database: String,
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = "^(healthy|unhealthy|embedded)$")
+    )]
     pub rabbitmq: String,
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = "^(healthy|unhealthy|embedded)$")
+    )]
     pub redis: String,
 }
 
 /// Every 4xx/5xx body: a sentence for people, a code for programs, and details.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
+    /// A sentence for people.
     pub error: String,
+    /// A code for programs, e.g. `validation_failed`.
     pub code: String,
+    /// More about the error (for `validation_failed`: a list of `FieldError`), or null.
     #[serde(default)]
     pub details: serde_json::Value,
 }
 
 /// One rejected field of a request, as listed in `details` of a `validation_failed` error.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldError {
     /// Path of the field: `customer_email`, `items[2].quantity`.
     pub field: String,

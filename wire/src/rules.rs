@@ -79,6 +79,38 @@ pub fn check_delivery_address(address: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
+/// A JSON number with no fractional part, as an `i64`: `5` and `5.0` alike, as JSON Schema's
+/// `integer` has it (at most 2^53 in size when written with a fraction).
+pub fn whole_number(value: &serde_json::Value) -> Option<i64> {
+    value.as_i64().or_else(|| {
+        let number = value.as_f64()?;
+        (number.fract() == 0.0 && number.abs() <= 9_007_199_254_740_992.0).then_some(number as i64)
+    })
+}
+
+/// `#[serde(deserialize_with)]` helpers that read whole numbers as [`whole_number`] does.
+pub mod whole {
+    use serde::de::{Deserialize, Deserializer, Error};
+    use serde_json::Value;
+
+    /// A whole number.
+    pub fn number<'de, D: Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
+        let value = Value::deserialize(deserializer)?;
+        super::whole_number(&value)
+            .ok_or_else(|| D::Error::custom(format!("expected a whole number, not {value}")))
+    }
+
+    /// A whole number or null.
+    pub fn optional<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
+        match Value::deserialize(deserializer)? {
+            Value::Null => Ok(None),
+            value => super::whole_number(&value)
+                .map(Some)
+                .ok_or_else(|| D::Error::custom(format!("expected a whole number, not {value}"))),
+        }
+    }
+}
+
 /// Checks how many pieces one line asks for.
 pub fn check_quantity(quantity: i64) -> Result<(), &'static str> {
     if (MIN_QUANTITY..=MAX_QUANTITY).contains(&quantity) {
@@ -127,6 +159,17 @@ mod tests {
         }
         let long = format!("{}@example.com", "a".repeat(250));
         assert!(check_email(&long).is_err());
+    }
+
+    #[test]
+    fn whole_numbers_may_be_written_with_a_zero_fraction() {
+        use serde_json::json;
+        assert_eq!(whole_number(&json!(5)), Some(5));
+        assert_eq!(whole_number(&json!(5.0)), Some(5));
+        assert_eq!(whole_number(&json!(-3.0)), Some(-3));
+        assert_eq!(whole_number(&json!(5.5)), None);
+        assert_eq!(whole_number(&json!(1e300)), None);
+        assert_eq!(whole_number(&json!("5")), None);
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub const SESSION_COOKIE: &str = "bakery_session";
 
 /// What a staff member may do: `admin` everything, `baker` the order board and stock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum StaffRole {
     Admin,
@@ -38,6 +39,7 @@ impl StaffRole {
 
 /// `POST /api/staff/sign-in`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SignIn {
     pub email: String,
     pub password: String,
@@ -46,6 +48,7 @@ pub struct SignIn {
 /// Who is signed in (`POST /api/staff/sign-in`, `GET /api/staff/me`); send `csrf_token` back in
 /// the `X-CSRF-Token` header of every state-changing staff request.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StaffSession {
     pub email: String,
     pub role: StaffRole,
@@ -54,7 +57,9 @@ pub struct StaffSession {
 
 /// A product as the back-office sees it (inactive ones included).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AdminProduct {
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub id: i64,
     pub name: String,
     pub description: String,
@@ -66,45 +71,113 @@ pub struct AdminProduct {
 
 /// `POST /api/admin/products`: a new product.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewProduct {
+    /// Some visible text; no control characters but line breaks.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 200,
+            pattern = r"^[^\u0000-\u0009\u000b-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u0009\u000b-\u001f\u007f-\u009f]*$"
+        )
+    )]
     pub name: String,
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 2000,
+            pattern = r"^[^\u0000-\u0009\u000b-\u001f\u007f-\u009f]*$"
+        )
+    )]
     pub description: String,
+    /// More than 0, at most 1000000, with at most two decimals.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(exclusive_minimum = 0, maximum = 1000000, multiple_of = 0.01)
+    )]
     pub price: f64,
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 500,
+            pattern = r"^[^\u0000-\u0009\u000b-\u001f\u007f-\u009f]*$"
+        )
+    )]
     pub image_url: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::rules::whole::number")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 1000000))]
     pub stock: i64,
 }
 
 /// `PATCH /api/admin/products/{id}`: only the fields given change. A new price applies to new
 /// orders only.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProductPatch {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 200,
+            pattern = r"^[^\u0000-\u0009\u000b-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u0009\u000b-\u001f\u007f-\u009f]*$"
+        )
+    )]
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 2000,
+            pattern = r"^[^\u0000-\u0009\u000b-\u001f\u007f-\u009f]*$"
+        )
+    )]
     pub description: Option<String>,
+    /// More than 0, at most 1000000, with at most two decimals.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(exclusive_minimum = 0, maximum = 1000000, multiple_of = 0.01)
+    )]
     pub price: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 500,
+            pattern = r"^[^\u0000-\u0009\u000b-\u001f\u007f-\u009f]*$"
+        )
+    )]
     pub image_url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
 }
 
 /// `POST /api/admin/products/{id}/stock`: set the count or adjust it by a delta, with a reason.
+/// Exactly one of `set` and `adjust` (its OpenAPI schema says so; see below).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StockChange {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::rules::whole::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub set: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::rules::whole::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub adjust: Option<i64>,
     pub reason: String,
 }
 
 /// How the customer gets the order.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Fulfillment {
     #[default]
@@ -114,6 +187,7 @@ pub enum Fulfillment {
 
 /// One order on the staff's order board.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BoardOrder {
     pub order_id: i64,
     pub customer_name: String,
@@ -135,8 +209,18 @@ pub struct BoardOrder {
 /// The body of `POST /api/admin/orders/{id}/cancel` (and of a customer's own cancel, which
 /// proves the order is theirs with its e-mail).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CancelOrder {
+    /// Why the staff cancel: some visible text, at most 500 characters.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 500,
+            pattern = r"^[^\u0000-\u0009\u000b-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u0009\u000b-\u001f\u007f-\u009f]*$"
+        )
+    )]
     pub reason: Option<String>,
     #[serde(default)]
     pub customer_email: Option<String>,
@@ -144,14 +228,25 @@ pub struct CancelOrder {
 
 /// `POST /api/admin/users`: a new staff account.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewStaffUser {
+    /// An e-mail address (the same rule as an order's; the pattern states a plain ASCII subset).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 254,
+            pattern = r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]{1,32}(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]{1,15}){0,2}@[A-Za-z0-9]([A-Za-z0-9-]{0,30}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,30}[A-Za-z0-9])?){1,4}$"
+        )
+    )]
     pub email: String,
+    #[cfg_attr(feature = "openapi", schema(min_length = 10))]
     pub password: String,
     pub role: StaffRole,
 }
 
 /// A staff account as listed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StaffUser {
     pub id: i64,
     pub email: String,
@@ -161,13 +256,20 @@ pub struct StaffUser {
 
 /// `POST /api/admin/tokens`: a bearer token for automation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewApiToken {
+    /// Some visible text, at most 200 characters.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 200, pattern = r"^\s*\S[\s\S]*$")
+    )]
     pub name: String,
     pub role: StaffRole,
 }
 
 /// A bearer token as listed; `token` is present only in the answer that created it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiToken {
     pub id: i64,
     pub name: String,
@@ -181,6 +283,7 @@ pub struct ApiToken {
 
 /// One line of the audit log: who did what to what, and when.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditEntry {
     pub id: i64,
     pub actor: String,
@@ -194,14 +297,22 @@ pub struct AuditEntry {
 /// `POST /api/admin/webhooks`: an endpoint to receive every order's status changes. Without a
 /// `secret` the server makes one (shown once, in the answer).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewWebhook {
+    /// `http://` and a host: visible ASCII, no spaces.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 2000, pattern = r"^http://[!-.0-~][!-~]*$")
+    )]
     pub url: String,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(min_length = 16, max_length = 200))]
     pub secret: Option<String>,
 }
 
 /// A webhook endpoint as listed; `secret` is present only in the answer that created it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Webhook {
     pub id: i64,
     pub url: String,
@@ -214,6 +325,7 @@ pub struct Webhook {
 /// One notification to one target (`GET /api/admin/notifications`): `status` is `delivered` or
 /// `failing` (retried with backoff until delivered).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NotificationDelivery {
     pub id: i64,
     /// The outbox row of the notification; with the endpoint's id it makes `X-Bakery-Delivery`.
@@ -235,3 +347,51 @@ pub struct NotificationDelivery {
     #[serde(default)]
     pub delivered_at: Option<String>,
 }
+
+/// Some visible text with no control characters but line breaks (the server's rule for names,
+/// reasons and other staff-written text).
+#[cfg(feature = "openapi")]
+pub const VISIBLE_TEXT_PATTERN: &str = r"^[^\u0000-\u0009\u000b-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u0009\u000b-\u001f\u007f-\u009f]*$";
+
+/// Exactly one of `set` (0 to 1000000) and `adjust` (-1000000 to 1000000, not below zero in the
+/// end), with a reason; the other one absent or null.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for StockChange {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Type};
+        let reason = || {
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .min_length(Some(1))
+                .max_length(Some(500))
+                .pattern(Some(VISIBLE_TEXT_PATTERN))
+                .description(Some("Why the stock changes, for the audit log"))
+        };
+        let count = |min: i64| {
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .minimum(Some(min))
+                .maximum(Some(1_000_000))
+        };
+        let one = |given: &str, absent: &str, min: i64, title: &str| {
+            ObjectBuilder::new()
+                .title(Some(title))
+                .schema_type(Type::Object)
+                .property(given, count(min))
+                .property(absent, ObjectBuilder::new().schema_type(Type::Null))
+                .property("reason", reason())
+                .required(given)
+                .required("reason")
+        };
+        OneOfBuilder::new()
+            .item(one("set", "adjust", 0, "Set the count"))
+            .item(one("adjust", "set", -1_000_000, "Adjust the count by a delta"))
+            .description(Some(
+                "Either `set` the count or `adjust` it by a delta (409 if it would go below zero), with a reason.",
+            ))
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for StockChange {}

@@ -1,0 +1,216 @@
+//! The back-office's catalog under `/api/admin/products`: every product, adding and changing
+//! them, and stock counts. Every change is audited and tells the catalog caches.
+
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+use bakery_wire::staff::{AdminProduct, NewProduct, ProductPatch, StockChange};
+use bakery_wire::{ErrorBody, cents_to_price, price_to_cents};
+use entity::product;
+use serde_json::Value;
+
+use super::AppState;
+use super::body::read_body as body;
+use super::errors::ApiError;
+use super::extract::{check_text, positive_id};
+use super::order_moves::catalog_changed;
+use super::staff::{ADMIN, BAKERS, Staff};
+use crate::store::catalog::{self, ProductChange, ProductRecord, StockMove, StockOutcome};
+
+fn admin_product(p: product::Model) -> AdminProduct {
+    AdminProduct {
+        id: p.id,
+        name: p.name,
+        description: p.description,
+        price: cents_to_price(p.price_cents),
+        image_url: p.image_url,
+        stock: p.stock,
+        active: p.active,
+    }
+}
+
+fn check_price(price: f64) -> Result<i64, ApiError> {
+    price_to_cents(price)
+        .filter(|c| *c > 0 && *c <= 100_000_000)
+        .ok_or_else(|| {
+            ApiError::invalid(
+                "price",
+                "must be a positive amount with at most two decimals",
+            )
+        })
+}
+
+/// `GET /api/admin/products`: every product, inactive ones too.
+#[utoipa::path(
+    tag = "admin",
+    summary = "Every product, inactive ones too (admin, baker)",
+    security(("session" = []), ("bearer" = [])),
+    responses(
+        (status = 200, description = "The products", body = Vec<AdminProduct>),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Role not allowed", body = ErrorBody),
+        (status = 503, description = "The database cannot be reached", body = ErrorBody),
+    )
+)]
+#[get("/admin/products")]
+pub async fn list_all_products(
+    staff: Staff,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    staff.require(BAKERS)?;
+    let products = catalog::all_products(&state.db).await?;
+    Ok(HttpResponse::Ok().json(products.into_iter().map(admin_product).collect::<Vec<_>>()))
+}
+
+/// `POST /api/admin/products`: adds a product (admins).
+#[utoipa::path(
+    tag = "admin",
+    summary = "Add a product (admin)",
+    security(("session" = []), ("bearer" = [])),
+    request_body(content = NewProduct, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Added", body = AdminProduct),
+        (status = 400, description = "Invalid JSON or fields", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Role not allowed, or no valid X-CSRF-Token", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 415, description = "Not JSON", body = ErrorBody),
+        (status = 503, description = "The database cannot be reached", body = ErrorBody),
+    )
+)]
+#[post("/admin/products")]
+pub async fn add_product(
+    req: HttpRequest,
+    payload: web::Payload,
+    staff: Staff,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let who = staff.require(ADMIN)?;
+    let new: NewProduct = body(&req, payload, state.body_limit).await?;
+    check_text("name", &new.name, 1, 200)?;
+    check_text("description", &new.description, 0, 2000)?;
+    check_text("image_url", &new.image_url, 0, 500)?;
+    let price_cents = check_price(new.price)?;
+    if !(0..=1_000_000).contains(&new.stock) {
+        return Err(ApiError::invalid("stock", "must be 0 to 1000000"));
+    }
+    let record = ProductRecord {
+        name: new.name,
+        description: new.description,
+        price_cents,
+        image_url: new.image_url,
+        stock: new.stock,
+    };
+    let added = catalog::add_product(&state.db, record, &who.actor).await?;
+    catalog_changed(&state);
+    Ok(HttpResponse::Created().json(admin_product(added)))
+}
+
+/// `PATCH /api/admin/products/{id}`: changes some fields (admins). Existing orders keep their prices.
+#[utoipa::path(
+    tag = "admin",
+    summary = "Change a product (admin); orders keep their prices",
+    security(("session" = []), ("bearer" = [])),
+    params(("id" = i64, Path, minimum = 1, description = "The product")),
+    request_body(content = ProductPatch, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Changed", body = AdminProduct),
+        (status = 400, description = "Bad id, invalid JSON or fields", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Role not allowed, or no valid X-CSRF-Token", body = ErrorBody),
+        (status = 404, description = "No such product", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 415, description = "Not JSON", body = ErrorBody),
+        (status = 503, description = "The database cannot be reached", body = ErrorBody),
+    )
+)]
+#[patch("/admin/products/{id}")]
+pub async fn change_product(
+    req: HttpRequest,
+    path: web::Path<String>,
+    payload: web::Payload,
+    staff: Staff,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let who = staff.require(ADMIN)?;
+    let id = positive_id(&path)?;
+    let patch: ProductPatch = body(&req, payload, state.body_limit).await?;
+    if let Some(name) = &patch.name {
+        check_text("name", name, 1, 200)?;
+    }
+    if let Some(description) = &patch.description {
+        check_text("description", description, 0, 2000)?;
+    }
+    if let Some(image_url) = &patch.image_url {
+        check_text("image_url", image_url, 0, 500)?;
+    }
+    let price_cents = patch.price.map(check_price).transpose()?;
+    let details = serde_json::to_value(&patch).unwrap_or(Value::Null);
+    let change = ProductChange {
+        name: patch.name,
+        description: patch.description,
+        price_cents,
+        image_url: patch.image_url,
+        active: patch.active,
+    };
+    let changed = catalog::change_product(&state.db, id, change, &who.actor, details)
+        .await?
+        .ok_or(ApiError::ProductNotFound(id))?;
+    catalog_changed(&state);
+    Ok(HttpResponse::Ok().json(admin_product(changed)))
+}
+
+/// `POST /api/admin/products/{id}/stock`: sets or adjusts stock with a reason (admins, bakers).
+#[utoipa::path(
+    tag = "admin",
+    summary = "Set or adjust stock with a reason (admin, baker)",
+    security(("session" = []), ("bearer" = [])),
+    params(("id" = i64, Path, minimum = 1, description = "The product")),
+    request_body(content = StockChange, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Changed", body = AdminProduct),
+        (status = 400, description = "Bad id, invalid JSON or fields", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Role not allowed, or no valid X-CSRF-Token", body = ErrorBody),
+        (status = 404, description = "No such product", body = ErrorBody),
+        (status = 409, description = "The adjustment would go below zero", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 415, description = "Not JSON", body = ErrorBody),
+        (status = 503, description = "The database cannot be reached", body = ErrorBody),
+    )
+)]
+#[post("/admin/products/{id}/stock")]
+pub async fn change_stock(
+    req: HttpRequest,
+    path: web::Path<String>,
+    payload: web::Payload,
+    staff: Staff,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let who = staff.require(BAKERS)?;
+    let id = positive_id(&path)?;
+    let change: StockChange = body(&req, payload, state.body_limit).await?;
+    check_text("reason", &change.reason, 1, 500)?;
+    let stock_move = match (change.set, change.adjust) {
+        (Some(count), None) if (0..=1_000_000).contains(&count) => StockMove::Set(count),
+        (None, Some(delta)) if (-1_000_000..=1_000_000).contains(&delta) => {
+            StockMove::Adjust(delta)
+        }
+        _ => {
+            return Err(ApiError::invalid(
+                "set",
+                "give either \"set\" (0 to 1000000) or \"adjust\" (-1000000 to 1000000)",
+            ));
+        }
+    };
+    let product =
+        match catalog::change_stock(&state.db, id, stock_move, &who.actor, &change.reason).await? {
+            StockOutcome::Changed(product) => product,
+            StockOutcome::NoSuchProduct => return Err(ApiError::ProductNotFound(id)),
+            StockOutcome::WouldGoNegative { stock } => {
+                return Err(ApiError::Conflict(format!(
+                    "Only {stock} in stock; the adjustment would go below zero."
+                )));
+            }
+        };
+    catalog_changed(&state);
+    Ok(HttpResponse::Ok().json(admin_product(product)))
+}
