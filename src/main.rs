@@ -164,15 +164,8 @@ async fn user_command(
     let password = read_password()?;
     let db = store::connect::connect(&settings.database_url, 1).await?;
     store::connect::migrate(&db).await?;
-    let user = bakery::staff::accounts::create_user(&db, &email, &password, role).await?;
-    bakery::staff::audit::record(
-        &db,
-        "cli",
-        "user.create",
-        &format!("user:{}", user.id),
-        serde_json::json!({ "email": user.email, "role": user.role }),
-    )
-    .await?;
+    let user =
+        bakery::staff::accounts::create_user_audited(&db, "cli", &email, &password, role).await?;
     println!("added {} ({})", user.email, user.role);
     Ok(())
 }

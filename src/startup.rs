@@ -13,7 +13,7 @@ use actix_web::dev::Server;
 use actix_web::web;
 use arc_swap::ArcSwap;
 use bakery_wire::OrderStatus;
-use sea_orm::{DatabaseConnection, DbErr};
+use sea_orm::DatabaseConnection;
 use tokio::sync::mpsc;
 
 pub use self::error::StartupError;
@@ -36,7 +36,7 @@ use crate::order_views::OrderViews;
 use crate::queue::amqp::{AmqpNames, AmqpPublisher};
 use crate::queue::{Delivery, Inbox, LocalQueue, OrderQueue};
 use crate::staff::rate_limit::SignInLimiter;
-use crate::store::{connect, notifications, outbox, reads};
+use crate::store::{StoreError, connect, notifications, outbox, reads};
 
 /// Memory for the order pages an API process keeps, packed (about 110 bytes an order with its
 /// map slot, so about 110,000 orders): a busy day's orders are answered from memory.
@@ -129,7 +129,7 @@ impl Builder<'_> {
     }
 
     /// The catalog snapshot and its cache actor (and, with Redis, the replicas' invalidations).
-    async fn start_catalog(&mut self) -> Result<(SharedCatalog, Addr<CatalogCache>), DbErr> {
+    async fn start_catalog(&mut self) -> Result<(SharedCatalog, Addr<CatalogCache>), StartupError> {
         let catalog: SharedCatalog =
             Arc::new(ArcSwap::from_pointee(load_snapshot(&self.db).await?));
         let cache = {
@@ -172,7 +172,7 @@ impl Builder<'_> {
     }
 
     /// Customer notifications (webhooks, e-mail) from the outbox; replicas share the rows.
-    async fn start_notifier(&mut self, bus: &StatusBus) -> Result<(), DbErr> {
+    async fn start_notifier(&mut self, bus: &StatusBus) -> Result<(), StartupError> {
         let settings = self.settings;
         if settings.smtp_url.is_some() {
             // From now on every status move writes its notification for this process to mail.
@@ -194,7 +194,7 @@ impl Builder<'_> {
         catalog: &Addr<CatalogCache>,
         (inbox_tx, inbox): (&mpsc::Sender<Delivery>, &Inbox),
         queue: &dyn OrderQueue,
-    ) -> Result<Arc<Shift>, DbErr> {
+    ) -> Result<Arc<Shift>, StartupError> {
         let settings = self.settings;
         let oven = {
             let (db, bus, restarts) = (self.db.clone(), bus.clone(), self.restarts("oven"));
@@ -424,7 +424,7 @@ async fn stop_signal() -> std::io::Result<()> {
 async fn resume_pending_orders(
     db: &DatabaseConnection,
     queue: &dyn OrderQueue,
-) -> Result<(), DbErr> {
+) -> Result<(), StartupError> {
     let pending = reads::orders_in(db, OrderStatus::Pending).await?;
     if !pending.is_empty() {
         tracing::info!(
@@ -434,9 +434,9 @@ async fn resume_pending_orders(
     }
     for order in pending {
         let message = outbox::message_for(db, &order).await?;
-        let payload = serde_json::to_string(&message).map_err(|e| DbErr::Custom(e.to_string()))?;
+        let payload = serde_json::to_string(&message).map_err(StoreError::from)?;
         if let (_, Some(err)) = queue.publish_batch(&[payload]).await {
-            return Err(DbErr::Custom(err.to_string()));
+            return Err(err.into());
         }
     }
     Ok(())

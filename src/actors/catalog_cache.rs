@@ -14,12 +14,12 @@ use arc_swap::ArcSwap;
 use bakery_wire::{Product, cents_to_price};
 use bytes::Bytes;
 use entity::product;
-use sea_orm::{DatabaseConnection, DbErr};
+use sea_orm::DatabaseConnection;
 use sha2::{Digest, Sha256};
 
 use super::supervision::Restarts;
 use crate::cache::RedisCache;
-use crate::store;
+use crate::store::{self, StoreError};
 
 /// How long a change waits for more changes before the catalog is reloaded once for all.
 const COALESCE_WINDOW: Duration = Duration::from_millis(20);
@@ -77,9 +77,9 @@ impl CatalogSnapshot {
 pub type SharedCatalog = Arc<ArcSwap<CatalogSnapshot>>;
 
 /// Loads a fresh snapshot from the database.
-pub async fn load_snapshot(db: &DatabaseConnection) -> Result<CatalogSnapshot, DbErr> {
+pub async fn load_snapshot(db: &DatabaseConnection) -> Result<CatalogSnapshot, StoreError> {
     let products = store::catalog::active_products(db).await?;
-    CatalogSnapshot::build(products).map_err(|e| DbErr::Custom(e.to_string()))
+    Ok(CatalogSnapshot::build(products)?)
 }
 
 /// Loads a snapshot through the Redis second level: announce a change made here (if `announce`),
@@ -89,9 +89,8 @@ pub async fn load_through_cache(
     db: &DatabaseConnection,
     redis: &RedisCache,
     announce: bool,
-) -> Result<CatalogSnapshot, DbErr> {
-    let build =
-        |products| CatalogSnapshot::build(products).map_err(|e| DbErr::Custom(e.to_string()));
+) -> Result<CatalogSnapshot, StoreError> {
+    let build = |products| CatalogSnapshot::build(products).map_err(StoreError::from);
     if announce && let Err(err) = redis.announce_change().await {
         tracing::warn!(error = %err, "catalog change not announced; replicas refresh within 10 s");
     }

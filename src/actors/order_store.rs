@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use actix::prelude::*;
-use sea_orm::{DatabaseConnection, DbErr};
+use sea_orm::DatabaseConnection;
 use tokio::sync::oneshot;
 
 use super::outbox_relay::{OutboxRelay, OutboxWritten};
@@ -17,7 +17,7 @@ use crate::store::intake::place_orders;
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("the database did not take the order: {0}")]
-    Database(#[from] DbErr),
+    Database(#[from] crate::store::StoreError),
     #[error("the order store is not running")]
     Unavailable,
 }
@@ -116,7 +116,7 @@ impl OrderStore {
             for answer in answers {
                 let outcome = outcomes
                     .next()
-                    .unwrap_or(Err(DbErr::Custom("batch lost an order".into())));
+                    .unwrap_or(Err(crate::store::StoreError::NoOutcome));
                 written += u64::from(outcome.is_ok());
                 if let Ok(PlaceOutcome::Placed(placed)) = &outcome
                     && !placed.replayed

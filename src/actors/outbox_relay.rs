@@ -8,7 +8,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Transaction
 
 use super::supervision::Restarts;
 use crate::queue::{OrderQueue, QueueError};
-use crate::store::outbox;
+use crate::store::{StoreError, outbox};
 
 /// Rows taken per round.
 const BATCH: u64 = 256;
@@ -19,9 +19,15 @@ const SWEEP_EVERY: Duration = Duration::from_secs(1);
 #[derive(Debug, thiserror::Error)]
 pub enum RelayError {
     #[error(transparent)]
-    Database(#[from] DbErr),
+    Database(#[from] StoreError),
     #[error(transparent)]
     Queue(#[from] QueueError),
+}
+
+impl From<DbErr> for RelayError {
+    fn from(err: DbErr) -> Self {
+        RelayError::Database(err.into())
+    }
 }
 
 /// Publishes up to one batch of unpublished rows of `topic`; returns how many were published.

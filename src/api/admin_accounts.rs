@@ -5,14 +5,14 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use bakery_wire::ErrorBody;
 use bakery_wire::staff::{ApiToken, AuditEntry, NewApiToken, NewStaffUser, StaffUser};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::AppState;
 use super::body::read_body as body;
 use super::errors::ApiError;
 use super::extract::positive_id;
 use super::staff::{ADMIN, Staff};
-use crate::staff::accounts::{self, AccountError};
+use crate::staff::accounts;
 use crate::staff::audit;
 use crate::store::wire_time;
 
@@ -27,16 +27,6 @@ fn staff_user(u: entity::staff_user::Model) -> StaffUser {
         role: stored_role(&u.role),
         email: u.email,
         active: u.active,
-    }
-}
-
-fn account_error(err: AccountError) -> ApiError {
-    match err {
-        AccountError::Exists => {
-            ApiError::Conflict("An account with this e-mail exists already.".into())
-        }
-        AccountError::Invalid(message) => ApiError::invalid("body", &message),
-        other => ApiError::database(other),
     }
 }
 
@@ -58,9 +48,7 @@ pub async fn list_users(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     staff.require(ADMIN)?;
-    let users = accounts::users(&state.db)
-        .await
-        .map_err(ApiError::database)?;
+    let users = accounts::users(&state.db).await?;
     Ok(HttpResponse::Ok().json(users.into_iter().map(staff_user).collect::<Vec<_>>()))
 }
 
@@ -91,18 +79,9 @@ pub async fn add_user(
     let who = staff.require(ADMIN)?.clone();
     let new: NewStaffUser = body(&req, payload, state.body_limit).await?;
     let password = new.password;
-    let user = accounts::create_user(&state.db, &new.email, &password, new.role)
-        .await
-        .map_err(account_error)?;
-    audit::record(
-        &state.db,
-        &who.actor,
-        "user.create",
-        &format!("user:{}", user.id),
-        json!({ "email": user.email, "role": user.role }),
-    )
-    .await
-    .map_err(ApiError::database)?;
+    let user =
+        accounts::create_user_audited(&state.db, &who.actor, &new.email, &password, new.role)
+            .await?;
     Ok(HttpResponse::Created().json(staff_user(user)))
 }
 
@@ -135,9 +114,7 @@ pub async fn list_tokens(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     staff.require(ADMIN)?;
-    let tokens = accounts::api_tokens(&state.db)
-        .await
-        .map_err(ApiError::database)?;
+    let tokens = accounts::api_tokens(&state.db).await?;
     Ok(HttpResponse::Ok().json(
         tokens
             .into_iter()
@@ -171,18 +148,8 @@ pub async fn add_token(
 ) -> Result<HttpResponse, ApiError> {
     let who = staff.require(ADMIN)?.clone();
     let new: NewApiToken = body(&req, payload, state.body_limit).await?;
-    let (model, token) = accounts::create_api_token(&state.db, &new.name, new.role, &who.actor)
-        .await
-        .map_err(account_error)?;
-    audit::record(
-        &state.db,
-        &who.actor,
-        "token.create",
-        &format!("token:{}", model.id),
-        json!({ "name": model.name, "role": model.role }),
-    )
-    .await
-    .map_err(ApiError::database)?;
+    let (model, token) =
+        accounts::create_api_token_audited(&state.db, &new.name, new.role, &who.actor).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(api_token(model, Some(token))))
@@ -211,21 +178,9 @@ pub async fn revoke_token(
 ) -> Result<HttpResponse, ApiError> {
     let who = staff.require(ADMIN)?.clone();
     let id = positive_id(&path)?;
-    if !accounts::revoke_api_token(&state.db, id)
-        .await
-        .map_err(ApiError::database)?
-    {
+    if !accounts::revoke_api_token_audited(&state.db, id, &who.actor).await? {
         return Err(ApiError::TokenNotFound);
     }
-    audit::record(
-        &state.db,
-        &who.actor,
-        "token.revoke",
-        &format!("token:{id}"),
-        json!({}),
-    )
-    .await
-    .map_err(ApiError::database)?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -244,9 +199,7 @@ pub async fn revoke_token(
 #[get("/admin/audit")]
 pub async fn audit_log(staff: Staff, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     staff.require(ADMIN)?;
-    let entries = audit::latest(&state.db, 500)
-        .await
-        .map_err(ApiError::database)?;
+    let entries = audit::latest(&state.db, 500).await?;
     Ok(HttpResponse::Ok().json(
         entries
             .into_iter()

@@ -5,7 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use bakery_wire::staff::{AdminProduct, NewProduct, ProductPatch, StockChange};
 use bakery_wire::{ErrorBody, cents_to_price, price_to_cents};
 use entity::product;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::AppState;
 use super::body::read_body as body;
@@ -13,7 +13,6 @@ use super::errors::ApiError;
 use super::extract::{check_text, positive_id};
 use super::order_moves::catalog_changed;
 use super::staff::{ADMIN, BAKERS, Staff};
-use crate::staff::audit;
 use crate::store::catalog::{self, ProductChange, ProductRecord, StockMove, StockOutcome};
 
 fn admin_product(p: product::Model) -> AdminProduct {
@@ -57,9 +56,7 @@ pub async fn list_all_products(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     staff.require(BAKERS)?;
-    let products = catalog::all_products(&state.db)
-        .await
-        .map_err(ApiError::database)?;
+    let products = catalog::all_products(&state.db).await?;
     Ok(HttpResponse::Ok().json(products.into_iter().map(admin_product).collect::<Vec<_>>()))
 }
 
@@ -102,19 +99,7 @@ pub async fn add_product(
         image_url: new.image_url,
         stock: new.stock,
     };
-    let added = catalog::add_product(&state.db, record)
-        .await
-        .map_err(ApiError::database)?;
-    let target = format!("product:{}", added.id);
-    audit::record(
-        &state.db,
-        &who.actor,
-        "product.create",
-        &target,
-        json!({ "name": added.name, "price_cents": added.price_cents, "stock": added.stock }),
-    )
-    .await
-    .map_err(ApiError::database)?;
+    let added = catalog::add_product(&state.db, record, &who.actor).await?;
     catalog_changed(&state);
     Ok(HttpResponse::Created().json(admin_product(added)))
 }
@@ -166,19 +151,9 @@ pub async fn change_product(
         image_url: patch.image_url,
         active: patch.active,
     };
-    let changed = catalog::change_product(&state.db, id, change)
-        .await
-        .map_err(ApiError::database)?
+    let changed = catalog::change_product(&state.db, id, change, &who.actor, details)
+        .await?
         .ok_or(ApiError::ProductNotFound(id))?;
-    audit::record(
-        &state.db,
-        &who.actor,
-        "product.update",
-        &format!("product:{id}"),
-        details,
-    )
-    .await
-    .map_err(ApiError::database)?;
     catalog_changed(&state);
     Ok(HttpResponse::Ok().json(admin_product(changed)))
 }
@@ -226,28 +201,16 @@ pub async fn change_stock(
             ));
         }
     };
-    let product = match catalog::change_stock(&state.db, id, stock_move)
-        .await
-        .map_err(ApiError::database)?
-    {
-        StockOutcome::Changed(product) => product,
-        StockOutcome::NoSuchProduct => return Err(ApiError::ProductNotFound(id)),
-        StockOutcome::WouldGoNegative { stock } => {
-            return Err(ApiError::Conflict(format!(
-                "Only {stock} in stock; the adjustment would go below zero."
-            )));
-        }
-    };
-    let details = json!({ "set": change.set, "adjust": change.adjust, "reason": change.reason, "stock": product.stock });
-    audit::record(
-        &state.db,
-        &who.actor,
-        "product.stock",
-        &format!("product:{id}"),
-        details,
-    )
-    .await
-    .map_err(ApiError::database)?;
+    let product =
+        match catalog::change_stock(&state.db, id, stock_move, &who.actor, &change.reason).await? {
+            StockOutcome::Changed(product) => product,
+            StockOutcome::NoSuchProduct => return Err(ApiError::ProductNotFound(id)),
+            StockOutcome::WouldGoNegative { stock } => {
+                return Err(ApiError::Conflict(format!(
+                    "Only {stock} in stock; the adjustment would go below zero."
+                )));
+            }
+        };
     catalog_changed(&state);
     Ok(HttpResponse::Ok().json(admin_product(product)))
 }

@@ -4,14 +4,12 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use bakery_wire::ErrorBody;
 use bakery_wire::staff::{NewWebhook, NotificationDelivery, Webhook};
-use serde_json::json;
 
 use super::AppState;
 use super::body::read_body;
 use super::errors::ApiError;
 use super::extract::positive_id;
 use super::staff::{ADMIN, Staff};
-use crate::staff::audit;
 use crate::staff::secrets::random_token;
 use crate::store::notifications;
 use crate::store::wire_time;
@@ -44,9 +42,7 @@ pub async fn list_webhooks(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     staff.require(ADMIN)?;
-    let endpoints = notifications::endpoints(&state.db)
-        .await
-        .map_err(ApiError::database)?;
+    let endpoints = notifications::endpoints(&state.db).await?;
     Ok(HttpResponse::Ok().json(
         endpoints
             .into_iter()
@@ -104,20 +100,10 @@ pub async fn add_webhook(
         Some(_) => {
             return Err(ApiError::invalid("secret", "must be 16 to 200 characters"));
         }
-        None => random_token().map_err(ApiError::database)?,
+        None => random_token().map_err(ApiError::internal)?,
     };
-    let added = notifications::add_endpoint(&state.db, &new.url, &secret)
-        .await
-        .map_err(ApiError::database)?;
-    audit::record(
-        &state.db,
-        &who.actor,
-        "webhook.create",
-        &format!("webhook:{}", added.id),
-        json!({ "url": added.url }),
-    )
-    .await
-    .map_err(ApiError::database)?;
+    let added =
+        notifications::add_endpoint_audited(&state.db, &new.url, &secret, &who.actor).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(webhook(added, Some(secret))))
@@ -146,21 +132,9 @@ pub async fn remove_webhook(
 ) -> Result<HttpResponse, ApiError> {
     let who = staff.require(ADMIN)?.clone();
     let id = positive_id(&path)?;
-    if !notifications::deactivate_endpoint(&state.db, id)
-        .await
-        .map_err(ApiError::database)?
-    {
+    if !notifications::deactivate_endpoint_audited(&state.db, id, &who.actor).await? {
         return Err(ApiError::NotFound);
     }
-    audit::record(
-        &state.db,
-        &who.actor,
-        "webhook.delete",
-        &format!("webhook:{id}"),
-        json!({}),
-    )
-    .await
-    .map_err(ApiError::database)?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -183,9 +157,7 @@ pub async fn deliveries(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     staff.require(ADMIN)?;
-    let rows = notifications::latest_deliveries(&state.db, 500)
-        .await
-        .map_err(ApiError::database)?;
+    let rows = notifications::latest_deliveries(&state.db, 500).await?;
     Ok(HttpResponse::Ok().json(
         rows.into_iter()
             .map(|(d, n)| NotificationDelivery {

@@ -92,9 +92,7 @@ pub async fn board(
                 .ok_or_else(|| ApiError::invalid("status", "is not an order status"))?,
         ),
     };
-    let found = board_reads::orders_of_day(&state.db, day, status)
-        .await
-        .map_err(ApiError::database)?;
+    let found = board_reads::orders_of_day(&state.db, day, status).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(found.into_iter().map(board_order).collect::<Vec<_>>()))
@@ -252,8 +250,7 @@ async fn move_order(
     let order_id = parse_order_id(raw_id)?;
     act_on_order(state, order_id, &action, raw_id, Some(&who.actor)).await?;
     let order = board_reads::order_with_items(&state.db, order_id)
-        .await
-        .map_err(ApiError::database)?
+        .await?
         .ok_or_else(|| ApiError::OrderNotFound(raw_id.to_owned()))?;
     Ok(HttpResponse::Ok().json(board_order(order)))
 }

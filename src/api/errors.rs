@@ -7,7 +7,11 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::ErrorHandlerResponse;
 use actix_web::{HttpResponse, ResponseError};
 use bakery_wire::{ErrorBody, FieldError};
+use sea_orm::DbErr;
 use serde_json::{Value, json};
+
+use crate::staff::accounts::AccountError;
+use crate::store::StoreError;
 
 /// Everything a request can be refused for.
 #[derive(Debug, thiserror::Error)]
@@ -48,6 +52,9 @@ pub enum ApiError {
     MethodNotAllowed,
     #[error("The bakery cannot take this request right now; try again shortly.")]
     Unavailable(String),
+    /// A bug (or data no code should have written): the cause is logged, never shown.
+    #[error("Something went wrong on our side; the request was not completed.")]
+    Internal(String),
     #[error("Sign in first.")]
     Unauthenticated,
     #[error("Your role may not do this.")]
@@ -92,6 +99,7 @@ impl ApiError {
             ApiError::NotFound => "not_found",
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::Unavailable(_) => "service_unavailable",
+            ApiError::Internal(_) => "internal_error",
             ApiError::Unauthenticated => "unauthenticated",
             ApiError::Forbidden | ApiError::NotYourOrder => "forbidden",
             ApiError::CsrfFailed => "csrf_failed",
@@ -152,6 +160,7 @@ impl ResponseError for ApiError {
             ApiError::OrderNotFound(_) | ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::Unauthenticated | ApiError::InvalidCredentials => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden | ApiError::NotYourOrder | ApiError::CsrfFailed => {
                 StatusCode::FORBIDDEN
@@ -163,8 +172,13 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse<BoxBody> {
-        if let ApiError::Unavailable(cause) = self {
-            tracing::warn!(%cause, "request refused: a backing service is unavailable");
+        // Inside the request's span: the line carries its request id.
+        match self {
+            ApiError::Unavailable(cause) => {
+                tracing::warn!(%cause, "request refused: a backing service is unavailable");
+            }
+            ApiError::Internal(cause) => tracing::error!(%cause, "request failed: internal error"),
+            _ => {}
         }
         HttpResponse::build(self.status_code()).json(ErrorBody {
             error: self.to_string(),
@@ -222,10 +236,60 @@ pub fn json_error_body<B: MessageBody + 'static>(
     Ok(ErrorHandlerResponse::Response(res))
 }
 
+/// A store failure: 503 `service_unavailable` when the database could not serve it, else a bug,
+/// 500 `internal_error`. Either way the cause is logged, never shown.
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
+        if err.is_unavailable() {
+            ApiError::Unavailable(err.to_string())
+        } else {
+            ApiError::Internal(err.to_string())
+        }
+    }
+}
+
+/// The order store: its database's failure as any store failure; the store not running is 503.
+impl From<crate::actors::order_store::StoreError> for ApiError {
+    fn from(err: crate::actors::order_store::StoreError) -> Self {
+        use crate::actors::order_store::StoreError as OrderStoreError;
+        match err {
+            OrderStoreError::Database(err) => err.into(),
+            OrderStoreError::Unavailable => ApiError::Unavailable(err.to_string()),
+        }
+    }
+}
+
+impl From<DbErr> for ApiError {
+    fn from(err: DbErr) -> Self {
+        StoreError::from(err).into()
+    }
+}
+
+/// Accounts: a taken e-mail is 409, a bad field 400; the session store (Redis) down is 503.
+impl From<AccountError> for ApiError {
+    fn from(err: AccountError) -> Self {
+        match err {
+            AccountError::Exists => {
+                ApiError::Conflict("An account with this e-mail exists already.".into())
+            }
+            AccountError::Invalid(message) => ApiError::invalid("body", &message),
+            AccountError::Store(err) => err.into(),
+            AccountError::Sessions(err) => ApiError::Unavailable(err.to_string()),
+            AccountError::Secret(err) => ApiError::Internal(err.to_string()),
+        }
+    }
+}
+
 impl ApiError {
-    /// A database failure, answered as 503 (the cause is logged, never shown).
-    pub fn database(err: impl std::fmt::Display) -> ApiError {
-        ApiError::Unavailable(err.to_string())
+    /// A store (or account) failure, answered by its kind: 503 when the database cannot serve,
+    /// else 500; for `.map_err(ApiError::database)` where `?` does not fit.
+    pub fn database(err: impl Into<ApiError>) -> ApiError {
+        err.into()
+    }
+
+    /// Something that is not the client's fault and not a service being down: 500, logged.
+    pub fn internal(err: impl std::fmt::Display) -> ApiError {
+        ApiError::Internal(err.to_string())
     }
 
     /// A list of field problems, answered as 400 `validation_failed`.
@@ -234,5 +298,66 @@ impl ApiError {
             field: field.to_owned(),
             message: message.to_owned(),
         }])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::body::to_bytes;
+    use sea_orm::{ConnAcquireErr, RuntimeErr};
+
+    use super::*;
+
+    async fn answer(err: ApiError) -> (u16, Value, String) {
+        let res = err.error_response();
+        let status = res.status().as_u16();
+        let text = String::from_utf8(to_bytes(res.into_body()).await.unwrap().to_vec()).unwrap();
+        (status, serde_json::from_str(&text).unwrap(), text)
+    }
+
+    #[actix_web::test]
+    async fn a_bug_is_a_500_that_shows_nothing_of_its_cause() {
+        let bugs = [
+            ApiError::from(DbErr::RecordNotFound("secret row 17".into())),
+            ApiError::from(StoreError::UnknownStatus {
+                order_id: 17,
+                status: "secret status".into(),
+            }),
+            ApiError::from(DbErr::Query(RuntimeErr::Internal("secret syntax".into()))),
+        ];
+        for err in bugs {
+            let (status, body, text) = answer(err).await;
+            assert_eq!(status, 500);
+            assert_eq!(body["code"], "internal_error");
+            assert_eq!(body["details"], Value::Null);
+            assert!(!text.contains("secret"), "{text}");
+        }
+    }
+
+    #[actix_web::test]
+    async fn a_database_that_cannot_serve_is_a_503() {
+        let down = [
+            ApiError::from(DbErr::ConnectionAcquire(ConnAcquireErr::Timeout)),
+            ApiError::from(DbErr::Conn(RuntimeErr::Internal("secret host".into()))),
+        ];
+        for err in down {
+            let (status, body, text) = answer(err).await;
+            assert_eq!(status, 503);
+            assert_eq!(body["code"], "service_unavailable");
+            assert!(!text.contains("secret"), "{text}");
+        }
+    }
+
+    #[test]
+    fn account_errors_keep_their_meaning() {
+        assert_eq!(ApiError::from(AccountError::Exists).code(), "conflict");
+        assert_eq!(
+            ApiError::from(AccountError::Invalid("email bad".into())).code(),
+            "validation_failed"
+        );
+        let db_down = AccountError::from(DbErr::ConnectionAcquire(ConnAcquireErr::Timeout));
+        assert_eq!(ApiError::from(db_down).code(), "service_unavailable");
+        let bug = AccountError::from(DbErr::RecordNotFound("new account".into()));
+        assert_eq!(ApiError::from(bug).code(), "internal_error");
     }
 }

@@ -69,9 +69,7 @@ async fn load_history(
     db: &DatabaseConnection,
     order_id: i64,
 ) -> Result<Option<Vec<StatusChange>>, ApiError> {
-    let view = reads::order_view(db, order_id)
-        .await
-        .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+    let view = reads::order_view(db, order_id).await?;
     Ok(view.map(|v| v.history))
 }
 

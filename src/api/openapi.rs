@@ -44,6 +44,8 @@ const SWAGGER_UI_CSS_SRI: &str =
         title = "Bakery",
         description = "A bakery's ordering API: the catalog, orders, their live status, the staff back-office, and operations endpoints. \
             Every error is JSON `{error, code, details}` (for `validation_failed`, `details` is a list of `FieldError`); \
+            503 `service_unavailable` means a backing service is down (try again shortly), 500 `internal_error` a bug \
+            (`details` null, the cause logged with the request id); \
             money is a JSON number with at most two decimals. A path's other methods answer 405 with `Allow`.",
         license(name = "MIT")
     ),

@@ -31,7 +31,7 @@ pub async fn act_on_order(
                     status: status.as_str().to_owned(),
                     wanted: action.name().to_owned(),
                 },
-                ActionError::Database(err) => ApiError::database(err),
+                ActionError::Store(err) => err.into(),
             })?;
     if action.action == Action::Cancel {
         catalog_changed(state);

@@ -15,7 +15,7 @@ use super::errors::ApiError;
 use super::extract::parse_order_id;
 use super::order_moves::act_on_order;
 use crate::actors::catalog_cache::CatalogSnapshot;
-use crate::actors::order_store::{PlaceOrder, StoreError};
+use crate::actors::order_store::PlaceOrder;
 use crate::domain::StaffAction;
 use crate::domain::{Money, OrderRequest};
 use crate::store::draft::{DraftLine, OrderDraft, PlaceOutcome};
@@ -64,8 +64,7 @@ pub async fn create_order(
         .store
         .send(PlaceOrder(draft.clone()))
         .await
-        .map_err(|e| ApiError::Unavailable(e.to_string()))?
-        .map_err(|e: StoreError| ApiError::Unavailable(e.to_string()))?;
+        .map_err(|e| ApiError::Unavailable(e.to_string()))??;
     let placed = match outcome {
         PlaceOutcome::Placed(placed) => placed,
         PlaceOutcome::KeyReused => return Err(ApiError::IdempotencyKeyReused),
@@ -188,13 +187,10 @@ pub async fn get_order(
         None => {
             let seen = state.order_views.change_count(id);
             let view = reads::order_view(&state.db, id)
-                .await
-                .map_err(|e| ApiError::Unavailable(e.to_string()))?
+                .await?
                 .ok_or(ApiError::OrderNotFound(raw))?;
             state.order_views.keep(seen, &view);
-            bytes::Bytes::from(
-                serde_json::to_vec(&view).map_err(|e| ApiError::Unavailable(e.to_string()))?,
-            )
+            bytes::Bytes::from(serde_json::to_vec(&view).map_err(ApiError::internal)?)
         }
     };
     Ok(HttpResponse::Ok()
@@ -236,8 +232,7 @@ pub async fn cancel_order(
         return Err(ApiError::invalid("customer_email", "is required"));
     };
     let (order, _) = board::order_with_items(&state.db, id)
-        .await
-        .map_err(ApiError::database)?
+        .await?
         .ok_or_else(|| ApiError::OrderNotFound(raw.clone()))?;
     if !order
         .customer_email
@@ -248,8 +243,7 @@ pub async fn cancel_order(
     }
     act_on_order(&state, id, &StaffAction::customer_cancel(), &raw, None).await?;
     let view = reads::order_view(&state.db, id)
-        .await
-        .map_err(ApiError::database)?
+        .await?
         .ok_or(ApiError::OrderNotFound(raw))?;
     Ok(HttpResponse::Ok().json(view))
 }

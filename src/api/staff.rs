@@ -70,15 +70,13 @@ impl FromRequest for Staff {
             let state = state.ok_or(ApiError::Unauthenticated)?;
             if let Some(token) = bearer {
                 return accounts::token_principal(&state.db, &token)
-                    .await
-                    .map_err(ApiError::database)?
+                    .await?
                     .map(Staff)
                     .ok_or(ApiError::Unauthenticated);
             }
             let token = session.ok_or(ApiError::Unauthenticated)?;
             let principal = accounts::session_principal(&state.db, state.sessions(), &token)
-                .await
-                .map_err(ApiError::database)?
+                .await?
                 .ok_or(ApiError::Unauthenticated)?;
             if !safe {
                 let expected = principal.csrf_token.as_deref().unwrap_or_default();
@@ -140,9 +138,7 @@ pub async fn sign_in(
     if state.sign_ins.is_blocked(&email, &address) {
         return Err(ApiError::TooManyAttempts);
     }
-    let user = accounts::active_user(&state.db, &email)
-        .await
-        .map_err(ApiError::database)?;
+    let user = accounts::active_user(&state.db, &email).await?;
     let stored = user
         .as_ref()
         .map_or_else(|| decoy_hash().to_owned(), |u| u.password_hash.clone());
@@ -165,9 +161,7 @@ pub async fn sign_in(
     };
     state.sign_ins.succeeded(&email);
     let role = StaffRole::parse(&user.role).ok_or(ApiError::Forbidden)?;
-    let (token, csrf_token) = accounts::open_session(&state.db, state.sessions(), user.id)
-        .await
-        .map_err(ApiError::database)?;
+    let (token, csrf_token) = accounts::open_session(&state.db, state.sessions(), user.id).await?;
     audit::record(
         &state.db,
         &user.email,
@@ -175,8 +169,7 @@ pub async fn sign_in(
         "staff",
         json!({ "address": address }),
     )
-    .await
-    .map_err(ApiError::database)?;
+    .await?;
     let max_age = CookieDuration::seconds(SESSION_LIFETIME.as_secs() as i64);
     Ok(HttpResponse::Ok()
         .cookie(session_cookie(token, state.secure_cookies, max_age))
@@ -208,9 +201,7 @@ pub async fn sign_out(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     if let Some(cookie) = req.cookie(SESSION_COOKIE) {
-        accounts::close_session(&state.db, state.sessions(), cookie.value())
-            .await
-            .map_err(ApiError::database)?;
+        accounts::close_session(&state.db, state.sessions(), cookie.value()).await?;
     }
     audit::record(
         &state.db,
@@ -219,8 +210,7 @@ pub async fn sign_out(
         "staff",
         json!({}),
     )
-    .await
-    .map_err(ApiError::database)?;
+    .await?;
     Ok(HttpResponse::NoContent()
         .cookie(session_cookie(
             String::new(),

@@ -14,7 +14,7 @@ use std::collections::HashSet;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, TransactionTrait};
 
 use crate::store::notifications::{self, EMAIL, Notification, TOPIC, WEBHOOK};
-use crate::store::outbox;
+use crate::store::{StoreError, outbox};
 pub use email::Mailer;
 
 /// Rows taken per round.
@@ -32,7 +32,7 @@ pub struct Channels {
 #[derive(Debug, thiserror::Error)]
 pub enum NotifyError {
     #[error(transparent)]
-    Database(#[from] DbErr),
+    Database(#[from] StoreError),
     #[error("{failed} notification deliveries failed, e.g. {channel} to {target}: {error}")]
     Undelivered {
         failed: usize,
@@ -40,6 +40,12 @@ pub enum NotifyError {
         target: String,
         error: String,
     },
+}
+
+impl From<DbErr> for NotifyError {
+    fn from(err: DbErr) -> Self {
+        NotifyError::Database(err.into())
+    }
 }
 
 /// Delivers up to one batch of notifications; returns how many rows were completed (published).

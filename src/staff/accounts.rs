@@ -7,10 +7,15 @@ use chrono::Utc;
 use entity::{api_token, staff_session, staff_user};
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, SqlErr};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    SqlErr,
+};
+use serde_json::json;
 
 use super::secrets::{self, SecretError, random_token, token_hash};
-use crate::cache::RedisCache;
+use crate::cache::{CacheError, RedisCache};
+use crate::store::{self, StoreError, audit};
 
 /// How long a staff session lasts.
 pub const SESSION_LIFETIME: Duration = Duration::from_secs(12 * 3600);
@@ -23,9 +28,24 @@ pub enum AccountError {
     #[error("{0}")]
     Invalid(String),
     #[error(transparent)]
-    Database(#[from] DbErr),
+    Store(#[from] StoreError),
+    /// The session store (Redis) failed.
+    #[error("session store: {0}")]
+    Sessions(#[from] CacheError),
     #[error(transparent)]
     Secret(#[from] SecretError),
+}
+
+impl From<DbErr> for AccountError {
+    fn from(err: DbErr) -> Self {
+        AccountError::Store(err.into())
+    }
+}
+
+impl From<serde_json::Error> for AccountError {
+    fn from(err: serde_json::Error) -> Self {
+        AccountError::Store(err.into())
+    }
 }
 
 /// Who is acting: a signed-in staff member or a bearer token.
@@ -49,6 +69,41 @@ pub async fn create_user(
     password: &str,
     role: StaffRole,
 ) -> Result<staff_user::Model, AccountError> {
+    let user = new_user(email, password, role)?;
+    insert_user(conn, user).await
+}
+
+/// [`create_user`] by `actor`, with its audit entry in the same transaction.
+pub async fn create_user_audited(
+    db: &DatabaseConnection,
+    actor: &str,
+    email: &str,
+    password: &str,
+    role: StaffRole,
+) -> Result<staff_user::Model, AccountError> {
+    // The hash takes tens of milliseconds: made before the write begins.
+    let user = new_user(email, password, role)?;
+    let write = store::begin_write(db).await?;
+    let user = insert_user(&*write, user).await?;
+    let details = json!({ "email": user.email, "role": user.role });
+    audit::record(
+        &*write,
+        actor,
+        "user.create",
+        &format!("user:{}", user.id),
+        details,
+    )
+    .await?;
+    write.commit().await?;
+    Ok(user)
+}
+
+/// The row of a new account: the e-mail and password checked, the password hashed.
+fn new_user(
+    email: &str,
+    password: &str,
+    role: StaffRole,
+) -> Result<staff_user::ActiveModel, AccountError> {
     bakery_wire::rules::check_email(email)
         .map_err(|m| AccountError::Invalid(format!("email {m}")))?;
     if password.chars().count() < secrets::MIN_PASSWORD_CHARS {
@@ -58,14 +113,20 @@ pub async fn create_user(
         )));
     }
     let hash = secrets::hash_password(password)?;
-    let user = staff_user::ActiveModel {
+    Ok(staff_user::ActiveModel {
         id: NotSet,
         email: Set(normalize_email(email)),
         password_hash: Set(hash),
         role: Set(role.as_str().to_owned()),
         active: Set(true),
         created_at: Set(Utc::now()),
-    };
+    })
+}
+
+async fn insert_user(
+    conn: &impl ConnectionTrait,
+    user: staff_user::ActiveModel,
+) -> Result<staff_user::Model, AccountError> {
     let inserted = staff_user::Entity::insert(user).exec(conn).await;
     let id = match inserted {
         Ok(done) => done.last_insert_id,
@@ -77,27 +138,29 @@ pub async fn create_user(
     staff_user::Entity::find_by_id(id)
         .one(conn)
         .await?
-        .ok_or_else(|| AccountError::Database(DbErr::RecordNotFound("new account".into())))
+        .ok_or_else(|| DbErr::RecordNotFound("new account".into()).into())
 }
 
 /// An active account by e-mail.
 pub async fn active_user(
     conn: &impl ConnectionTrait,
     email: &str,
-) -> Result<Option<staff_user::Model>, DbErr> {
+) -> Result<Option<staff_user::Model>, StoreError> {
     staff_user::Entity::find()
         .filter(staff_user::Column::Email.eq(normalize_email(email)))
         .filter(staff_user::Column::Active.eq(true))
         .one(conn)
         .await
+        .map_err(StoreError::from)
 }
 
 /// Every account, oldest first.
-pub async fn users(conn: &impl ConnectionTrait) -> Result<Vec<staff_user::Model>, DbErr> {
+pub async fn users(conn: &impl ConnectionTrait) -> Result<Vec<staff_user::Model>, StoreError> {
     staff_user::Entity::find()
         .order_by_asc(staff_user::Column::Id)
         .all(conn)
         .await
+        .map_err(StoreError::from)
 }
 
 /// Where staff sessions live: Redis in the distributed shape (every replica sees them, they
@@ -115,10 +178,6 @@ struct StoredSession {
     csrf_token: String,
 }
 
-fn cache_error(err: crate::cache::CacheError) -> DbErr {
-    DbErr::Custom(format!("session store: {err}"))
-}
-
 /// Opens a session; returns the cookie's token and the CSRF token.
 pub async fn open_session(
     conn: &impl ConnectionTrait,
@@ -131,11 +190,10 @@ pub async fn open_session(
             user_id,
             csrf_token: csrf.clone(),
         };
-        let json = serde_json::to_string(&stored).map_err(|e| DbErr::Custom(e.to_string()))?;
+        let json = serde_json::to_string(&stored)?;
         redis
             .store_session(&token_hash(&token), &json, SESSION_LIFETIME.as_secs())
-            .await
-            .map_err(cache_error)?;
+            .await?;
         return Ok((token, csrf));
     }
     let now = Utc::now();
@@ -158,12 +216,11 @@ pub async fn session_principal(
     conn: &impl ConnectionTrait,
     sessions: Sessions<'_>,
     token: &str,
-) -> Result<Option<Principal>, DbErr> {
+) -> Result<Option<Principal>, AccountError> {
     let found = match sessions {
         Sessions::Redis(redis) => redis
             .session(&token_hash(token))
-            .await
-            .map_err(cache_error)?
+            .await?
             .and_then(|json| serde_json::from_str::<StoredSession>(&json).ok())
             .map(|s| (s.user_id, s.csrf_token)),
         Sessions::Database => staff_session::Entity::find()
@@ -194,12 +251,9 @@ pub async fn close_session(
     conn: &impl ConnectionTrait,
     sessions: Sessions<'_>,
     token: &str,
-) -> Result<(), DbErr> {
+) -> Result<(), AccountError> {
     if let Sessions::Redis(redis) = sessions {
-        return redis
-            .drop_session(&token_hash(token))
-            .await
-            .map_err(cache_error);
+        return Ok(redis.drop_session(&token_hash(token)).await?);
     }
     staff_session::Entity::delete_many()
         .filter(staff_session::Column::TokenHash.eq(token_hash(token)))
@@ -240,11 +294,27 @@ pub async fn create_api_token(
     Ok((model, token))
 }
 
+/// [`create_api_token`] by `actor`, with its audit entry in the same transaction.
+pub async fn create_api_token_audited(
+    db: &DatabaseConnection,
+    name: &str,
+    role: StaffRole,
+    actor: &str,
+) -> Result<(api_token::Model, String), AccountError> {
+    let write = store::begin_write(db).await?;
+    let (model, token) = create_api_token(&*write, name, role, actor).await?;
+    let details = json!({ "name": model.name, "role": model.role });
+    let target = format!("token:{}", model.id);
+    audit::record(&*write, actor, "token.create", &target, details).await?;
+    write.commit().await?;
+    Ok((model, token))
+}
+
 /// The principal behind a bearer token, if it exists and is not revoked.
 pub async fn token_principal(
     conn: &impl ConnectionTrait,
     token: &str,
-) -> Result<Option<Principal>, DbErr> {
+) -> Result<Option<Principal>, StoreError> {
     let found = api_token::Entity::find()
         .filter(api_token::Column::TokenHash.eq(token_hash(token)))
         .filter(api_token::Column::RevokedAt.is_null())
@@ -260,7 +330,7 @@ pub async fn token_principal(
 }
 
 /// Revokes a token; false when there is no such (unrevoked) token.
-pub async fn revoke_api_token(conn: &impl ConnectionTrait, id: i64) -> Result<bool, DbErr> {
+pub async fn revoke_api_token(conn: &impl ConnectionTrait, id: i64) -> Result<bool, StoreError> {
     let done = api_token::Entity::update_many()
         .col_expr(api_token::Column::RevokedAt, Expr::value(Utc::now()))
         .filter(api_token::Column::Id.eq(id))
@@ -270,10 +340,28 @@ pub async fn revoke_api_token(conn: &impl ConnectionTrait, id: i64) -> Result<bo
     Ok(done.rows_affected > 0)
 }
 
+/// [`revoke_api_token`] by `actor`, with its audit entry in the same transaction.
+pub async fn revoke_api_token_audited(
+    db: &DatabaseConnection,
+    id: i64,
+    actor: &str,
+) -> Result<bool, StoreError> {
+    let write = store::begin_write(db).await?;
+    if !revoke_api_token(&*write, id).await? {
+        write.rollback().await?;
+        return Ok(false);
+    }
+    let target = format!("token:{id}");
+    audit::record(&*write, actor, "token.revoke", &target, json!({})).await?;
+    write.commit().await?;
+    Ok(true)
+}
+
 /// Every token, newest first.
-pub async fn api_tokens(conn: &impl ConnectionTrait) -> Result<Vec<api_token::Model>, DbErr> {
+pub async fn api_tokens(conn: &impl ConnectionTrait) -> Result<Vec<api_token::Model>, StoreError> {
     api_token::Entity::find()
         .order_by_desc(api_token::Column::Id)
         .all(conn)
         .await
+        .map_err(StoreError::from)
 }

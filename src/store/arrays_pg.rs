@@ -6,8 +6,9 @@
 
 use chrono::{DateTime, Utc};
 use entity::{order_event, outbox};
-use sea_orm::{ActiveValue, ConnectionTrait, DbBackend, DbErr, Statement, Value};
+use sea_orm::{ActiveValue, ConnectionTrait, DbBackend, Statement, Value};
 
+use super::StoreError;
 use super::notifications::notifications_wanted_sql;
 
 /// History events; `RETURNING` numbers them in the arrays' order (sorted to be sure of it).
@@ -34,7 +35,7 @@ const INSERT_NOTIFICATIONS: &str = concat!(
 pub(super) async fn insert_events(
     conn: &impl ConnectionTrait,
     rows: &[order_event::ActiveModel],
-) -> Result<Vec<i64>, DbErr> {
+) -> Result<Vec<i64>, StoreError> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }
@@ -71,7 +72,7 @@ pub(super) async fn insert_events(
 pub(super) async fn insert_notifications(
     conn: &impl ConnectionTrait,
     rows: &[outbox::ActiveModel],
-) -> Result<(), DbErr> {
+) -> Result<(), StoreError> {
     if rows.is_empty() {
         return Ok(());
     }
@@ -88,9 +89,9 @@ pub(super) async fn insert_notifications(
 }
 
 /// The value a row was given (these rows are built in full by their callers).
-fn set<T: Clone + Into<Value>>(value: &ActiveValue<T>) -> Result<T, DbErr> {
+fn set<T: Clone + Into<Value>>(value: &ActiveValue<T>) -> Result<T, StoreError> {
     match value {
         ActiveValue::Set(v) | ActiveValue::Unchanged(v) => Ok(v.clone()),
-        ActiveValue::NotSet => Err(DbErr::Custom("a row to insert lacks a column".into())),
+        ActiveValue::NotSet => Err(StoreError::IncompleteRow),
     }
 }

@@ -3,8 +3,10 @@
 use chrono::Utc;
 use entity::audit_log;
 use sea_orm::ActiveValue::{NotSet, Set};
-use sea_orm::{ConnectionTrait, DbErr, EntityTrait, QueryOrder, QuerySelect};
+use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder, QuerySelect};
 use serde_json::Value;
+
+use super::StoreError;
 
 /// Writes one entry.
 pub async fn record(
@@ -13,7 +15,7 @@ pub async fn record(
     action: &str,
     target: &str,
     details: Value,
-) -> Result<(), DbErr> {
+) -> Result<(), StoreError> {
     audit_log::Entity::insert(audit_log::ActiveModel {
         id: NotSet,
         actor: Set(actor.to_owned()),
@@ -31,10 +33,11 @@ pub async fn record(
 pub async fn latest(
     conn: &impl ConnectionTrait,
     limit: u64,
-) -> Result<Vec<audit_log::Model>, DbErr> {
+) -> Result<Vec<audit_log::Model>, StoreError> {
     audit_log::Entity::find()
         .order_by_desc(audit_log::Column::Id)
         .limit(limit)
         .all(conn)
         .await
+        .map_err(StoreError::from)
 }

@@ -1,18 +1,18 @@
 //! The staff board's reads: a day's orders with their lines, and one order with its lines.
 
 use entity::{order, order_item};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use bakery_wire::OrderStatus;
+
+use super::StoreError;
 
 /// The orders created on `day` (UTC), newest first, optionally only those in `status`.
 pub async fn orders_of_day(
     db: &impl ConnectionTrait,
     day: chrono::NaiveDate,
     status: Option<OrderStatus>,
-) -> Result<Vec<(order::Model, Vec<order_item::Model>)>, DbErr> {
+) -> Result<Vec<(order::Model, Vec<order_item::Model>)>, StoreError> {
     let start = day.and_time(chrono::NaiveTime::MIN).and_utc();
     let end = start + chrono::Duration::days(1);
     let mut query = order::Entity::find()
@@ -44,7 +44,7 @@ pub async fn orders_of_day(
 pub async fn order_with_items(
     db: &impl ConnectionTrait,
     order_id: i64,
-) -> Result<Option<(order::Model, Vec<order_item::Model>)>, DbErr> {
+) -> Result<Option<(order::Model, Vec<order_item::Model>)>, StoreError> {
     let Some(order) = order::Entity::find_by_id(order_id).one(db).await? else {
         return Ok(None);
     };

@@ -4,23 +4,31 @@ use chrono::Utc;
 use entity::product;
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+};
+use serde_json::{Value, json};
+
+use super::StoreError;
+use super::audit;
 
 /// The products customers can order.
-pub async fn active_products(db: &impl ConnectionTrait) -> Result<Vec<product::Model>, DbErr> {
+pub async fn active_products(db: &impl ConnectionTrait) -> Result<Vec<product::Model>, StoreError> {
     product::Entity::find()
         .filter(product::Column::Active.eq(true))
         .order_by_asc(product::Column::Id)
         .all(db)
         .await
+        .map_err(StoreError::from)
 }
 
 /// Every product, inactive ones too.
-pub async fn all_products(db: &impl ConnectionTrait) -> Result<Vec<product::Model>, DbErr> {
+pub async fn all_products(db: &impl ConnectionTrait) -> Result<Vec<product::Model>, StoreError> {
     product::Entity::find()
         .order_by_asc(product::Column::Id)
         .all(db)
         .await
+        .map_err(StoreError::from)
 }
 
 /// A product to add, already checked.
@@ -33,11 +41,26 @@ pub struct ProductRecord {
     pub stock: i64,
 }
 
-/// Adds a product (active).
+/// Adds a product (active), audited as `actor`'s in the same transaction.
 pub async fn add_product(
+    db: &DatabaseConnection,
+    record: ProductRecord,
+    actor: &str,
+) -> Result<product::Model, StoreError> {
+    let write = super::begin_write(db).await?;
+    let added = insert_product(&*write, record).await?;
+    let details =
+        json!({ "name": added.name, "price_cents": added.price_cents, "stock": added.stock });
+    let target = format!("product:{}", added.id);
+    audit::record(&*write, actor, "product.create", &target, details).await?;
+    write.commit().await?;
+    Ok(added)
+}
+
+async fn insert_product(
     db: &impl ConnectionTrait,
     record: ProductRecord,
-) -> Result<product::Model, DbErr> {
+) -> Result<product::Model, StoreError> {
     let now = Utc::now();
     let id = product::Entity::insert(product::ActiveModel {
         id: NotSet,
@@ -56,7 +79,7 @@ pub async fn add_product(
     product::Entity::find_by_id(id)
         .one(db)
         .await?
-        .ok_or_else(|| DbErr::RecordNotFound(format!("product {id}")))
+        .ok_or_else(|| DbErr::RecordNotFound(format!("product {id}")).into())
 }
 
 /// The fields of a product to change; `None` keeps the field.
@@ -70,12 +93,31 @@ pub struct ProductChange {
 }
 
 /// Changes a product; `None` when there is no such product. Orders keep the price they were
-/// placed with (their lines store it).
+/// placed with (their lines store it). Audited as `actor`'s, with `details`, in the same
+/// transaction.
 pub async fn change_product(
+    db: &DatabaseConnection,
+    id: i64,
+    change: ProductChange,
+    actor: &str,
+    details: Value,
+) -> Result<Option<product::Model>, StoreError> {
+    let write = super::begin_write(db).await?;
+    let Some(changed) = update_product(&*write, id, change).await? else {
+        write.rollback().await?;
+        return Ok(None);
+    };
+    let target = format!("product:{id}");
+    audit::record(&*write, actor, "product.update", &target, details).await?;
+    write.commit().await?;
+    Ok(Some(changed))
+}
+
+async fn update_product(
     db: &impl ConnectionTrait,
     id: i64,
     change: ProductChange,
-) -> Result<Option<product::Model>, DbErr> {
+) -> Result<Option<product::Model>, StoreError> {
     let mut update = product::Entity::update_many()
         .col_expr(product::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(product::Column::Id.eq(id));
@@ -97,7 +139,10 @@ pub async fn change_product(
     if update.exec(db).await?.rows_affected == 0 {
         return Ok(None);
     }
-    product::Entity::find_by_id(id).one(db).await
+    product::Entity::find_by_id(id)
+        .one(db)
+        .await
+        .map_err(StoreError::from)
 }
 
 /// A change of a product's stock.
@@ -118,12 +163,43 @@ pub enum StockOutcome {
     },
 }
 
-/// Sets or adjusts stock in one guarded update (never below zero).
+/// Sets or adjusts stock in one guarded update (never below zero); a change is audited as
+/// `actor`'s, with its `reason` and the new stock, in the same transaction.
 pub async fn change_stock(
+    db: &DatabaseConnection,
+    id: i64,
+    stock_move: StockMove,
+    actor: &str,
+    reason: &str,
+) -> Result<StockOutcome, StoreError> {
+    let write = super::begin_write(db).await?;
+    let outcome = update_stock(&*write, id, stock_move).await?;
+    let StockOutcome::Changed(product) = &outcome else {
+        write.rollback().await?;
+        return Ok(outcome);
+    };
+    let (set, adjust) = match stock_move {
+        StockMove::Set(count) => (Some(count), None),
+        StockMove::Adjust(delta) => (None, Some(delta)),
+    };
+    let details = json!({ "set": set, "adjust": adjust, "reason": reason, "stock": product.stock });
+    audit::record(
+        &*write,
+        actor,
+        "product.stock",
+        &format!("product:{id}"),
+        details,
+    )
+    .await?;
+    write.commit().await?;
+    Ok(outcome)
+}
+
+async fn update_stock(
     db: &impl ConnectionTrait,
     id: i64,
     stock_move: StockMove,
-) -> Result<StockOutcome, DbErr> {
+) -> Result<StockOutcome, StoreError> {
     let mut update = product::Entity::update_many()
         .col_expr(product::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(product::Column::Id.eq(id));

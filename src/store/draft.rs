@@ -2,8 +2,8 @@
 
 use bakery_wire::{Fulfillment, cents_to_price};
 use chrono::{DateTime, Utc};
-use sea_orm::DbErr;
 
+use super::StoreError;
 use super::notifications;
 use crate::domain::{MessageItem, OrderMessage};
 
@@ -72,9 +72,8 @@ pub struct Placed {
 pub(super) const PLACED_NOTE: &str = "order placed";
 
 /// The JSON of a freshly placed order's queue message (an outbox row's payload).
-pub(super) fn message_payload(order_id: i64, draft: &OrderDraft) -> Result<String, DbErr> {
-    serde_json::to_string(&message_for_draft(order_id, draft))
-        .map_err(|e| DbErr::Custom(e.to_string()))
+pub(super) fn message_payload(order_id: i64, draft: &OrderDraft) -> Result<String, StoreError> {
+    Ok(serde_json::to_string(&message_for_draft(order_id, draft))?)
 }
 
 /// The queue message of a freshly placed order.

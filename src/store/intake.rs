@@ -8,9 +8,10 @@ use chrono::{DateTime, Utc};
 use entity::{order, order_event, order_item, outbox};
 use sea_orm::{
     ActiveValue::{NotSet, Set},
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
 };
 
+use super::StoreError;
 use super::draft::{OrderDraft, PLACED_NOTE, PlaceOutcome, Placed, message_payload};
 use super::notifications;
 use super::rows::{ROWS_PER_INSERT, fulfillment_name, insert_in_chunks, insert_returning_ids};
@@ -22,7 +23,7 @@ pub async fn place_orders(
     db: &DatabaseConnection,
     drafts: &[OrderDraft],
     topic: &str,
-) -> Vec<Result<PlaceOutcome, DbErr>> {
+) -> Vec<Result<PlaceOutcome, StoreError>> {
     match place_in_one_transaction(db, drafts, topic).await {
         Ok(outcomes) => outcomes.into_iter().map(Ok).collect(),
         Err(err) if drafts.len() == 1 => vec![Err(err)],
@@ -30,10 +31,7 @@ pub async fn place_orders(
             let mut outcomes = Vec::with_capacity(drafts.len());
             for draft in drafts {
                 let one = place_in_one_transaction(db, std::slice::from_ref(draft), topic).await;
-                outcomes.push(one.and_then(|mut v| {
-                    v.pop()
-                        .ok_or_else(|| DbErr::Custom("no outcome for a placed order".into()))
-                }));
+                outcomes.push(one.and_then(|mut v| v.pop().ok_or(StoreError::NoOutcome)));
             }
             outcomes
         }
@@ -44,7 +42,7 @@ async fn place_in_one_transaction(
     db: &DatabaseConnection,
     drafts: &[OrderDraft],
     topic: &str,
-) -> Result<Vec<PlaceOutcome>, DbErr> {
+) -> Result<Vec<PlaceOutcome>, StoreError> {
     if db.get_database_backend() == sea_orm::DbBackend::Postgres {
         // One statement writes the batch there, atomic on its own (see `intake_pg`).
         return place_batch(db, drafts, topic).await;
@@ -77,7 +75,7 @@ async fn place_batch(
     conn: &impl ConnectionTrait,
     drafts: &[OrderDraft],
     topic: &str,
-) -> Result<Vec<PlaceOutcome>, DbErr> {
+) -> Result<Vec<PlaceOutcome>, StoreError> {
     let mut plans = Vec::with_capacity(drafts.len());
     let mut new: Vec<&OrderDraft> = Vec::new();
     let mut new_by_key: HashMap<&str, usize> = HashMap::new();
@@ -138,7 +136,7 @@ async fn outcomes_of_inserts(
     new: &[&OrderDraft],
     ids: &[Option<i64>],
     now: DateTime<Utc>,
-) -> Result<Vec<PlaceOutcome>, DbErr> {
+) -> Result<Vec<PlaceOutcome>, StoreError> {
     let skipped: Vec<&str> = new
         .iter()
         .zip(ids)
@@ -167,11 +165,9 @@ async fn outcomes_of_inserts(
             })),
             None => {
                 let key = draft.idempotency_key.as_deref().unwrap_or_default();
-                let first = earlier.get(key).ok_or_else(|| {
-                    DbErr::Custom(format!(
-                        "idempotency key {key:?} conflicted but is not stored"
-                    ))
-                })?;
+                let first = earlier
+                    .get(key)
+                    .ok_or_else(|| StoreError::KeyNotStored(key.to_owned()))?;
                 Ok(
                     if first.request_hash.as_deref() == Some(draft.request_hash.as_str()) {
                         PlaceOutcome::Placed(Placed {
@@ -195,7 +191,7 @@ async fn insert_details(
     fresh: &[(&OrderDraft, i64)],
     topic: &str,
     now: DateTime<Utc>,
-) -> Result<(), DbErr> {
+) -> Result<(), StoreError> {
     let items: Vec<order_item::ActiveModel> = fresh
         .iter()
         .flat_map(|(draft, order_id)| {
@@ -241,7 +237,9 @@ async fn insert_details(
         let row = notifications::outbox_row(*event_id, &recipient, status, Some(note), now)?;
         outbox_rows.push(row);
     }
-    insert_in_chunks(conn, outbox_rows).await
+    insert_in_chunks(conn, outbox_rows)
+        .await
+        .map_err(StoreError::from)
 }
 
 /// Inserts the new orders, skipping any whose idempotency key is stored already; returns each
@@ -250,7 +248,7 @@ async fn insert_orders(
     conn: &impl ConnectionTrait,
     drafts: &[&OrderDraft],
     now: DateTime<Utc>,
-) -> Result<Vec<Option<i64>>, DbErr> {
+) -> Result<Vec<Option<i64>>, StoreError> {
     use sea_orm::QueryTrait;
     use sea_orm::sea_query::{OnConflict, Query};
     let mut ids = Vec::with_capacity(drafts.len());
@@ -298,9 +296,7 @@ async fn insert_orders(
         for draft in chunk {
             ids.push(match &draft.idempotency_key {
                 Some(key) => by_key.get(key).copied(),
-                None => Some(keyless.next().ok_or_else(|| {
-                    DbErr::Custom("an order without a key was not inserted".into())
-                })?),
+                None => Some(keyless.next().ok_or(StoreError::KeylessNotInserted)?),
             });
         }
     }

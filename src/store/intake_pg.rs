@@ -12,8 +12,9 @@ use std::collections::HashSet;
 
 use bakery_wire::OrderStatus;
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement, Value};
+use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
 
+use super::StoreError;
 use super::draft::{OrderDraft, PLACED_NOTE, message_payload};
 use super::notifications::{self, notifications_wanted_sql};
 use super::rows::fulfillment_name;
@@ -71,7 +72,7 @@ pub(super) async fn place_new_orders(
     drafts: &[&OrderDraft],
     topic: &str,
     now: DateTime<Utc>,
-) -> Result<Vec<Option<i64>>, DbErr> {
+) -> Result<Vec<Option<i64>>, StoreError> {
     if drafts.is_empty() {
         return Ok(Vec::new());
     }
@@ -94,8 +95,8 @@ pub(super) async fn place_new_orders(
 }
 
 /// `n` pairs of (order id, event id), fresh from the sequences.
-async fn take_ids(conn: &impl ConnectionTrait, n: usize) -> Result<Vec<(i64, i64)>, DbErr> {
-    let n = i64::try_from(n).map_err(|e| DbErr::Custom(e.to_string()))?;
+async fn take_ids(conn: &impl ConnectionTrait, n: usize) -> Result<Vec<(i64, i64)>, StoreError> {
+    let n = i64::try_from(n).map_err(|_| StoreError::TooMany(n))?;
     let stmt = Statement::from_sql_and_values(DbBackend::Postgres, TAKE_IDS, [n.into()]);
     conn.query_all_raw(stmt)
         .await?
@@ -110,7 +111,7 @@ fn batch_values(
     ids: &[(i64, i64)],
     topic: &str,
     now: DateTime<Utc>,
-) -> Result<Vec<Value>, DbErr> {
+) -> Result<Vec<Value>, StoreError> {
     let mut orders = OrderColumns::default();
     let mut lines = LineColumns::default();
     let mut outbox = OutboxColumns::default();

@@ -13,9 +13,10 @@ use chrono::{DateTime, Utc};
 use entity::{order_item, product};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
 };
 
+use super::StoreError;
 use super::moves::{apply_moves, for_no_key_update, lock_orders};
 use super::rows::parse_fulfillment;
 use super::wire_time;
@@ -51,7 +52,7 @@ pub async fn start_orders(
     db: &DatabaseConnection,
     starts: &[Start],
     prep_time: Duration,
-) -> Result<Vec<StartOutcome>, DbErr> {
+) -> Result<Vec<StartOutcome>, StoreError> {
     let ready_at = Utc::now() + chrono::Duration::from_std(prep_time).unwrap_or_default();
     let write = super::begin_write(db).await?;
     let txn = &*write;
@@ -160,7 +161,10 @@ pub async fn start_orders(
 /// The stock of these products, by id; on PostgreSQL locked in id order until the end of the
 /// transaction (the same order every start and cancel takes them in), `FOR NO KEY UPDATE` so
 /// that new orders, whose lines reference the products, are placed meanwhile.
-async fn lock_stock(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<BTreeMap<i64, i64>, DbErr> {
+async fn lock_stock(
+    conn: &impl ConnectionTrait,
+    ids: &[i64],
+) -> Result<BTreeMap<i64, i64>, StoreError> {
     if ids.is_empty() {
         return Ok(BTreeMap::new());
     }
@@ -190,7 +194,7 @@ fn short_line<'a>(
 
 /// Takes baked orders out of the oven together: each still `processing` becomes `ready` (for
 /// pickup or for delivery). Returns the moves that happened.
-pub async fn mark_ready(db: &DatabaseConnection, ids: &[i64]) -> Result<Vec<Moved>, DbErr> {
+pub async fn mark_ready(db: &DatabaseConnection, ids: &[i64]) -> Result<Vec<Moved>, StoreError> {
     let write = super::begin_write(db).await?;
     let txn = &*write;
     let orders = lock_orders(txn, ids).await?;

@@ -8,6 +8,7 @@ pub mod board;
 pub mod catalog;
 pub mod connect;
 pub mod draft;
+pub mod error;
 #[cfg(test)]
 mod in_memory_tests;
 pub mod intake;
@@ -22,6 +23,7 @@ pub mod staff_actions;
 pub mod statistics;
 pub mod wal;
 
+pub use error::StoreError;
 pub use rows::{fulfillment_name, parse_fulfillment};
 
 use chrono::{DateTime, Utc};

@@ -9,10 +9,11 @@ use entity::{order, order_event};
 use sea_orm::sea_query::{Expr, LockType};
 use sea_orm::{
     ActiveValue::{NotSet, Set},
-    ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect,
 };
 
+use super::StoreError;
 use super::rows::{insert_in_chunks, insert_returning_ids, parse_fulfillment};
 use super::{notifications, wire_time};
 use crate::domain::{Move, Moved, MovedFields};
@@ -24,7 +25,7 @@ use crate::domain::{Move, Moved, MovedFields};
 pub async fn lock_orders(
     conn: &impl ConnectionTrait,
     ids: &[i64],
-) -> Result<HashMap<i64, order::Model>, DbErr> {
+) -> Result<HashMap<i64, order::Model>, StoreError> {
     let query = order::Entity::find()
         .filter(super::one_of(conn, order::Column::Id, ids))
         .order_by_asc(order::Column::Id);
@@ -50,7 +51,7 @@ pub(super) fn for_no_key_update<E: EntityTrait>(
 pub async fn move_orders(
     conn: &impl ConnectionTrait,
     moves: Vec<Move>,
-) -> Result<Vec<Option<Moved>>, DbErr> {
+) -> Result<Vec<Option<Moved>>, StoreError> {
     let ids: Vec<i64> = moves.iter().map(|m| m.order_id).collect();
     let orders = lock_orders(conn, &ids).await?;
     apply_moves(conn, moves, &orders).await
@@ -61,10 +62,10 @@ pub async fn apply_moves(
     conn: &impl ConnectionTrait,
     moves: Vec<Move>,
     orders: &HashMap<i64, order::Model>,
-) -> Result<Vec<Option<Moved>>, DbErr> {
+) -> Result<Vec<Option<Moved>>, StoreError> {
     if let Some(bad) = moves.iter().find(|m| !m.is_allowed()) {
-        return Err(DbErr::Custom(format!(
-            "no such move: {:?} -> {}",
+        return Err(StoreError::NoSuchMove(format!(
+            "{:?} -> {}",
             bad.from, bad.to
         )));
     }
@@ -97,10 +98,10 @@ pub async fn apply_moves(
             .exec(conn)
             .await?;
         if updated.rows_affected != expected {
-            return Err(DbErr::Custom(format!(
-                "{} of {expected} orders moved under a lock",
-                updated.rows_affected
-            )));
+            return Err(StoreError::MovedUnderLock {
+                moved: updated.rows_affected,
+                expected,
+            });
         }
     }
     let applied: Vec<&Move> = moves
@@ -203,12 +204,18 @@ fn update_for(change: &Move, now: chrono::DateTime<Utc>) -> sea_orm::UpdateMany<
 /// Applies a guarded move and writes its `order_events` row and the customer's notification;
 /// `None` when the order was not in any of `from` (someone else moved it first, or it does not
 /// exist). The batch of one of [`move_orders`].
-pub async fn move_order(conn: &impl ConnectionTrait, mv: Move) -> Result<Option<Moved>, DbErr> {
+pub async fn move_order(
+    conn: &impl ConnectionTrait,
+    mv: Move,
+) -> Result<Option<Moved>, StoreError> {
     Ok(move_orders(conn, vec![mv]).await?.pop().flatten())
 }
 
 /// Applies a guarded move in a transaction of its own.
-pub async fn move_order_now(db: &DatabaseConnection, mv: Move) -> Result<Option<Moved>, DbErr> {
+pub async fn move_order_now(
+    db: &DatabaseConnection,
+    mv: Move,
+) -> Result<Option<Moved>, StoreError> {
     let write = super::begin_write(db).await?;
     let txn = &*write;
     let moved = move_order(txn, mv).await?;
@@ -222,7 +229,7 @@ pub async fn mark_failed(
     order_id: i64,
     attempts: u32,
     reason: &str,
-) -> Result<Option<Moved>, DbErr> {
+) -> Result<Option<Moved>, StoreError> {
     let give_up = Move::new(
         order_id,
         &[OrderStatus::Pending, OrderStatus::Processing],

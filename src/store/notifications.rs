@@ -6,10 +6,12 @@ use entity::{notification_delivery, outbox, webhook_endpoint};
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use serde::{Deserialize, Serialize};
 
+use super::StoreError;
 use super::wire_time;
 
 /// The outbox topic of notifications (the order relay never takes these rows).
@@ -52,7 +54,7 @@ pub fn outbox_row(
     status: OrderStatus,
     note: Option<&str>,
     at: DateTime<Utc>,
-) -> Result<outbox::ActiveModel, DbErr> {
+) -> Result<outbox::ActiveModel, StoreError> {
     Ok(outbox::ActiveModel {
         id: NotSet,
         topic: Set(TOPIC.to_owned()),
@@ -75,24 +77,26 @@ macro_rules! notifications_wanted_sql {
 pub(super) use notifications_wanted_sql;
 
 /// Whether a status move made now should write its customer's notification.
-pub async fn wanted(conn: &impl ConnectionTrait) -> Result<bool, DbErr> {
+pub async fn wanted(conn: &impl ConnectionTrait) -> Result<bool, StoreError> {
     let sql = concat!("SELECT ", notifications_wanted_sql!(), " AS wanted");
     let stmt = sea_orm::Statement::from_string(conn.get_database_backend(), sql);
     match conn.query_one_raw(stmt).await? {
-        Some(row) => row.try_get("", "wanted"),
+        Some(row) => Ok(row.try_get("", "wanted")?),
         None => Ok(false),
     }
 }
 
 /// Records that a process delivers notifications on `channel` (e-mail: it has an SMTP server),
 /// so that from now on every status move writes one.
-pub async fn register_channel(conn: &impl ConnectionTrait, channel: &str) -> Result<(), DbErr> {
+pub async fn register_channel(
+    conn: &impl ConnectionTrait,
+    channel: &str,
+) -> Result<(), StoreError> {
     use sea_orm::sea_query::{Alias, Query};
     let insert = Query::insert()
         .into_table(Alias::new("notification_channels"))
         .columns([Alias::new("channel"), Alias::new("registered_at")])
-        .values([channel.into(), Utc::now().into()])
-        .map_err(|e| DbErr::Custom(e.to_string()))?
+        .values([channel.into(), Utc::now().into()])?
         .on_conflict(
             OnConflict::column(Alias::new("channel"))
                 .do_nothing()
@@ -111,7 +115,7 @@ pub fn payload(
     status: OrderStatus,
     note: Option<&str>,
     at: DateTime<Utc>,
-) -> Result<String, DbErr> {
+) -> Result<String, StoreError> {
     let notification = Notification {
         event_id,
         order_id: to.order_id,
@@ -122,18 +126,19 @@ pub fn payload(
         customer_email: to.customer_email.to_owned(),
         fulfillment: to.fulfillment,
     };
-    serde_json::to_string(&notification).map_err(|e| DbErr::Custom(e.to_string()))
+    Ok(serde_json::to_string(&notification)?)
 }
 
 /// Every active webhook endpoint, oldest first.
 pub async fn active_endpoints(
     conn: &impl ConnectionTrait,
-) -> Result<Vec<webhook_endpoint::Model>, DbErr> {
+) -> Result<Vec<webhook_endpoint::Model>, StoreError> {
     webhook_endpoint::Entity::find()
         .filter(webhook_endpoint::Column::Active.eq(true))
         .order_by_asc(webhook_endpoint::Column::Id)
         .all(conn)
         .await
+        .map_err(StoreError::from)
 }
 
 /// Adds an active endpoint.
@@ -141,7 +146,7 @@ pub async fn add_endpoint(
     conn: &impl ConnectionTrait,
     url: &str,
     secret: &str,
-) -> Result<webhook_endpoint::Model, DbErr> {
+) -> Result<webhook_endpoint::Model, StoreError> {
     let id = webhook_endpoint::Entity::insert(webhook_endpoint::ActiveModel {
         id: NotSet,
         url: Set(url.to_owned()),
@@ -155,11 +160,11 @@ pub async fn add_endpoint(
     webhook_endpoint::Entity::find_by_id(id)
         .one(conn)
         .await?
-        .ok_or_else(|| DbErr::RecordNotFound(format!("webhook endpoint {id}")))
+        .ok_or_else(|| DbErr::RecordNotFound(format!("webhook endpoint {id}")).into())
 }
 
 /// Deactivates an endpoint (its deliveries stay on record); false if there was no active one.
-pub async fn deactivate_endpoint(conn: &impl ConnectionTrait, id: i64) -> Result<bool, DbErr> {
+pub async fn deactivate_endpoint(conn: &impl ConnectionTrait, id: i64) -> Result<bool, StoreError> {
     let done = webhook_endpoint::Entity::update_many()
         .col_expr(webhook_endpoint::Column::Active, Expr::value(false))
         .filter(webhook_endpoint::Column::Id.eq(id))
@@ -169,20 +174,63 @@ pub async fn deactivate_endpoint(conn: &impl ConnectionTrait, id: i64) -> Result
     Ok(done.rows_affected > 0)
 }
 
+/// [`add_endpoint`] by `actor`, with its audit entry in the same transaction.
+pub async fn add_endpoint_audited(
+    db: &DatabaseConnection,
+    url: &str,
+    secret: &str,
+    actor: &str,
+) -> Result<webhook_endpoint::Model, StoreError> {
+    let write = super::begin_write(db).await?;
+    let added = add_endpoint(&*write, url, secret).await?;
+    let target = format!("webhook:{}", added.id);
+    let details = serde_json::json!({ "url": added.url });
+    super::audit::record(&*write, actor, "webhook.create", &target, details).await?;
+    write.commit().await?;
+    Ok(added)
+}
+
+/// [`deactivate_endpoint`] by `actor`, with its audit entry in the same transaction.
+pub async fn deactivate_endpoint_audited(
+    db: &DatabaseConnection,
+    id: i64,
+    actor: &str,
+) -> Result<bool, StoreError> {
+    let write = super::begin_write(db).await?;
+    if !deactivate_endpoint(&*write, id).await? {
+        write.rollback().await?;
+        return Ok(false);
+    }
+    let target = format!("webhook:{id}");
+    super::audit::record(
+        &*write,
+        actor,
+        "webhook.delete",
+        &target,
+        serde_json::json!({}),
+    )
+    .await?;
+    write.commit().await?;
+    Ok(true)
+}
+
 /// Active endpoints, newest first.
-pub async fn endpoints(conn: &impl ConnectionTrait) -> Result<Vec<webhook_endpoint::Model>, DbErr> {
+pub async fn endpoints(
+    conn: &impl ConnectionTrait,
+) -> Result<Vec<webhook_endpoint::Model>, StoreError> {
     webhook_endpoint::Entity::find()
         .filter(webhook_endpoint::Column::Active.eq(true))
         .order_by_desc(webhook_endpoint::Column::Id)
         .all(conn)
         .await
+        .map_err(StoreError::from)
 }
 
 /// The deliveries recorded for these outbox rows.
 pub async fn deliveries_of(
     conn: &impl ConnectionTrait,
     outbox_ids: &[i64],
-) -> Result<Vec<notification_delivery::Model>, DbErr> {
+) -> Result<Vec<notification_delivery::Model>, StoreError> {
     if outbox_ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -194,6 +242,7 @@ pub async fn deliveries_of(
         ))
         .all(conn)
         .await
+        .map_err(StoreError::from)
 }
 
 /// Records one try of a delivery: `error` is `None` when it was delivered. The row is unique on
@@ -204,7 +253,7 @@ pub async fn record_try(
     channel: &str,
     target: &str,
     error: Option<&str>,
-) -> Result<(), DbErr> {
+) -> Result<(), StoreError> {
     let now = Utc::now();
     let delivered = error.is_none();
     let row = notification_delivery::ActiveModel {
@@ -241,7 +290,7 @@ pub async fn record_try(
 pub async fn latest_deliveries(
     conn: &impl ConnectionTrait,
     limit: u64,
-) -> Result<Vec<(notification_delivery::Model, Option<Notification>)>, DbErr> {
+) -> Result<Vec<(notification_delivery::Model, Option<Notification>)>, StoreError> {
     let deliveries = notification_delivery::Entity::find()
         .order_by_desc(notification_delivery::Column::UpdatedAt)
         .order_by_desc(notification_delivery::Column::Id)

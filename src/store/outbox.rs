@@ -6,10 +6,10 @@ use entity::{order, order_item, outbox};
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
+use super::StoreError;
 use crate::domain::{MessageItem, OrderMessage};
 
 /// Up to `limit` unpublished rows of `topic`, oldest first. On PostgreSQL the rows are locked
@@ -18,7 +18,7 @@ pub async fn take_unpublished(
     conn: &impl ConnectionTrait,
     topic: &str,
     limit: u64,
-) -> Result<Vec<outbox::Model>, DbErr> {
+) -> Result<Vec<outbox::Model>, StoreError> {
     let mut query = outbox::Entity::find()
         .filter(outbox::Column::PublishedAt.is_null())
         .filter(outbox::Column::Topic.eq(topic))
@@ -27,11 +27,11 @@ pub async fn take_unpublished(
     if conn.get_database_backend() == DbBackend::Postgres {
         query = query.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
     }
-    query.all(conn).await
+    query.all(conn).await.map_err(StoreError::from)
 }
 
 /// Marks rows as published now.
-pub async fn mark_published(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<(), DbErr> {
+pub async fn mark_published(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<(), StoreError> {
     if ids.is_empty() {
         return Ok(());
     }
@@ -53,8 +53,8 @@ pub async fn insert_outbox(
     topic: &str,
     message: &OrderMessage,
     now: DateTime<Utc>,
-) -> Result<(), DbErr> {
-    let payload = serde_json::to_string(message).map_err(|e| DbErr::Custom(e.to_string()))?;
+) -> Result<(), StoreError> {
+    let payload = serde_json::to_string(message)?;
     outbox::Entity::insert(outbox::ActiveModel {
         id: NotSet,
         topic: Set(topic.to_owned()),
@@ -72,7 +72,7 @@ pub async fn insert_outbox(
 pub async fn message_for(
     db: &impl ConnectionTrait,
     order: &order::Model,
-) -> Result<OrderMessage, DbErr> {
+) -> Result<OrderMessage, StoreError> {
     let items = order_item::Entity::find()
         .filter(order_item::Column::OrderId.eq(order.id))
         .order_by_asc(order_item::Column::Id)

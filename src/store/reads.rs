@@ -8,9 +8,10 @@ use chrono::{DateTime, Utc};
 use entity::{order, order_event, order_item};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
 };
 
+use super::StoreError;
 use super::draft::{OrderDraft, PLACED_NOTE, Placed};
 use super::rows::parse_fulfillment;
 use super::wire_time;
@@ -19,7 +20,7 @@ use super::wire_time;
 pub async fn current_status(
     db: &impl ConnectionTrait,
     order_id: i64,
-) -> Result<Option<OrderStatus>, DbErr> {
+) -> Result<Option<OrderStatus>, StoreError> {
     Ok(order::Entity::find_by_id(order_id)
         .one(db)
         .await?
@@ -30,12 +31,13 @@ pub async fn current_status(
 pub async fn orders_in(
     db: &impl ConnectionTrait,
     status: OrderStatus,
-) -> Result<Vec<order::Model>, DbErr> {
+) -> Result<Vec<order::Model>, StoreError> {
     order::Entity::find()
         .filter(order::Column::Status.eq(status.as_str()))
         .order_by_asc(order::Column::Id)
         .all(db)
         .await
+        .map_err(StoreError::from)
 }
 
 /// The order as `GET /api/orders/{id}` shows it, read in one round trip: the order joined with
@@ -43,7 +45,7 @@ pub async fn orders_in(
 pub async fn order_view(
     db: &impl ConnectionTrait,
     order_id: i64,
-) -> Result<Option<OrderView>, DbErr> {
+) -> Result<Option<OrderView>, StoreError> {
     use sea_orm::FromQueryResult;
     use sea_orm::sea_query::{Alias, Asterisk, Order, Query};
     let i = |c: order_item::Column| Expr::col((order_item::Entity, c));
@@ -113,7 +115,7 @@ pub async fn order_view(
 pub async fn order_views(
     db: &DatabaseConnection,
     ids: &[i64],
-) -> Result<HashMap<i64, OrderView>, DbErr> {
+) -> Result<HashMap<i64, OrderView>, StoreError> {
     use sea_orm::TransactionTrait;
     let txn = db.begin().await?;
     let found = order::Entity::find()
@@ -205,10 +207,13 @@ fn view_of(
     order: order::Model,
     items: Vec<OrderLine>,
     history: Vec<StatusChange>,
-) -> Result<OrderView, DbErr> {
-    let status = OrderStatus::parse(&order.status).ok_or_else(|| {
-        DbErr::Custom(format!("order {} has status {:?}", order.id, order.status))
-    })?;
+) -> Result<OrderView, StoreError> {
+    let Some(status) = OrderStatus::parse(&order.status) else {
+        return Err(StoreError::UnknownStatus {
+            order_id: order.id,
+            status: order.status,
+        });
+    };
     Ok(OrderView {
         order_id: order.id,
         customer_name: order.customer_name,

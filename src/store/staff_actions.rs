@@ -7,11 +7,11 @@ use entity::{order, order_item, product};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
 
-use super::audit;
 use super::moves::move_order;
 use super::outbox::{insert_outbox, message_for};
 use super::reads::current_status;
 use super::rows::parse_fulfillment;
+use super::{StoreError, audit};
 use crate::domain::lifecycle::Action;
 use crate::domain::{Moved, StaffAction};
 
@@ -23,7 +23,13 @@ pub enum ActionError {
     #[error("the order is {0}")]
     Refused(OrderStatus),
     #[error(transparent)]
-    Database(#[from] DbErr),
+    Store(#[from] StoreError),
+}
+
+impl From<DbErr> for ActionError {
+    fn from(err: DbErr) -> Self {
+        ActionError::Store(err.into())
+    }
 }
 
 /// Applies `action` to the order in one transaction: the guarded move the lifecycle allows from

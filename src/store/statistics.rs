@@ -10,7 +10,9 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Statement};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
+
+use super::StoreError;
 
 /// The tables read by order id in batches.
 const TABLES: [&str; 4] = ["orders", "order_items", "order_events", "outbox"];
@@ -46,7 +48,10 @@ pub async fn gather_when_missing(db: DatabaseConnection) {
 
 /// One look: ANALYZEs the tables that lack statistics and have [`ENOUGH_ROWS`]; true when no
 /// table is left to wait for.
-async fn gather_once(db: &DatabaseConnection, asked: &mut HashSet<String>) -> Result<bool, DbErr> {
+async fn gather_once(
+    db: &DatabaseConnection,
+    asked: &mut HashSet<String>,
+) -> Result<bool, StoreError> {
     let sql = "SELECT relname::text, n_live_tup, \
                       (last_analyze IS NOT NULL OR last_autoanalyze IS NOT NULL) AS analyzed \
                FROM pg_stat_user_tables \
