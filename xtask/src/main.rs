@@ -108,9 +108,24 @@ fn setup(args: &[String]) -> Result<(), String> {
     prerequisites::ensure(mode)
 }
 
+/// The layers of src/, top to bottom (docs/architecture.md): a module imports only modules of its
+/// own layer or below.
+const LAYERS: &str = "startup,dead_letters|api|actors|events,notify,staff|order_views|\
+                      store,queue,cache|domain,metrics,memory,telemetry|config";
+
 fn test(args: &[String]) -> Result<(), String> {
     // Before anything compiles: a missing program should cost seconds, not a build.
     prerequisites::ensure(prerequisites::Mode::Fix)?;
+    // The layering of src/ (docs/architecture.md): no import circles, no upward imports, no
+    // file over 600 lines.
+    run_command(Command::new("python3").args([
+        "tools/imports.py",
+        "src",
+        "--max-lines",
+        "600",
+        "--layers",
+        LAYERS,
+    ]))?;
     frontend::build(true)?;
     // Unit and API tests of every workspace crate (API tests use SQLite and PostgreSQL).
     run_command(cargo().args(["test", "--workspace"]).args(args))?;
