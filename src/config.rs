@@ -31,6 +31,9 @@ pub struct Settings {
     pub database_url: String,
     /// Most database connections this process opens.
     pub database_pool: u32,
+    /// Whether `serve` and `embedded` apply pending migrations at start (`migrate` always does,
+    /// `worker` never does).
+    pub migrate_on_start: bool,
     /// Redis URL; `None` keeps the cache in-process only.
     pub redis_url: Option<String>,
     /// AMQP URL; `None` keeps the queue in-process, backed by the outbox table.
@@ -168,6 +171,7 @@ impl Default for Settings {
             bind: "127.0.0.1:8080".into(),
             database_url: "sqlite://bakery.db?mode=rwc".into(),
             database_pool: 10,
+            migrate_on_start: true,
             redis_url: None,
             amqp_url: None,
             smtp_url: None,

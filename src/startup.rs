@@ -235,11 +235,12 @@ impl Builder<'_> {
 }
 
 impl Application {
-    /// Opens the database (migrating it unless `role` is `Worker`), starts the actors the role
-    /// needs and binds the HTTP listener. Must run inside an actix `System`.
+    /// Opens the database (migrating it unless `role` is `Worker` or `migrate_on_start` is off),
+    /// starts the actors the role needs and binds the HTTP listener. Must run inside an actix
+    /// `System`.
     pub async fn build(settings: Settings, role: Role) -> Result<Application, StartupError> {
         let db = connect::connect(&settings.database_url, settings.database_pool).await?;
-        if role != Role::Worker {
+        if role != Role::Worker && settings.migrate_on_start {
             connect::migrate(&db).await?;
         }
         let links = Links::open(&settings)?;

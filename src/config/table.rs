@@ -68,6 +68,11 @@ pub const SETTINGS: &[Setting] = &[
         "most database connections of the process",
     ),
     Setting::new(
+        "migrate_on_start",
+        "BAKERY_MIGRATE_ON_START",
+        "whether `serve` and the all-in-one process apply pending migrations at start (`worker` never does, `bakery migrate` always does; processes starting at once take turns)",
+    ),
+    Setting::new(
         "redis_url",
         "BAKERY_REDIS_URL",
         "Redis; unset: in-process cache only",

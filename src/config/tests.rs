@@ -26,6 +26,7 @@ const EXAMPLES: &[(&str, &str)] = &[
     ("BAKERY_BIND", "0.0.0.0:9000"),
     ("BAKERY_DATABASE_URL", "postgres://postgres@db/bakery"),
     ("BAKERY_DATABASE_POOL", "3"),
+    ("BAKERY_MIGRATE_ON_START", "false"),
     ("BAKERY_REDIS_URL", "redis://cache:6379"),
     ("BAKERY_AMQP_URL", "amqp://guest:guest@mq:5672/%2f"),
     ("BAKERY_SMTP_URL", "smtp://mail.example.com:2525"),
@@ -59,7 +60,7 @@ fn examples_as_toml() -> String {
     let mut text = String::new();
     for setting in SETTINGS {
         let value = example(setting);
-        let literal = if value.parse::<u64>().is_ok() || value == "true" {
+        let literal = if value.parse::<u64>().is_ok() || value == "true" || value == "false" {
             value.to_owned()
         } else {
             format!("{value:?}")

@@ -3,8 +3,12 @@
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
+use sea_orm::sqlx::postgres::PgPoolOptions;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr,
+    SqliteTransactionMode, SqlxPostgresConnector, Statement, TransactionOptions, TransactionTrait,
+};
 
 /// Prepared statements each SQLite connection keeps.
 const STATEMENTS_KEPT: usize = 24;
@@ -43,7 +47,44 @@ pub async fn connect(url: &str, pool: u32) -> Result<DatabaseConnection, DbErr> 
     Database::connect(options).await
 }
 
+/// The PostgreSQL advisory lock key migrations run under (any constant the bakery alone uses:
+/// `bakery` in ASCII).
+const MIGRATION_LOCK: i64 = 0x0062_616b_6572_79;
+
 /// Applies every migration not yet applied.
+///
+/// Processes starting at once must not each run them (two `CREATE TABLE`s or `seaql_migrations`
+/// inserts collide), so a second one waits until the first is done, then finds nothing pending.
+/// On PostgreSQL the migrations run on one connection of their own that first takes a
+/// session-level advisory lock; on SQLite they run in one `BEGIN IMMEDIATE` transaction (the
+/// write lock, waited for up to the busy timeout), which also leaves no half-migrated file.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
-    Migrator::up(db, None).await
+    if db.get_database_backend() != DbBackend::Postgres {
+        let txn = db
+            .begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..TransactionOptions::default()
+            })
+            .await?;
+        Migrator::up(&txn, None).await?;
+        return txn.commit().await;
+    }
+    let options = (*db.get_postgres_connection_pool().connect_options()).clone();
+    let pool = PgPoolOptions::new()
+        .max_connections(1)
+        .min_connections(0)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect_with(options)
+        .await
+        .map_err(|e| DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e.into())))?;
+    let own = SqlxPostgresConnector::from_sqlx_postgres_pool(pool);
+    let lock = |sql: &str| {
+        Statement::from_sql_and_values(DbBackend::Postgres, sql, [MIGRATION_LOCK.into()])
+    };
+    own.execute_raw(lock("SELECT pg_advisory_lock($1)")).await?;
+    let migrated = Migrator::up(&own, None).await;
+    // Closing the connection would free the lock too; unlocking says so at once.
+    let unlocked = own.execute_raw(lock("SELECT pg_advisory_unlock($1)")).await;
+    let _ = own.close().await;
+    migrated.and(unlocked.map(|_| ()))
 }

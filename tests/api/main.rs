@@ -5,6 +5,7 @@
 mod bad_input;
 mod health;
 mod idempotency;
+mod migrate;
 mod notifications;
 mod orders;
 mod products;
