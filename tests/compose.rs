@@ -121,23 +121,36 @@ fn service(name: &str) -> &'static Value {
     s
 }
 
-/// `(published, target)` of each published port of a service.
-fn published_ports(name: &str) -> Vec<(String, String)> {
+/// `(host address, published, target)` of each published port of a service; the address is
+/// empty when the port is published on every interface.
+fn published_ports(name: &str) -> Vec<(String, String, String)> {
     let Some(ports) = service(name)["ports"].as_array() else {
         return Vec::new();
+    };
+    let unquote = |v: &Value| match v {
+        Value::Null => String::new(),
+        other => other.to_string().trim_matches('"').to_owned(),
     };
     ports
         .iter()
         .map(|p| match p {
             Value::Object(_) => (
-                p["published"].to_string().trim_matches('"').to_owned(),
-                p["target"].to_string().trim_matches('"').to_owned(),
+                unquote(&p["host_ip"]),
+                unquote(&p["published"]),
+                unquote(&p["target"]),
             ),
             other => {
+                // `[host_ip:]published:target[/protocol]`
                 let text = other.as_str().unwrap_or_default();
-                let mut parts = text.rsplitn(2, ':');
+                let text = text.strip_suffix("/tcp").unwrap_or(text);
+                let mut parts = text.rsplitn(3, ':');
                 let target = parts.next().unwrap_or_default().to_owned();
-                (parts.next().unwrap_or_default().to_owned(), target)
+                let published = parts.next().unwrap_or_default().to_owned();
+                (
+                    parts.next().unwrap_or_default().to_owned(),
+                    published,
+                    target,
+                )
             }
         })
         .collect()
@@ -319,24 +332,19 @@ fn api_and_worker_scale_because_only_the_proxy_publishes_http() {
         );
     }
     assert_eq!(service("api")["expose"], json!(["8080"]));
-    let published: BTreeMap<&str, Vec<(String, String)>> =
+    let published: BTreeMap<&str, Vec<(String, String, String)>> =
         ["proxy", "rabbitmq", "prometheus", "grafana"]
             .into_iter()
             .map(|name| (name, published_ports(name)))
             .collect();
-    assert_eq!(published["proxy"], [("8080".to_owned(), "8080".to_owned())]);
-    assert_eq!(
-        published["rabbitmq"],
-        [("15672".to_owned(), "15672".to_owned())]
-    );
-    assert_eq!(
-        published["prometheus"],
-        [("9090".to_owned(), "9090".to_owned())]
-    );
-    assert_eq!(
-        published["grafana"],
-        [("3000".to_owned(), "3000".to_owned())]
-    );
+    let port = |host: &str, published: &str, target: &str| {
+        vec![(host.to_owned(), published.to_owned(), target.to_owned())]
+    };
+    assert_eq!(published["proxy"], port("", "8080", "8080"));
+    // Operators' tools are published on the host's loopback only.
+    assert_eq!(published["rabbitmq"], port("127.0.0.1", "15672", "15672"));
+    assert_eq!(published["prometheus"], port("127.0.0.1", "9090", "9090"));
+    assert_eq!(published["grafana"], port("127.0.0.1", "3000", "3000"));
     for name in ["postgres", "redis", "migrate"] {
         assert!(published_ports(name).is_empty(), "{name} publishes a port");
     }
@@ -537,6 +545,24 @@ fn prometheus_finds_every_replica_and_grafana_shows_the_bakery() {
         assert!(
             recorded.contains(&format!("\"{base}\"")),
             "the dashboard reads {metric}, which src/metrics.rs never records"
+        );
+    }
+}
+
+/// Only `migrate` migrates: `api` replicas started together must not race to, and `worker` never
+/// does. The API's session cookie is `Secure` (the proxy is where TLS ends).
+#[test]
+fn only_migrate_migrates_and_the_api_marks_its_cookie_secure() {
+    assert_eq!(service("migrate")["command"], json!(["migrate"]));
+    let env = |name: &str, var: &str| service(name)["environment"][var].clone();
+    assert_eq!(env("api", "BAKERY_MIGRATE_ON_START"), json!("false"));
+    assert_eq!(env("migrate", "BAKERY_MIGRATE_ON_START"), Value::Null);
+    assert_eq!(env("api", "BAKERY_SECURE_COOKIES"), json!("true"));
+    for name in ["api", "worker"] {
+        assert_eq!(
+            service(name)["depends_on"]["migrate"]["condition"],
+            json!("service_completed_successfully"),
+            "{name}"
         );
     }
 }
