@@ -193,6 +193,7 @@ pub async fn docs() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .insert_header((header::CONTENT_SECURITY_POLICY, docs_policy()))
         .body(docs_page())
 }
 
@@ -259,8 +260,34 @@ fn allowed_methods() -> &'static BTreeMap<String, HeaderValue> {
     })
 }
 
+/// Where the pinned Swagger UI files are.
+fn swagger_ui_base() -> String {
+    format!("https://cdn.jsdelivr.net/npm/swagger-ui-dist@{SWAGGER_UI_VERSION}")
+}
+
+/// The docs page's one inline script: starts Swagger UI on the document next to it (no
+/// validator badge, which would load an image from swagger.io).
+const DOCS_INIT_SCRIPT: &str = r##"
+window.ui = SwaggerUIBundle({ url: "openapi.json", dom_id: "#swagger-ui", deepLinking: true, validatorUrl: null });
+"##;
+
+/// The docs page's own Content-Security-Policy (the site's would refuse the CDN): scripts are
+/// exactly the pinned bundle and the inline start-up script (by its hash), styles the pinned
+/// sheet plus the inline styles Swagger UI sets; requests go to this site only.
+pub fn docs_policy() -> String {
+    use base64::Engine;
+    use sha2::{Digest, Sha256};
+    let base = swagger_ui_base();
+    let init = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(DOCS_INIT_SCRIPT));
+    format!(
+        "default-src 'none'; script-src {base}/swagger-ui-bundle.js 'sha256-{init}'; \
+         style-src {base}/swagger-ui.css 'unsafe-inline'; img-src 'self' data:; \
+         connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
+}
+
 fn docs_page() -> String {
-    let base = format!("https://cdn.jsdelivr.net/npm/swagger-ui-dist@{SWAGGER_UI_VERSION}");
+    let base = swagger_ui_base();
     format!(
         r#"<!doctype html>
 <html lang="en">
@@ -273,9 +300,7 @@ fn docs_page() -> String {
 <body>
 <div id="swagger-ui"><p>Loading Swagger UI&hellip; The raw document is at <a href="openapi.json">openapi.json</a>.</p></div>
 <script src="{base}/swagger-ui-bundle.js" integrity="{SWAGGER_UI_JS_SRI}" crossorigin="anonymous"></script>
-<script>
-window.ui = SwaggerUIBundle({{ url: "openapi.json", dom_id: "\#swagger-ui", deepLinking: true }});
-</script>
+<script>{DOCS_INIT_SCRIPT}</script>
 </body>
 </html>
 "#

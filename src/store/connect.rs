@@ -49,7 +49,7 @@ pub async fn connect(url: &str, pool: u32) -> Result<DatabaseConnection, DbErr> 
 
 /// The PostgreSQL advisory lock key migrations run under (any constant the bakery alone uses:
 /// `bakery` in ASCII).
-const MIGRATION_LOCK: i64 = 0x0062_616b_6572_79;
+const MIGRATION_LOCK: i64 = 0x6261_6b65_7279;
 
 /// Applies every migration not yet applied.
 ///

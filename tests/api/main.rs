@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap is a failed test
 
 mod bad_input;
+mod headers;
 mod health;
 mod idempotency;
 mod migrate;
