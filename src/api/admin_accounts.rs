@@ -77,7 +77,7 @@ pub async fn add_user(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let who = staff.require(ADMIN)?.clone();
-    let new: NewStaffUser = body(&req, payload, state.body_limit).await?;
+    let new: NewStaffUser = body(&req, payload, state.body).await?;
     let password = new.password;
     let user =
         accounts::create_user_audited(&state.db, &who.actor, &new.email, &password, new.role)
@@ -147,7 +147,7 @@ pub async fn add_token(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let who = staff.require(ADMIN)?.clone();
-    let new: NewApiToken = body(&req, payload, state.body_limit).await?;
+    let new: NewApiToken = body(&req, payload, state.body).await?;
     let (model, token) =
         accounts::create_api_token_audited(&state.db, &new.name, new.role, &who.actor).await?;
     Ok(HttpResponse::Created()

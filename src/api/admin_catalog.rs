@@ -84,7 +84,7 @@ pub async fn add_product(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let who = staff.require(ADMIN)?;
-    let new: NewProduct = body(&req, payload, state.body_limit).await?;
+    let new: NewProduct = body(&req, payload, state.body).await?;
     check_text("name", &new.name, 1, 200)?;
     check_text("description", &new.description, 0, 2000)?;
     check_text("image_url", &new.image_url, 0, 500)?;
@@ -132,7 +132,7 @@ pub async fn change_product(
 ) -> Result<HttpResponse, ApiError> {
     let who = staff.require(ADMIN)?;
     let id = positive_id(&path)?;
-    let patch: ProductPatch = body(&req, payload, state.body_limit).await?;
+    let patch: ProductPatch = body(&req, payload, state.body).await?;
     if let Some(name) = &patch.name {
         check_text("name", name, 1, 200)?;
     }
@@ -187,7 +187,7 @@ pub async fn change_stock(
 ) -> Result<HttpResponse, ApiError> {
     let who = staff.require(BAKERS)?;
     let id = positive_id(&path)?;
-    let change: StockChange = body(&req, payload, state.body_limit).await?;
+    let change: StockChange = body(&req, payload, state.body).await?;
     check_text("reason", &change.reason, 1, 500)?;
     let stock_move = match (change.set, change.adjust) {
         (Some(count), None) if (0..=1_000_000).contains(&count) => StockMove::Set(count),

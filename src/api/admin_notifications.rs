@@ -93,7 +93,7 @@ pub async fn add_webhook(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let who = staff.require(ADMIN)?.clone();
-    let new: NewWebhook = read_body(&req, payload, state.body_limit).await?;
+    let new: NewWebhook = read_body(&req, payload, state.body).await?;
     check_url(&new.url)?;
     let secret = match new.secret {
         Some(secret) if (16..=200).contains(&secret.chars().count()) => secret,

@@ -233,7 +233,7 @@ pub async fn cancel_order_as_staff(
     let who = staff.require(BAKERS)?.clone();
     // A bad id is refused before the body is read.
     parse_order_id(&path)?;
-    let cancel: CancelOrder = read_body(&req, payload, state.body_limit).await?;
+    let cancel: CancelOrder = read_body(&req, payload, state.body).await?;
     let reason = cancel.reason.unwrap_or_default();
     check_text("reason", &reason, 1, 500)?;
     move_order(&state, &who, &path, StaffAction::cancel(reason)).await

@@ -54,7 +54,7 @@ pub async fn create_order(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let idempotency_key = idempotency_key(&req)?;
-    let body = read_json(&req, payload, state.body_limit).await?;
+    let body = read_json(&req, payload, state.body).await?;
     let request = OrderRequest::parse(&body).map_err(ApiError::Validation)?;
     let draft = price_order(&state.catalog.load(), request, idempotency_key, &body)?;
     // Taken before the write, so that a change of the new order reported before its page is
@@ -227,7 +227,7 @@ pub async fn cancel_order(
 ) -> Result<HttpResponse, ApiError> {
     let raw = path.into_inner();
     let id = parse_order_id(&raw)?;
-    let body = read_json(&req, payload, state.body_limit).await?;
+    let body = read_json(&req, payload, state.body).await?;
     let Some(email) = body.get("customer_email").and_then(|v| v.as_str()) else {
         return Err(ApiError::invalid("customer_email", "is required"));
     };

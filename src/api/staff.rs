@@ -123,7 +123,7 @@ pub async fn sign_in(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = read_json(&req, payload, state.body_limit).await?;
+    let body = read_json(&req, payload, state.body).await?;
     let text = |field: &str| body.get(field).and_then(|v| v.as_str()).map(str::to_owned);
     let (Some(email), Some(password)) = (text("email"), text("password")) else {
         return Err(ApiError::invalid(

@@ -9,6 +9,7 @@ mod notifications;
 mod orders;
 mod products;
 mod recovery;
+mod slow_clients;
 mod staff;
 mod statistics;
 mod stock;
