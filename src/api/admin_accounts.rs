@@ -66,6 +66,7 @@ pub async fn list_users(
         (status = 503, description = "The database cannot be reached", body = ErrorBody),
         (status = 409, description = "The e-mail has an account", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 408, description = "The body did not arrive within the time limit", body = ErrorBody),
         (status = 415, description = "Not JSON", body = ErrorBody),
     )
 )]
@@ -136,6 +137,7 @@ pub async fn list_tokens(
         (status = 403, description = "Role not allowed, or no valid X-CSRF-Token", body = ErrorBody),
         (status = 503, description = "The database cannot be reached", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 408, description = "The body did not arrive within the time limit", body = ErrorBody),
         (status = 415, description = "Not JSON", body = ErrorBody),
     )
 )]

@@ -82,6 +82,7 @@ fn check_url(url: &str) -> Result<(), ApiError> {
         (status = 403, description = "Role not allowed, or no valid X-CSRF-Token", body = ErrorBody),
         (status = 503, description = "The database cannot be reached", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 408, description = "The body did not arrive within the time limit", body = ErrorBody),
         (status = 415, description = "Not JSON", body = ErrorBody),
     )
 )]

@@ -218,6 +218,7 @@ pub async fn retry_order(
         (status = 404, description = "No such order", body = ErrorBody),
         (status = 409, description = "The order is past pending and processing", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 408, description = "The body did not arrive within the time limit", body = ErrorBody),
         (status = 415, description = "Not JSON", body = ErrorBody),
         (status = 503, description = "The database cannot be reached", body = ErrorBody),
     )

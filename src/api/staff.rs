@@ -112,6 +112,7 @@ fn session_cookie(value: String, secure: bool, max_age: CookieDuration) -> Cooki
         (status = 400, description = "Not JSON, or no e-mail and password", body = ErrorBody),
         (status = 401, description = "Wrong e-mail or password", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 408, description = "The body did not arrive within the time limit", body = ErrorBody),
         (status = 415, description = "Not JSON", body = ErrorBody),
         (status = 429, description = "Too many failed sign-ins", body = ErrorBody),
         (status = 503, description = "The database cannot be reached", body = ErrorBody),
