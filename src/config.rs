@@ -46,6 +46,13 @@ pub struct Settings {
     pub http_workers: usize,
     /// Largest accepted request body, in bytes.
     pub body_limit: usize,
+    /// How long a client may take to send a request's head (line and headers); slower: the
+    /// connection is closed.
+    #[serde(with = "values::duration")]
+    pub request_head_timeout: Duration,
+    /// How long a client may take to send a request's whole body; slower: 408.
+    #[serde(with = "values::duration")]
+    pub request_body_timeout: Duration,
     /// Where the storefront's built files are; served at `/` when the folder exists.
     pub static_dir: PathBuf,
     /// On SIGTERM/SIGINT, how long in-flight requests and orders may take to finish.
@@ -178,6 +185,8 @@ impl Default for Settings {
             smtp_from: "bakery@localhost".into(),
             http_workers: 0,
             body_limit: 64 * 1024,
+            request_head_timeout: Duration::from_secs(5),
+            request_body_timeout: Duration::from_secs(10),
             static_dir: PathBuf::from("frontend/dist"),
             shutdown_grace: Duration::from_secs(10),
             tls: None,
@@ -284,10 +293,14 @@ impl Settings {
         }
         if !(self.database_url.starts_with("sqlite:") || self.database_url.starts_with("postgres"))
         {
+            // A URL with `@` may carry a password: the error does not repeat it.
+            let got = match self.database_url.contains('@') {
+                true => String::new(),
+                false => format!(", got {:?}", self.database_url),
+            };
             return Err(ConfigError(format!(
-                "{} must start with sqlite:// or postgres://, got {:?}",
+                "{} must start with sqlite:// or postgres://{got}",
                 name("database_url"),
-                self.database_url
             )));
         }
         if let Some(url) = &self.smtp_url {

@@ -325,7 +325,10 @@ impl Application {
                 bus,
                 redis: parts.links.redis.clone(),
                 broker: parts.links.broker.clone(),
-                body_limit: settings.body_limit,
+                body: crate::api::body::BodyLimits {
+                    bytes: settings.body_limit,
+                    time: settings.request_body_timeout,
+                },
                 catalog_cache,
                 orders_topic: topic,
                 sign_ins: SignInLimiter::default(),

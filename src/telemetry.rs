@@ -25,3 +25,85 @@ where
         LogFormat::Pretty => builder.compact().try_init(),
     };
 }
+
+/// An e-mail address as logs show it: the first character of the local part, `***`, and the
+/// domain (`vedanti@example.com` → `v***@example.com`). Customers' and staff's addresses alike
+/// are personal data; logs keep only enough to tell a domain's mail problems apart.
+pub fn mask_email(email: &str) -> String {
+    match email.rsplit_once('@') {
+        Some((local, domain)) => match local.chars().next() {
+            Some(first) => format!("{first}***@{domain}"),
+            None => format!("***@{domain}"),
+        },
+        None => "***".to_owned(),
+    }
+}
+
+/// A URL as logs show it: no user name or password, and no query (webhook and SMTP URLs carry
+/// secrets there). `https://user:secret@hooks.example.com/in?token=x` →
+/// `https://hooks.example.com/in?…`.
+pub fn url_without_credentials(url: &str) -> String {
+    let (scheme, rest) = match url.split_once("://") {
+        Some((scheme, rest)) => (Some(scheme), rest),
+        None => (None, url),
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(authority_end);
+    let host = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
+    let path = match path.find(['?', '#']) {
+        Some(cut) => format!("{}?…", &path[..cut]),
+        None => path.to_owned(),
+    };
+    match scheme {
+        Some(scheme) => format!("{scheme}://{host}{path}"),
+        None => format!("{host}{path}"),
+    }
+}
+
+/// `text` with every occurrence of `email` masked (for error messages that quote an address).
+pub fn without_email(text: &str, email: &str) -> String {
+    if email.is_empty() {
+        return text.to_owned();
+    }
+    text.replace(email, &mask_email(email))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_keep_the_first_character_and_the_domain() {
+        assert_eq!(mask_email("vedanti@example.com"), "v***@example.com");
+        assert_eq!(mask_email("Ölaf@bäckerei.de"), "Ö***@bäckerei.de");
+        assert_eq!(mask_email("@example.com"), "***@example.com");
+        assert_eq!(mask_email("not an address"), "***");
+        assert_eq!(
+            without_email("550 <vedanti@example.com> unknown", "vedanti@example.com"),
+            "550 <v***@example.com> unknown"
+        );
+    }
+
+    #[test]
+    fn urls_lose_user_password_and_query() {
+        assert_eq!(
+            url_without_credentials("https://user:secret@hooks.example.com/in?token=x"),
+            "https://hooks.example.com/in?…"
+        );
+        assert_eq!(
+            url_without_credentials("smtp://mailer:pw@relay:25"),
+            "smtp://relay:25"
+        );
+        assert_eq!(
+            url_without_credentials("http://127.0.0.1:9000/hook"),
+            "http://127.0.0.1:9000/hook"
+        );
+        assert_eq!(
+            url_without_credentials("http://a@b@host/p#frag"),
+            "http://host/p?…"
+        );
+        assert_eq!(url_without_credentials("host:1/x?y"), "host:1/x?…");
+    }
+}

@@ -283,6 +283,25 @@ mod tests {
     }
 
     #[test]
+    fn hidden_characters_get_the_same_message_from_the_form_and_the_server() {
+        let cart = cart_of(&["Croissant"]);
+        let local = name_error("Anna \u{202E}htimS");
+        let expected = format!("Name {}.", bakery_wire::rules::HIDDEN_FORMAT_MESSAGE);
+        assert_eq!(local.as_deref(), Some(expected.as_str()));
+        let server = ErrorBody {
+            error: "validation failed".to_owned(),
+            code: "validation_failed".to_owned(),
+            details: json!([{
+                "field": "customer_name",
+                "message": bakery_wire::rules::HIDDEN_FORMAT_MESSAGE,
+            }]),
+        };
+        assert_eq!(field_errors(&server, &cart).name, local);
+        assert!(address_error("1 Main St\u{200B}").is_some());
+        assert!(name_error("Chef \u{1F469}\u{200D}\u{1F373}").is_none());
+    }
+
+    #[test]
     fn delivery_needs_an_address_and_pickup_sends_none() {
         let cart = cart_of(&["Croissant"]);
         let delivery = Fulfillment::Delivery;

@@ -66,6 +66,7 @@ pub async fn list_users(
         (status = 503, description = "The database cannot be reached", body = ErrorBody),
         (status = 409, description = "The e-mail has an account", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 408, description = "The body did not arrive within the time limit", body = ErrorBody),
         (status = 415, description = "Not JSON", body = ErrorBody),
     )
 )]
@@ -77,7 +78,7 @@ pub async fn add_user(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let who = staff.require(ADMIN)?.clone();
-    let new: NewStaffUser = body(&req, payload, state.body_limit).await?;
+    let new: NewStaffUser = body(&req, payload, state.body).await?;
     let password = new.password;
     let user =
         accounts::create_user_audited(&state.db, &who.actor, &new.email, &password, new.role)
@@ -136,6 +137,7 @@ pub async fn list_tokens(
         (status = 403, description = "Role not allowed, or no valid X-CSRF-Token", body = ErrorBody),
         (status = 503, description = "The database cannot be reached", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 408, description = "The body did not arrive within the time limit", body = ErrorBody),
         (status = 415, description = "Not JSON", body = ErrorBody),
     )
 )]
@@ -147,7 +149,7 @@ pub async fn add_token(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let who = staff.require(ADMIN)?.clone();
-    let new: NewApiToken = body(&req, payload, state.body_limit).await?;
+    let new: NewApiToken = body(&req, payload, state.body).await?;
     let (model, token) =
         accounts::create_api_token_audited(&state.db, &new.name, new.role, &who.actor).await?;
     Ok(HttpResponse::Created()

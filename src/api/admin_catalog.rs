@@ -72,6 +72,7 @@ pub async fn list_all_products(
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Role not allowed, or no valid X-CSRF-Token", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 408, description = "The body did not arrive within the time limit", body = ErrorBody),
         (status = 415, description = "Not JSON", body = ErrorBody),
         (status = 503, description = "The database cannot be reached", body = ErrorBody),
     )
@@ -84,7 +85,7 @@ pub async fn add_product(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let who = staff.require(ADMIN)?;
-    let new: NewProduct = body(&req, payload, state.body_limit).await?;
+    let new: NewProduct = body(&req, payload, state.body).await?;
     check_text("name", &new.name, 1, 200)?;
     check_text("description", &new.description, 0, 2000)?;
     check_text("image_url", &new.image_url, 0, 500)?;
@@ -118,6 +119,7 @@ pub async fn add_product(
         (status = 403, description = "Role not allowed, or no valid X-CSRF-Token", body = ErrorBody),
         (status = 404, description = "No such product", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 408, description = "The body did not arrive within the time limit", body = ErrorBody),
         (status = 415, description = "Not JSON", body = ErrorBody),
         (status = 503, description = "The database cannot be reached", body = ErrorBody),
     )
@@ -132,7 +134,7 @@ pub async fn change_product(
 ) -> Result<HttpResponse, ApiError> {
     let who = staff.require(ADMIN)?;
     let id = positive_id(&path)?;
-    let patch: ProductPatch = body(&req, payload, state.body_limit).await?;
+    let patch: ProductPatch = body(&req, payload, state.body).await?;
     if let Some(name) = &patch.name {
         check_text("name", name, 1, 200)?;
     }
@@ -173,6 +175,7 @@ pub async fn change_product(
         (status = 404, description = "No such product", body = ErrorBody),
         (status = 409, description = "The adjustment would go below zero", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 408, description = "The body did not arrive within the time limit", body = ErrorBody),
         (status = 415, description = "Not JSON", body = ErrorBody),
         (status = 503, description = "The database cannot be reached", body = ErrorBody),
     )
@@ -187,7 +190,7 @@ pub async fn change_stock(
 ) -> Result<HttpResponse, ApiError> {
     let who = staff.require(BAKERS)?;
     let id = positive_id(&path)?;
-    let change: StockChange = body(&req, payload, state.body_limit).await?;
+    let change: StockChange = body(&req, payload, state.body).await?;
     check_text("reason", &change.reason, 1, 500)?;
     let stock_move = match (change.set, change.adjust) {
         (Some(count), None) if (0..=1_000_000).contains(&count) => StockMove::Set(count),

@@ -82,6 +82,7 @@ fn check_url(url: &str) -> Result<(), ApiError> {
         (status = 403, description = "Role not allowed, or no valid X-CSRF-Token", body = ErrorBody),
         (status = 503, description = "The database cannot be reached", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 408, description = "The body did not arrive within the time limit", body = ErrorBody),
         (status = 415, description = "Not JSON", body = ErrorBody),
     )
 )]
@@ -93,7 +94,7 @@ pub async fn add_webhook(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let who = staff.require(ADMIN)?.clone();
-    let new: NewWebhook = read_body(&req, payload, state.body_limit).await?;
+    let new: NewWebhook = read_body(&req, payload, state.body).await?;
     check_url(&new.url)?;
     let secret = match new.secret {
         Some(secret) if (16..=200).contains(&secret.chars().count()) => secret,

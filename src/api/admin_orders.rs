@@ -218,6 +218,7 @@ pub async fn retry_order(
         (status = 404, description = "No such order", body = ErrorBody),
         (status = 409, description = "The order is past pending and processing", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 408, description = "The body did not arrive within the time limit", body = ErrorBody),
         (status = 415, description = "Not JSON", body = ErrorBody),
         (status = 503, description = "The database cannot be reached", body = ErrorBody),
     )
@@ -233,7 +234,7 @@ pub async fn cancel_order_as_staff(
     let who = staff.require(BAKERS)?.clone();
     // A bad id is refused before the body is read.
     parse_order_id(&path)?;
-    let cancel: CancelOrder = read_body(&req, payload, state.body_limit).await?;
+    let cancel: CancelOrder = read_body(&req, payload, state.body).await?;
     let reason = cancel.reason.unwrap_or_default();
     check_text("reason", &reason, 1, 500)?;
     move_order(&state, &who, &path, StaffAction::cancel(reason)).await

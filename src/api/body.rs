@@ -1,4 +1,6 @@
-//! Reads a JSON request body: checks its content type and size limit, then parses it.
+//! Reads a JSON request body: checks its content type, size limit and time limit, then parses it.
+
+use std::time::Duration;
 
 use actix_web::HttpRequest;
 use actix_web::http::header;
@@ -9,25 +11,34 @@ use serde_json::Value;
 
 use super::errors::ApiError;
 
+/// What a request body may be: at most `bytes` long, all of it arrived within `time` (zero: no
+/// time limit). A client that trickles its body slower gets 408 and the connection is closed.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimits {
+    pub bytes: usize,
+    pub time: Duration,
+}
+
 /// The body as a JSON object read into `T`, or what [`read_json`] refuses, or 400 naming what is
 /// wrong (serde alone would also read a struct from an array of its fields).
 pub async fn read_body<T: serde::de::DeserializeOwned>(
     req: &HttpRequest,
     payload: web::Payload,
-    limit: usize,
+    limits: BodyLimits,
 ) -> Result<T, ApiError> {
-    let value = read_json(req, payload, limit).await?;
+    let value = read_json(req, payload, limits).await?;
     if !value.is_object() {
         return Err(ApiError::invalid("body", "must be a JSON object"));
     }
     serde_json::from_value(value).map_err(|e| ApiError::invalid("body", &e.to_string()))
 }
 
-/// The body as JSON, or 415 (not JSON), 413 (over `limit` bytes) or 400 (malformed).
+/// The body as JSON, or 415 (not JSON), 413 (over the size limit), 408 (not all there within the
+/// time limit) or 400 (malformed).
 pub async fn read_json(
     req: &HttpRequest,
-    mut payload: web::Payload,
-    limit: usize,
+    payload: web::Payload,
+    limits: BodyLimits,
 ) -> Result<Value, ApiError> {
     let content_type = req
         .headers()
@@ -48,9 +59,26 @@ pub async fn read_json(
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
+    let limit = limits.bytes;
     if declared.is_some_and(|len| len > limit) {
         return Err(ApiError::PayloadTooLarge { limit });
     }
+    let body = if limits.time.is_zero() {
+        read_all(payload, declared, limit).await?
+    } else {
+        tokio::time::timeout(limits.time, read_all(payload, declared, limit))
+            .await
+            .map_err(|_| ApiError::RequestTimeout)??
+    };
+    serde_json::from_slice(&body).map_err(|e| ApiError::InvalidJson(e.to_string()))
+}
+
+/// The whole body, refused past `limit` bytes.
+async fn read_all(
+    mut payload: web::Payload,
+    declared: Option<usize>,
+    limit: usize,
+) -> Result<BytesMut, ApiError> {
     let mut body = BytesMut::with_capacity(declared.unwrap_or(1024).min(limit));
     while let Some(chunk) = payload.next().await {
         let chunk =
@@ -60,5 +88,5 @@ pub async fn read_json(
         }
         body.extend_from_slice(&chunk);
     }
-    serde_json::from_slice(&body).map_err(|e| ApiError::InvalidJson(e.to_string()))
+    Ok(body)
 }

@@ -24,6 +24,8 @@ pub enum ApiError {
     UnsupportedMediaType,
     #[error("The request body is larger than the limit of {limit} bytes.")]
     PayloadTooLarge { limit: usize },
+    #[error("The request body did not arrive in time; the connection is closed.")]
+    RequestTimeout,
     #[error("Product {product_id} is not in the catalog.")]
     UnknownProduct { product_id: i64, field: String },
     #[error(
@@ -89,6 +91,7 @@ impl ApiError {
             ApiError::Validation(_) => "validation_failed",
             ApiError::UnsupportedMediaType => "unsupported_media_type",
             ApiError::PayloadTooLarge { .. } => "payload_too_large",
+            ApiError::RequestTimeout => "request_timeout",
             ApiError::UnknownProduct { .. } => "unknown_product",
             ApiError::PriceMismatch { .. } => "price_mismatch",
             ApiError::TotalTooLarge => "total_too_large",
@@ -155,6 +158,7 @@ impl ResponseError for ApiError {
             | ApiError::InvalidOrderId(_) => StatusCode::BAD_REQUEST,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             ApiError::PriceMismatch { .. } => StatusCode::CONFLICT,
             ApiError::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::OrderNotFound(_) | ApiError::NotFound => StatusCode::NOT_FOUND,
@@ -180,7 +184,12 @@ impl ResponseError for ApiError {
             ApiError::Internal(cause) => tracing::error!(%cause, "request failed: internal error"),
             _ => {}
         }
-        HttpResponse::build(self.status_code()).json(ErrorBody {
+        let mut response = HttpResponse::build(self.status_code());
+        if matches!(self, ApiError::RequestTimeout) {
+            // The rest of the body may still be trickling in: the connection cannot be reused.
+            response.force_close();
+        }
+        response.json(ErrorBody {
             error: self.to_string(),
             code: self.code().to_owned(),
             details: self.details(),

@@ -30,13 +30,20 @@ pub fn positive_id(raw: &str) -> Result<i64, ApiError> {
 }
 
 /// Checks staff-written text: `min` to `max` characters, no control characters but line breaks,
-/// and (when required) not blank.
+/// no invisible or text-direction characters ([`bakery_wire::rules::hidden_format`]), and (when
+/// required) not blank.
 pub fn check_text(field: &str, value: &str, min: usize, max: usize) -> Result<(), ApiError> {
     let chars = value.chars().count();
     if chars < min || chars > max || value.chars().any(|c| c.is_control() && c != '\n') {
         return Err(ApiError::invalid(
             field,
             &format!("must be {min} to {max} characters, no control characters"),
+        ));
+    }
+    if value.chars().any(bakery_wire::rules::hidden_format) {
+        return Err(ApiError::invalid(
+            field,
+            bakery_wire::rules::HIDDEN_FORMAT_MESSAGE,
         ));
     }
     if min > 0 && value.trim().is_empty() {
@@ -79,6 +86,17 @@ mod tests {
         assert_eq!(positive_id("7").ok(), Some(7));
         for bad in ["0", "-1", "x", ""] {
             assert!(positive_id(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn staff_text_refuses_hidden_characters_and_names_the_field() {
+        assert!(check_text("reason", "Sold out \u{1F950}", 1, 500).is_ok());
+        for bad in ["out\u{202E}tuo", "out\u{200B}", "\u{FEFF}"] {
+            match check_text("reason", bad, 1, 500) {
+                Err(e) => assert!(format!("{e:?}").contains("reason"), "{e:?}"),
+                Ok(()) => panic!("{bad:?} was taken"),
+            }
         }
     }
 }

@@ -45,8 +45,8 @@ pub struct AppState {
     pub redis: Option<Arc<RedisCache>>,
     /// The broker link, in the distributed shape.
     pub broker: Option<Arc<AmqpPublisher>>,
-    /// Largest accepted request body, in bytes.
-    pub body_limit: usize,
+    /// Largest accepted request body, and how long it may take to arrive.
+    pub body: body::BodyLimits,
     /// The catalog actor, told when staff change products or stock.
     pub catalog_cache: Addr<CatalogCache>,
     /// Where a retried order's message goes.

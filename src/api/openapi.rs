@@ -168,7 +168,7 @@ fn delivery_needs_an_address(document: &mut Value) {
 }
 
 /// [`bakery_wire::rules::check_delivery_address`]: not blank, no control characters but line breaks.
-const ADDRESS_PATTERN: &str = r"^[^\u0000-\u0009\u000b\u000c\u000e-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u0009\u000b\u000c\u000e-\u001f\u007f-\u009f]*$";
+const ADDRESS_PATTERN: &str = r"^[^\u0000-\u0009\u000b\u000c\u000e-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]*[^\s\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb][^\u0000-\u0009\u000b\u000c\u000e-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]*$";
 
 /// The document as JSON.
 #[utoipa::path(

@@ -42,6 +42,7 @@ use crate::store::{board, reads, wire_time};
         (status = 400, description = "Invalid JSON, invalid fields (`details` lists them), unknown product, or bad Idempotency-Key", body = ErrorBody),
         (status = 409, description = "An item's price differs from the catalog's", body = ErrorBody),
         (status = 413, description = "The body is larger than the limit", body = ErrorBody),
+        (status = 408, description = "The body did not arrive within the time limit", body = ErrorBody),
         (status = 415, description = "The body is not JSON", body = ErrorBody),
         (status = 422, description = "The Idempotency-Key was used for another body", body = ErrorBody),
         (status = 503, description = "The database cannot take the order right now", body = ErrorBody),
@@ -54,7 +55,7 @@ pub async fn create_order(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let idempotency_key = idempotency_key(&req)?;
-    let body = read_json(&req, payload, state.body_limit).await?;
+    let body = read_json(&req, payload, state.body).await?;
     let request = OrderRequest::parse(&body).map_err(ApiError::Validation)?;
     let draft = price_order(&state.catalog.load(), request, idempotency_key, &body)?;
     // Taken before the write, so that a change of the new order reported before its page is
@@ -214,6 +215,7 @@ pub async fn get_order(
         (status = 404, description = "No such order", body = ErrorBody),
         (status = 409, description = "The order is no longer pending", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 408, description = "The body did not arrive within the time limit", body = ErrorBody),
         (status = 415, description = "Not JSON", body = ErrorBody),
         (status = 503, description = "The database cannot be reached", body = ErrorBody),
     )
@@ -227,7 +229,7 @@ pub async fn cancel_order(
 ) -> Result<HttpResponse, ApiError> {
     let raw = path.into_inner();
     let id = parse_order_id(&raw)?;
-    let body = read_json(&req, payload, state.body_limit).await?;
+    let body = read_json(&req, payload, state.body).await?;
     let Some(email) = body.get("customer_email").and_then(|v| v.as_str()) else {
         return Err(ApiError::invalid("customer_email", "is required"));
     };

@@ -112,6 +112,7 @@ fn session_cookie(value: String, secure: bool, max_age: CookieDuration) -> Cooki
         (status = 400, description = "Not JSON, or no e-mail and password", body = ErrorBody),
         (status = 401, description = "Wrong e-mail or password", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 408, description = "The body did not arrive within the time limit", body = ErrorBody),
         (status = 415, description = "Not JSON", body = ErrorBody),
         (status = 429, description = "Too many failed sign-ins", body = ErrorBody),
         (status = 503, description = "The database cannot be reached", body = ErrorBody),
@@ -123,7 +124,7 @@ pub async fn sign_in(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = read_json(&req, payload, state.body_limit).await?;
+    let body = read_json(&req, payload, state.body).await?;
     let text = |field: &str| body.get(field).and_then(|v| v.as_str()).map(str::to_owned);
     let (Some(email), Some(password)) = (text("email"), text("password")) else {
         return Err(ApiError::invalid(

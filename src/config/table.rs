@@ -103,6 +103,16 @@ pub const SETTINGS: &[Setting] = &[
         "largest request body in bytes (larger: 413)",
     ),
     Setting::new(
+        "request_head_timeout",
+        "BAKERY_REQUEST_HEAD_TIMEOUT",
+        "time a client gets to send a request's line and headers; slower: the connection is closed (`0s`: no limit)",
+    ),
+    Setting::new(
+        "request_body_timeout",
+        "BAKERY_REQUEST_BODY_TIMEOUT",
+        "time a client gets to send a request's whole body; slower: 408 `request_timeout` (`0s`: no limit)",
+    ),
+    Setting::new(
         "static_dir",
         "BAKERY_STATIC_DIR",
         "the built storefront, served at `/` when the folder exists",

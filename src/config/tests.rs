@@ -33,6 +33,8 @@ const EXAMPLES: &[(&str, &str)] = &[
     ("BAKERY_SMTP_FROM", "The Bakery <orders@bakery.example>"),
     ("BAKERY_HTTP_WORKERS", "2"),
     ("BAKERY_BODY_LIMIT", "1024"),
+    ("BAKERY_REQUEST_HEAD_TIMEOUT", "7s"),
+    ("BAKERY_REQUEST_BODY_TIMEOUT", "12s"),
     ("BAKERY_STATIC_DIR", "/srv/bakery/dist"),
     ("BAKERY_SHUTDOWN_GRACE", "30s"),
     ("BAKERY_TLS_CERT", "/etc/bakery/cert.pem"),

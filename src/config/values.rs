@@ -137,7 +137,11 @@ pub struct SmtpServer {
 impl SmtpServer {
     /// Reads `smtp://host[:port]`; the error says what is expected.
     pub fn parse(url: &str) -> Result<SmtpServer, String> {
-        let bad = || format!("must be smtp://host:port, got {url:?}");
+        // A URL with `@` may carry a password: the error does not repeat it.
+        let bad = || match url.contains('@') {
+            true => "must be smtp://host:port, with no user or password".to_owned(),
+            false => format!("must be smtp://host:port, got {url:?}"),
+        };
         let rest = url.strip_prefix("smtp://").ok_or_else(bad)?;
         let rest = rest.trim_end_matches('/');
         let (host, port) = match rest.rsplit_once(':') {

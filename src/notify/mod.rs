@@ -15,6 +15,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Transaction
 
 use crate::store::notifications::{self, EMAIL, Notification, TOPIC, WEBHOOK};
 use crate::store::{StoreError, outbox};
+use crate::telemetry::{mask_email, url_without_credentials, without_email};
 pub use email::Mailer;
 
 /// Rows taken per round.
@@ -113,18 +114,23 @@ async fn deliver_rows(
             notifications::record_try(db, row.id, WEBHOOK, &target, error.as_deref()).await?;
             if let Some(error) = error {
                 tracing::warn!(outbox_id = row.id, endpoint = endpoint.id, %error, "webhook not delivered");
-                failures.push((WEBHOOK, endpoint.url.clone(), error));
+                failures.push((WEBHOOK, url_without_credentials(&endpoint.url), error));
                 row_ok = false;
             }
         }
         if let Some(mailer) = &channels.mailer {
             let target = notification.customer_email.clone();
             if !done.contains(&(row.id, EMAIL.to_owned(), target.clone())) {
-                let error = mailer.send(&notification).await.err();
+                // The relay's answer may quote the address; the log and the error keep it masked.
+                let error = mailer
+                    .send(&notification)
+                    .await
+                    .err()
+                    .map(|e| without_email(&e, &target));
                 notifications::record_try(db, row.id, EMAIL, &target, error.as_deref()).await?;
                 if let Some(error) = error {
                     tracing::warn!(outbox_id = row.id, order_id = notification.order_id, %error, "e-mail not delivered");
-                    failures.push((EMAIL, target, error));
+                    failures.push((EMAIL, mask_email(&target), error));
                     row_ok = false;
                 }
             }

@@ -52,7 +52,8 @@ pub async fn post(
         .body(body.to_owned())
         .send()
         .await
-        .map_err(|e| error_chain(&e))?;
+        // Without the URL: it may hold credentials, and the endpoint's id says which one it was.
+        .map_err(|e| error_chain(&e.without_url()))?;
     let status = res.status();
     if status.is_success() {
         Ok(())

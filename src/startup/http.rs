@@ -77,7 +77,9 @@ pub(super) fn http_server(
             ))
             .configure(api::routes)
             .configure(|cfg| storefront(cfg, site.as_deref()))
-    });
+    })
+    // A client that trickles its request head is cut off; the body has its own limit.
+    .client_request_timeout(settings.request_head_timeout);
     let server = match &settings.tls {
         Some(files) => server.listen_rustls_0_23(listener, tls_config(files)?),
         None => server.listen(listener),

@@ -325,6 +325,63 @@ async fn bad_orders_are_refused_and_nothing_is_stored(backend: Backend) {
 }
 on_both_databases!(bad_orders_are_refused_and_nothing_is_stored);
 
+/// A bidi override or a zero-width space can make a name or an address show as other text on the
+/// board and in e-mails: refused, with the field named, and nothing stored.
+async fn hidden_text_direction_and_invisible_characters_are_refused(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let error = refused(
+        &app,
+        order_with(
+            json!("Anna \u{202E}htimS"),
+            json!("a@example.com"),
+            one_item(),
+        ),
+        400,
+        "validation_failed",
+        Some("customer_name"),
+    )
+    .await;
+    assert_eq!(
+        error["details"][0]["message"],
+        bakery_wire::rules::HIDDEN_FORMAT_MESSAGE,
+        "{error}"
+    );
+    refused(
+        &app,
+        order_with(json!("Ann\u{200B}a"), json!("a@example.com"), one_item()),
+        400,
+        "validation_failed",
+        Some("customer_name"),
+    )
+    .await;
+    let mut delivery = order_with(json!("Anna"), json!("a@example.com"), one_item());
+    delivery["fulfillment"] = json!("delivery");
+    delivery["delivery_address"] = json!("1 Main St\u{2067}\nTown");
+    refused(
+        &app,
+        delivery,
+        400,
+        "validation_failed",
+        Some("delivery_address"),
+    )
+    .await;
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM orders").await,
+        0,
+        "nothing was stored"
+    );
+    // An emoji sequence joined by U+200D is a name like any other.
+    let res = app
+        .post_order(&order_with(
+            json!("Chef \u{1F469}\u{200D}\u{1F373}"),
+            json!("a@example.com"),
+            one_item(),
+        ))
+        .await;
+    assert_eq!(res.status().as_u16(), 201);
+}
+on_both_databases!(hidden_text_direction_and_invisible_characters_are_refused);
+
 fn seed_bytes() -> Vec<u8> {
     serde_json::to_vec(&bakery_test_support::seed_order()).unwrap()
 }

@@ -11,6 +11,7 @@ mod notifications;
 mod orders;
 mod products;
 mod recovery;
+mod slow_clients;
 mod staff;
 mod statistics;
 mod stock;

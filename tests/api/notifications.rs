@@ -139,6 +139,8 @@ struct SmtpReceiver {
     url: String,
     mails: Arc<Mutex<Vec<String>>>,
     refusing: Arc<AtomicBool>,
+    /// While set, answers 550 to RCPT TO, quoting the address (as real relays do).
+    unknown_recipients: Arc<AtomicBool>,
 }
 
 impl SmtpReceiver {
@@ -149,6 +151,7 @@ impl SmtpReceiver {
             url,
             mails: Arc::default(),
             refusing: Arc::default(),
+            unknown_recipients: Arc::default(),
         };
         serve_each(listener, receiver.clone(), |me, stream| async move {
             me.serve(stream).await
@@ -168,6 +171,12 @@ impl SmtpReceiver {
                 return Ok(());
             }
             let verb = line.get(..4).unwrap_or_default().to_ascii_uppercase();
+            if verb == "RCPT" && self.unknown_recipients.load(Ordering::SeqCst) {
+                let address = line.trim().trim_start_matches(|c| c != '<');
+                let answer = format!("550 5.1.1 {address}: recipient unknown\r\n");
+                reader.get_mut().write_all(answer.as_bytes()).await?;
+                continue;
+            }
             let answer: &[u8] = match verb.as_str() {
                 "EHLO" | "HELO" => b"250 test.local\r\n",
                 "MAIL" if self.refusing.load(Ordering::SeqCst) => b"451 try again later\r\n",
@@ -534,6 +543,51 @@ async fn a_failing_webhook_is_retried_until_delivered_once(backend: Backend) {
     );
 }
 on_both_databases!(a_failing_webhook_is_retried_until_delivered_once);
+
+/// Failed deliveries are logged (and retried) without the customer's e-mail address or name,
+/// and without the webhook URL's credentials, even when the relay's answer quotes the address.
+async fn failed_deliveries_log_no_customer_data(backend: Backend) {
+    const EMAIL: &str = "vedanti.privacy@example.org";
+    const NAME: &str = "Vedanti Privacy-Verma";
+    const HOOK_PASSWORD: &str = "hook-password-of-the-privacy-test";
+    let smtp = SmtpReceiver::start().await;
+    smtp.unknown_recipients.store(true, Ordering::SeqCst);
+    let smtp_url = smtp.url.clone();
+    let app = spawn_app_with(backend, |s| {
+        s.smtp_url = Some(smtp_url);
+        s.worker.restart_initial = Duration::from_millis(50);
+        s.worker.restart_max = Duration::from_millis(200);
+    })
+    .await;
+    // Nothing listens on port 1: every post fails.
+    let hook_url = format!("http://hook:{HOOK_PASSWORD}@127.0.0.1:1/privacy-hook?key=k");
+    let token = admin_token(&app.db.url).await;
+    let (status, _) = admin_call(
+        &app.client,
+        &app.address,
+        &token,
+        reqwest::Method::POST,
+        "/api/admin/webhooks",
+        Some(json!({"url": hook_url, "secret": SECRET})),
+    )
+    .await;
+    assert_eq!(status, 201);
+
+    let mut order = seed_order();
+    order["customer_name"] = json!(NAME);
+    order["customer_email"] = json!(EMAIL);
+    app.place(&order).await;
+    eventually(Duration::from_secs(15), "both failures logged", || {
+        let logs = bakery_test_support::captured_logs();
+        logs.contains("v***@example.org") && logs.contains("http://127.0.0.1:1/privacy-hook?…")
+    })
+    .await;
+    let logs = bakery_test_support::captured_logs();
+    for secret in [EMAIL, NAME, HOOK_PASSWORD] {
+        assert!(!logs.contains(secret), "{secret} is in the logs");
+    }
+}
+on_both_databases!(failed_deliveries_log_no_customer_data);
 
 /// With no webhook endpoint and no SMTP, status moves write no notifications at all (nothing
 /// to deliver, nothing to mark done); once an endpoint is added, the next order's moves are

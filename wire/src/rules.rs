@@ -11,6 +11,40 @@ pub const MIN_QUANTITY: i64 = 1;
 /// Most pieces of one product in a line.
 pub const MAX_QUANTITY: i64 = 1000;
 
+/// The message for text holding a [`hidden_format`] character.
+pub const HIDDEN_FORMAT_MESSAGE: &str =
+    "must not contain invisible or text-direction characters (such as U+202E or U+200B)";
+
+/// A format character that hides text or reorders it on screen, refused in names, addresses
+/// and staff-written text that others read:
+///
+/// - bidirectional controls: U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069 (they can
+///   make `Anna` show as something else on the board, a label or an e-mail);
+/// - invisible characters: U+00AD soft hyphen, U+180E, U+200B zero-width space, U+2060–U+2064,
+///   U+206A–U+206F, U+FEFF, U+FFF9–U+FFFB.
+///
+/// Other format characters (Unicode category Cf) are allowed on purpose: U+200C/U+200D
+/// (zero-width non-joiner and joiner) are part of how Persian, Indic and other scripts are
+/// written and of emoji sequences (woman cook: U+1F469 U+200D U+1F373); the tag characters
+/// U+E0020–U+E007F spell subdivision flag emoji (U+1F3F4 then tags). The same set, as a
+/// regular-expression class, is in the OpenAPI patterns of these fields.
+pub fn hidden_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{061C}'
+            | '\u{180E}'
+            | '\u{200B}'
+            | '\u{200E}'
+            | '\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206F}'
+            | '\u{FEFF}'
+            | '\u{FFF9}'..='\u{FFFB}'
+    )
+}
+
 /// Checks a customer name; the name is kept verbatim when it passes.
 pub fn check_customer_name(name: &str) -> Result<(), &'static str> {
     if name.trim().is_empty() {
@@ -21,6 +55,9 @@ pub fn check_customer_name(name: &str) -> Result<(), &'static str> {
     }
     if name.chars().any(char::is_control) {
         return Err("must not contain control characters");
+    }
+    if name.chars().any(hidden_format) {
+        return Err(HIDDEN_FORMAT_MESSAGE);
     }
     Ok(())
 }
@@ -75,6 +112,9 @@ pub fn check_delivery_address(address: &str) -> Result<(), &'static str> {
         .any(|c| c.is_control() && c != '\n' && c != '\r')
     {
         return Err("must not contain control characters");
+    }
+    if address.chars().any(hidden_format) {
+        return Err(HIDDEN_FORMAT_MESSAGE);
     }
     Ok(())
 }
@@ -132,6 +172,61 @@ mod tests {
         assert!(check_customer_name(&"a".repeat(200)).is_ok());
         assert!(check_customer_name(&"a".repeat(201)).is_err());
         assert!(check_customer_name("nul\0byte").is_err());
+    }
+
+    #[test]
+    fn bidi_controls_are_refused_in_names_and_addresses() {
+        for c in [
+            '\u{061C}', '\u{200E}', '\u{200F}', '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}',
+            '\u{202E}', '\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}',
+        ] {
+            let text = format!("Anna{c}Smith");
+            assert_eq!(
+                check_customer_name(&text),
+                Err(HIDDEN_FORMAT_MESSAGE),
+                "{c:?}"
+            );
+            assert_eq!(
+                check_delivery_address(&text),
+                Err(HIDDEN_FORMAT_MESSAGE),
+                "{c:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn invisible_characters_are_refused_in_names_and_addresses() {
+        for c in [
+            '\u{00AD}', '\u{180E}', '\u{200B}', '\u{2060}', '\u{2061}', '\u{2064}', '\u{206A}',
+            '\u{206F}', '\u{FEFF}', '\u{FFF9}', '\u{FFFB}',
+        ] {
+            let text = format!("Anna{c}Smith");
+            assert_eq!(
+                check_customer_name(&text),
+                Err(HIDDEN_FORMAT_MESSAGE),
+                "{c:?}"
+            );
+            assert_eq!(
+                check_delivery_address(&text),
+                Err(HIDDEN_FORMAT_MESSAGE),
+                "{c:?}"
+            );
+        }
+        // Invisible on its own is not "some visible text" either.
+        assert!(check_customer_name("\u{200B}").is_err());
+    }
+
+    #[test]
+    fn joiners_and_emoji_sequences_stay_allowed() {
+        for name in [
+            "Chef 👩\u{200D}🍳",
+            "نیک\u{200C}نام",
+            "🏴\u{E0067}\u{E0062}\u{E0073}\u{E0063}\u{E0074}\u{E007F} Fan",
+            "Zoë O'Brien",
+        ] {
+            assert!(check_customer_name(name).is_ok(), "{name:?}");
+            assert!(check_delivery_address(name).is_ok(), "{name:?}");
+        }
     }
 
     #[test]

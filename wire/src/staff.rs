@@ -79,7 +79,7 @@ pub struct NewProduct {
         schema(
             min_length = 1,
             max_length = 200,
-            pattern = r"^[^\u0000-\u0009\u000b-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u0009\u000b-\u001f\u007f-\u009f]*$"
+            pattern = r"^[^\u0000-\u0009\u000b-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]*[^\s\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb][^\u0000-\u0009\u000b-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]*$"
         )
     )]
     pub name: String,
@@ -88,7 +88,7 @@ pub struct NewProduct {
         feature = "openapi",
         schema(
             max_length = 2000,
-            pattern = r"^[^\u0000-\u0009\u000b-\u001f\u007f-\u009f]*$"
+            pattern = r"^[^\u0000-\u0009\u000b-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]*$"
         )
     )]
     pub description: String,
@@ -103,7 +103,7 @@ pub struct NewProduct {
         feature = "openapi",
         schema(
             max_length = 500,
-            pattern = r"^[^\u0000-\u0009\u000b-\u001f\u007f-\u009f]*$"
+            pattern = r"^[^\u0000-\u0009\u000b-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]*$"
         )
     )]
     pub image_url: String,
@@ -123,7 +123,7 @@ pub struct ProductPatch {
         schema(
             min_length = 1,
             max_length = 200,
-            pattern = r"^[^\u0000-\u0009\u000b-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u0009\u000b-\u001f\u007f-\u009f]*$"
+            pattern = r"^[^\u0000-\u0009\u000b-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]*[^\s\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb][^\u0000-\u0009\u000b-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]*$"
         )
     )]
     pub name: Option<String>,
@@ -132,7 +132,7 @@ pub struct ProductPatch {
         feature = "openapi",
         schema(
             max_length = 2000,
-            pattern = r"^[^\u0000-\u0009\u000b-\u001f\u007f-\u009f]*$"
+            pattern = r"^[^\u0000-\u0009\u000b-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]*$"
         )
     )]
     pub description: Option<String>,
@@ -148,7 +148,7 @@ pub struct ProductPatch {
         feature = "openapi",
         schema(
             max_length = 500,
-            pattern = r"^[^\u0000-\u0009\u000b-\u001f\u007f-\u009f]*$"
+            pattern = r"^[^\u0000-\u0009\u000b-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]*$"
         )
     )]
     pub image_url: Option<String>,
@@ -218,7 +218,7 @@ pub struct CancelOrder {
         schema(
             min_length = 1,
             max_length = 500,
-            pattern = r"^[^\u0000-\u0009\u000b-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u0009\u000b-\u001f\u007f-\u009f]*$"
+            pattern = r"^[^\u0000-\u0009\u000b-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]*[^\s\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb][^\u0000-\u0009\u000b-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]*$"
         )
     )]
     pub reason: Option<String>,
@@ -349,9 +349,9 @@ pub struct NotificationDelivery {
 }
 
 /// Some visible text with no control characters but line breaks (the server's rule for names,
-/// reasons and other staff-written text).
+/// reasons and other staff-written text; no invisible or text-direction characters either).
 #[cfg(feature = "openapi")]
-pub const VISIBLE_TEXT_PATTERN: &str = r"^[^\u0000-\u0009\u000b-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u0009\u000b-\u001f\u007f-\u009f]*$";
+pub const VISIBLE_TEXT_PATTERN: &str = r"^[^\u0000-\u0009\u000b-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]*[^\s\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb][^\u0000-\u0009\u000b-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]*$";
 
 /// Exactly one of `set` (0 to 1000000) and `adjust` (-1000000 to 1000000, not below zero in the
 /// end), with a reason; the other one absent or null.
