@@ -70,6 +70,9 @@ impl AppState {
 /// Registers the API routes (`/api/...`, `/health` and `/metrics`), each with its OpenAPI operation.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     register(&mut ServiceConfig::new(cfg), true);
+    // Registering builds each operation's description (every HTTP worker does, then drops it):
+    // what that freed goes back to the system instead of staying in the worker's malloc heap.
+    crate::memory::give_back_freed();
 }
 
 /// Registers every route through `utoipa_actix_web`, which only takes handlers carrying a
