@@ -287,13 +287,16 @@ pub fn stock_change(mode: StockMode, amount: &str, reason: &str) -> Result<Stock
     }
 }
 
-/// Checks the webhook form: a URL, and a secret of 16 characters or more, or none (then the
-/// server makes one). The server checks the URL's form.
+/// Checks the webhook form: an http:// URL the server accepts, and a secret of 16 characters or
+/// more, or none (then the server makes one).
 pub fn new_webhook(url: &str, secret: &str) -> Result<NewWebhook, String> {
     let url = url.trim();
     let secret = secret.trim();
     if url.is_empty() {
         return Err("Enter the endpoint's address, like http://example.com/hook.".to_owned());
+    }
+    if let Err(problem) = bakery_wire::rules::check_webhook_url(url) {
+        return Err(format!("The address {problem}."));
     }
     if !secret.is_empty() && secret.chars().count() < 16 {
         return Err(
@@ -546,6 +549,7 @@ mod tests {
         );
         assert!(new_webhook("  ", "").is_err());
         assert!(new_webhook("http://x/h", "too-short").is_err());
+        assert!(new_webhook("http://[::1]/h", "").is_err());
         let json = serde_json::to_value(new_webhook("http://x/h", "").ok()).unwrap_or_default();
         assert_eq!(json, json!({"url": "http://x/h", "secret": null}));
     }

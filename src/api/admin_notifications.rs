@@ -53,19 +53,7 @@ pub async fn list_webhooks(
 
 /// Webhooks are plain HTTP from here (https ones go through a TLS-terminating proxy).
 fn check_url(url: &str) -> Result<(), ApiError> {
-    let host = url.strip_prefix("http://").unwrap_or_default();
-    let good = url.len() <= 2000
-        && !host.is_empty()
-        && !host.starts_with('/')
-        && !url.chars().any(|c| c.is_whitespace() || c.is_control());
-    if good {
-        Ok(())
-    } else {
-        Err(ApiError::invalid(
-            "url",
-            "must be an http:// URL of at most 2000 characters (https: put a TLS-terminating proxy in front)",
-        ))
-    }
+    bakery_wire::rules::check_webhook_url(url).map_err(|problem| ApiError::invalid("url", problem))
 }
 
 /// `POST /api/admin/webhooks`: adds an endpoint; its secret is shown once.

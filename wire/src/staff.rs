@@ -299,10 +299,14 @@ pub struct AuditEntry {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewWebhook {
-    /// `http://` and a host: visible ASCII, no spaces.
+    /// `http://`, a host name or IPv4 address, an optional port and path
+    /// ([`crate::rules::check_webhook_url`]; the pattern is `rules::WEBHOOK_URL_PATTERN`).
     #[cfg_attr(
         feature = "openapi",
-        schema(max_length = 2000, pattern = r"^http://[!-.0-~][!-~]*$")
+        schema(
+            max_length = 2000,
+            pattern = r"^http://(((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])|([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?\.)*[A-Za-z]([A-Za-z0-9-]*[A-Za-z0-9])?)(:(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4}))?([/?][!-~]*)?$"
+        )
     )]
     pub url: String,
     #[serde(default)]
