@@ -62,8 +62,12 @@ pub struct Settings {
     /// (In the file and the environment they are two settings, `tls_cert` and `tls_key`.)
     #[serde(deserialize_with = "values::tls_pair")]
     pub tls: Option<TlsFiles>,
-    /// Where a worker serves its own `/metrics` and `/health` (`None`: it serves nothing).
+    /// Where every process serves `/metrics` and `/health`, apart from the public API (`None`:
+    /// no metrics are served).
     pub metrics_bind: Option<String>,
+    /// How often the `bakery_orders` gauge is counted in the database (with `metrics_bind`).
+    #[serde(with = "values::duration")]
+    pub metrics_count_every: Duration,
     /// Mark the session cookie `Secure`; `None` means "when the server itself speaks TLS".
     pub secure_cookies: Option<bool>,
     pub worker: WorkerSettings,
@@ -191,6 +195,7 @@ impl Default for Settings {
             shutdown_grace: Duration::from_secs(10),
             tls: None,
             metrics_bind: None,
+            metrics_count_every: Duration::from_secs(15),
             secure_cookies: None,
             worker: WorkerSettings::default(),
             order_store: OrderStoreSettings::default(),

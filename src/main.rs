@@ -108,14 +108,13 @@ async fn run(command: Command, settings: Settings) -> Result<(), Box<dyn std::er
         Command::Serve => Role::Serve,
         Command::Worker => Role::Worker,
     };
-    // A worker's port is its metrics server's (plain HTTP), the others' the API's.
-    let (bind, tls) = match role {
-        Role::Worker => (settings.metrics_bind.clone(), false),
-        _ => (Some(settings.bind.clone()), settings.tls.is_some()),
-    };
-    let app = Application::build(settings, role).await?;
-    if let (Some(port), Some(bind)) = (app.port(), bind) {
-        println!("listening on {}", config::listen_url(&bind, port, tls));
+    let app = Application::build(settings.clone(), role).await?;
+    if let Some(port) = app.port() {
+        let url = config::listen_url(&settings.bind, port, settings.tls.is_some());
+        println!("listening on {url}");
+    }
+    if let (Some(port), Some(bind)) = (app.metrics_port(), &settings.metrics_bind) {
+        println!("metrics on {}", config::listen_url(bind, port, false));
     }
     app.run_until_stopped().await?;
     Ok(())

@@ -2,6 +2,7 @@
 
 mod error;
 mod http;
+mod operations;
 
 use std::any::Any;
 use std::future::Future;
@@ -56,6 +57,7 @@ pub enum Role {
 /// A built bakery, running once [`Application::run_until_stopped`] is awaited.
 pub struct Application {
     port: Option<u16>,
+    metrics_port: Option<u16>,
     server: Option<Server>,
     /// Addresses of the supervised actors: holding them keeps the supervisors restarting them.
     _actors: Vec<Box<dyn Any>>,
@@ -126,6 +128,20 @@ impl Builder<'_> {
                 crate::store::statistics::gather_when_missing(db.clone())
             });
         }
+    }
+
+    /// The operations listener (`/metrics`, `/health`) and the order counts its gauges show,
+    /// when `metrics_bind` is set; returns its port.
+    fn start_operations(&self) -> Result<Option<u16>, StartupError> {
+        let Some(bind) = &self.settings.metrics_bind else {
+            return Ok(None);
+        };
+        let port = operations::operations_server(bind, self.db.clone())?;
+        let (db, every) = (self.db.clone(), self.settings.metrics_count_every);
+        supervise_loop(self.restarts("order_counter"), move || {
+            operations::keep_order_counts(db.clone(), every)
+        });
+        Ok(Some(port))
     }
 
     /// The catalog snapshot and its cache actor (and, with Redis, the replicas' invalidations).
@@ -290,12 +306,9 @@ impl Application {
         drop(inbox_tx);
 
         let mut store_stats = None;
+        let metrics_port = parts.start_operations()?;
         let (server, port) = if role == Role::Worker {
-            let port = match &settings.metrics_bind {
-                Some(bind) => Some(http::worker_metrics_server(bind, db.clone())?),
-                None => None,
-            };
-            (None, port)
+            (None, None)
         } else {
             let store = {
                 let (db, topic) = (db.clone(), topic.clone());
@@ -339,6 +352,7 @@ impl Application {
         };
         Ok(Application {
             port,
+            metrics_port,
             server,
             _actors: parts.actors,
             store_stats,
@@ -347,9 +361,14 @@ impl Application {
         })
     }
 
-    /// The port the HTTP server listens on (for a worker, its metrics server, if any).
+    /// The port the API listens on (`None` for a worker).
     pub fn port(&self) -> Option<u16> {
         self.port
+    }
+
+    /// The port of the operations listener (`/metrics`, `/health`), when `metrics_bind` is set.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics_port
     }
 
     /// The order store's counters (`None` for a worker).

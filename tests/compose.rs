@@ -255,10 +255,16 @@ fn long_running_services_have_health_checks() {
             "http://127.0.0.1:9100/health"
         ])
     );
-    assert_eq!(
-        service("worker")["environment"]["BAKERY_METRICS_BIND"],
-        "0.0.0.0:9100"
-    );
+    // Every process serves /metrics on BAKERY_METRICS_BIND, never on the public API, and
+    // Prometheus scrapes the API replicas there.
+    for name in ["api", "worker"] {
+        assert_eq!(
+            service(name)["environment"]["BAKERY_METRICS_BIND"],
+            "0.0.0.0:9100",
+            "{name}"
+        );
+    }
+    // (Prometheus's side: prometheus_finds_every_replica_and_grafana_shows_the_bakery.)
     let dockerfile = read("docker/Dockerfile");
     assert!(
         dockerfile.contains("HEALTHCHECK"),
@@ -331,7 +337,7 @@ fn api_and_worker_scale_because_only_the_proxy_publishes_http() {
             "{name} has a fixed name"
         );
     }
-    assert_eq!(service("api")["expose"], json!(["8080"]));
+    assert_eq!(service("api")["expose"], json!(["8080", "9100"]));
     let published: BTreeMap<&str, Vec<(String, String, String)>> =
         ["proxy", "rabbitmq", "prometheus", "grafana"]
             .into_iter()
@@ -489,7 +495,7 @@ fn prometheus_finds_every_replica_and_grafana_shows_the_bakery() {
         .map(|j| (j["job_name"].as_str().unwrap(), j))
         .collect();
     for (job, name, port) in [
-        ("bakery-api", "api", 8080),
+        ("bakery-api", "api", 9100),
         ("bakery-worker", "worker", 9100),
     ] {
         let sd = &jobs[job]["dns_sd_configs"][0];

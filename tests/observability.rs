@@ -4,19 +4,45 @@
 
 use std::time::Duration;
 
-use bakery_test_support::{Backend, captured_logs, seed_order, spawn_app};
+use bakery_test_support::{
+    Backend, captured_logs, seed_order, spawn_app, spawn_app_with, wait_until,
+};
 use serde_json::Value;
 
 #[actix_web::rt::test(system = "bakery_test_support::TestSystem")]
 async fn metrics_count_requests_by_route_pattern_and_orders_by_status() {
-    let app = spawn_app(Backend::Sqlite).await;
+    let app = spawn_app_with(Backend::Sqlite, |s| {
+        s.metrics_bind = Some("127.0.0.1:0".into());
+        s.metrics_count_every = Duration::from_millis(100);
+    })
+    .await;
+    let metrics_url = format!("{}/metrics", app.metrics_address.clone().unwrap());
     let order_id = app.place(&seed_order()).await;
     app.wait_for_status(order_id, &["ready"], Duration::from_secs(10))
         .await;
     app.get_json("/api/orders/424242").await;
     app.get_json("/no/such/page").await;
 
-    let res = app.client.get(app.url("/metrics")).send().await.unwrap();
+    // Not on the public listener: only on the operations one.
+    let public = app.client.get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(public.status().as_u16(), 404);
+    // The gauge is counted periodically, not per scrape: wait for a count that saw the order.
+    wait_until(
+        Duration::from_secs(10),
+        "a count with the ready order",
+        || {
+            let (client, url) = (app.client.clone(), metrics_url.clone());
+            async move {
+                let text = client.get(&url).send().await.unwrap().text().await.unwrap();
+                text.lines().any(|l| {
+                    l.strip_prefix(r#"bakery_orders{status="ready"} "#)
+                        .is_some_and(|n| n.parse::<f64>().unwrap() >= 1.0)
+                })
+            }
+        },
+    )
+    .await;
+    let res = app.client.get(&metrics_url).send().await.unwrap();
     assert_eq!(res.status().as_u16(), 200);
     let content_type = res.headers()["content-type"].to_str().unwrap().to_owned();
     assert!(

@@ -9,7 +9,6 @@ pub mod errors;
 pub mod events;
 pub mod extract;
 pub mod health;
-pub mod metrics;
 pub mod observe;
 pub mod openapi;
 pub mod order_moves;
@@ -67,7 +66,7 @@ impl AppState {
     }
 }
 
-/// Registers the API routes (`/api/...`, `/health` and `/metrics`), each with its OpenAPI operation.
+/// Registers the API routes (`/api/...` and `/health`), each with its OpenAPI operation.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     register(&mut ServiceConfig::new(cfg), true);
     // Registering builds each operation's description (every HTTP worker does, then drops it):
@@ -80,7 +79,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 /// with `serving` off). When `serving`, a path's other methods answer 405 and the rest of `/api`
 /// a JSON 404.
 fn register(cfg: &mut ServiceConfig, serving: bool) {
-    cfg.service(health::health).service(metrics::metrics_text);
+    cfg.service(health::health);
     let mut api = scope("/api")
         .service(products::list_products)
         .service(orders::create_order)

@@ -143,7 +143,14 @@ pub const SETTINGS: &[Setting] = &[
     Setting::new(
         "metrics_bind",
         "BAKERY_METRICS_BIND",
-        "where a `worker` serves its own `/metrics` and `/health`; unset: nowhere",
+        "where every process serves Prometheus `/metrics` and `/health`, apart from the public \
+         API (`0.0.0.0:9100` in compose); unset: no metrics are served",
+    ),
+    Setting::new(
+        "metrics_count_every",
+        "BAKERY_METRICS_COUNT_EVERY",
+        "how often a process with `metrics_bind` counts orders by status for the `bakery_orders` \
+         gauge (one count per period, however often it is scraped)",
     ),
     Setting::new(
         "worker.pool",

@@ -41,6 +41,7 @@ const EXAMPLES: &[(&str, &str)] = &[
     ("BAKERY_TLS_KEY", "/etc/bakery/key.pem"),
     ("BAKERY_SECURE_COOKIES", "true"),
     ("BAKERY_METRICS_BIND", "0.0.0.0:9100"),
+    ("BAKERY_METRICS_COUNT_EVERY", "1m"),
     ("BAKERY_WORKER_POOL", "8"),
     ("BAKERY_WORKER_PREFETCH", "64"),
     ("BAKERY_MAX_ATTEMPTS", "7"),

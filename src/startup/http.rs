@@ -1,10 +1,8 @@
-//! The HTTP servers a process runs: the API and storefront (with TLS when configured), and a
-//! worker's own small `/metrics` and `/health` server.
+//! The API and storefront HTTP server (with TLS when configured).
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
 
 use actix_cors::Cors;
 use actix_files::{Files, NamedFile};
@@ -12,7 +10,6 @@ use actix_web::dev::{Server, ServiceRequest, ServiceResponse, fn_service};
 use actix_web::http::{StatusCode, header};
 use actix_web::middleware::{Compress, Condition, DefaultHeaders, ErrorHandlers};
 use actix_web::{App, HttpServer, Responder, web};
-use sea_orm::DatabaseConnection;
 
 use super::error::StartupError;
 use crate::api::{self, AppState, errors};
@@ -108,55 +105,6 @@ fn security_headers() -> DefaultHeaders {
         .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .add((header::X_FRAME_OPTIONS, "DENY"))
         .add((header::REFERRER_POLICY, "strict-origin-when-cross-origin"))
-}
-
-/// A worker's own small HTTP server: `/metrics` (Prometheus) and `/health` (database ping).
-/// Returns the bound port; the server runs in the background until the process ends.
-pub(super) fn worker_metrics_server(
-    bind: &str,
-    db: DatabaseConnection,
-) -> Result<u16, StartupError> {
-    let bind_error = |source| StartupError::Bind {
-        address: bind.to_owned(),
-        source,
-    };
-    let listener = TcpListener::bind(bind).map_err(bind_error)?;
-    let port = listener.local_addr().map_err(bind_error)?.port();
-    let db = web::Data::new(db);
-    let server = HttpServer::new(move || {
-        App::new()
-            .app_data(db.clone())
-            .route(
-                "/metrics",
-                web::get().to(|db: web::Data<DatabaseConnection>| async move {
-                    actix_web::HttpResponse::Ok()
-                        .content_type(api::metrics::CONTENT_TYPE)
-                        .body(api::metrics::scrape(Some(db.get_ref())).await)
-                }),
-            )
-            .route(
-                "/health",
-                web::get().to(|db: web::Data<DatabaseConnection>| async move {
-                    let up = matches!(
-                        tokio::time::timeout(Duration::from_secs(2), db.ping()).await,
-                        Ok(Ok(()))
-                    );
-                    let mut res = if up {
-                        actix_web::HttpResponse::Ok()
-                    } else {
-                        actix_web::HttpResponse::ServiceUnavailable()
-                    };
-                    res.json(serde_json::json!({ "status": if up { "ok" } else { "degraded" } }))
-                }),
-            )
-    })
-    .workers(1)
-    .disable_signals()
-    .listen(listener)
-    .map_err(StartupError::Server)?
-    .run();
-    actix_web::rt::spawn(server);
-    Ok(port)
 }
 
 /// The TLS set-up from PEM files: TLS 1.2 and 1.3 with rustls's safe defaults (ring).

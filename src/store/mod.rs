@@ -16,6 +16,7 @@ mod intake_pg;
 pub mod kitchen;
 pub mod moves;
 pub mod notifications;
+pub mod order_counts;
 pub mod outbox;
 pub mod reads;
 mod rows;

@@ -42,14 +42,18 @@ impl Cluster {
         s
     }
 
-    /// Starts a process with `role`; returns its base URL (none for a worker).
+    /// Starts a process with `role`; returns its base URL: the API's, or for a worker its
+    /// operations listener's (`/metrics`, `/health`) when `metrics_bind` is set.
     pub async fn start(&self, role: Role, tweak: impl FnOnce(&mut Settings)) -> Option<String> {
         let mut settings = self.settings();
         tweak(&mut settings);
         let app = Application::build(settings, role)
             .await
             .expect("app builds");
-        let url = app.port().map(|port| format!("http://127.0.0.1:{port}"));
+        let url = app
+            .port()
+            .or(app.metrics_port())
+            .map(|port| format!("http://127.0.0.1:{port}"));
         actix_web::rt::spawn(app.run_until_stopped());
         url
     }

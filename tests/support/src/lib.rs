@@ -203,6 +203,8 @@ pub fn test_settings(database_url: &str) -> Settings {
 /// A running app and a client for it.
 pub struct TestApp {
     pub address: String,
+    /// The operations listener (`/metrics`, `/health`), when the test set `metrics_bind`.
+    pub metrics_address: Option<String>,
     pub client: reqwest::Client,
     pub db: TestDatabase,
     pub store_stats: Arc<StoreStats>,
@@ -228,10 +230,14 @@ pub async fn spawn_app_on(db: TestDatabase, tweak: impl FnOnce(&mut Settings)) -
         .await
         .expect("app builds");
     let port = app.port().expect("the app listens");
+    let metrics_address = app
+        .metrics_port()
+        .map(|port| format!("http://127.0.0.1:{port}"));
     let store_stats = app.store_stats().expect("the app stores orders");
     actix_web::rt::spawn(app.run_until_stopped());
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
+        metrics_address,
         client: client(),
         db,
         store_stats,
@@ -524,8 +530,8 @@ pub fn bakery_binary() -> PathBuf {
 }
 
 /// Starts `bakery <role>` on `database_url` with port 0, small pools and quiet logs, then `env`
-/// (later entries win). Returns the base URL the process prints, if it serves HTTP (a worker
-/// prints nothing unless it has a metrics port).
+/// (later entries win). Returns the base URL the process prints, if it serves HTTP: the API's,
+/// or a worker's operations listener (`/metrics`, `/health`) when it has `BAKERY_METRICS_BIND`.
 pub async fn spawn_bakery(
     role: &str,
     database_url: &str,
@@ -570,10 +576,12 @@ pub async fn spawn_bakery_logging_to(
         .unwrap()
         .unwrap()
         .unwrap();
-    (
-        child,
-        Some(line.strip_prefix("listening on ").unwrap().to_owned()),
-    )
+    // The API's address first; a worker prints its operations listener's (`metrics on …`).
+    let url = line
+        .strip_prefix("listening on ")
+        .or_else(|| line.strip_prefix("metrics on "))
+        .unwrap();
+    (child, Some(url.to_owned()))
 }
 
 /// The actix system of a test (`#[actix_web::rt::test(system = "bakery_test_support::TestSystem")]`):
