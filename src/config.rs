@@ -65,6 +65,14 @@ pub struct Settings {
     /// Where every process serves `/metrics` and `/health`, apart from the public API (`None`:
     /// no metrics are served).
     pub metrics_bind: Option<String>,
+    /// How long one Server-Sent Events stream may stay open; then it ends and the client
+    /// reconnects.
+    #[serde(with = "values::duration")]
+    pub stream_max_lifetime: Duration,
+    /// How often the orders streamed by a process are re-read, all in one batch, to catch up
+    /// changes a stream missed.
+    #[serde(with = "values::duration")]
+    pub stream_recheck_every: Duration,
     /// How often the `bakery_orders` gauge is counted in the database (with `metrics_bind`).
     #[serde(with = "values::duration")]
     pub metrics_count_every: Duration,
@@ -196,6 +204,8 @@ impl Default for Settings {
             tls: None,
             metrics_bind: None,
             metrics_count_every: Duration::from_secs(15),
+            stream_max_lifetime: Duration::from_secs(30 * 60),
+            stream_recheck_every: Duration::from_secs(5),
             secure_cookies: None,
             worker: WorkerSettings::default(),
             order_store: OrderStoreSettings::default(),

@@ -1,6 +1,8 @@
 //! The status bus: every order status change, broadcast in-process to whoever streams it,
 //! and shared with the other processes when a broker links them.
 
+pub mod watched;
+
 use std::sync::Arc;
 
 use actix::{Message, Recipient};

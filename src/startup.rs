@@ -33,6 +33,7 @@ use crate::api::AppState;
 use crate::cache::RedisCache;
 use crate::config::Settings;
 use crate::events::StatusBus;
+use crate::events::watched::WatchedOrders;
 use crate::order_views::OrderViews;
 use crate::queue::amqp::{AmqpNames, AmqpPublisher};
 use crate::queue::{Delivery, Inbox, LocalQueue, OrderQueue};
@@ -62,6 +63,7 @@ pub struct Application {
     /// Addresses of the supervised actors: holding them keeps the supervisors restarting them.
     _actors: Vec<Box<dyn Any>>,
     store_stats: Option<Arc<StoreStats>>,
+    watched: Option<Arc<WatchedOrders>>,
     /// The processor pool's shift, to close it on shutdown (`None` without processors).
     shift: Option<Arc<Shift>>,
     shutdown_grace: Duration,
@@ -306,6 +308,7 @@ impl Application {
         drop(inbox_tx);
 
         let mut store_stats = None;
+        let mut watched_here = None;
         let metrics_port = parts.start_operations()?;
         let (server, port) = if role == Role::Worker {
             (None, None)
@@ -326,6 +329,13 @@ impl Application {
                 Supervisor::start(move |_| store)
             };
             parts.keep(store.clone());
+            let watched = WatchedOrders::new();
+            watched_here = Some(watched.clone());
+            let (recheck, recheck_db) = (watched.clone(), db.clone());
+            let every = settings.stream_recheck_every;
+            supervise_loop(parts.restarts("stream_recheck"), move || {
+                crate::events::watched::recheck_every(recheck.clone(), recheck_db.clone(), every)
+            });
             let (views, refresher_db) = (order_views.clone(), db.clone());
             supervise_loop(parts.restarts("order_views_refresher"), move || {
                 crate::order_views::refresher::keep_fresh(views.clone(), refresher_db.clone())
@@ -346,6 +356,8 @@ impl Application {
                 orders_topic: topic,
                 sign_ins: SignInLimiter::default(),
                 secure_cookies: settings.secure_cookies.unwrap_or(settings.tls.is_some()),
+                watched,
+                stream_lifetime: settings.stream_max_lifetime,
             });
             let (server, port) = http::http_server(&settings, state)?;
             (Some(server), Some(port))
@@ -356,6 +368,7 @@ impl Application {
             server,
             _actors: parts.actors,
             store_stats,
+            watched: watched_here,
             shift,
             shutdown_grace: settings.shutdown_grace,
         })
@@ -374,6 +387,11 @@ impl Application {
     /// The order store's counters (`None` for a worker).
     pub fn store_stats(&self) -> Option<Arc<StoreStats>> {
         self.store_stats.clone()
+    }
+
+    /// The orders this process streams to customers (`None` for a worker).
+    pub fn watched_orders(&self) -> Option<Arc<WatchedOrders>> {
+        self.watched.clone()
     }
 
     /// Runs until SIGTERM or SIGINT, then shuts down gracefully (see [`Application::shutdown`]).

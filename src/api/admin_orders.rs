@@ -265,7 +265,8 @@ const BOARD_KEEP_ALIVE: Duration = Duration::from_secs(15);
     summary = "Every order's status changes, live (admin, baker)",
     description = "Server-Sent Events: `event: status` with JSON `data: {order_id, change}` (`change` a `StatusChange`, \
         plus optional `fields` the move wrote: `ready_at`, `failure_reason`); `event: reload` with `data: {}` \
-        when the stream fell behind and the board should be read again; `: keep-alive` comments every 15 seconds.",
+        when the stream fell behind and the board should be read again; `: keep-alive` comments every 15 seconds. \
+        The stream ends after its maximum lifetime (`stream_max_lifetime`, 30 minutes by default): reconnect and read the board again.",
     security(("session" = []), ("bearer" = [])),
     responses(
         (status = 200, description = "An event stream; each event a `BoardEvent`", content_type = "text/event-stream", body = BoardEvent),
@@ -294,5 +295,5 @@ pub async fn board_events(
         };
         Some((Ok::<Bytes, actix_web::Error>(frame), listener))
     });
-    Ok(sse_response(frames))
+    Ok(sse_response(frames, state.stream_lifetime))
 }

@@ -15,11 +15,12 @@ use super::extract::parse_order_id;
 use super::sse::sse_response;
 use crate::domain::Moved;
 use crate::domain::can_move;
+use crate::events::watched::Watch;
 use crate::store::reads;
 
-/// After this long without news the stream re-reads the order (a change announced while a
-/// broker link was down is caught up) and sends a comment line that keeps proxies from closing it.
-const RESYNC_EVERY: Duration = Duration::from_secs(5);
+/// After this long without news the stream sends a comment line that keeps proxies from
+/// closing it.
+const KEEP_ALIVE: Duration = Duration::from_secs(5);
 
 /// Streams the order's status changes.
 #[utoipa::path(
@@ -27,7 +28,9 @@ const RESYNC_EVERY: Duration = Duration::from_secs(5);
     summary = "Follow an order's status as Server-Sent Events",
     description = "Each event is `event: status` with a `StatusChange` (see the schemas) as its JSON `data`; \
         the first is the current status, and the stream ends after a final one (completed, delivered, \
-        rejected, cancelled, failed). Comment lines (`: keep-alive`) come every 5 seconds without news.",
+        rejected, cancelled, failed) or after its maximum lifetime (`stream_max_lifetime`, 30 minutes by default; \
+        reconnect to go on, the first event is the current status again). Comment lines (`: keep-alive`) come \
+        every 5 seconds without news.",
     params(("id" = i64, Path, minimum = 1, description = "The order number")),
     responses(
         (status = 200, description = "An event stream; each event an `OrderEvent`",
@@ -52,7 +55,7 @@ pub async fn order_events(
     let current = history.last().cloned();
     let stream = StatusStream {
         order_id,
-        db: state.db.clone(),
+        watch: state.watched.watch(order_id),
         listener,
         last: None,
         queue: current.into_iter().collect(),
@@ -62,7 +65,7 @@ pub async fn order_events(
         let frame = s.next_frame().await?;
         Some((Ok::<Bytes, actix_web::Error>(frame), s))
     });
-    Ok(sse_response(events))
+    Ok(sse_response(events, state.stream_lifetime))
 }
 
 async fn load_history(
@@ -76,7 +79,8 @@ async fn load_history(
 /// The state of one order's event stream.
 struct StatusStream {
     order_id: i64,
-    db: DatabaseConnection,
+    /// The order's place in the process's shared re-check (no database read of its own).
+    watch: Watch,
     listener: broadcast::Receiver<Moved>,
     /// The status last sent.
     last: Option<OrderStatus>,
@@ -91,6 +95,8 @@ impl StatusStream {
         if self.done {
             return None;
         }
+        let keep_alive = tokio::time::sleep(KEEP_ALIVE);
+        tokio::pin!(keep_alive);
         loop {
             if let Some(change) = self.queue.pop_front() {
                 if self.is_news(change.status) {
@@ -98,27 +104,20 @@ impl StatusStream {
                 }
                 continue;
             }
-            match tokio::time::timeout(RESYNC_EVERY, self.listener.recv()).await {
-                Err(_) => {
-                    if let Ok(Some(history)) = load_history(&self.db, self.order_id).await {
-                        self.queue.extend(history);
+            tokio::select! {
+                () = &mut keep_alive => return Some(Bytes::from_static(b": keep-alive\n\n")),
+                moved = self.listener.recv() => match moved {
+                    Ok(moved) if moved.order_id == self.order_id => {
+                        self.queue.push_back(moved.change);
                     }
-                    if self.queue.iter().any(|c| self.is_news(c.status)) {
-                        continue;
-                    }
-                    return Some(Bytes::from_static(b": keep-alive\n\n"));
-                }
-                Ok(Ok(moved)) if moved.order_id == self.order_id => {
-                    self.queue.push_back(moved.change)
-                }
-                Ok(Ok(_)) => {}
-                Ok(Err(RecvError::Lagged(_))) => {
-                    // Missed some events: catch up from the stored history.
-                    if let Ok(Some(history)) = load_history(&self.db, self.order_id).await {
-                        self.queue.extend(history);
-                    }
-                }
-                Ok(Err(RecvError::Closed)) => return None,
+                    // Missed some events: the next re-check brings the order's history.
+                    Ok(_) | Err(RecvError::Lagged(_)) => {}
+                    Err(RecvError::Closed) => return None,
+                },
+                history = self.watch.next_recheck() => match history {
+                    Some(history) => self.queue.extend(history),
+                    None => return None,
+                },
             }
         }
     }

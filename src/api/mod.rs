@@ -54,6 +54,10 @@ pub struct AppState {
     pub sign_ins: SignInLimiter,
     /// Session cookies are `Secure` (the server speaks HTTPS).
     pub secure_cookies: bool,
+    /// The orders streamed here, re-checked together.
+    pub watched: Arc<crate::events::watched::WatchedOrders>,
+    /// How long one event stream may stay open (the client reconnects).
+    pub stream_lifetime: std::time::Duration,
 }
 
 impl AppState {

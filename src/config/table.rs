@@ -147,6 +147,18 @@ pub const SETTINGS: &[Setting] = &[
          API (`0.0.0.0:9100` in compose); unset: no metrics are served",
     ),
     Setting::new(
+        "stream_max_lifetime",
+        "BAKERY_STREAM_MAX_LIFETIME",
+        "how long one event stream (an order's, the staff board's) stays open before it ends and \
+         the browser reconnects",
+    ),
+    Setting::new(
+        "stream_recheck_every",
+        "BAKERY_STREAM_RECHECK_EVERY",
+        "how often a process re-reads the orders it streams, all in one batch, to catch up changes \
+         a stream missed (a stream makes no database read of its own while idle)",
+    ),
+    Setting::new(
         "metrics_count_every",
         "BAKERY_METRICS_COUNT_EVERY",
         "how often a process with `metrics_bind` counts orders by status for the `bakery_orders` \

@@ -135,16 +135,7 @@ pub async fn order_views(
             item.unit_price_cents,
         ));
     }
-    let mut histories: HashMap<i64, Vec<StatusChange>> = HashMap::new();
-    for event in order_event::Entity::find()
-        .filter(super::one_of(&txn, order_event::Column::OrderId, ids))
-        .order_by_asc(order_event::Column::Id)
-        .all(&txn)
-        .await?
-    {
-        let history = histories.entry(event.order_id).or_default();
-        history.extend(history_entry(&event.status, event.note, event.at));
-    }
+    let mut histories = histories(&txn, ids).await?;
     txn.commit().await?;
     found
         .into_iter()
@@ -155,6 +146,24 @@ pub async fn order_views(
             Ok((id, view_of(order, items, history)?))
         })
         .collect()
+}
+
+/// The histories of many orders, by id, oldest change first; unknown ids are left out.
+pub async fn histories(
+    db: &impl ConnectionTrait,
+    ids: &[i64],
+) -> Result<HashMap<i64, Vec<StatusChange>>, StoreError> {
+    let mut histories: HashMap<i64, Vec<StatusChange>> = HashMap::new();
+    for event in order_event::Entity::find()
+        .filter(super::one_of(db, order_event::Column::OrderId, ids))
+        .order_by_asc(order_event::Column::Id)
+        .all(db)
+        .await?
+    {
+        let history = histories.entry(event.order_id).or_default();
+        history.extend(history_entry(&event.status, event.note, event.at));
+    }
+    Ok(histories)
 }
 
 /// The page of an order just placed from `draft`, as the database would give it (without

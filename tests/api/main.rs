@@ -15,5 +15,6 @@ mod slow_clients;
 mod staff;
 mod statistics;
 mod stock;
+mod streams;
 mod supervision;
 mod tls;

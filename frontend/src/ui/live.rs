@@ -97,9 +97,18 @@ impl Stream {
         let on_error = {
             let source = source.clone();
             Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
-                if channel.get_untracked() != Channel::Done {
-                    source.close();
-                    channel.set(Channel::Polling);
+                match channel.get_untracked() {
+                    Channel::Done => {}
+                    // A stream that was live ended (the server ends each after its maximum
+                    // lifetime): the browser reconnects, and the first event is the status now.
+                    Channel::Live if source.ready_state() == EventSource::CONNECTING => {
+                        channel.set(Channel::Connecting);
+                    }
+                    // It never opened, or reconnecting failed: ask every second instead.
+                    _ => {
+                        source.close();
+                        channel.set(Channel::Polling);
+                    }
                 }
             })
         };
@@ -165,8 +174,9 @@ pub fn track(order_id: i64) -> (Signal<Tracked>, Signal<Channel>) {
             browser::sleep(1000).await;
             ticks += 1;
             let now = channel.get_untracked();
-            if now != Channel::Live {
-                // A failed or finished stream is let go here, outside its own callbacks.
+            if matches!(now, Channel::Polling | Channel::Done) {
+                // A failed or finished stream is let go here, outside its own callbacks (one
+                // that is reconnecting is kept: it either opens or fails into polling).
                 drop(stream.borrow_mut().take());
             }
             let settled =

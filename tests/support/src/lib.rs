@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use bakery::actors::order_store::StoreStats;
 use bakery::config::{LogFormat, LogSettings, Settings};
+use bakery::events::watched::WatchedOrders;
 use bakery::startup::{Application, Role};
 use bakery_wire::{OrderAccepted, OrderView, Product};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
@@ -208,6 +209,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub db: TestDatabase,
     pub store_stats: Arc<StoreStats>,
+    /// The orders the app streams, and its re-checks of them.
+    pub watched: Arc<WatchedOrders>,
 }
 
 /// Starts the app on a fresh database of `backend`.
@@ -234,6 +237,7 @@ pub async fn spawn_app_on(db: TestDatabase, tweak: impl FnOnce(&mut Settings)) -
         .metrics_port()
         .map(|port| format!("http://127.0.0.1:{port}"));
     let store_stats = app.store_stats().expect("the app stores orders");
+    let watched = app.watched_orders().expect("the app streams orders");
     actix_web::rt::spawn(app.run_until_stopped());
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
@@ -241,6 +245,7 @@ pub async fn spawn_app_on(db: TestDatabase, tweak: impl FnOnce(&mut Settings)) -
         client: client(),
         db,
         store_stats,
+        watched,
     }
 }
 

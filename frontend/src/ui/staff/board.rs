@@ -62,8 +62,15 @@ impl Stream {
         let on_error = {
             let source = source.clone();
             Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
-                source.close();
-                channel.set(Channel::Polling);
+                if channel.get_untracked() == Channel::Live
+                    && source.ready_state() == EventSource::CONNECTING
+                {
+                    // The stream ended after its maximum lifetime: the browser reconnects.
+                    channel.set(Channel::Connecting);
+                } else {
+                    source.close();
+                    channel.set(Channel::Polling);
+                }
                 // Whatever happened while the stream was down is read now.
                 refresh.set(true);
             })
