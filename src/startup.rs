@@ -333,6 +333,8 @@ impl Application {
                 orders_topic: topic,
                 sign_ins: SignInLimiter::default(),
                 secure_cookies: settings.secure_cookies.unwrap_or(settings.tls.is_some()),
+                order_lookup: settings.order_lookup,
+                known_tokens: crate::order_views::tokens::KnownTokens::default(),
             });
             let (server, port) = http::http_server(&settings, state)?;
             (Some(server), Some(port))

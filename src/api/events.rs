@@ -27,8 +27,12 @@ const RESYNC_EVERY: Duration = Duration::from_secs(5);
     summary = "Follow an order's status as Server-Sent Events",
     description = "Each event is `event: status` with a `StatusChange` (see the schemas) as its JSON `data`; \
         the first is the current status, and the stream ends after a final one (completed, delivered, \
-        rejected, cancelled, failed). Comment lines (`: keep-alive`) come every 5 seconds without news.",
-    params(("id" = i64, Path, minimum = 1, description = "The order number")),
+        rejected, cancelled, failed). Comment lines (`: keep-alive`) come every 5 seconds without news. \
+        The events carry no name, e-mail or address, so the stream is the same for everyone; the order's \
+        tracking token is accepted (`?t=` or `X-Order-Token`) so a page can send it along.",
+    params(("id" = i64, Path, minimum = 1, description = "The order number"),
+        ("t" = Option<String>, Query, description = "The order's tracking token (accepted, not needed)"),
+        ("X-Order-Token" = Option<String>, Header, description = "The order's tracking token, as a header (accepted, not needed)")),
     responses(
         (status = 200, description = "An event stream; each event an `OrderEvent`",
             content_type = "text/event-stream", body = super::openapi::OrderEvent),

@@ -12,6 +12,8 @@ pub mod health;
 pub mod metrics;
 pub mod observe;
 pub mod openapi;
+pub mod order_access;
+pub mod order_lookup;
 pub mod order_moves;
 pub mod orders;
 pub mod products;
@@ -55,6 +57,10 @@ pub struct AppState {
     pub sign_ins: SignInLimiter,
     /// Session cookies are `Secure` (the server speaks HTTPS).
     pub secure_cookies: bool,
+    /// Who sees an order in full (its owner and staff, or anyone).
+    pub order_lookup: crate::config::OrderLookup,
+    /// Tracking tokens (by hash) this process has seen to be their order's.
+    pub known_tokens: crate::order_views::tokens::KnownTokens,
 }
 
 impl AppState {
@@ -86,6 +92,7 @@ fn register(cfg: &mut ServiceConfig, serving: bool) {
         .service(orders::create_order)
         .service(orders::get_order)
         .service(orders::cancel_order)
+        .service(order_lookup::look_up_order)
         .service(events::order_events)
         .service(openapi::openapi_json)
         .service(openapi::docs)

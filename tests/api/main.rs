@@ -17,3 +17,4 @@ mod statistics;
 mod stock;
 mod supervision;
 mod tls;
+mod tracking;
