@@ -21,7 +21,7 @@ fn order_body(n: usize) -> Value {
         "customer_email": format!("vedanti{n}@example.com"),
         "items": [{"product_id": 4, "quantity": 1}]
     });
-    if n % 3 == 0 {
+    if n.is_multiple_of(3) {
         body["fulfillment"] = json!("delivery");
         body["delivery_address"] = json!(format!("{n} {ADDRESS}"));
     }
