@@ -78,6 +78,8 @@ pub struct Settings {
     pub metrics_count_every: Duration,
     /// Mark the session cookie `Secure`; `None` means "when the server itself speaks TLS".
     pub secure_cookies: Option<bool>,
+    /// Who sees an order in full: its owner (tracking token) and staff, or anyone.
+    pub order_lookup: OrderLookup,
     pub worker: WorkerSettings,
     pub order_store: OrderStoreSettings,
     pub names: NameSettings,
@@ -160,6 +162,18 @@ impl NameSettings {
     }
 }
 
+/// Who sees an order's name in full and its address through `GET /api/orders/{id}`, and who may
+/// cancel it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OrderLookup {
+    /// The holder of one of its tracking tokens, and staff; anyone else sees the name as a
+    /// counter calls it out and no address, and may not cancel.
+    Owner,
+    /// Anyone who knows the order number (the seed's behaviour).
+    Open,
+}
+
 /// Log output.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -207,6 +221,7 @@ impl Default for Settings {
             stream_max_lifetime: Duration::from_secs(30 * 60),
             stream_recheck_every: Duration::from_secs(5),
             secure_cookies: None,
+            order_lookup: OrderLookup::Owner,
             worker: WorkerSettings::default(),
             order_store: OrderStoreSettings::default(),
             names: NameSettings::default(),

@@ -358,6 +358,8 @@ impl Application {
                 secure_cookies: settings.secure_cookies.unwrap_or(settings.tls.is_some()),
                 watched,
                 stream_lifetime: settings.stream_max_lifetime,
+                order_lookup: settings.order_lookup,
+                known_tokens: crate::order_views::tokens::KnownTokens::default(),
             });
             let (server, port) = http::http_server(&settings, state)?;
             (Some(server), Some(port))

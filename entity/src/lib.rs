@@ -6,6 +6,7 @@ pub mod notification_delivery;
 pub mod order;
 pub mod order_event;
 pub mod order_item;
+pub mod order_tracking_token;
 pub mod outbox;
 pub mod product;
 pub mod staff_session;

@@ -63,6 +63,10 @@ pub enum ApiError {
     Forbidden,
     #[error("This order's e-mail does not match.")]
     NotYourOrder,
+    #[error(
+        "Only the order's customer may do this: send its tracking token as ?t= or X-Order-Token (or sign in as staff)."
+    )]
+    OrderTokenRequired,
     #[error("The request lacks a valid X-CSRF-Token header.")]
     CsrfFailed,
     #[error("The e-mail or password is not right.")]
@@ -106,6 +110,7 @@ impl ApiError {
             ApiError::Unauthenticated => "unauthenticated",
             ApiError::Forbidden | ApiError::NotYourOrder => "forbidden",
             ApiError::CsrfFailed => "csrf_failed",
+            ApiError::OrderTokenRequired => "order_token_required",
             ApiError::InvalidCredentials => "invalid_credentials",
             ApiError::TooManyAttempts => "too_many_attempts",
             ApiError::InvalidTransition { .. } => "invalid_transition",
@@ -166,9 +171,10 @@ impl ResponseError for ApiError {
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::Unauthenticated | ApiError::InvalidCredentials => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden | ApiError::NotYourOrder | ApiError::CsrfFailed => {
-                StatusCode::FORBIDDEN
-            }
+            ApiError::Forbidden
+            | ApiError::NotYourOrder
+            | ApiError::OrderTokenRequired
+            | ApiError::CsrfFailed => StatusCode::FORBIDDEN,
             ApiError::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
             ApiError::InvalidTransition { .. } | ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::ProductNotFound(_) | ApiError::TokenNotFound => StatusCode::NOT_FOUND,

@@ -30,8 +30,11 @@ const KEEP_ALIVE: Duration = Duration::from_secs(5);
         the first is the current status, and the stream ends after a final one (completed, delivered, \
         rejected, cancelled, failed) or after its maximum lifetime (`stream_max_lifetime`, 30 minutes by default; \
         reconnect to go on, the first event is the current status again). Comment lines (`: keep-alive`) come \
-        every 5 seconds without news.",
-    params(("id" = i64, Path, minimum = 1, description = "The order number")),
+        every 5 seconds without news. The events carry no name, e-mail or address, so the stream is the same \
+        for everyone; the order's tracking token is accepted (`?t=` or `X-Order-Token`) so a page can send it along.",
+    params(("id" = i64, Path, minimum = 1, description = "The order number"),
+        ("t" = Option<String>, Query, description = "The order's tracking token (accepted, not needed)"),
+        ("X-Order-Token" = Option<String>, Header, description = "The order's tracking token, as a header (accepted, not needed)")),
     responses(
         (status = 200, description = "An event stream; each event an `OrderEvent`",
             content_type = "text/event-stream", body = super::openapi::OrderEvent),

@@ -11,6 +11,8 @@ pub mod extract;
 pub mod health;
 pub mod observe;
 pub mod openapi;
+pub mod order_access;
+pub mod order_lookup;
 pub mod order_moves;
 pub mod orders;
 pub mod products;
@@ -58,6 +60,10 @@ pub struct AppState {
     pub watched: Arc<crate::events::watched::WatchedOrders>,
     /// How long one event stream may stay open (the client reconnects).
     pub stream_lifetime: std::time::Duration,
+    /// Who sees an order in full (its owner and staff, or anyone).
+    pub order_lookup: crate::config::OrderLookup,
+    /// Tracking tokens (by hash) this process has seen to be their order's.
+    pub known_tokens: crate::order_views::tokens::KnownTokens,
 }
 
 impl AppState {
@@ -89,6 +95,7 @@ fn register(cfg: &mut ServiceConfig, serving: bool) {
         .service(orders::create_order)
         .service(orders::get_order)
         .service(orders::cancel_order)
+        .service(order_lookup::look_up_order)
         .service(events::order_events)
         .service(openapi::openapi_json)
         .service(openapi::docs)

@@ -336,7 +336,8 @@ impl ToSchema for StaffCancel {
     }
 }
 
-/// The body of a customer's cancel: the order's e-mail (compared without case or surrounding space).
+/// The body of a customer's cancel: a JSON object, optionally with the order's e-mail (which
+/// proves the order is the customer's only with `order_lookup = "open"`).
 pub struct CustomerCancel;
 
 impl PartialSchema for CustomerCancel {
@@ -347,11 +348,10 @@ impl PartialSchema for CustomerCancel {
                 ObjectBuilder::new()
                     .schema_type(Type::String)
                     .description(Some(
-                        "The e-mail the order was placed with; another one is 403",
+                        "Only with `order_lookup = \"open\"`: the e-mail the order was placed with (another one is 403); otherwise ignored, the tracking token proves it",
                     )),
             )
-            .required("customer_email")
-            .description(Some("A `CancelOrder` from the customer"))
+            .description(Some("A `CancelOrder` from the customer; `{}` will do"))
             .into()
     }
 }

@@ -4,7 +4,7 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use bakery_wire::{
     ErrorBody, IDEMPOTENCY_KEY_HEADER, NewOrder, OrderAccepted, OrderStatus, OrderView,
-    QUEUE_STATUS_SENT, cents_to_price,
+    QUEUE_STATUS_SENT, cents_to_price, tracking_url,
 };
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -13,6 +13,7 @@ use super::AppState;
 use super::body::read_json;
 use super::errors::ApiError;
 use super::extract::parse_order_id;
+use super::order_access::{self, Asker, asker, open_to_all, shown_to};
 use super::order_moves::act_on_order;
 use crate::actors::catalog_cache::CatalogSnapshot;
 use crate::actors::order_store::PlaceOrder;
@@ -26,7 +27,9 @@ use crate::store::{board, reads, wire_time};
     tag = "orders",
     summary = "Place an order",
     description = "Prices come from the catalog; an item `price` that differs is refused with 409. \
-        With an `Idempotency-Key`, a retry with the same body returns the first answer.",
+        With an `Idempotency-Key`, a retry with the same body returns the first answer, with a new \
+        `tracking_token` (the first stays valid: only tokens' hashes are stored). The token shows \
+        the order in full and lets its customer cancel it.",
     request_body(content = NewOrder, content_type = "application/json"),
     params(("Idempotency-Key" = Option<String>, Header, pattern = r"^[!-~]{1,255}$",
         description = "1 to 255 visible ASCII characters; a retry with the same key and body gets the first answer")),
@@ -57,7 +60,9 @@ pub async fn create_order(
     let idempotency_key = idempotency_key(&req)?;
     let body = read_json(&req, payload, state.body).await?;
     let request = OrderRequest::parse(&body).map_err(ApiError::Validation)?;
-    let draft = price_order(&state.catalog.load(), request, idempotency_key, &body)?;
+    let mut draft = price_order(&state.catalog.load(), request, idempotency_key, &body)?;
+    let (first_token, first_hash) = order_access::new_token()?;
+    draft.tracking_token_hash = Some(first_hash.clone());
     // Taken before the write, so that a change of the new order reported before its page is
     // kept stops the keep (its id, and so its shard, is not known yet).
     let counts = state.order_views.change_counts();
@@ -69,6 +74,14 @@ pub async fn create_order(
     let placed = match outcome {
         PlaceOutcome::Placed(placed) => placed,
         PlaceOutcome::KeyReused => return Err(ApiError::IdempotencyKeyReused),
+    };
+    // A replay did not write this request's token: the order gets a new one (the first answer's
+    // token cannot be shown again, only its hash is stored).
+    let token = if placed.replayed {
+        order_access::issue_token(&state, placed.order_id).await?
+    } else {
+        state.known_tokens.learn(placed.order_id, &first_hash);
+        first_token
     };
     if !placed.replayed {
         let view = reads::placed_view(&draft, &placed);
@@ -91,6 +104,8 @@ pub async fn create_order(
             queue_status: QUEUE_STATUS_SENT.to_owned(),
             total: cents_to_price(placed.total_cents),
             created_at: wire_time(placed.created_at),
+            tracking_url: tracking_url(placed.order_id, &token),
+            tracking_token: token,
         }))
 }
 
@@ -152,6 +167,7 @@ fn price_order(
         request_hash: request_hash(body),
         fulfillment: request.fulfillment,
         delivery_address: request.delivery_address,
+        tracking_token_hash: None,
     })
 }
 
@@ -164,11 +180,18 @@ fn request_hash(body: &Value) -> String {
         .collect()
 }
 
-/// Shows one order with its lines, total and history.
+/// Shows one order with its lines, total and history; the name in full and the address only to
+/// its customer (tracking token) and staff.
 #[utoipa::path(
     tag = "orders",
     summary = "Show an order with its lines and history",
-    params(("id" = i64, Path, minimum = 1, description = "The order number")),
+    description = "With one of the order's tracking tokens (`?t=` or `X-Order-Token`), a staff session \
+        or a bearer token, the order in full; without (or with a token that is not the order's), \
+        the same shape with `customer_name` cut to the first name and the initial of the last \
+        (\"Vedanti V.\") and `delivery_address` null. With `order_lookup = \"open\"` everyone sees it in full.",
+    params(("id" = i64, Path, minimum = 1, description = "The order number"),
+        ("t" = Option<String>, Query, description = "The order's tracking token (64 hex characters)"),
+        ("X-Order-Token" = Option<String>, Header, description = "The order's tracking token, as a header")),
     responses(
         (status = 200, description = "The order", body = OrderView),
         (status = 400, description = "`id` is not a number", body = ErrorBody),
@@ -178,22 +201,30 @@ fn request_hash(body: &Value) -> String {
 )]
 #[get("/orders/{id}")]
 pub async fn get_order(
+    req: HttpRequest,
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let raw = path.into_inner();
     let id = parse_order_id(&raw)?;
-    let body = match state.order_views.get(id) {
-        Some(body) => body,
+    let asker = if open_to_all(&state) {
+        Asker::Anyone
+    } else {
+        asker(&req, &state, id).await?
+    };
+    let view = match state.order_views.view(id) {
+        Some(view) => view,
         None => {
             let seen = state.order_views.change_count(id);
             let view = reads::order_view(&state.db, id)
                 .await?
                 .ok_or(ApiError::OrderNotFound(raw))?;
             state.order_views.keep(seen, &view);
-            bytes::Bytes::from(serde_json::to_vec(&view).map_err(ApiError::internal)?)
+            view
         }
     };
+    let view = shown_to(view, &asker, &state);
+    let body = serde_json::to_vec(&view).map_err(ApiError::internal)?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-cache"))
         .insert_header(header::ContentType::json())
@@ -201,17 +232,22 @@ pub async fn get_order(
 }
 
 /// `POST /api/orders/{id}/cancel`: a customer takes back their own order while it is pending,
-/// proving it is theirs with the order's e-mail.
+/// proving it is theirs with its tracking token (staff may too).
 #[utoipa::path(
     tag = "orders",
     summary = "A customer cancels their pending order",
-    description = "The order's e-mail proves it is the customer's.",
-    params(("id" = i64, Path, minimum = 1, description = "The order number")),
+    description = "One of the order's tracking tokens (`?t=` or `X-Order-Token`), a staff bearer token \
+        or a staff session (with `X-CSRF-Token`) proves the right to cancel; a `customer_email` in the body \
+        proves nothing, unless the bakery runs with `order_lookup = \"open\"`, where the order's e-mail does.",
+    params(("id" = i64, Path, minimum = 1, description = "The order number"),
+        ("t" = Option<String>, Query, description = "The order's tracking token (64 hex characters)"),
+        ("X-Order-Token" = Option<String>, Header, description = "The order's tracking token, as a header")),
     request_body(content = super::openapi::CustomerCancel, content_type = "application/json"),
     responses(
         (status = 200, description = "Cancelled", body = OrderView),
-        (status = 400, description = "Bad order number, not JSON, or no e-mail", body = ErrorBody),
-        (status = 403, description = "The e-mail is not the order's", body = ErrorBody),
+        (status = 400, description = "Bad order number, not JSON, or a `customer_email` that is not text", body = ErrorBody),
+        (status = 403, description = "No valid tracking token nor staff sign-in (`order_token_required`), \
+            a session without its CSRF token (`csrf_failed`), or with `order_lookup = \"open\"` an e-mail that is not the order's (`forbidden`)", body = ErrorBody),
         (status = 404, description = "No such order", body = ErrorBody),
         (status = 409, description = "The order is no longer pending", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
@@ -230,20 +266,30 @@ pub async fn cancel_order(
     let raw = path.into_inner();
     let id = parse_order_id(&raw)?;
     let body = read_json(&req, payload, state.body).await?;
-    let Some(email) = body.get("customer_email").and_then(|v| v.as_str()) else {
-        return Err(ApiError::invalid("customer_email", "is required"));
+    if !body.is_object() {
+        return Err(ApiError::invalid("body", "must be a JSON object"));
+    }
+    let email = match body.get("customer_email") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(email)) => Some(email.as_str()),
+        Some(_) => return Err(ApiError::invalid("customer_email", "must be text")),
     };
+    let asker = asker(&req, &state, id).await?;
     let (order, _) = board::order_with_items(&state.db, id)
         .await?
         .ok_or_else(|| ApiError::OrderNotFound(raw.clone()))?;
-    if !order
-        .customer_email
-        .trim()
-        .eq_ignore_ascii_case(email.trim())
-    {
-        return Err(ApiError::NotYourOrder);
+    if !asker.is_trusted() {
+        if !open_to_all(&state) {
+            return Err(ApiError::OrderTokenRequired);
+        }
+        let same =
+            email.is_some_and(|e| order.customer_email.trim().eq_ignore_ascii_case(e.trim()));
+        if !same {
+            return Err(ApiError::NotYourOrder);
+        }
     }
-    act_on_order(&state, id, &StaffAction::customer_cancel(), &raw, None).await?;
+    let cancel = StaffAction::customer_cancel();
+    act_on_order(&state, id, &cancel, &raw, asker.actor()).await?;
     let view = reads::order_view(&state.db, id)
         .await?
         .ok_or(ApiError::OrderNotFound(raw))?;

@@ -141,6 +141,11 @@ pub const SETTINGS: &[Setting] = &[
     )
     .default_is("`true` with TLS, else `false`"),
     Setting::new(
+        "order_lookup",
+        "BAKERY_ORDER_LOOKUP",
+        "`owner`: an order's full name and address, and its cancel, need its tracking token (or staff), anyone else sees \"Vedanti V.\" and no address; `open`: anyone with the order number sees it in full, and the order's e-mail in a cancel's body proves it is the customer's",
+    ),
+    Setting::new(
         "metrics_bind",
         "BAKERY_METRICS_BIND",
         "where every process serves Prometheus `/metrics` and `/health`, apart from the public \

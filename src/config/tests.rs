@@ -40,6 +40,7 @@ const EXAMPLES: &[(&str, &str)] = &[
     ("BAKERY_TLS_CERT", "/etc/bakery/cert.pem"),
     ("BAKERY_TLS_KEY", "/etc/bakery/key.pem"),
     ("BAKERY_SECURE_COOKIES", "true"),
+    ("BAKERY_ORDER_LOOKUP", "open"),
     ("BAKERY_METRICS_BIND", "0.0.0.0:9100"),
     ("BAKERY_METRICS_COUNT_EVERY", "1m"),
     ("BAKERY_STREAM_MAX_LIFETIME", "10m"),

@@ -1,10 +1,11 @@
-//! The bakery's rules as types: the order lifecycle, validated order requests, money and the
-//! queue message.
+//! The bakery's rules as types: the order lifecycle, validated order requests, money, the
+//! queue message and what anyone may see of an order.
 
 pub mod lifecycle;
 mod money;
 mod order_message;
 mod order_request;
+pub mod privacy;
 
 pub use lifecycle::{Move, Moved, MovedFields, StaffAction, can_move};
 pub use money::Money;

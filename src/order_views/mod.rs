@@ -17,6 +17,7 @@
 
 pub mod record;
 pub mod refresher;
+pub mod tokens;
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Mutex;
@@ -152,17 +153,21 @@ impl OrderViews {
         self.shards.get(shard_of(order_id))?.lock().ok()
     }
 
-    /// The order's page, if it is kept and young enough.
+    /// The order's page as JSON, if it is kept and young enough.
     pub fn get(&self, order_id: i64) -> Option<Bytes> {
-        let view = {
-            let shard = self.shard(order_id)?;
-            let kept = shard.views.get(&order_id)?;
-            if kept.at.elapsed() >= MAX_AGE {
-                return None;
-            }
-            record::unpack(order_id, &kept.record, &self.words)?
-        };
+        let view = self.view(order_id)?;
         serde_json::to_vec(&view).ok().map(Bytes::from)
+    }
+
+    /// The order's page, if it is kept and young enough (unpacked, for the caller to show all
+    /// of it or what anyone may see before rendering).
+    pub fn view(&self, order_id: i64) -> Option<OrderView> {
+        let shard = self.shard(order_id)?;
+        let kept = shard.views.get(&order_id)?;
+        if kept.at.elapsed() >= MAX_AGE {
+            return None;
+        }
+        record::unpack(order_id, &kept.record, &self.words)
     }
 
     /// Take before reading the order from the database.

@@ -18,6 +18,8 @@ pub struct OrderDraft {
     pub request_hash: String,
     pub fulfillment: Fulfillment,
     pub delivery_address: Option<String>,
+    /// SHA-256 of the order's first tracking token (see [`super::tracking`]), written with it.
+    pub tracking_token_hash: Option<String>,
 }
 
 /// One line with the product's name and price as they are now in the catalog.

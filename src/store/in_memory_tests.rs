@@ -39,6 +39,7 @@ fn draft(key: Option<&str>, quantity: i64, fulfillment: Fulfillment) -> OrderDra
         request_hash: format!("body of {quantity}"),
         fulfillment,
         delivery_address: (fulfillment == Fulfillment::Delivery).then(|| "1 Bake St".into()),
+        tracking_token_hash: None,
     }
 }
 

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use bakery_wire::OrderStatus;
 use chrono::{DateTime, Utc};
-use entity::{order, order_event, order_item, outbox};
+use entity::{order, order_event, order_item, order_tracking_token, outbox};
 use sea_orm::{
     ActiveValue::{NotSet, Set},
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
@@ -185,7 +185,7 @@ async fn outcomes_of_inserts(
         .collect()
 }
 
-/// The items, first history events and outbox rows of orders inserted just now.
+/// The items, tracking tokens, first history events and outbox rows of orders inserted just now.
 async fn insert_details(
     conn: &impl ConnectionTrait,
     fresh: &[(&OrderDraft, i64)],
@@ -206,6 +206,18 @@ async fn insert_details(
         })
         .collect();
     insert_in_chunks(conn, items).await?;
+    let tokens: Vec<order_tracking_token::ActiveModel> = fresh
+        .iter()
+        .filter_map(|(draft, order_id)| {
+            Some(order_tracking_token::ActiveModel {
+                id: NotSet,
+                order_id: Set(*order_id),
+                token_hash: Set(draft.tracking_token_hash.clone()?),
+                created_at: Set(now),
+            })
+        })
+        .collect();
+    insert_in_chunks(conn, tokens).await?;
     let note = PLACED_NOTE;
     let events: Vec<order_event::ActiveModel> = fresh
         .iter()

@@ -4,8 +4,8 @@
 //! for every batch size, so on PostgreSQL most batches paid a parse, a plan and an extra round
 //! trip per table, on top of BEGIN and COMMIT. Here the batch travels as arrays: one statement
 //! takes the batch's order and history ids from their sequences, and one data-modifying `WITH`
-//! inserts the orders (skipping idempotency keys stored earlier), their lines, their first
-//! history events and their outbox rows. A single statement is atomic on its own, so the batch
+//! inserts the orders (skipping idempotency keys stored earlier), their lines, their tracking
+//! tokens, their first history events and their outbox rows. A single statement is atomic on its own, so the batch
 //! needs no transaction around it; both statements are prepared once per connection.
 
 use std::collections::HashSet;
@@ -23,16 +23,18 @@ use super::rows::fulfillment_name;
 const TAKE_IDS: &str = "SELECT nextval('orders_id_seq') AS order_id, \
     nextval('order_events_id_seq') AS event_id FROM generate_series(1, $1)";
 
-/// The batch: `$1..$11` one element per order, `$12..$16` one per line, `$17..$19` one per outbox
-/// row; `$20` the time, `$21` the first status, `$22` its note, `$23` the notifications' topic
-/// (their rows are written only while someone listens). Answers the ids of the orders
+/// The batch: `$1..$11` and `$24` one element per order, `$12..$16` one per line, `$17..$19` one
+/// per outbox row; `$20` the time, `$21` the first status, `$22` its note, `$23` the
+/// notifications' topic (their rows are written only while someone listens); `$24` the hash of
+/// each order's first tracking token (empty: none). Answers the ids of the orders
 /// inserted (an order whose key was stored before is left out, and so are its rows).
 const PLACE_BATCH: &str = concat!(
     "WITH draft AS (
     SELECT * FROM unnest($1::int8[], $2::int8[], $3::text[], $4::text[], $5::int8[],
-        $6::text[], $7::bool[], $8::text[], $9::text[], $10::text[], $11::bool[])
+        $6::text[], $7::bool[], $8::text[], $9::text[], $10::text[], $11::bool[], $24::text[])
         AS d(order_id, event_id, customer_name, customer_email, total_cents,
-             idempotency_key, keyed, request_hash, fulfillment, delivery_address, addressed)
+             idempotency_key, keyed, request_hash, fulfillment, delivery_address, addressed,
+             token_hash)
 ), placed AS (
     INSERT INTO orders (id, customer_name, customer_email, status, total_cents, idempotency_key,
         request_hash, attempts, created_at, updated_at, fulfillment, delivery_address)
@@ -49,6 +51,10 @@ const PLACE_BATCH: &str = concat!(
         AS l(order_id, product_id, product_name, quantity, unit_price_cents, n)
     WHERE l.order_id IN (SELECT id FROM placed)
     ORDER BY l.n
+), tokens AS (
+    INSERT INTO order_tracking_tokens (order_id, token_hash, created_at)
+    SELECT order_id, token_hash, $20 FROM draft
+    WHERE token_hash <> '' AND order_id IN (SELECT id FROM placed)
 ), events AS (
     INSERT INTO order_events (id, order_id, status, note, at)
     SELECT event_id, order_id, $21, $22, $20 FROM draft WHERE order_id IN (SELECT id FROM placed)
@@ -115,9 +121,11 @@ fn batch_values(
     let mut orders = OrderColumns::default();
     let mut lines = LineColumns::default();
     let mut outbox = OutboxColumns::default();
+    let mut token_hashes: Vec<String> = Vec::with_capacity(drafts.len());
     let status = OrderStatus::Pending;
     for (draft, &(order_id, event_id)) in drafts.iter().zip(ids) {
         orders.push(draft, order_id, event_id);
+        token_hashes.push(draft.tracking_token_hash.clone().unwrap_or_default());
         for line in &draft.lines {
             lines.order_id.push(order_id);
             lines.product_id.push(line.product_id);
@@ -140,6 +148,7 @@ fn batch_values(
         PLACED_NOTE.into(),
         notifications::TOPIC.into(),
     ]);
+    values.push(token_hashes.into());
     Ok(values)
 }
 

@@ -22,6 +22,7 @@ pub mod reads;
 mod rows;
 pub mod staff_actions;
 pub mod statistics;
+pub mod tracking;
 pub mod wal;
 
 pub use error::StoreError;

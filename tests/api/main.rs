@@ -18,3 +18,4 @@ mod stock;
 mod streams;
 mod supervision;
 mod tls;
+mod tracking;

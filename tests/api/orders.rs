@@ -18,9 +18,12 @@ async fn the_seed_sample_order_goes_to_ready(backend: Backend) {
     let id = accepted.order_id;
     assert!(id > 0);
 
-    let order = app
-        .wait_for_status(id, &["ready"], Duration::from_secs(10))
+    app.wait_for_status(id, &["ready"], Duration::from_secs(10))
         .await;
+    let (_, order) = app
+        .get::<bakery_wire::OrderView>(&format!("/api/orders/{id}?t={}", accepted.tracking_token))
+        .await;
+    let order = order.unwrap();
     assert_eq!(order.order_id, id);
     assert_eq!(order.customer_name, "Vedanti Verma");
     let created = &order.created_at;
@@ -86,8 +89,14 @@ async fn text_is_stored_and_returned_verbatim(backend: Backend) {
     for name in names {
         let body = json!({"customer_name": name, "customer_email": "a@example.com",
                           "items": [{"product_id": 4, "quantity": 1}]});
-        let id = app.place(&body).await;
-        assert_eq!(app.order(id).await.customer_name, name);
+        let placed = accepted(app.post_order(&body).await).await;
+        let path = format!("/api/orders/{}", placed.order_id);
+        let owner = app
+            .client
+            .get(app.url(&path))
+            .header("X-Order-Token", &placed.tracking_token);
+        let order: bakery_wire::OrderView = owner.send().await.unwrap().json().await.unwrap();
+        assert_eq!(order.customer_name, name);
     }
     assert_eq!(
         app.scalar("SELECT COUNT(*) FROM orders").await,
@@ -189,8 +198,11 @@ async fn kept_pages_are_the_pages_the_database_gives(backend: Backend) {
                "items": [{"product_id": 3, "quantity": 1}]}),
     ];
     let mut ids = Vec::new();
+    let mut tokens = Vec::new();
     for body in &bodies {
-        ids.push(app.place(body).await);
+        let placed = accepted(app.post_order(body).await).await;
+        ids.push(placed.order_id);
+        tokens.push(placed.tracking_token);
     }
     let within = Duration::from_secs(20);
     app.wait_for_status(ids[0], &["ready"], within).await;
@@ -203,15 +215,16 @@ async fn kept_pages_are_the_pages_the_database_gives(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(batch.len(), 3, "an unknown id is left out");
-    for id in &ids {
+    for (id, token) in ids.iter().zip(&tokens) {
         let one = bakery::store::reads::order_view(&db, *id)
             .await
             .unwrap()
             .unwrap();
         assert_eq!(batch[id], one);
         // The kept page catches up once the refresher has read the changed page back.
+        let path = format!("/api/orders/{id}?t={token}");
         wait_until(Duration::from_secs(5), "the kept page", || async {
-            app.order(*id).await == one
+            app.get::<bakery_wire::OrderView>(&path).await.1.as_ref() == Some(&one)
         })
         .await;
     }
@@ -249,6 +262,7 @@ async fn a_placed_orders_kept_page_is_the_page_the_database_gives(backend: Backe
         request_hash: "hash".to_owned(),
         fulfillment: bakery_wire::Fulfillment::Delivery,
         delivery_address: Some("1 Rue du Pain\n75001 Paris".to_owned()),
+        tracking_token_hash: Some("ab".repeat(32)),
     };
     // Another topic: the app's relay leaves this order alone, so it stays as placed.
     let outcome = place_orders(&db, std::slice::from_ref(&draft), "elsewhere.orders")
@@ -261,5 +275,12 @@ async fn a_placed_orders_kept_page_is_the_page_the_database_gives(backend: Backe
     };
     let stored = order_view(&db, placed.order_id).await.unwrap().unwrap();
     assert_eq!(placed_view(&draft, &placed), stored);
+    // Its tracking token's hash was written with it.
+    let hash = "ab".repeat(32);
+    assert!(
+        bakery::store::tracking::token_matches(&db, placed.order_id, &hash)
+            .await
+            .unwrap()
+    );
 }
 on_both_databases!(a_placed_orders_kept_page_is_the_page_the_database_gives);

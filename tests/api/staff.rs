@@ -766,22 +766,20 @@ async fn cancels_return_stock_and_customers_may_cancel_their_own(backend: Backen
         "stock returned"
     );
 
-    let res = app
-        .client
-        .post(app.url(&format!("/api/orders/{baking}/cancel")))
-        .json(&json!({"customer_email": "vedanti@example.com"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        res.status().as_u16(),
-        409,
-        "a final order cannot be cancelled again"
-    );
+    let (status, _) = call(
+        &app,
+        &admin,
+        Method::POST,
+        &format!("/api/orders/{baking}/cancel"),
+        Some(json!({})),
+        true,
+    )
+    .await;
+    assert_eq!(status, 409, "a final order cannot be cancelled again");
 }
 on_both_databases!(cancels_return_stock_and_customers_may_cancel_their_own);
 
-async fn a_customer_cancels_a_pending_order_with_its_email(backend: Backend) {
+async fn a_customer_cancels_a_pending_order_with_its_token(backend: Backend) {
     // An API-only process of the embedded shape starts no processors: orders stay pending.
     let db = bakery_test_support::TestDatabase::create(backend).await;
     let settings = bakery_test_support::test_settings(&db.url);
@@ -801,9 +799,10 @@ async fn a_customer_cancels_a_pending_order_with_its_email(backend: Backend) {
         .await
         .unwrap();
     let id = placed["order_id"].as_i64().unwrap();
+    let token = placed["tracking_token"].as_str().unwrap().to_owned();
     let page = || async {
         let res = client
-            .get(format!("{url}/api/orders/{id}"))
+            .get(format!("{url}/api/orders/{id}?t={token}"))
             .send()
             .await
             .unwrap();
@@ -813,23 +812,28 @@ async fn a_customer_cancels_a_pending_order_with_its_email(backend: Backend) {
     // The customer watches the page: the second read is answered from the process's cache.
     assert_eq!(page().await["status"], "pending");
     assert_eq!(page().await["status"], "pending");
-    let cancel = |email: &str| {
+    let cancel = |token: &str| {
         client
             .post(format!("{url}/api/orders/{id}/cancel"))
-            .json(&json!({"customer_email": email}))
+            .header("X-Order-Token", token)
+            .json(&json!({"customer_email": "vedanti@example.com"}))
             .send()
     };
-    let res = cancel("wrong@example.com").await.unwrap();
+    // The e-mail alone proves nothing.
+    let res = cancel("").await.unwrap();
     assert_eq!(res.status().as_u16(), 403);
-    assert_eq!(res.json::<Value>().await.unwrap()["code"], "forbidden");
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["code"],
+        "order_token_required"
+    );
     let res = client
         .post(format!("{url}/api/orders/{id}/cancel"))
-        .json(&json!({}))
+        .json(&json!([]))
         .send()
         .await
         .unwrap();
     assert_eq!(res.status().as_u16(), 400);
-    let res = cancel("Vedanti@Example.com").await.unwrap();
+    let res = cancel(&token).await.unwrap();
     assert_eq!(res.status().as_u16(), 200);
     let view: Value = res.json().await.unwrap();
     assert_eq!(view["status"], "cancelled");
@@ -838,7 +842,7 @@ async fn a_customer_cancels_a_pending_order_with_its_email(backend: Backend) {
     let page_now = page().await;
     assert_eq!(page_now["status"], "cancelled");
     assert_eq!(page_now, view);
-    let res = cancel("vedanti@example.com").await.unwrap();
+    let res = cancel(&token).await.unwrap();
     assert_eq!(res.status().as_u16(), 409);
     let res = client
         .post(format!("{url}/api/orders/424242/cancel"))
@@ -848,7 +852,7 @@ async fn a_customer_cancels_a_pending_order_with_its_email(backend: Backend) {
         .unwrap();
     assert_eq!(res.status().as_u16(), 404);
 }
-on_both_databases!(a_customer_cancels_a_pending_order_with_its_email);
+on_both_databases!(a_customer_cancels_a_pending_order_with_its_token);
 
 async fn bearer_tokens_automate_within_their_role(backend: Backend) {
     let app = spawn_app(backend).await;

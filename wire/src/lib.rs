@@ -19,6 +19,18 @@ pub const QUEUE_STATUS_SENT: &str = "sent to processing queue";
 /// The header that makes `POST /api/orders` safe to retry.
 pub const IDEMPOTENCY_KEY_HEADER: &str = "Idempotency-Key";
 
+/// The header that carries an order's tracking token (the query parameter is [`TRACKING_QUERY`]).
+pub const ORDER_TOKEN_HEADER: &str = "X-Order-Token";
+
+/// The query parameter that carries an order's tracking token: `/api/orders/7?t=…`.
+pub const TRACKING_QUERY: &str = "t";
+
+/// The storefront's page of order `order_id`, carrying its tracking token (a token is hex, so it
+/// needs no escaping).
+pub fn tracking_url(order_id: i64, token: &str) -> String {
+    format!("/orders/{order_id}?{TRACKING_QUERY}={token}")
+}
+
 /// Converts integer cents to the two-decimal JSON price (`2999` → `29.99`).
 pub fn cents_to_price(cents: i64) -> f64 {
     cents as f64 / 100.0
@@ -118,9 +130,46 @@ pub struct OrderAccepted {
     pub total: f64,
     /// `YYYY-MM-DD HH:MM:SS`, UTC.
     pub created_at: String,
+    /// The order's tracking token (64 hex characters, shown only here and by a look-up): sent as
+    /// `?t=` or `X-Order-Token`, it shows the order in full and lets its customer cancel it.
+    /// A retry with the same `Idempotency-Key` is answered with a new token; both stay valid.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[0-9a-f]{64}$"))]
+    pub tracking_token: String,
+    /// The storefront's page of the order, carrying the token: `/orders/{order_id}?t={token}`.
+    #[serde(default)]
+    pub tracking_url: String,
+}
+
+/// `POST /api/order-lookup`: an order number and the e-mail it was placed with.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OrderLookup {
+    /// The order number.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
+    pub order_id: i64,
+    /// The e-mail the order was placed with (compared without case or surrounding space).
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 254))]
+    pub customer_email: String,
+}
+
+/// The answer to a look-up: a new tracking token of the order (earlier ones stay valid).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OrderTracking {
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
+    pub order_id: i64,
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[0-9a-f]{64}$"))]
+    pub tracking_token: String,
+    /// `/orders/{order_id}?t={token}`.
+    pub tracking_url: String,
 }
 
 /// `GET /api/orders/{id}`: the seed's fields plus `total`, `history` and `failure_reason`.
+///
+/// Without the order's tracking token (or a staff sign-in) `customer_name` is the first name and
+/// the initial of the last ("Vedanti V.") and `delivery_address` is null, unless the bakery runs
+/// with `order_lookup = "open"`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrderView {
@@ -143,6 +192,7 @@ pub struct OrderView {
     /// `pickup` or `delivery`.
     #[serde(default)]
     pub fulfillment: Fulfillment,
+    /// The delivery address; null for pickup orders and for anyone without the order's token.
     #[serde(default)]
     pub delivery_address: Option<String>,
 }

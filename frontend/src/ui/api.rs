@@ -1,7 +1,6 @@
 //! The bakery's HTTP API as the storefront uses it (same origin, JSON over `fetch`).
 
-use bakery_wire::staff::CancelOrder;
-use bakery_wire::{IDEMPOTENCY_KEY_HEADER, OrderView, Product};
+use bakery_wire::{IDEMPOTENCY_KEY_HEADER, OrderLookup, OrderTracking, OrderView, Product};
 use serde::de::DeserializeOwned;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -70,9 +69,11 @@ pub async fn products() -> Result<Vec<Product>, String> {
     serde_json::from_str(&reply.body).map_err(|_| "The menu could not be read.".to_owned())
 }
 
-/// `GET /api/orders/{id}`; `Ok(None)` when there is no such order.
-pub async fn order(id: i64) -> Result<Option<OrderView>, String> {
-    let reply = send("GET", &format!("/api/orders/{id}"), None, None).await?;
+/// `GET /api/orders/{id}` (in full with the order's tracking token); `Ok(None)` when there is no
+/// such order.
+pub async fn order(id: i64, token: Option<&str>) -> Result<Option<OrderView>, String> {
+    let url = crate::recent::with_token(&format!("/api/orders/{id}"), token);
+    let reply = send("GET", &url, None, None).await?;
     match reply.status {
         200 => serde_json::from_str(&reply.body)
             .map(Some)
@@ -112,20 +113,28 @@ pub fn decode<T: DeserializeOwned>(reply: Reply) -> Result<T, ApiError> {
 }
 
 /// `POST /api/orders/{id}/cancel`: a customer cancels their own pending order, proving it is
-/// theirs with its e-mail.
-pub async fn cancel_order(id: i64, email: &str) -> Result<OrderView, ApiError> {
-    let body = CancelOrder {
-        reason: None,
-        customer_email: Some(email.to_owned()),
-    };
-    let body = serde_json::to_string(&body).unwrap_or_default();
+/// theirs with its tracking token.
+pub async fn cancel_order(id: i64, token: &str) -> Result<OrderView, ApiError> {
     let reply = send(
         "POST",
         &format!("/api/orders/{id}/cancel"),
-        Some(&body),
-        None,
+        Some("{}"),
+        Some((bakery_wire::ORDER_TOKEN_HEADER, token)),
     )
     .await
     .map_err(|m| ApiError::offline(&m))?;
+    decode(reply)
+}
+
+/// `POST /api/order-lookup`: an order number and its e-mail exchanged for a tracking token.
+pub async fn look_up(order_id: i64, email: &str) -> Result<OrderTracking, ApiError> {
+    let body = OrderLookup {
+        order_id,
+        customer_email: email.to_owned(),
+    };
+    let body = serde_json::to_string(&body).unwrap_or_default();
+    let reply = send("POST", "/api/order-lookup", Some(&body), None)
+        .await
+        .map_err(|m| ApiError::offline(&m))?;
     decode(reply)
 }

@@ -107,12 +107,17 @@ pub fn CheckoutPage() -> View {
                     browser::forget(ATTEMPT_KEY);
                     shop.cart.set(Cart::default());
                     shop.notices.set(Vec::new());
-                    shop.remember_order(accepted.order_id, Some(customer_email));
+                    shop.remember_order(accepted.order_id, Some(accepted.tracking_token.clone()));
                     shop.placed.set(Some(Placed {
                         order_id: accepted.order_id,
                         customer_name,
                     }));
-                    navigate(&format!("/orders/{}", accepted.order_id));
+                    let page = if accepted.tracking_url.starts_with("/orders/") {
+                        accepted.tracking_url.clone()
+                    } else {
+                        format!("/orders/{}", accepted.order_id)
+                    };
+                    navigate(&page);
                 }
                 Outcome::Invalid(found) => {
                     focus_first_error(&found);

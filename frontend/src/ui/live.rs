@@ -67,11 +67,13 @@ fn apply(order: Signal<Tracked>, change: StatusChange) {
 impl Stream {
     fn open(
         order_id: i64,
+        token: Option<&str>,
         order: Signal<Tracked>,
         channel: Signal<Channel>,
         refresh: Signal<bool>,
     ) -> Option<Stream> {
-        let source = EventSource::new(&format!("/api/orders/{order_id}/events")).ok()?;
+        let url = crate::recent::with_token(&format!("/api/orders/{order_id}/events"), token);
+        let source = EventSource::new(&url).ok()?;
         let on_status = {
             let source = source.clone();
             Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
@@ -131,8 +133,9 @@ impl Stream {
     }
 }
 
-/// Loads an order and keeps it current while the calling component lives.
-pub fn track(order_id: i64) -> (Signal<Tracked>, Signal<Channel>) {
+/// Loads an order (in full with its tracking token) and keeps it current while the calling
+/// component lives.
+pub fn track(order_id: i64, token: Option<String>) -> (Signal<Tracked>, Signal<Channel>) {
     let order = create_signal(Tracked::Loading);
     let channel = create_signal(Channel::Connecting);
     let refresh = create_signal(false);
@@ -143,7 +146,7 @@ pub fn track(order_id: i64) -> (Signal<Tracked>, Signal<Channel>) {
     }
 
     spawn_local_scoped(async move {
-        match api::order(order_id).await {
+        match api::order(order_id, token.as_deref()).await {
             Ok(Some(view)) => {
                 let done = view.status.is_final();
                 order.set(Tracked::Found(Box::new(view)));
@@ -164,7 +167,7 @@ pub fn track(order_id: i64) -> (Signal<Tracked>, Signal<Channel>) {
             }
         }
         if channel.get_untracked() == Channel::Connecting {
-            match Stream::open(order_id, order, channel, refresh) {
+            match Stream::open(order_id, token.as_deref(), order, channel, refresh) {
                 Some(s) => *stream.borrow_mut() = Some(s),
                 None => channel.set(Channel::Polling),
             }
@@ -185,7 +188,7 @@ pub fn track(order_id: i64) -> (Signal<Tracked>, Signal<Channel>) {
             let poll_now = now == Channel::Polling && (!settled || ticks.is_multiple_of(5));
             if poll_now || refresh.get_untracked() {
                 refresh.set(false);
-                match api::order(order_id).await {
+                match api::order(order_id, token.as_deref()).await {
                     Ok(Some(view)) => {
                         let done = view.status.is_final();
                         order.set(Tracked::Found(Box::new(view)));

@@ -90,7 +90,7 @@ pub struct Shop {
     /// What a catalog refresh changed in the cart, until the customer dismisses it.
     pub notices: Signal<Vec<String>>,
     pub placed: Signal<Option<Placed>>,
-    /// Orders placed from this browser, newest first, with their e-mail.
+    /// Orders placed or looked up in this browser, newest first, with their tracking tokens.
     pub recent: Signal<Vec<RecentOrder>>,
 }
 
@@ -132,10 +132,10 @@ impl Shop {
         }
     }
 
-    /// Remembers an order placed here (with its e-mail, which a customer's cancel needs), so
-    /// the lookup page can offer it.
-    pub fn remember_order(self, order_id: i64, email: Option<String>) {
-        self.recent.update(|r| recent::remember(r, order_id, email));
+    /// Remembers an order placed or looked up here, with its tracking token (which shows it in
+    /// full and lets the customer cancel it), so the lookup page can offer it.
+    pub fn remember_order(self, order_id: i64, token: Option<String>) {
+        self.recent.update(|r| recent::remember(r, order_id, token));
         browser::save(
             RECENT_ORDERS_KEY,
             &self.recent.with_untracked(|r| recent::to_json(r)),

@@ -1,4 +1,6 @@
-//! One order: thank-you banner after checkout, live status with progress steps, items, history.
+//! One order: thank-you banner after checkout, live status with progress steps, items, history;
+//! in full, and with its cancel, when the page knows the order's tracking token (`?t=` in its
+//! address, or remembered from checkout or a look-up).
 
 use bakery_wire::{Fulfillment, OrderStatus, OrderView, price_to_cents};
 use sycamore::futures::spawn_local_scoped;
@@ -21,7 +23,14 @@ pub fn OrderPage(id: i64) -> View {
     let shop = use_context::<Shop>();
     browser::set_title(&format!("Order #{id}"));
     on_mount(|| browser::focus("page-title"));
-    let (order, channel) = track(id);
+    let in_address = web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .and_then(|search| recent::token_in_query(&search));
+    if let Some(token) = &in_address {
+        shop.remember_order(id, Some(token.clone()));
+    }
+    let token = in_address.or_else(|| shop.recent.with_untracked(|r| recent::token_for(r, id)));
+    let (order, channel) = track(id, token.clone());
     // The thank-you banner is for the first visit right after checkout, not for later lookups.
     on_cleanup(move || shop.placed.set(None));
     let thanks = shop.placed.with_untracked(|p| {
@@ -41,7 +50,10 @@ pub fn OrderPage(id: i64) -> View {
             }
         },
         Tracked::Failed(message) => view! { div(class="alert", role="alert") { (message) } },
-        Tracked::Found(view) => view! { OrderDetails(view=*view, channel=channel, order=order) },
+        Tracked::Found(view) => {
+            let token = PageToken(token.clone());
+            view! { OrderDetails(view=*view, channel=channel, order=order, token=token) }
+        }
     };
 
     let banner = View::from(thanks.map(|name| {
@@ -66,8 +78,17 @@ pub fn OrderPage(id: i64) -> View {
     }
 }
 
+/// The order's tracking token, when the page knows it.
+#[derive(Clone, PartialEq)]
+struct PageToken(Option<String>);
+
 #[component(inline_props)]
-fn OrderDetails(view: OrderView, channel: Signal<Channel>, order: Signal<Tracked>) -> View {
+fn OrderDetails(
+    view: OrderView,
+    channel: Signal<Channel>,
+    order: Signal<Tracked>,
+    token: PageToken,
+) -> View {
     let current = view.status;
     let status_class = format!("status-badge status-{current}");
     let label = status::label(current);
@@ -153,10 +174,18 @@ fn OrderDetails(view: OrderView, channel: Signal<Channel>, order: Signal<Tracked
             .filter(|_| view.fulfillment == Fulfillment::Delivery)
             .map(|a| view! { p(class="address", data-testid="delivery-address") { (a) } }),
     );
-    let cancel = if current == OrderStatus::Pending {
-        view! { CancelOwnOrder(id=view.order_id, order=order) }
-    } else {
-        view! {}
+    let cancel = match token.0 {
+        Some(token) if current == OrderStatus::Pending => {
+            view! { CancelOwnOrder(id=view.order_id, order=order, token=token) }
+        }
+        Some(_) => view! {},
+        None => view! {
+            p(class="muted", data-testid="not-yours") {
+                "Is this your order? "
+                a(href="/orders") { "Look it up with your e-mail" }
+                " to see all of it."
+            }
+        },
     };
     let placed = format!("Placed {} UTC for {}", view.created_at, view.customer_name);
 
@@ -180,7 +209,7 @@ fn OrderDetails(view: OrderView, channel: Signal<Channel>, order: Signal<Tracked
         }
         section(class="panel", aria-labelledby="items-title") {
             h2(id="items-title") { "Items" }
-            p(class="muted") { (placed) }
+            p(class="muted", data-testid="order-placed") { (placed) }
             table(class="items") {
                 thead { tr { th(scope="col") { "Item" } th(scope="col") { "Qty" } th(scope="col") { "Each" } th(scope="col") { "Total" } } }
                 tbody { (items) }
@@ -203,13 +232,9 @@ enum Cancel {
 }
 
 /// "Cancel order" while the order is pending: asks first, and proves the order is the
-/// customer's with its e-mail (remembered from checkout, else asked for).
+/// customer's with its tracking token.
 #[component(inline_props)]
-fn CancelOwnOrder(id: i64, order: Signal<Tracked>) -> View {
-    let shop = use_context::<Shop>();
-    let known = shop.recent.with_untracked(|r| recent::email_for(r, id));
-    let ask_email = known.is_none();
-    let email = create_signal(known.unwrap_or_default());
+fn CancelOwnOrder(id: i64, order: Signal<Tracked>, token: String) -> View {
     let state = create_signal(Cancel::Closed);
     let error = create_signal(String::new());
 
@@ -218,25 +243,18 @@ fn CancelOwnOrder(id: i64, order: Signal<Tracked>) -> View {
         if state.get_untracked() == Cancel::Sending {
             return;
         }
-        let address = email.get_clone_untracked().trim().to_owned();
-        if let Some(problem) = crate::checkout::email_error(&address) {
-            error.set(problem);
-            browser::focus("cancel-email");
-            return;
-        }
         state.set(Cancel::Sending);
         error.set(String::new());
+        let token = token.clone();
         spawn_local_scoped(async move {
-            match api::cancel_order(id, &address).await {
-                Ok(view) => {
-                    shop.remember_order(id, Some(address));
-                    order.set(Tracked::Found(Box::new(view)));
-                }
+            match api::cancel_order(id, &token).await {
+                Ok(view) => order.set(Tracked::Found(Box::new(view))),
                 Err(e) => {
                     state.set(Cancel::Confirming);
                     error.set(match e.code.as_str() {
-                        "forbidden" => {
-                            "That is not the e-mail this order was placed with.".to_owned()
+                        "order_token_required" => {
+                            "This page cannot prove the order is yours; look it up with your e-mail first."
+                                .to_owned()
                         }
                         "invalid_transition" => {
                             "Too late to cancel: we have already started on your order.".to_owned()
@@ -246,18 +264,6 @@ fn CancelOwnOrder(id: i64, order: Signal<Tracked>) -> View {
                 }
             }
         });
-    };
-
-    let email_field = if ask_email {
-        view! {
-            div(class="field") {
-                label(r#for="cancel-email") { "The e-mail you ordered with" }
-                input(id="cancel-email", r#type="email", autocomplete="email", inputmode="email",
-                    aria-describedby="cancel-error", bind:value=email)
-            }
-        }
-    } else {
-        view! {}
     };
 
     view! {
@@ -279,7 +285,6 @@ fn CancelOwnOrder(id: i64, order: Signal<Tracked>) -> View {
                     strong { (format!("Cancel order #{id}?")) }
                     " We have not started on it yet, so nothing is charged."
                 }
-                (email_field)
                 p(id="cancel-error", class="field-error", role="alert") { (error) }
                 div(class="actions") {
                     button(class="button", r#type="button", id="cancel-keep",

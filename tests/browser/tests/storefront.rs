@@ -68,6 +68,16 @@ async fn type_into(browser: &Browser, css: &str, text: &str) -> Result<()> {
         .map_err(|e| format!("type into `{css}`: {e}"))
 }
 
+/// Forgets the orders this browser placed or looked up (as another browser would know none).
+async fn forget_orders(browser: &Browser) -> Result<()> {
+    browser
+        .client
+        .execute("localStorage.removeItem('bakery.orders');", vec![])
+        .await
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
 async fn customer_walk(server: &Server, browser: &Browser) -> Result<()> {
     // The menu: add two different products.
     browser
@@ -174,6 +184,16 @@ async fn customer_walk(server: &Server, browser: &Browser) -> Result<()> {
     if url.path() != format!("/orders/{order_id}") {
         return Err(format!("after checkout the page is {url}, not the order's"));
     }
+    // The page's address is the order's tracking link: it carries the token.
+    let token = url
+        .query_pairs()
+        .find(|(name, _)| name == "t")
+        .map(|(_, value)| value.into_owned())
+        .unwrap_or_default();
+    if token.len() != 64 {
+        return Err(format!("the order's page {url} carries no tracking token"));
+    }
+    let tracking_link = url.to_string();
     if text_of(browser, "[data-testid='cart-count']").await? != "0" {
         return Err("the cart was not emptied after the order".to_owned());
     }
@@ -196,7 +216,32 @@ async fn customer_walk(server: &Server, browser: &Browser) -> Result<()> {
     }
     browser.screenshot("4-order-ready").await?;
 
-    // A phone-sized window: look the order up by its number.
+    // Another browser (nothing saved) follows the tracking link: the order in full.
+    forget_orders(browser).await?;
+    browser
+        .client
+        .goto(&tracking_link)
+        .await
+        .map_err(|e| e.to_string())?;
+    wait_for(browser, "#order-status[data-status='ready']", 15).await?;
+    wait_for_text(browser, "[data-testid='order-placed']", 5, |t| {
+        t.ends_with("for Ada Baker")
+    })
+    .await?;
+    // Without the link, the number alone shows what the counter would call out.
+    forget_orders(browser).await?;
+    browser
+        .client
+        .goto(&format!("{}/orders/{order_id}", server.url))
+        .await
+        .map_err(|e| e.to_string())?;
+    wait_for_text(browser, "[data-testid='order-placed']", 15, |t| {
+        t.ends_with("for Ada B.")
+    })
+    .await?;
+    wait_for(browser, "[data-testid='not-yours']", 5).await?;
+
+    // A phone-sized window: look the order up by its number and e-mail.
     browser
         .client
         .set_window_size(390, 844)
@@ -204,8 +249,13 @@ async fn customer_walk(server: &Server, browser: &Browser) -> Result<()> {
         .map_err(|e| e.to_string())?;
     click(browser, "#nav-orders").await?;
     type_into(browser, "#order-lookup", &order_id.to_string()).await?;
+    type_into(browser, "#lookup-email", "Ada@example.com").await?;
     click(browser, "#lookup-submit").await?;
     wait_for(browser, "#order-status[data-status='ready']", 15).await?;
+    wait_for_text(browser, "[data-testid='order-placed']", 5, |t| {
+        t.ends_with("for Ada Baker")
+    })
+    .await?;
     browser.screenshot("5-order-phone").await?;
 
     // A cart saved with an old price is brought up to date, and the customer is told.

@@ -226,10 +226,19 @@ pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Settings))
 
 /// Starts the app on an existing test database.
 pub async fn spawn_app_on(db: TestDatabase, tweak: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_role_on(db, Role::All, tweak).await
+}
+
+/// Starts a process of `role` with an API (`All` or `Serve`) on an existing test database.
+pub async fn spawn_role_on(
+    db: TestDatabase,
+    role: Role,
+    tweak: impl FnOnce(&mut Settings),
+) -> TestApp {
     init_logs();
     let mut settings = test_settings(&db.url);
     tweak(&mut settings);
-    let app = Application::build(settings, Role::All)
+    let app = Application::build(settings, role)
         .await
         .expect("app builds");
     let port = app.port().expect("the app listens");
