@@ -1,6 +1,7 @@
 //! Builds the bakery from its settings: database, actors, and the HTTP server. `main` and the tests both use it.
 
 mod error;
+mod guards;
 mod http;
 
 use std::any::Any;
@@ -35,7 +36,6 @@ use crate::events::StatusBus;
 use crate::order_views::OrderViews;
 use crate::queue::amqp::{AmqpNames, AmqpPublisher};
 use crate::queue::{Delivery, Inbox, LocalQueue, OrderQueue};
-use crate::staff::rate_limit::SignInLimiter;
 use crate::store::{StoreError, connect, notifications, outbox, reads};
 
 /// Memory for the order pages an API process keeps, packed (about 110 bytes an order with its
@@ -60,6 +60,8 @@ pub struct Application {
     /// Addresses of the supervised actors: holding them keeps the supervisors restarting them.
     _actors: Vec<Box<dyn Any>>,
     store_stats: Option<Arc<StoreStats>>,
+    /// The staff sign-in limiter (`None` for a worker).
+    sign_ins: Option<Arc<crate::staff::rate_limit::SignInLimiter>>,
     /// The processor pool's shift, to close it on shutdown (`None` without processors).
     shift: Option<Arc<Shift>>,
     shutdown_grace: Duration,
@@ -290,6 +292,7 @@ impl Application {
         drop(inbox_tx);
 
         let mut store_stats = None;
+        let mut sign_ins = None;
         let (server, port) = if role == Role::Worker {
             let port = match &settings.metrics_bind {
                 Some(bind) => Some(http::worker_metrics_server(bind, db.clone())?),
@@ -317,6 +320,8 @@ impl Application {
             supervise_loop(parts.restarts("order_views_refresher"), move || {
                 crate::order_views::refresher::keep_fresh(views.clone(), refresher_db.clone())
             });
+            let guards = guards::Guards::start(&settings, parts.links.redis.clone());
+            sign_ins = Some(guards.sign_ins.clone());
             let state = web::Data::new(AppState {
                 db: db.clone(),
                 catalog,
@@ -331,7 +336,8 @@ impl Application {
                 },
                 catalog_cache,
                 orders_topic: topic,
-                sign_ins: SignInLimiter::default(),
+                sign_ins: guards.sign_ins,
+                limits: guards.limits,
                 secure_cookies: settings.secure_cookies.unwrap_or(settings.tls.is_some()),
             });
             let (server, port) = http::http_server(&settings, state)?;
@@ -342,6 +348,7 @@ impl Application {
             server,
             _actors: parts.actors,
             store_stats,
+            sign_ins,
             shift,
             shutdown_grace: settings.shutdown_grace,
         })
@@ -350,6 +357,11 @@ impl Application {
     /// The port the HTTP server listens on (for a worker, its metrics server, if any).
     pub fn port(&self) -> Option<u16> {
         self.port
+    }
+
+    /// The staff sign-in limiter, to look at its counts (`None` for a worker).
+    pub fn sign_ins(&self) -> Option<Arc<crate::staff::rate_limit::SignInLimiter>> {
+        self.sign_ins.clone()
     }
 
     /// The order store's counters (`None` for a worker).

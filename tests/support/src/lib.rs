@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use bakery::actors::order_store::StoreStats;
 use bakery::config::{LogFormat, LogSettings, Settings};
+use bakery::staff::rate_limit::SignInLimiter;
 use bakery::startup::{Application, Role};
 use bakery_wire::{OrderAccepted, OrderView, Product};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
@@ -197,6 +198,10 @@ pub fn test_settings(database_url: &str) -> Settings {
     s.worker.prep_time = Duration::ZERO;
     s.worker.restart_initial = Duration::from_millis(10);
     s.worker.restart_max = Duration::from_millis(200);
+    // Tests post and read many orders from 127.0.0.1; the tests of the limits set their own.
+    s.limits.order_posts_per_minute = 0;
+    s.limits.order_lookups_per_minute = 0;
+    s.limits.streams_per_client = 0;
     s
 }
 
@@ -206,6 +211,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub db: TestDatabase,
     pub store_stats: Arc<StoreStats>,
+    /// The app's staff sign-in limiter (its entries and password checks).
+    pub sign_ins: Arc<SignInLimiter>,
 }
 
 /// Starts the app on a fresh database of `backend`.
@@ -229,12 +236,14 @@ pub async fn spawn_app_on(db: TestDatabase, tweak: impl FnOnce(&mut Settings)) -
         .expect("app builds");
     let port = app.port().expect("the app listens");
     let store_stats = app.store_stats().expect("the app stores orders");
+    let sign_ins = app.sign_ins().expect("the app serves the API");
     actix_web::rt::spawn(app.run_until_stopped());
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
         client: client(),
         db,
         store_stats,
+        sign_ins,
     }
 }
 
@@ -551,6 +560,10 @@ pub async fn spawn_bakery_logging_to(
         .env("BAKERY_HTTP_WORKERS", "1")
         .env("BAKERY_LOG", "warn")
         .env("BAKERY_STATIC_DIR", "/nonexistent-storefront")
+        // Tests post and read many orders from 127.0.0.1.
+        .env("BAKERY_LIMIT_ORDER_POSTS", "0")
+        .env("BAKERY_LIMIT_ORDER_LOOKUPS", "0")
+        .env("BAKERY_LIMIT_STREAMS_PER_CLIENT", "0")
         .stdout(std::process::Stdio::piped())
         .stderr(stderr)
         .kill_on_drop(true);
