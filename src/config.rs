@@ -319,7 +319,10 @@ impl Settings {
             ("database_pool", u64::from(self.database_pool)),
             ("body_limit", self.body_limit as u64),
             ("order_store.max_batch", self.order_store.max_batch as u64),
-            ("limits.password_checks", u64::from(self.limits.password_checks)),
+            (
+                "limits.password_checks",
+                u64::from(self.limits.password_checks),
+            ),
         ];
         for (field, value) in positive {
             if value == 0 {

@@ -289,18 +289,19 @@ pub async fn board_events(
     // Kept in the stream: its slot is given back when the stream is dropped.
     let permit = client::stream(&state, client)?;
     let listener = state.bus.subscribe();
-    let frames = futures_util::stream::unfold((listener, permit), |(mut listener, permit)| async move {
-        let frame = match tokio::time::timeout(BOARD_KEEP_ALIVE, listener.recv()).await {
-            Err(_) => Bytes::from_static(b": keep-alive\n\n"),
-            Ok(Ok(moved)) => {
-                let json = serde_json::to_string(&moved).unwrap_or_default();
-                Bytes::from(format!("event: status\ndata: {json}\n\n"))
-            }
-            // Missed some: tell the board to reload.
-            Ok(Err(RecvError::Lagged(_))) => Bytes::from_static(b"event: reload\ndata: {}\n\n"),
-            Ok(Err(RecvError::Closed)) => return None,
-        };
-        Some((Ok::<Bytes, actix_web::Error>(frame), (listener, permit)))
-    });
+    let frames =
+        futures_util::stream::unfold((listener, permit), |(mut listener, permit)| async move {
+            let frame = match tokio::time::timeout(BOARD_KEEP_ALIVE, listener.recv()).await {
+                Err(_) => Bytes::from_static(b": keep-alive\n\n"),
+                Ok(Ok(moved)) => {
+                    let json = serde_json::to_string(&moved).unwrap_or_default();
+                    Bytes::from(format!("event: status\ndata: {json}\n\n"))
+                }
+                // Missed some: tell the board to reload.
+                Ok(Err(RecvError::Lagged(_))) => Bytes::from_static(b"event: reload\ndata: {}\n\n"),
+                Ok(Err(RecvError::Closed)) => return None,
+            };
+            Some((Ok::<Bytes, actix_web::Error>(frame), (listener, permit)))
+        });
     Ok(sse_response(frames))
 }

@@ -70,9 +70,7 @@ fn parse_entry(entry: &str) -> Option<IpAddr> {
 /// IPv4 addresses carried in IPv6 (`::ffff:1.2.3.4`) count as IPv4.
 fn canonical(address: IpAddr) -> IpAddr {
     match address {
-        IpAddr::V6(v6) => v6
-            .to_ipv4_mapped()
-            .map_or(IpAddr::V6(v6), IpAddr::V4),
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
         v4 => v4,
     }
 }
@@ -93,7 +91,11 @@ mod tests {
     fn an_untrusted_peer_is_the_client_whatever_it_forwards() {
         let proxies = trusted(&["10.0.0.0/8"]);
         let got = client_address(ip("203.0.113.9"), ["198.51.100.1"], &proxies);
-        assert_eq!(got, ip("203.0.113.9"), "a spoofed X-Forwarded-For is ignored");
+        assert_eq!(
+            got,
+            ip("203.0.113.9"),
+            "a spoofed X-Forwarded-For is ignored"
+        );
         let nobody = TrustedProxies::default();
         assert_eq!(
             client_address(ip("10.0.0.2"), ["198.51.100.1"], &nobody),
@@ -118,10 +120,7 @@ mod tests {
         let got = client_address(ip("::ffff:10.0.0.2"), ["203.0.113.9:4711"], &proxies);
         assert_eq!(got, ip("203.0.113.9"));
         // Nothing forwarded, or garbage: the proxy itself.
-        assert_eq!(
-            client_address(ip("10.0.0.2"), [], &proxies),
-            ip("10.0.0.2")
-        );
+        assert_eq!(client_address(ip("10.0.0.2"), [], &proxies), ip("10.0.0.2"));
         assert_eq!(
             client_address(ip("10.0.0.2"), ["bogus"], &proxies),
             ip("10.0.0.2")

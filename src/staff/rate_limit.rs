@@ -128,9 +128,8 @@ impl SignInLimiter {
             return Err(SignInRefusal::Busy(CHECK_WAIT));
         };
         let now = Instant::now();
-        let current = |map: &HashMap<Key, Window>, key: &Key| {
-            map.get(key).filter(|w| w.ends > now).copied()
-        };
+        let current =
+            |map: &HashMap<Key, Window>, key: &Key| map.get(key).filter(|w| w.ends > now).copied();
         for (key, limit) in [(pair, PER_PAIR), (address, PER_ADDRESS)] {
             if let Some(w) = current(&map, &key).filter(|w| w.failures >= limit) {
                 crate::metrics::request_refused("sign_in");

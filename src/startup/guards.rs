@@ -38,7 +38,8 @@ impl Guards {
             every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 every.tick().await;
-                let (Some(limits), Some(sign_ins)) = (weak_limits.upgrade(), weak_sign_ins.upgrade())
+                let (Some(limits), Some(sign_ins)) =
+                    (weak_limits.upgrade(), weak_sign_ins.upgrade())
                 else {
                     return;
                 };

@@ -60,10 +60,18 @@ async fn posts_and_lookups_past_the_limit_get_429_while_other_clients_go_on(back
     for _ in 0..3 {
         let res = post_as(&app, "198.51.100.1", &seed_order()).await;
         assert_eq!(res.status().as_u16(), 201);
-        placed.push(res.json::<Value>().await.unwrap()["order_id"].as_i64().unwrap());
+        placed.push(
+            res.json::<Value>().await.unwrap()["order_id"]
+                .as_i64()
+                .unwrap(),
+        );
     }
     let before = app.scalar("SELECT COUNT(*) FROM orders").await;
-    assert_rate_limited(post_as(&app, "198.51.100.1", &seed_order()).await, "order_posts").await;
+    assert_rate_limited(
+        post_as(&app, "198.51.100.1", &seed_order()).await,
+        "order_posts",
+    )
+    .await;
     assert_eq!(app.scalar("SELECT COUNT(*) FROM orders").await, before);
     // Another client behind the same proxy still orders; a forged entry on the left of the list
     // does not make the limited client someone else.
@@ -114,7 +122,11 @@ async fn streams_past_the_cap_are_refused_while_health_answers(backend: Backend)
     let started = Instant::now();
     let (status, _) = app.get_json("/health").await;
     assert_eq!(status, 200);
-    assert!(started.elapsed() < Duration::from_secs(1), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
     let other = get_as(&app, "198.51.100.8", &path).await;
     assert_eq!(other.status().as_u16(), 200, "another client still follows");
     // A stream that ends gives its slot back.
@@ -201,9 +213,11 @@ async fn a_products_own_largest_quantity_is_held_to(backend: Backend) {
     let (status, product) = patch_product(&app, &admin, json!({"max_per_order": null})).await;
     assert_eq!(status, 200);
     assert_eq!(product["max_per_order"], Value::Null);
-    wait_until(Duration::from_secs(10), "the general rule again", || async {
-        app.post_order(&order_of(&[3])).await.status().as_u16() == 201
-    })
+    wait_until(
+        Duration::from_secs(10),
+        "the general rule again",
+        || async { app.post_order(&order_of(&[3])).await.status().as_u16() == 201 },
+    )
     .await;
 }
 on_both_databases!(a_products_own_largest_quantity_is_held_to);
@@ -221,9 +235,32 @@ async fn replicas_share_order_post_counts_through_redis() {
     };
     let first = spawn_app_with(Backend::Postgres, shared).await;
     let second = spawn_app_with(Backend::Sqlite, shared).await;
-    assert_eq!(post_as(&first, "198.51.100.20", &seed_order()).await.status(), 201);
-    assert_eq!(post_as(&second, "198.51.100.20", &seed_order()).await.status(), 201);
-    assert_rate_limited(post_as(&first, "198.51.100.20", &seed_order()).await, "order_posts").await;
-    assert_rate_limited(post_as(&second, "198.51.100.20", &seed_order()).await, "order_posts").await;
-    assert_eq!(post_as(&second, "198.51.100.21", &seed_order()).await.status(), 201);
+    assert_eq!(
+        post_as(&first, "198.51.100.20", &seed_order())
+            .await
+            .status(),
+        201
+    );
+    assert_eq!(
+        post_as(&second, "198.51.100.20", &seed_order())
+            .await
+            .status(),
+        201
+    );
+    assert_rate_limited(
+        post_as(&first, "198.51.100.20", &seed_order()).await,
+        "order_posts",
+    )
+    .await;
+    assert_rate_limited(
+        post_as(&second, "198.51.100.20", &seed_order()).await,
+        "order_posts",
+    )
+    .await;
+    assert_eq!(
+        post_as(&second, "198.51.100.21", &seed_order())
+            .await
+            .status(),
+        201
+    );
 }

@@ -19,9 +19,14 @@ fn behind_proxy(s: &mut Settings) {
 
 async fn add_baker(app: &TestApp) {
     let db = app.db.connect().await;
-    bakery::staff::accounts::create_user(&db, EMAIL, PASSWORD, bakery_wire::staff::StaffRole::Baker)
-        .await
-        .unwrap();
+    bakery::staff::accounts::create_user(
+        &db,
+        EMAIL,
+        PASSWORD,
+        bakery_wire::staff::StaffRole::Baker,
+    )
+    .await
+    .unwrap();
 }
 
 /// Signs in as `client` (an `X-Forwarded-For` address); the status.
@@ -55,9 +60,18 @@ async fn parallel_wrong_passwords_reach_argon2_at_most_five_times(backend: Backe
     let tries = (0..40).map(|_| sign_in(&app, "203.0.113.5", EMAIL, "wrong-password-000"));
     let statuses = futures_util::future::join_all(tries).await;
     let checked = app.sign_ins.password_checks() - before;
-    assert!(checked <= u64::from(PER_PAIR), "{checked} passwords checked");
-    assert_eq!(statuses.iter().filter(|s| **s == 401).count() as u64, checked);
-    assert!(statuses.iter().all(|s| *s == 401 || *s == 429), "{statuses:?}");
+    assert!(
+        checked <= u64::from(PER_PAIR),
+        "{checked} passwords checked"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 401).count() as u64,
+        checked
+    );
+    assert!(
+        statuses.iter().all(|s| *s == 401 || *s == 429),
+        "{statuses:?}"
+    );
     // The right password from that address waits too; nothing more was checked.
     assert_eq!(sign_in(&app, "203.0.113.5", EMAIL, PASSWORD).await, 429);
     assert_eq!(app.sign_ins.password_checks() - before, checked);
@@ -106,7 +120,10 @@ async fn failures_from_one_address_do_not_lock_the_account_for_another(backend: 
     let direct = spawn_app_with(backend, |_| {}).await;
     add_baker(&direct).await;
     for _ in 0..PER_PAIR {
-        assert_eq!(sign_in(&direct, "203.0.113.9", EMAIL, "wrong-password-000").await, 401);
+        assert_eq!(
+            sign_in(&direct, "203.0.113.9", EMAIL, "wrong-password-000").await,
+            401
+        );
     }
     assert_eq!(sign_in(&direct, "203.0.113.10", EMAIL, PASSWORD).await, 429);
 }
@@ -127,7 +144,10 @@ async fn replicas_share_sign_in_failures_through_redis() {
     add_baker(&second).await;
     for i in 0..PER_PAIR {
         let app = if i % 2 == 0 { &first } else { &second };
-        assert_eq!(sign_in(app, "203.0.113.11", EMAIL, "wrong-password-000").await, 401);
+        assert_eq!(
+            sign_in(app, "203.0.113.11", EMAIL, "wrong-password-000").await,
+            401
+        );
     }
     assert_eq!(sign_in(&first, "203.0.113.11", EMAIL, PASSWORD).await, 429);
     assert_eq!(sign_in(&second, "203.0.113.11", EMAIL, PASSWORD).await, 429);
