@@ -129,6 +129,38 @@ impl RedisCache {
             .await
     }
 
+    /// Counts one hit on `key` in a fixed window starting at its first hit: the count so far and
+    /// the time left in the window. `key` is a full key (see [`NameSettings::redis_key`]).
+    pub async fn count_in_window(
+        &self,
+        key: &str,
+        window: Duration,
+    ) -> Result<(i64, Duration), CacheError> {
+        const COUNT: &str = "local n = redis.call('INCR', KEYS[1]) \
+            local ttl = redis.call('PTTL', KEYS[1]) \
+            if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end \
+            return {n, ttl}";
+        let window_ms = window.as_millis() as i64;
+        let got = self.eval_ints(COUNT, &[key], &[window_ms]).await?;
+        let count = got.first().copied().unwrap_or(0);
+        let left = got.get(1).copied().unwrap_or(window_ms).max(0) as u64;
+        Ok((count, Duration::from_millis(left)))
+    }
+
+    /// Runs a Lua script (atomic in Redis) whose answer is a list of integers.
+    pub async fn eval_ints(
+        &self,
+        script: &str,
+        keys: &[&str],
+        args: &[i64],
+    ) -> Result<Vec<i64>, CacheError> {
+        let mut conn = self.manager.clone();
+        let mut cmd = redis::cmd("EVAL");
+        cmd.arg(script).arg(keys.len()).arg(keys).arg(args);
+        self.bounded(async move { cmd.query_async::<Vec<i64>>(&mut conn).await })
+            .await
+    }
+
     /// Moves the catalog to a new version and tells every replica.
     pub async fn announce_change(&self) -> Result<(), CacheError> {
         let mut conn = self.manager.clone();

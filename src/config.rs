@@ -19,7 +19,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 pub use table::{CONFIG_FILE_ENV, SETTINGS, Setting, env_names, markdown_table};
-pub use values::{SmtpServer, parse_duration, parse_sender};
+pub use values::{SmtpServer, parse_duration, parse_network, parse_sender};
 
 /// Everything the bakery can be tuned with, after defaults, file and environment are merged.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -80,6 +80,10 @@ pub struct Settings {
     pub secure_cookies: Option<bool>,
     /// Who sees an order in full: its owner (tracking token) and staff, or anyone.
     pub order_lookup: OrderLookup,
+    /// Proxies (IP addresses or CIDR ranges) whose `X-Forwarded-For` names the client.
+    #[serde(with = "values::string_list")]
+    pub trusted_proxies: Vec<String>,
+    pub limits: LimitSettings,
     pub worker: WorkerSettings,
     pub order_store: OrderStoreSettings,
     pub names: NameSettings,
@@ -92,6 +96,22 @@ pub struct Settings {
 pub struct TlsFiles {
     pub cert: PathBuf,
     pub key: PathBuf,
+}
+
+/// How much one client may do (0: no limit), and how many password checks run at once.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LimitSettings {
+    /// Orders one client may post per minute.
+    pub order_posts_per_minute: u32,
+    /// Order look-ups (an order's page or the start of its stream) per client per minute.
+    pub order_lookups_per_minute: u32,
+    /// Live streams (an order's, the staff board's) one client may hold open at once.
+    pub streams_per_client: u32,
+    /// Live streams this process holds open at once, from all clients.
+    pub streams_total: u32,
+    /// Password checks (Argon2) running at once; more sign-ins wait briefly, then get 503.
+    pub password_checks: u32,
 }
 
 /// The order processor pool.
@@ -222,11 +242,25 @@ impl Default for Settings {
             stream_recheck_every: Duration::from_secs(5),
             secure_cookies: None,
             order_lookup: OrderLookup::Owner,
+            trusted_proxies: Vec::new(),
+            limits: LimitSettings::default(),
             worker: WorkerSettings::default(),
             order_store: OrderStoreSettings::default(),
             names: NameSettings::default(),
             log: LogSettings::default(),
             chaos: ChaosSettings::default(),
+        }
+    }
+}
+
+impl Default for LimitSettings {
+    fn default() -> Self {
+        LimitSettings {
+            order_posts_per_minute: 30,
+            order_lookups_per_minute: 120,
+            streams_per_client: 8,
+            streams_total: 2000,
+            password_checks: 4,
         }
     }
 }
@@ -315,6 +349,10 @@ impl Settings {
             ("database_pool", u64::from(self.database_pool)),
             ("body_limit", self.body_limit as u64),
             ("order_store.max_batch", self.order_store.max_batch as u64),
+            (
+                "limits.password_checks",
+                u64::from(self.limits.password_checks),
+            ),
         ];
         for (field, value) in positive {
             if value == 0 {
@@ -332,6 +370,14 @@ impl Settings {
                 "{} must start with sqlite:// or postgres://{got}",
                 name("database_url"),
             )));
+        }
+        for proxy in &self.trusted_proxies {
+            if values::parse_network(proxy).is_none() {
+                return Err(ConfigError(format!(
+                    "{} must list IP addresses or CIDR ranges (such as 10.0.0.0/8), got {proxy:?}",
+                    name("trusted_proxies")
+                )));
+            }
         }
         if let Some(url) = &self.smtp_url {
             SmtpServer::parse(url).map_err(|e| ConfigError(format!("{} {e}", name("smtp_url"))))?;

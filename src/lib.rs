@@ -9,6 +9,7 @@ pub mod config;
 pub mod dead_letters;
 pub mod domain;
 pub mod events;
+pub mod limits;
 pub mod memory;
 pub mod metrics;
 pub mod notify;

@@ -116,6 +116,22 @@ fn describe() {
         "bakery_actor_restarts_total",
         "Supervisor restarts of each actor since the process started."
     );
+    describe_counter!(
+        "bakery_requests_refused_total",
+        "Requests refused by a per-client or global limit, by limit."
+    );
+    describe_counter!(
+        "bakery_sign_in_password_checks_total",
+        "Staff passwords checked (Argon2 runs) by this process."
+    );
+    describe_gauge!(
+        "bakery_sign_in_limiter_entries",
+        "Accounts and addresses the in-process sign-in limiter remembers."
+    );
+    describe_gauge!(
+        "bakery_streams_open",
+        "Live event streams this process holds open."
+    );
     describe_gauge!(
         "bakery_build_info",
         "Always 1; the version label says which build runs."
@@ -226,6 +242,34 @@ pub fn cache_hit() {
 pub fn cache_miss() {
     if recorder().is_some() {
         counter!("bakery_cache_misses_total").increment(1);
+    }
+}
+
+/// A request was refused by `limit` (`order_posts`, `streams_total`, `sign_in`…).
+pub fn request_refused(limit: &'static str) {
+    if recorder().is_some() {
+        counter!("bakery_requests_refused_total", "limit" => limit).increment(1);
+    }
+}
+
+/// A staff password was checked (one Argon2 run).
+pub fn password_checked() {
+    if recorder().is_some() {
+        counter!("bakery_sign_in_password_checks_total").increment(1);
+    }
+}
+
+/// Entries of the in-process sign-in limiter.
+pub fn set_sign_in_entries(n: usize) {
+    if recorder().is_some() {
+        gauge!("bakery_sign_in_limiter_entries").set(n as f64);
+    }
+}
+
+/// Live event streams open in this process.
+pub fn set_streams_open(n: usize) {
+    if recorder().is_some() {
+        gauge!("bakery_streams_open").set(n as f64);
     }
 }
 

@@ -1,6 +1,7 @@
 //! Builds the bakery from its settings: database, actors, and the HTTP server. `main` and the tests both use it.
 
 mod error;
+mod guards;
 mod http;
 mod operations;
 
@@ -37,7 +38,6 @@ use crate::events::watched::WatchedOrders;
 use crate::order_views::OrderViews;
 use crate::queue::amqp::{AmqpNames, AmqpPublisher};
 use crate::queue::{Delivery, Inbox, LocalQueue, OrderQueue};
-use crate::staff::rate_limit::SignInLimiter;
 use crate::store::{StoreError, connect, notifications, outbox, reads};
 
 /// Memory for the order pages an API process keeps, packed (about 110 bytes an order with its
@@ -64,6 +64,8 @@ pub struct Application {
     _actors: Vec<Box<dyn Any>>,
     store_stats: Option<Arc<StoreStats>>,
     watched: Option<Arc<WatchedOrders>>,
+    /// The staff sign-in limiter (`None` for a worker).
+    sign_ins: Option<Arc<crate::staff::rate_limit::SignInLimiter>>,
     /// The processor pool's shift, to close it on shutdown (`None` without processors).
     shift: Option<Arc<Shift>>,
     shutdown_grace: Duration,
@@ -310,6 +312,7 @@ impl Application {
         let mut store_stats = None;
         let mut watched_here = None;
         let metrics_port = parts.start_operations()?;
+        let mut sign_ins = None;
         let (server, port) = if role == Role::Worker {
             (None, None)
         } else {
@@ -340,6 +343,8 @@ impl Application {
             supervise_loop(parts.restarts("order_views_refresher"), move || {
                 crate::order_views::refresher::keep_fresh(views.clone(), refresher_db.clone())
             });
+            let guards = guards::Guards::start(&settings, parts.links.redis.clone());
+            sign_ins = Some(guards.sign_ins.clone());
             let state = web::Data::new(AppState {
                 db: db.clone(),
                 catalog,
@@ -354,7 +359,8 @@ impl Application {
                 },
                 catalog_cache,
                 orders_topic: topic,
-                sign_ins: SignInLimiter::default(),
+                sign_ins: guards.sign_ins,
+                limits: guards.limits,
                 secure_cookies: settings.secure_cookies.unwrap_or(settings.tls.is_some()),
                 watched,
                 stream_lifetime: settings.stream_max_lifetime,
@@ -371,6 +377,7 @@ impl Application {
             _actors: parts.actors,
             store_stats,
             watched: watched_here,
+            sign_ins,
             shift,
             shutdown_grace: settings.shutdown_grace,
         })
@@ -384,6 +391,11 @@ impl Application {
     /// The port of the operations listener (`/metrics`, `/health`), when `metrics_bind` is set.
     pub fn metrics_port(&self) -> Option<u16> {
         self.metrics_port
+    }
+
+    /// The staff sign-in limiter, to look at its counts (`None` for a worker).
+    pub fn sign_ins(&self) -> Option<Arc<crate::staff::rate_limit::SignInLimiter>> {
+        self.sign_ins.clone()
     }
 
     /// The order store's counters (`None` for a worker).

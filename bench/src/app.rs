@@ -94,6 +94,11 @@ impl Backing {
             ("BAKERY_PREP_TIME", "0s"),
             ("BAKERY_STATIC_DIR", "/nonexistent"),
             ("BAKERY_SHUTDOWN_GRACE", "2s"),
+            // The load comes from one client, far past any per-client limit.
+            ("BAKERY_LIMIT_ORDER_POSTS", "0"),
+            ("BAKERY_LIMIT_ORDER_LOOKUPS", "0"),
+            ("BAKERY_LIMIT_STREAMS_PER_CLIENT", "0"),
+            ("BAKERY_LIMIT_STREAMS_TOTAL", "0"),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v.to_owned()))

@@ -1,4 +1,4 @@
-//! A product on the bakery's shelf: name, price in cents, and pieces in stock.
+//! A product on the bakery's shelf: name, price in cents, pieces in stock and the most one order may take.
 
 use sea_orm::entity::prelude::*;
 
@@ -13,6 +13,10 @@ pub struct Model {
     pub image_url: String,
     pub stock: i64,
     pub active: bool,
+    /// Most pieces of this product in one order; `None`: the general rule
+    /// (`bakery_wire::rules::MAX_QUANTITY`).
+    #[serde(default)]
+    pub max_per_order: Option<i64>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -24,6 +24,18 @@ fn admin_product(p: product::Model) -> AdminProduct {
         image_url: p.image_url,
         stock: p.stock,
         active: p.active,
+        max_per_order: p.max_per_order,
+    }
+}
+
+/// A product's own largest quantity per order: 1 to the general rule's 1000.
+fn check_max_per_order(max: Option<i64>) -> Result<Option<i64>, ApiError> {
+    match max {
+        Some(n) if !(1..=bakery_wire::rules::MAX_QUANTITY).contains(&n) => Err(ApiError::invalid(
+            "max_per_order",
+            "must be a whole number from 1 to 1000, or null for the general rule",
+        )),
+        max => Ok(max),
     }
 }
 
@@ -94,6 +106,7 @@ pub async fn add_product(
         return Err(ApiError::invalid("stock", "must be 0 to 1000000"));
     }
     let record = ProductRecord {
+        max_per_order: check_max_per_order(new.max_per_order)?,
         name: new.name,
         description: new.description,
         price_cents,
@@ -145,6 +158,7 @@ pub async fn change_product(
         check_text("image_url", image_url, 0, 500)?;
     }
     let price_cents = patch.price.map(check_price).transpose()?;
+    let max_per_order = patch.max_per_order.map(check_max_per_order).transpose()?;
     let details = serde_json::to_value(&patch).unwrap_or(Value::Null);
     let change = ProductChange {
         name: patch.name,
@@ -152,6 +166,7 @@ pub async fn change_product(
         price_cents,
         image_url: patch.image_url,
         active: patch.active,
+        max_per_order,
     };
     let changed = catalog::change_product(&state.db, id, change, &who.actor, details)
         .await?

@@ -13,6 +13,7 @@ use tokio::sync::broadcast::error::RecvError;
 
 use super::AppState;
 use super::body::read_body;
+use super::client::{self, ClientAddress};
 use super::errors::ApiError;
 use super::extract::{check_text, parse_order_id};
 use super::openapi::{BoardDay, BoardEvent, StaffCancel};
@@ -272,28 +273,36 @@ const BOARD_KEEP_ALIVE: Duration = Duration::from_secs(15);
         (status = 200, description = "An event stream; each event a `BoardEvent`", content_type = "text/event-stream", body = BoardEvent),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Role not allowed", body = ErrorBody),
-        (status = 503, description = "The database cannot be reached", body = ErrorBody),
+        (status = 429, description = "This client holds `limits.streams_per_client` streams open already (`rate_limited`)", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds until a try may succeed"))),
+        (status = 503, description = "The database cannot be reached, or the server holds `limits.streams_total` streams open \
+            already (`busy`, with `Retry-After`)", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait, when `busy`"))),
     )
 )]
 #[get("/admin/orders/events")]
 pub async fn board_events(
     staff: Staff,
     state: web::Data<AppState>,
+    client: ClientAddress,
 ) -> Result<HttpResponse, ApiError> {
     staff.require(BAKERS)?;
+    // Kept in the stream: its slot is given back when the stream is dropped.
+    let permit = client::stream(&state, client)?;
     let listener = state.bus.subscribe();
-    let frames = futures_util::stream::unfold(listener, |mut listener| async move {
-        let frame = match tokio::time::timeout(BOARD_KEEP_ALIVE, listener.recv()).await {
-            Err(_) => Bytes::from_static(b": keep-alive\n\n"),
-            Ok(Ok(moved)) => {
-                let json = serde_json::to_string(&moved).unwrap_or_default();
-                Bytes::from(format!("event: status\ndata: {json}\n\n"))
-            }
-            // Missed some: tell the board to reload.
-            Ok(Err(RecvError::Lagged(_))) => Bytes::from_static(b"event: reload\ndata: {}\n\n"),
-            Ok(Err(RecvError::Closed)) => return None,
-        };
-        Some((Ok::<Bytes, actix_web::Error>(frame), listener))
-    });
+    let frames =
+        futures_util::stream::unfold((listener, permit), |(mut listener, permit)| async move {
+            let frame = match tokio::time::timeout(BOARD_KEEP_ALIVE, listener.recv()).await {
+                Err(_) => Bytes::from_static(b": keep-alive\n\n"),
+                Ok(Ok(moved)) => {
+                    let json = serde_json::to_string(&moved).unwrap_or_default();
+                    Bytes::from(format!("event: status\ndata: {json}\n\n"))
+                }
+                // Missed some: tell the board to reload.
+                Ok(Err(RecvError::Lagged(_))) => Bytes::from_static(b"event: reload\ndata: {}\n\n"),
+                Ok(Err(RecvError::Closed)) => return None,
+            };
+            Some((Ok::<Bytes, actix_web::Error>(frame), (listener, permit)))
+        });
     Ok(sse_response(frames, state.stream_lifetime))
 }

@@ -71,8 +71,15 @@ pub enum ApiError {
     CsrfFailed,
     #[error("The e-mail or password is not right.")]
     InvalidCredentials,
-    #[error("Too many failed sign-ins; try again in 15 minutes.")]
-    TooManyAttempts,
+    #[error("Too many failed sign-ins from this address; try again in {} minutes.", retry_after_secs.div_ceil(60))]
+    TooManyAttempts { retry_after_secs: u64 },
+    #[error("Too many requests from this client; try again in {} seconds.", refusal.retry_after_secs())]
+    RateLimited { refusal: crate::limits::Refusal },
+    #[error("The bakery is busy; try again in {retry_after_secs} seconds.")]
+    Busy {
+        limit: &'static str,
+        retry_after_secs: u64,
+    },
     #[error("Order {order_id} is {status}; \"{wanted}\" does not apply to it now.")]
     InvalidTransition {
         order_id: i64,
@@ -112,11 +119,25 @@ impl ApiError {
             ApiError::CsrfFailed => "csrf_failed",
             ApiError::OrderTokenRequired => "order_token_required",
             ApiError::InvalidCredentials => "invalid_credentials",
-            ApiError::TooManyAttempts => "too_many_attempts",
+            ApiError::TooManyAttempts { .. } => "too_many_attempts",
+            ApiError::RateLimited { .. } => "rate_limited",
+            ApiError::Busy { .. } => "busy",
             ApiError::InvalidTransition { .. } => "invalid_transition",
             ApiError::ProductNotFound(_) => "product_not_found",
             ApiError::Conflict(_) => "conflict",
             ApiError::TokenNotFound => "token_not_found",
+        }
+    }
+
+    /// The `Retry-After` of a refusal that ends by itself.
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            ApiError::TooManyAttempts { retry_after_secs }
+            | ApiError::Busy {
+                retry_after_secs, ..
+            } => Some(*retry_after_secs),
+            ApiError::RateLimited { refusal } => Some(refusal.retry_after_secs()),
+            _ => None,
         }
     }
 
@@ -147,6 +168,17 @@ impl ApiError {
                 wanted,
             } => json!({ "order_id": order_id, "status": status, "wanted": wanted }),
             ApiError::ProductNotFound(id) => json!({ "product_id": id }),
+            ApiError::TooManyAttempts { retry_after_secs } => {
+                json!({ "retry_after_seconds": retry_after_secs })
+            }
+            ApiError::RateLimited { refusal } => json!({
+                "limit": refusal.limit,
+                "retry_after_seconds": refusal.retry_after_secs(),
+            }),
+            ApiError::Busy {
+                limit,
+                retry_after_secs,
+            } => json!({ "limit": limit, "retry_after_seconds": retry_after_secs }),
             _ => Value::Null,
         }
     }
@@ -168,14 +200,16 @@ impl ResponseError for ApiError {
             ApiError::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::OrderNotFound(_) | ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable(_) | ApiError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::Unauthenticated | ApiError::InvalidCredentials => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden
             | ApiError::NotYourOrder
             | ApiError::OrderTokenRequired
             | ApiError::CsrfFailed => StatusCode::FORBIDDEN,
-            ApiError::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::TooManyAttempts { .. } | ApiError::RateLimited { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             ApiError::InvalidTransition { .. } | ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::ProductNotFound(_) | ApiError::TokenNotFound => StatusCode::NOT_FOUND,
         }
@@ -194,6 +228,9 @@ impl ResponseError for ApiError {
         if matches!(self, ApiError::RequestTimeout) {
             // The rest of the body may still be trickling in: the connection cannot be reused.
             response.force_close();
+        }
+        if let Some(seconds) = self.retry_after_secs() {
+            response.insert_header((header::RETRY_AFTER, seconds.to_string()));
         }
         response.json(ErrorBody {
             error: self.to_string(),

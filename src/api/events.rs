@@ -10,12 +10,14 @@ use sea_orm::DatabaseConnection;
 use tokio::sync::broadcast::{self, error::RecvError};
 
 use super::AppState;
+use super::client::{self, ClientAddress};
 use super::errors::ApiError;
 use super::extract::parse_order_id;
 use super::sse::sse_response;
 use crate::domain::Moved;
 use crate::domain::can_move;
 use crate::events::watched::Watch;
+use crate::limits::StreamPermit;
 use crate::store::reads;
 
 /// After this long without news the stream sends a comment line that keeps proxies from
@@ -40,16 +42,24 @@ const KEEP_ALIVE: Duration = Duration::from_secs(5);
             content_type = "text/event-stream", body = super::openapi::OrderEvent),
         (status = 400, description = "`id` is not a number", body = ErrorBody),
         (status = 404, description = "No such order", body = ErrorBody),
-        (status = 503, description = "The database cannot be reached", body = ErrorBody),
+        (status = 429, description = "This client looked up more orders than `limits.order_lookups_per_minute` allows, or holds \
+            `limits.streams_per_client` streams open already (`rate_limited`)", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds until a try may succeed"))),
+        (status = 503, description = "The database cannot be reached, or the server holds `limits.streams_total` streams open \
+            already (`busy`, with `Retry-After`)", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait, when `busy`"))),
     )
 )]
 #[get("/orders/{id}/events")]
 pub async fn order_events(
     path: web::Path<String>,
     state: web::Data<AppState>,
+    client: ClientAddress,
 ) -> Result<HttpResponse, ApiError> {
     let raw = path.into_inner();
     let order_id = parse_order_id(&raw)?;
+    client::order_lookup(&state, client).await?;
+    let permit = client::stream(&state, client)?;
     // Listen before reading, so no change can fall between the read and the first event.
     let listener = state.bus.subscribe();
     let history = load_history(&state.db, order_id)
@@ -63,6 +73,7 @@ pub async fn order_events(
         last: None,
         queue: current.into_iter().collect(),
         done: false,
+        _permit: permit,
     };
     let events = futures_util::stream::unfold(stream, |mut s| async move {
         let frame = s.next_frame().await?;
@@ -90,6 +101,8 @@ struct StatusStream {
     /// Changes to send before listening again.
     queue: VecDeque<StatusChange>,
     done: bool,
+    /// This stream's slot, given back when the stream is dropped.
+    _permit: StreamPermit,
 }
 
 impl StatusStream {

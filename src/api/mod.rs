@@ -5,6 +5,7 @@ pub mod admin_catalog;
 pub mod admin_notifications;
 pub mod admin_orders;
 pub mod body;
+pub mod client;
 pub mod errors;
 pub mod events;
 pub mod extract;
@@ -52,8 +53,10 @@ pub struct AppState {
     pub catalog_cache: Addr<CatalogCache>,
     /// Where a retried order's message goes.
     pub orders_topic: String,
-    /// Failed staff sign-ins of this process.
-    pub sign_ins: SignInLimiter,
+    /// Failed staff sign-ins and the bound on password checks.
+    pub sign_ins: Arc<SignInLimiter>,
+    /// Who the client is and how much it may do.
+    pub limits: Arc<crate::limits::ClientLimits>,
     /// Session cookies are `Secure` (the server speaks HTTPS).
     pub secure_cookies: bool,
     /// The orders streamed here, re-checked together.

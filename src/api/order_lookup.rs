@@ -9,6 +9,7 @@ use bakery_wire::{ErrorBody, OrderLookup, OrderTracking, tracking_url};
 
 use super::AppState;
 use super::body::read_body;
+use super::client::{self, ClientAddress};
 use super::errors::ApiError;
 use super::order_access::issue_token;
 use crate::store::tracking;
@@ -31,6 +32,9 @@ const MAX_EMAIL: usize = 254;
         (status = 408, description = "The body did not arrive within the time limit", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 415, description = "Not JSON", body = ErrorBody),
+        (status = 429, description = "This client looked up more orders than `limits.order_lookups_per_minute` allows \
+            (`rate_limited`)", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds until a try may succeed"))),
         (status = 503, description = "The database cannot be reached", body = ErrorBody),
     )
 )]
@@ -39,9 +43,10 @@ pub async fn look_up_order(
     req: HttpRequest,
     payload: web::Payload,
     state: web::Data<AppState>,
+    client: ClientAddress,
 ) -> Result<HttpResponse, ApiError> {
-    // Guesses are bounded per client by the look-up limiter, which belongs here, before the body
-    // is read.
+    // Guesses are bounded per client by the look-up limiter, before the body is read.
+    client::order_lookup(&state, client).await?;
     let lookup: OrderLookup = read_body(&req, payload, state.body).await?;
     if lookup.order_id < 1 {
         return Err(ApiError::invalid(

@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 
 use super::AppState;
 use super::body::read_json;
+use super::client::{self, ClientAddress};
 use super::errors::ApiError;
 use super::extract::parse_order_id;
 use super::order_access::{self, Asker, asker, open_to_all, shown_to};
@@ -42,12 +43,15 @@ use crate::store::{board, reads, wire_time};
             links(("GetOrder" = (operation_id = "get_order", parameters(("id" = "$response.body#/order_id")))),
                 ("CancelOrder" = (operation_id = "cancel_order", parameters(("id" = "$response.body#/order_id"))))),
         ),
-        (status = 400, description = "Invalid JSON, invalid fields (`details` lists them), unknown product, or bad Idempotency-Key", body = ErrorBody),
+        (status = 400, description = "Invalid JSON, invalid fields (`details` lists them; also more pieces of a product than its \
+            `max_per_order` allows in one order), unknown product, or bad Idempotency-Key", body = ErrorBody),
         (status = 409, description = "An item's price differs from the catalog's", body = ErrorBody),
         (status = 413, description = "The body is larger than the limit", body = ErrorBody),
         (status = 408, description = "The body did not arrive within the time limit", body = ErrorBody),
         (status = 415, description = "The body is not JSON", body = ErrorBody),
         (status = 422, description = "The Idempotency-Key was used for another body", body = ErrorBody),
+        (status = 429, description = "This client posted more orders than `limits.order_posts_per_minute` allows (`rate_limited`)", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds until a post may succeed"))),
         (status = 503, description = "The database cannot take the order right now", body = ErrorBody),
     )
 )]
@@ -56,7 +60,9 @@ pub async fn create_order(
     req: HttpRequest,
     payload: web::Payload,
     state: web::Data<AppState>,
+    client: ClientAddress,
 ) -> Result<HttpResponse, ApiError> {
+    client::order_post(&state, client).await?;
     let idempotency_key = idempotency_key(&req)?;
     let body = read_json(&req, payload, state.body).await?;
     let request = OrderRequest::parse(&body).map_err(ApiError::Validation)?;
@@ -132,6 +138,7 @@ fn price_order(
 ) -> Result<OrderDraft, ApiError> {
     let mut lines = Vec::with_capacity(request.lines.len());
     let mut total = Money(0);
+    let mut pieces: std::collections::HashMap<i64, i64> = Default::default();
     for (i, line) in request.lines.iter().enumerate() {
         let product = catalog
             .product(line.product_id)
@@ -139,6 +146,17 @@ fn price_order(
                 product_id: line.product_id,
                 field: format!("items[{i}].product_id"),
             })?;
+        let max = product
+            .max_per_order
+            .unwrap_or(bakery_wire::rules::MAX_QUANTITY);
+        let ordered = pieces.entry(product.id).or_default();
+        *ordered += line.quantity;
+        if *ordered > max {
+            return Err(ApiError::invalid(
+                &format!("items[{i}].quantity"),
+                &format!("at most {max} of {} in one order", product.name),
+            ));
+        }
         if let Some(claimed) = line.price_cents.filter(|c| *c != product.price_cents) {
             return Err(ApiError::PriceMismatch {
                 product_id: product.id,
@@ -196,6 +214,8 @@ fn request_hash(body: &Value) -> String {
         (status = 200, description = "The order", body = OrderView),
         (status = 400, description = "`id` is not a number", body = ErrorBody),
         (status = 404, description = "No such order", body = ErrorBody),
+        (status = 429, description = "This client looked up more orders than `limits.order_lookups_per_minute` allows (`rate_limited`)", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds until a look-up may succeed"))),
         (status = 503, description = "The database cannot be reached", body = ErrorBody),
     )
 )]
@@ -204,7 +224,9 @@ pub async fn get_order(
     req: HttpRequest,
     path: web::Path<String>,
     state: web::Data<AppState>,
+    client: ClientAddress,
 ) -> Result<HttpResponse, ApiError> {
+    client::order_lookup(&state, client).await?;
     let raw = path.into_inner();
     let id = parse_order_id(&raw)?;
     let asker = if open_to_all(&state) {

@@ -17,10 +17,12 @@ use serde_json::json;
 
 use super::AppState;
 use super::body::read_json;
+use super::client::ClientAddress;
 use super::errors::ApiError;
 use crate::staff::accounts::{self, Principal, SESSION_LIFETIME};
 use crate::staff::audit;
-use crate::staff::secrets::{decoy_hash, same, verify_password};
+use crate::staff::rate_limit::SignInRefusal;
+use crate::staff::secrets::{decoy_hash, same};
 
 /// An authenticated staff member (or bearer token); CSRF is already checked for unsafe methods.
 #[derive(Debug, Clone)]
@@ -104,7 +106,10 @@ fn session_cookie(value: String, secure: bool, max_age: CookieDuration) -> Cooki
 #[utoipa::path(
     tag = "staff",
     summary = "Sign in",
-    description = "Sets the `bakery_session` cookie (HttpOnly, SameSite=Strict). Five failures per account in 15 minutes block further tries.",
+    description = "Sets the `bakery_session` cookie (HttpOnly, SameSite=Strict). Each try takes a failure slot before the \
+        password is checked (a good password gives it back): five failures of one account from one client address, or twenty \
+        from one address, in 15 minutes block further tries from that address (429 with `Retry-After`). Password checks run a \
+        few at a time; a sign-in that cannot start one within a second gets 503 `busy` with `Retry-After`.",
     request_body(content = SignIn, content_type = "application/json"),
     responses(
         (status = 200, description = "Signed in; send `csrf_token` as `X-CSRF-Token` on changes", body = StaffSession,
@@ -114,8 +119,10 @@ fn session_cookie(value: String, secure: bool, max_age: CookieDuration) -> Cooki
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 408, description = "The body did not arrive within the time limit", body = ErrorBody),
         (status = 415, description = "Not JSON", body = ErrorBody),
-        (status = 429, description = "Too many failed sign-ins", body = ErrorBody),
-        (status = 503, description = "The database cannot be reached", body = ErrorBody),
+        (status = 429, description = "Too many failed sign-ins from this address", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds until a try may succeed"))),
+        (status = 503, description = "The database cannot be reached, or too many passwords are being checked (`busy`, with `Retry-After`)", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait, when `busy`"))),
     )
 )]
 #[post("/staff/sign-in")]
@@ -132,35 +139,37 @@ pub async fn sign_in(
             "needs \"email\" and \"password\" strings",
         ));
     };
-    let address = req
-        .peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_default();
-    if state.sign_ins.is_blocked(&email, &address) {
-        return Err(ApiError::TooManyAttempts);
-    }
+    let address = ClientAddress::of(&req).0;
+    // The failure slot is taken before the password is checked, and given back on success.
+    let attempt = state
+        .sign_ins
+        .begin(&email, address)
+        .await
+        .map_err(refused)?;
     let user = accounts::active_user(&state.db, &email).await?;
     let stored = user
         .as_ref()
         .map_or_else(|| decoy_hash().to_owned(), |u| u.password_hash.clone());
-    // Argon2 takes tens of milliseconds: off the async workers.
-    let matches = web::block(move || verify_password(&password, &stored))
-        .await
-        .unwrap_or(false);
+    let matches = match state.sign_ins.check_password(password, stored).await {
+        Ok(matches) => matches,
+        Err(busy) => {
+            state.sign_ins.release(attempt).await;
+            return Err(refused(busy));
+        }
+    };
     let Some(user) = user.filter(|_| matches) else {
-        state.sign_ins.failed(&email, &address);
         tracing::warn!(%address, "failed staff sign-in");
         let _ = audit::record(
             &state.db,
             &email,
             "staff.sign_in_failed",
             "staff",
-            json!({ "address": address }),
+            json!({ "address": address.to_string() }),
         )
         .await;
         return Err(ApiError::InvalidCredentials);
     };
-    state.sign_ins.succeeded(&email);
+    state.sign_ins.succeeded(attempt).await;
     let role = StaffRole::parse(&user.role).ok_or(ApiError::Forbidden)?;
     let (token, csrf_token) = accounts::open_session(&state.db, state.sessions(), user.id).await?;
     audit::record(
@@ -168,7 +177,7 @@ pub async fn sign_in(
         &user.email,
         "staff.sign_in",
         "staff",
-        json!({ "address": address }),
+        json!({ "address": address.to_string() }),
     )
     .await?;
     let max_age = CookieDuration::seconds(SESSION_LIFETIME.as_secs() as i64);
@@ -180,6 +189,21 @@ pub async fn sign_in(
             role,
             csrf_token,
         }))
+}
+
+/// A sign-in the limiter would not try: 429 after too many failures, 503 when too many
+/// passwords are being checked at once.
+fn refused(refusal: SignInRefusal) -> ApiError {
+    let seconds = |d: std::time::Duration| d.as_secs_f64().ceil().max(1.0) as u64;
+    match refusal {
+        SignInRefusal::TooManyFailures(wait) => ApiError::TooManyAttempts {
+            retry_after_secs: seconds(wait),
+        },
+        SignInRefusal::Busy(wait) => ApiError::Busy {
+            limit: "password_checks",
+            retry_after_secs: seconds(wait),
+        },
+    }
 }
 
 /// `POST /api/staff/sign-out`: ends the session and clears the cookie.

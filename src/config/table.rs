@@ -146,6 +146,36 @@ pub const SETTINGS: &[Setting] = &[
         "`owner`: an order's full name and address, and its cancel, need its tracking token (or staff), anyone else sees \"Vedanti V.\" and no address; `open`: anyone with the order number sees it in full, and the order's e-mail in a cancel's body proves it is the customer's",
     ),
     Setting::new(
+        "trusted_proxies",
+        "BAKERY_TRUSTED_PROXIES",
+        "proxies (IP addresses or CIDR ranges, comma-separated in the environment) whose `X-Forwarded-For` names the client; the client is the right-most address not in this list. Empty: the client is the connection's peer",
+    ),
+    Setting::new(
+        "limits.order_posts_per_minute",
+        "BAKERY_LIMIT_ORDER_POSTS",
+        "orders one client may post per minute; more: 429 `rate_limited` with `Retry-After` (0: no limit; shared through Redis when set)",
+    ),
+    Setting::new(
+        "limits.order_lookups_per_minute",
+        "BAKERY_LIMIT_ORDER_LOOKUPS",
+        "order look-ups (`GET /api/orders/{id}` and the start of its event stream) one client may make per minute; more: 429 `rate_limited` (0: no limit; shared through Redis when set)",
+    ),
+    Setting::new(
+        "limits.streams_per_client",
+        "BAKERY_LIMIT_STREAMS_PER_CLIENT",
+        "live event streams (an order's, the staff board's) one client may hold open in this process; more: 429 `rate_limited` (0: no limit)",
+    ),
+    Setting::new(
+        "limits.streams_total",
+        "BAKERY_LIMIT_STREAMS_TOTAL",
+        "live event streams this process holds open from all clients; more: 503 `busy` with `Retry-After` (0: no limit)",
+    ),
+    Setting::new(
+        "limits.password_checks",
+        "BAKERY_LIMIT_PASSWORD_CHECKS",
+        "staff password checks (Argon2, about 19 MiB each) running at once; a sign-in that cannot start one within a second gets 503 `busy` with `Retry-After`",
+    ),
+    Setting::new(
         "metrics_bind",
         "BAKERY_METRICS_BIND",
         "where every process serves Prometheus `/metrics` and `/health`, apart from the public \

@@ -68,6 +68,46 @@ pub mod duration {
     }
 }
 
+/// `#[serde(with = "string_list")]`: a list in the file, or one string of comma-separated items
+/// (the environment's form); written as a list.
+pub mod string_list {
+    use super::*;
+
+    pub fn serialize<S: Serializer>(value: &[String], serializer: S) -> Result<S::Ok, S::Error> {
+        value.serialize(serializer)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Vec<String>, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Items {
+            One(String),
+            Many(Vec<String>),
+        }
+        let items = match Items::deserialize(deserializer)? {
+            Items::One(text) => text.split(',').map(str::to_owned).collect(),
+            Items::Many(items) => items,
+        };
+        Ok(items
+            .into_iter()
+            .map(|item| item.trim().to_owned())
+            .filter(|item| !item.is_empty())
+            .collect())
+    }
+}
+
+/// An IP address (a network of one) or a CIDR range such as `10.0.0.0/8`.
+pub fn parse_network(text: &str) -> Option<ipnet::IpNet> {
+    let text = text.trim();
+    text.parse::<ipnet::IpNet>().ok().or_else(|| {
+        text.parse::<std::net::IpAddr>()
+            .ok()
+            .map(ipnet::IpNet::from)
+    })
+}
+
 impl LogFormat {
     pub fn as_str(self) -> &'static str {
         match self {

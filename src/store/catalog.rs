@@ -39,6 +39,8 @@ pub struct ProductRecord {
     pub price_cents: i64,
     pub image_url: String,
     pub stock: i64,
+    /// Most pieces in one order; `None`: the general rule.
+    pub max_per_order: Option<i64>,
 }
 
 /// Adds a product (active), audited as `actor`'s in the same transaction.
@@ -70,6 +72,7 @@ async fn insert_product(
         image_url: Set(record.image_url),
         stock: Set(record.stock),
         active: Set(true),
+        max_per_order: Set(record.max_per_order),
         created_at: Set(now),
         updated_at: Set(now),
     })
@@ -90,6 +93,8 @@ pub struct ProductChange {
     pub price_cents: Option<i64>,
     pub image_url: Option<String>,
     pub active: Option<bool>,
+    /// `Some(None)`: back to the general rule.
+    pub max_per_order: Option<Option<i64>>,
 }
 
 /// Changes a product; `None` when there is no such product. Orders keep the price they were
@@ -135,6 +140,9 @@ async fn update_product(
     }
     if let Some(active) = change.active {
         update = update.col_expr(product::Column::Active, Expr::value(active));
+    }
+    if let Some(max) = change.max_per_order {
+        update = update.col_expr(product::Column::MaxPerOrder, Expr::value(max));
     }
     if update.exec(db).await?.rows_affected == 0 {
         return Ok(None);

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap is a failed test
 
 mod bad_input;
+mod client_limits;
 mod headers;
 mod health;
 mod idempotency;
@@ -11,6 +12,7 @@ mod notifications;
 mod orders;
 mod products;
 mod recovery;
+mod sign_in_limits;
 mod slow_clients;
 mod staff;
 mod statistics;

@@ -140,6 +140,13 @@ pub mod whole {
             .ok_or_else(|| D::Error::custom(format!("expected a whole number, not {value}")))
     }
 
+    /// Present (a whole number, or null for "none"), or absent (`None`, with `#[serde(default)]`).
+    pub fn present<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<Option<i64>>, D::Error> {
+        optional(deserializer).map(Some)
+    }
+
     /// A whole number or null.
     pub fn optional<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
         match Value::deserialize(deserializer)? {

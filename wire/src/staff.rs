@@ -67,6 +67,9 @@ pub struct AdminProduct {
     pub image_url: String,
     pub stock: i64,
     pub active: bool,
+    /// Most pieces of this product in one order; null: the general rule (1000).
+    #[serde(default)]
+    pub max_per_order: Option<i64>,
 }
 
 /// `POST /api/admin/products`: a new product.
@@ -110,6 +113,14 @@ pub struct NewProduct {
     #[serde(default, deserialize_with = "crate::rules::whole::number")]
     #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 1000000))]
     pub stock: i64,
+    /// Most pieces of this product in one order, 1 to 1000; null or absent: the general rule (1000).
+    #[serde(
+        default,
+        deserialize_with = "crate::rules::whole::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 1000))]
+    pub max_per_order: Option<i64>,
 }
 
 /// `PATCH /api/admin/products/{id}`: only the fields given change. A new price applies to new
@@ -154,6 +165,17 @@ pub struct ProductPatch {
     pub image_url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
+    /// Most pieces of this product in one order, 1 to 1000; null: back to the general rule (1000).
+    #[serde(
+        default,
+        deserialize_with = "crate::rules::whole::present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = Option<i64>, minimum = 1, maximum = 1000)
+    )]
+    pub max_per_order: Option<Option<i64>>,
 }
 
 /// `POST /api/admin/products/{id}/stock`: set the count or adjust it by a delta, with a reason.

@@ -110,7 +110,7 @@ fn setup(args: &[String]) -> Result<(), String> {
 
 /// The layers of src/, top to bottom (docs/architecture.md): a module imports only modules of its
 /// own layer or below.
-const LAYERS: &str = "startup,dead_letters|api|actors|events,notify,staff|order_views|\
+const LAYERS: &str = "startup,dead_letters|api|actors|events,notify,staff|order_views,limits|\
                       store,queue,cache|domain,metrics,memory,telemetry|config";
 
 fn test(args: &[String]) -> Result<(), String> {

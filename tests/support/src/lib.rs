@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 use bakery::actors::order_store::StoreStats;
 use bakery::config::{LogFormat, LogSettings, Settings};
 use bakery::events::watched::WatchedOrders;
+use bakery::staff::rate_limit::SignInLimiter;
 use bakery::startup::{Application, Role};
 use bakery_wire::{OrderAccepted, OrderView, Product};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
@@ -198,6 +199,10 @@ pub fn test_settings(database_url: &str) -> Settings {
     s.worker.prep_time = Duration::ZERO;
     s.worker.restart_initial = Duration::from_millis(10);
     s.worker.restart_max = Duration::from_millis(200);
+    // Tests post and read many orders from 127.0.0.1; the tests of the limits set their own.
+    s.limits.order_posts_per_minute = 0;
+    s.limits.order_lookups_per_minute = 0;
+    s.limits.streams_per_client = 0;
     s
 }
 
@@ -211,6 +216,8 @@ pub struct TestApp {
     pub store_stats: Arc<StoreStats>,
     /// The orders the app streams, and its re-checks of them.
     pub watched: Arc<WatchedOrders>,
+    /// The app's staff sign-in limiter (its entries and password checks).
+    pub sign_ins: Arc<SignInLimiter>,
 }
 
 /// Starts the app on a fresh database of `backend`.
@@ -247,6 +254,7 @@ pub async fn spawn_role_on(
         .map(|port| format!("http://127.0.0.1:{port}"));
     let store_stats = app.store_stats().expect("the app stores orders");
     let watched = app.watched_orders().expect("the app streams orders");
+    let sign_ins = app.sign_ins().expect("the app serves the API");
     actix_web::rt::spawn(app.run_until_stopped());
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
@@ -255,6 +263,7 @@ pub async fn spawn_role_on(
         db,
         store_stats,
         watched,
+        sign_ins,
     }
 }
 
@@ -571,6 +580,10 @@ pub async fn spawn_bakery_logging_to(
         .env("BAKERY_HTTP_WORKERS", "1")
         .env("BAKERY_LOG", "warn")
         .env("BAKERY_STATIC_DIR", "/nonexistent-storefront")
+        // Tests post and read many orders from 127.0.0.1.
+        .env("BAKERY_LIMIT_ORDER_POSTS", "0")
+        .env("BAKERY_LIMIT_ORDER_LOOKUPS", "0")
+        .env("BAKERY_LIMIT_STREAMS_PER_CLIENT", "0")
         .stdout(std::process::Stdio::piped())
         .stderr(stderr)
         .kill_on_drop(true);

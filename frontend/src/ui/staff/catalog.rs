@@ -100,6 +100,7 @@ fn NewProductForm(products: Signal<Vec<AdminProduct>>) -> View {
             price: price_value,
             image_url: String::new(),
             stock: stock_value,
+            max_per_order: None,
         };
         let body = serde_json::to_string(&body).unwrap_or_default();
         spawn_local_scoped(async move {

@@ -1,0 +1,107 @@
+//! Requests per minute per client: a keyed GCRA limiter (`governor`) in the process, or a
+//! fixed-window counter in Redis (`INCR` + `EXPIRE`) that every replica shares. When Redis does
+//! not answer in time the process's own limiter decides.
+
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::Duration;
+
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+
+use super::Refusal;
+use crate::cache::RedisCache;
+
+/// The window of the shared counters.
+const WINDOW: Duration = Duration::from_secs(60);
+
+/// One per-client request limit.
+pub struct RequestRate {
+    name: &'static str,
+    limit: u32,
+    local: Option<DefaultKeyedRateLimiter<IpAddr>>,
+    /// Redis and the key prefix of this limit's counters.
+    shared: Option<(Arc<RedisCache>, String)>,
+}
+
+impl RequestRate {
+    /// `per_minute` requests per client per minute (0: no limit); counted in `shared` when given.
+    pub fn per_minute(
+        name: &'static str,
+        per_minute: u32,
+        shared: Option<(Arc<RedisCache>, String)>,
+    ) -> RequestRate {
+        let local = NonZeroU32::new(per_minute).map(|n| RateLimiter::keyed(Quota::per_minute(n)));
+        RequestRate {
+            name,
+            limit: per_minute,
+            local,
+            shared,
+        }
+    }
+
+    /// Counts one request of `client`: `Err` with the wait when it is over the limit.
+    pub async fn check(&self, client: IpAddr) -> Result<(), Refusal> {
+        let Some(local) = &self.local else {
+            return Ok(());
+        };
+        if let Some((redis, prefix)) = &self.shared {
+            let key = format!("{prefix}{client}");
+            match redis.count_in_window(&key, WINDOW).await {
+                Ok((count, ttl)) if count > i64::from(self.limit) => {
+                    crate::metrics::request_refused(self.name);
+                    return Err(Refusal {
+                        limit: self.name,
+                        retry_after: ttl,
+                    });
+                }
+                Ok(_) => return Ok(()),
+                Err(e) => tracing::debug!(error = %e, "rate limit counted in-process"),
+            }
+        }
+        local.check_key(&client).map_err(|not_until| {
+            crate::metrics::request_refused(self.name);
+            Refusal {
+                limit: self.name,
+                retry_after: not_until.wait_time_from(DefaultClock::default().now()),
+            }
+        })
+    }
+
+    /// Forgets clients back to a full allowance.
+    pub fn prune(&self) {
+        if let Some(local) = &self.local {
+            local.retain_recent();
+            local.shrink_to_fit();
+        }
+    }
+
+    /// Clients this process remembers.
+    pub fn tracked_clients(&self) -> usize {
+        self.local.as_ref().map_or(0, |l| l.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn each_client_has_its_own_allowance() {
+        let rate = RequestRate::per_minute("order_posts", 3, None);
+        let (a, b): (IpAddr, IpAddr) = ("192.0.2.1".parse().unwrap(), "192.0.2.2".parse().unwrap());
+        for _ in 0..3 {
+            assert!(rate.check(a).await.is_ok());
+        }
+        let refusal = rate.check(a).await.unwrap_err();
+        assert_eq!(refusal.limit, "order_posts");
+        assert!(refusal.retry_after_secs() >= 1 && refusal.retry_after_secs() <= 20);
+        assert!(rate.check(b).await.is_ok(), "another client still may");
+        assert_eq!(rate.tracked_clients(), 2);
+        let unlimited = RequestRate::per_minute("order_posts", 0, None);
+        for _ in 0..100 {
+            assert!(unlimited.check(a).await.is_ok());
+        }
+    }
+}
