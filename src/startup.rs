@@ -178,9 +178,9 @@ impl Builder<'_> {
             // From now on every status move writes its notification for this process to mail.
             notifications::register_channel(&self.db, notifications::EMAIL).await?;
         }
-        let (db, bus, smtp) = (self.db.clone(), bus.clone(), settings.smtp_url.as_deref());
+        let (db, bus) = (self.db.clone(), bus.clone());
         let restarts = self.restarts("notifier");
-        if let Some(notifier) = notifier::start(db, bus, smtp, &settings.smtp_from, restarts) {
+        if let Some(notifier) = notifier::start(db, bus, settings, restarts) {
             self.keep(notifier);
         }
         Ok(())
@@ -333,6 +333,7 @@ impl Application {
                 orders_topic: topic,
                 sign_ins: SignInLimiter::default(),
                 secure_cookies: settings.secure_cookies.unwrap_or(settings.tls.is_some()),
+                allow_private_webhooks: settings.notify.allow_private_hosts,
             });
             let (server, port) = http::http_server(&settings, state)?;
             (Some(server), Some(port))

@@ -55,6 +55,8 @@ pub struct AppState {
     pub sign_ins: SignInLimiter,
     /// Session cookies are `Secure` (the server speaks HTTPS).
     pub secure_cookies: bool,
+    /// Webhook endpoints may be on loopback, link-local and private hosts.
+    pub allow_private_webhooks: bool,
 }
 
 impl AppState {
@@ -129,5 +131,6 @@ fn staff_routes(cfg: &mut ServiceConfig) {
         .service(admin_notifications::list_webhooks)
         .service(admin_notifications::add_webhook)
         .service(admin_notifications::remove_webhook)
-        .service(admin_notifications::deliveries);
+        .service(admin_notifications::deliveries)
+        .service(admin_notifications::retry_delivery);
 }

@@ -62,7 +62,12 @@ pub fn check_customer_name(name: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
-/// Checks an e-mail address: one `@`, a local part, a dotted domain, no spaces.
+/// Checks an e-mail address: one `@`, a local part, a dotted domain, no spaces — and every rule
+/// the server's mailer (lettre, through the `email_address` crate) applies to a recipient, so an
+/// address taken here can be mailed: the local part is a dot-atom of RFC 5322 characters
+/// (no `(`, `)`, `,`, `;`, `<`, `>`, `[`, `]`, `\` or `@` outside quotes) of at most 64 bytes, every
+/// domain label starts and ends with a letter or digit and has at most 63 bytes. The server's
+/// mailer calls this same function before it sends.
 pub fn check_email(email: &str) -> Result<(), &'static str> {
     if email.trim().is_empty() {
         return Err("is required");
@@ -90,6 +95,8 @@ pub fn check_email(email: &str) -> Result<(), &'static str> {
         || local.contains("..")
         || !domain.contains('.')
         || !labels_ok
+        || !email_address::EmailAddress::is_valid_local_part(local)
+        || !email_address::EmailAddress::is_valid_domain(domain)
     {
         return Err(invalid);
     }
@@ -163,6 +170,40 @@ pub fn check_quantity(quantity: i64) -> Result<(), &'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn emails_are_what_the_mailer_takes() {
+        for good in [
+            "vedanti@example.com",
+            "first.last+cakes@mail.example.co.uk",
+            "o'brien@example.ie",
+            "zoë@bäckerei.example",
+            &format!("{}@example.com", "a".repeat(64)),
+            &format!("a@{}.example.com", "b".repeat(63)),
+        ] {
+            assert_eq!(check_email(good), Ok(()), "{good}");
+        }
+        for bad in [
+            "a(b@example.com",
+            "a)b@example.com",
+            "a,b@example.com",
+            "a<b@example.com",
+            "a[b]@example.com",
+            "a\\b@example.com",
+            "a@b@example.com",
+            &format!("a@{}.example.com", "b".repeat(64)),
+            &format!("{}@example.com", "a".repeat(65)),
+            "a@example",
+            "a@-example.com",
+            "a@exa_mple.com",
+            ".a@example.com",
+            "a..b@example.com",
+            "a b@example.com",
+            "",
+        ] {
+            assert!(check_email(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn names_need_a_visible_character_and_at_most_200_chars() {
