@@ -28,6 +28,8 @@ pub struct Notifier {
     again: bool,
     /// Waiting out the backoff delay after a database failure: no rounds until it has passed.
     resting: bool,
+    /// The earliest retry the rounds since the last pause set.
+    retry_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl Notifier {
@@ -46,6 +48,7 @@ impl Notifier {
             draining: false,
             again: false,
             resting: false,
+            retry_at: None,
         }
     }
 
@@ -61,10 +64,20 @@ impl Notifier {
         ctx.spawn(round.into_actor(self).map(|result, act, ctx| {
             act.draining = false;
             match result {
-                Ok(count) => {
+                Ok(round) => {
                     act.restarts.succeeded();
-                    if count > 0 || act.again {
+                    act.retry_at = match (act.retry_at, round.next_try) {
+                        (Some(a), Some(b)) => Some(a.min(b)),
+                        (a, b) => a.or(b),
+                    };
+                    if round.handled > 0 || act.again {
                         act.drain(ctx);
+                    } else if let Some(at) = act.retry_at.take() {
+                        // A retry due before the next sweep: a round of its own then.
+                        let wait = (at - chrono::Utc::now()).to_std().unwrap_or_default();
+                        if wait < SWEEP_EVERY {
+                            ctx.run_later(wait, |act, ctx| act.drain(ctx));
+                        }
                     }
                 }
                 Err(err) => {

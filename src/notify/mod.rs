@@ -2,7 +2,8 @@
 //!
 //! A round ([`notify_once`]) makes the deliveries of new notifications, claims the pending ones
 //! whose time has come (a short transaction: no transaction is open while anything is sent),
-//! sends them side by side, and records each outcome: delivered; failed and due again after
+//! sends them — receivers side by side, each receiver's in order, and once one of a receiver's
+//! fails its later ones in the round wait with it — and records each outcome: delivered; failed and due again after
 //! `notify.retry_base` × 2^(tries − 1) (at most 6 hours); or `dead` after a permanent failure (an
 //! address the mailer refuses, a 5xx answer of the SMTP server, a webhook 4xx other than 408 and
 //! 429, a host the rules refuse) or `notify.max_attempts` tries. A failing or dead delivery never
@@ -77,12 +78,20 @@ pub struct Channels {
     pub allow_private_hosts: bool,
 }
 
-/// One round: makes the deliveries of new notifications, then sends the due ones. Returns how
-/// many outbox rows and deliveries it handled (0: nothing was waiting).
+/// What a round did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Round {
+    /// Outbox rows and deliveries handled (0: nothing was waiting).
+    pub handled: usize,
+    /// The earliest next try this round set, if any failed.
+    pub next_try: Option<DateTime<Utc>>,
+}
+
+/// One round: makes the deliveries of new notifications, then sends the due ones.
 pub async fn notify_once(
     db: &DatabaseConnection,
     channels: &Channels,
-) -> Result<usize, StoreError> {
+) -> Result<Round, StoreError> {
     let fanned = deliveries::fan_out(db, BATCH).await?;
     let kinds: &[&str] = match channels.mailer {
         Some(_) => &[WEBHOOK, EMAIL],
@@ -90,17 +99,60 @@ pub async fn notify_once(
     };
     let due = deliveries::claim_due(db, kinds, BATCH, LEASE).await?;
     let claimed = due.len();
-    let mut sent = futures_util::stream::iter(due)
-        .map(|due| async move {
-            let result = deliver(&due, channels).await;
-            (due, result)
-        })
+    let mut receivers: Vec<Vec<Due>> = Vec::new();
+    for d in due {
+        let same = |r: &&mut Vec<Due>| {
+            r.first().is_some_and(|first| {
+                (&first.delivery.channel, &first.delivery.target)
+                    == (&d.delivery.channel, &d.delivery.target)
+            })
+        };
+        match receivers.iter_mut().find(same) {
+            Some(receiver) => receiver.push(d),
+            None => receivers.push(vec![d]),
+        }
+    }
+    let mut rounds = futures_util::stream::iter(receivers)
+        .map(|receiver| send_in_order(db, receiver, channels))
         .buffer_unordered(SIDE_BY_SIDE);
-    while let Some((due, result)) = sent.next().await {
-        let outcome = outcome(&due, result, channels.retry);
+    let mut next_try: Option<DateTime<Utc>> = None;
+    while let Some(retry) = rounds.next().await {
+        next_try = match (next_try, retry?) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+    }
+    Ok(Round {
+        handled: fanned + claimed,
+        next_try,
+    })
+}
+
+/// Sends one receiver's deliveries in order, recording each outcome. After a failure worth
+/// another try, the rest wait with it (not counted as tried), so a receiver that is down costs
+/// one try per round; so do the rest once the round has taken half the lease. Returns when the
+/// receiver is tried next, if it failed.
+async fn send_in_order(
+    db: &DatabaseConnection,
+    receiver: Vec<Due>,
+    channels: &Channels,
+) -> Result<Option<DateTime<Utc>>, StoreError> {
+    let started = std::time::Instant::now();
+    let mut held_until: Option<DateTime<Utc>> = None;
+    for due in receiver {
+        if held_until.is_none() && started.elapsed() > LEASE / 2 {
+            held_until = Some(Utc::now());
+        }
+        let outcome = match held_until {
+            Some(at) => Outcome::Later { at },
+            None => outcome(&due, deliver(&due, channels).await, channels.retry),
+        };
+        if let Outcome::Retry { at, .. } = &outcome {
+            held_until = Some(*at);
+        }
         deliveries::record(db, due.delivery.id, &outcome).await?;
     }
-    Ok(fanned + claimed)
+    Ok(held_until)
 }
 
 /// Sends one delivery.
@@ -156,11 +208,11 @@ fn outcome(due: &Due, result: Result<(), Failure>, retry: RetryPolicy) -> Outcom
         .flatten();
     match next {
         Some(at) => {
-            tracing::warn!(delivery = d.id, outbox_id = d.outbox_id, channel = %d.channel, %target, attempts = d.attempts, %error, retry_at = %at, "notification not delivered; will try again");
+            tracing::warn!(delivery = d.id, outbox_id = d.outbox_id, channel = %d.channel, to = %target, attempts = d.attempts, %error, retry_at = %at, "notification not delivered; will try again");
             Outcome::Retry { error, at }
         }
         None => {
-            tracing::warn!(delivery = d.id, outbox_id = d.outbox_id, channel = %d.channel, %target, attempts = d.attempts, %error, "notification not delivered; given up (dead)");
+            tracing::warn!(delivery = d.id, outbox_id = d.outbox_id, channel = %d.channel, to = %target, attempts = d.attempts, %error, "notification not delivered; given up (dead)");
             Outcome::Dead { error }
         }
     }

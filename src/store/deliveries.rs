@@ -50,6 +50,11 @@ pub enum Outcome {
     Dead {
         error: String,
     },
+    /// Not sent (an earlier delivery to the same receiver just failed): back to pending, due at
+    /// `at`, this try not counted.
+    Later {
+        at: DateTime<Utc>,
+    },
 }
 
 /// Makes the deliveries of up to `limit` new notification outbox rows — one per active webhook
@@ -235,6 +240,9 @@ pub async fn record(
             .col_expr(C::Status, Expr::value(DEAD))
             .col_expr(C::LastError, Expr::value(error.clone()))
             .col_expr(C::NextAttemptAt, Expr::value(Option::<DateTime<Utc>>::None)),
+        Outcome::Later { at } => update
+            .col_expr(C::Attempts, Expr::col(C::Attempts).sub(1))
+            .col_expr(C::NextAttemptAt, Expr::value(*at)),
     };
     update.exec(conn).await?;
     Ok(())
