@@ -333,9 +333,15 @@ pub fn delivery_target(delivery: &NotificationDelivery, endpoints: &[Webhook]) -
 pub fn delivery_state(status: &str) -> &str {
     match status {
         "delivered" => "Delivered",
-        "failing" => "Failing",
+        "pending" => "Pending",
+        "dead" => "Dead",
         other => other,
     }
+}
+
+/// Whether staff may send a delivery again by hand: only a dead one.
+pub fn delivery_retryable(delivery: &NotificationDelivery) -> bool {
+    delivery.status == "dead"
 }
 
 /// A short summary of an order's lines: "2 × Croissant, 1 × Sourdough Bread".
@@ -554,7 +560,7 @@ mod tests {
     fn deliveries_read_in_words() {
         let mut d: NotificationDelivery = serde_json::from_value(json!({
             "id": 1, "outbox_id": 7, "order_id": 12, "order_status": "ready",
-            "channel": "webhook", "target": "3", "status": "failing", "attempts": 2,
+            "channel": "webhook", "target": "3", "status": "pending", "attempts": 2,
             "last_error": "connection refused", "updated_at": "2026-11-25 09:00:00",
             "delivered_at": null
         }))
@@ -569,8 +575,12 @@ mod tests {
         assert_eq!(delivery_order(&d), "#12 · Ready");
         assert_eq!(delivery_target(&d, &[hook]), "http://127.0.0.1:9/hook");
         assert_eq!(delivery_target(&d, &[]), "Endpoint 3");
-        assert_eq!(delivery_state(&d.status), "Failing");
+        assert_eq!(delivery_state(&d.status), "Pending");
+        assert!(!delivery_retryable(&d));
         assert_eq!(delivery_state("delivered"), "Delivered");
+        d.status = "dead".into();
+        assert_eq!(delivery_state(&d.status), "Dead");
+        assert!(delivery_retryable(&d));
         d.channel = "email".into();
         d.target = "ann@example.com".into();
         d.order_id = None;
