@@ -147,13 +147,14 @@ pub fn NotificationsPage() -> View {
                 let last_error = d.last_error.clone().unwrap_or_default();
                 let delivered = d.delivered_at.clone().unwrap_or_else(|| "—".to_owned());
                 let id = d.id;
-                let action = delivery_retryable(d).then(|| {
+                let action: Option<View> = delivery_retryable(d).then(|| {
                     let label = format!("Retry the delivery of {order} to {to}");
                     view! {
                         button(class="button small", r#type="button", id=format!("retry-delivery-{id}"),
                             aria-label=label, on:click=move |_| retry(id)) { "Retry" }
                     }
                 });
+                let action = View::from(action);
                 view! {
                     tr(data-status=status, data-delivery-id=id.to_string()) {
                         td { (order) }
@@ -163,13 +164,18 @@ pub fn NotificationsPage() -> View {
                         td { (attempts) }
                         td(class="details") { (last_error) }
                         td { (delivered) }
-                        td { (View::from(action)) }
+                        td { (action) }
                     }
                 }
             })
             .collect::<Vec<_>>()
     };
-    let url_field = field("webhook-url".into(), "Address (https://… or http://…)", "url", url);
+    let url_field = field(
+        "webhook-url".into(),
+        "Address (https://… or http://…)",
+        "url",
+        url,
+    );
     let secret_field = field(
         "webhook-secret".into(),
         "Secret (optional, 16 characters or more)",
