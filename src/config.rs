@@ -19,7 +19,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 pub use table::{CONFIG_FILE_ENV, SETTINGS, Setting, env_names, markdown_table};
-pub use values::{SmtpServer, parse_duration, parse_network, parse_sender};
+pub use values::{SmtpServer, SmtpTls, parse_duration, parse_network, parse_sender};
 
 /// Everything the bakery can be tuned with, after defaults, file and environment are merged.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -38,7 +38,8 @@ pub struct Settings {
     pub redis_url: Option<String>,
     /// AMQP URL; `None` keeps the queue in-process, backed by the outbox table.
     pub amqp_url: Option<String>,
-    /// SMTP server of the customers' e-mails (`smtp://host:port`, plain); `None`: no e-mail.
+    /// SMTP server of the customers' e-mails ([`SmtpServer`]: plain, STARTTLS or implicit TLS,
+    /// with or without a user and password); `None`: no e-mail.
     pub smtp_url: Option<String>,
     /// The sender of the customers' e-mails.
     pub smtp_from: String,
@@ -88,6 +89,7 @@ pub struct Settings {
     pub order_store: OrderStoreSettings,
     pub names: NameSettings,
     pub log: LogSettings,
+    pub notify: NotifySettings,
     pub chaos: ChaosSettings,
 }
 
@@ -210,6 +212,23 @@ pub enum LogFormat {
     Json,
 }
 
+/// Customer notifications: how deliveries are retried and where webhooks may go.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct NotifySettings {
+    /// Tries of one delivery before it is `dead`.
+    pub max_attempts: u32,
+    /// Delay after a delivery's first failed try; it doubles with each try (at most 6 hours).
+    #[serde(with = "values::duration")]
+    pub retry_base: Duration,
+    /// Let webhooks go to loopback, link-local and private addresses (a receiver on the same
+    /// host or network); refused by default.
+    pub allow_private_hosts: bool,
+    /// PEM file of extra CA certificates to trust for webhook receivers and the SMTP server
+    /// (besides the built-in web roots), e.g. a company's own CA.
+    pub ca_file: Option<PathBuf>,
+}
+
 /// Deliberate faults for testing supervision; all off by default.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
@@ -248,6 +267,7 @@ impl Default for Settings {
             order_store: OrderStoreSettings::default(),
             names: NameSettings::default(),
             log: LogSettings::default(),
+            notify: NotifySettings::default(),
             chaos: ChaosSettings::default(),
         }
     }
@@ -293,6 +313,17 @@ impl Default for NameSettings {
             prefix: String::new(),
             orders_queue: "orders".into(),
             status_exchange: "order_status".into(),
+        }
+    }
+}
+
+impl Default for NotifySettings {
+    fn default() -> Self {
+        NotifySettings {
+            max_attempts: 10,
+            retry_base: Duration::from_secs(10),
+            allow_private_hosts: false,
+            ca_file: None,
         }
     }
 }
@@ -346,6 +377,7 @@ impl Settings {
             ("worker.pool", self.worker.pool as u64),
             ("worker.prefetch", u64::from(self.worker.prefetch)),
             ("worker.max_attempts", u64::from(self.worker.max_attempts)),
+            ("notify.max_attempts", u64::from(self.notify.max_attempts)),
             ("database_pool", u64::from(self.database_pool)),
             ("body_limit", self.body_limit as u64),
             ("order_store.max_batch", self.order_store.max_batch as u64),

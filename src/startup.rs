@@ -198,9 +198,9 @@ impl Builder<'_> {
             // From now on every status move writes its notification for this process to mail.
             notifications::register_channel(&self.db, notifications::EMAIL).await?;
         }
-        let (db, bus, smtp) = (self.db.clone(), bus.clone(), settings.smtp_url.as_deref());
+        let (db, bus) = (self.db.clone(), bus.clone());
         let restarts = self.restarts("notifier");
-        if let Some(notifier) = notifier::start(db, bus, smtp, &settings.smtp_from, restarts) {
+        if let Some(notifier) = notifier::start(db, bus, settings, restarts) {
             self.keep(notifier);
         }
         Ok(())
@@ -366,6 +366,7 @@ impl Application {
                 stream_lifetime: settings.stream_max_lifetime,
                 order_lookup: settings.order_lookup,
                 known_tokens: crate::order_views::tokens::KnownTokens::default(),
+                allow_private_webhooks: settings.notify.allow_private_hosts,
             });
             let (server, port) = http::http_server(&settings, state)?;
             (Some(server), Some(port))

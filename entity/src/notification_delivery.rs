@@ -12,14 +12,19 @@ pub struct Model {
     pub channel: String,
     /// The endpoint's id (webhooks) or the e-mail address.
     pub target: String,
-    /// `failing` (will be retried) or `delivered`.
+    /// `pending` (tried when `next_attempt_at` comes), `delivered` or `dead` (given up; staff may
+    /// set it pending again).
     pub status: String,
+    /// Tries so far (a try is counted when it starts).
     pub attempts: i32,
     #[sea_orm(column_type = "Text", nullable)]
     pub last_error: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub delivered_at: Option<DateTimeUtc>,
+    /// When a pending delivery is tried next (while one is being tried: when it may be taken
+    /// again should its process die); `None` once delivered or dead.
+    pub next_attempt_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -9,6 +9,7 @@ mod m20261125_000004_notifications;
 mod m20261126_000005_outbox_unpublished_index;
 mod m20261126_000006_indexes_that_let_updates_stay_hot;
 mod m20261126_000007_notification_channels;
+mod m20261130_000008_notification_retries;
 mod m20261130_000009_order_tracking_tokens;
 mod m20261130_000010_product_max_per_order;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000005_outbox_unpublished_index::Migration),
             Box::new(m20261126_000006_indexes_that_let_updates_stay_hot::Migration),
             Box::new(m20261126_000007_notification_channels::Migration),
+            Box::new(m20261130_000008_notification_retries::Migration),
             Box::new(m20261130_000009_order_tracking_tokens::Migration),
             Box::new(m20261130_000010_product_max_per_order::Migration),
         ]

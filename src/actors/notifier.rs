@@ -1,4 +1,4 @@
-//! Notifier: drains the `notifications` outbox into webhooks and e-mails, and is restarted with backoff while a delivery fails.
+//! Notifier: drains the `notifications` outbox into webhook and e-mail deliveries, each retried on its own schedule; restarted with backoff only when the database fails.
 
 use std::time::Duration;
 
@@ -8,11 +8,13 @@ use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 
 use super::supervision::Restarts;
+use crate::config::Settings;
 use crate::domain::Moved;
 use crate::events::StatusBus;
-use crate::notify::{Channels, notify_once};
+use crate::notify::{Channels, Mailer, RetryPolicy, notify_once};
 
-/// How often the notifier looks for rows nobody told it about (moves made in other processes).
+/// How often the notifier looks for rows nobody told it about (moves made in other processes)
+/// and for deliveries whose next try has come.
 const SWEEP_EVERY: Duration = Duration::from_millis(500);
 
 /// The actor that delivers customer notifications; the work is [`notify_once`].
@@ -24,8 +26,10 @@ pub struct Notifier {
     draining: bool,
     /// Rows were announced while draining: drain again.
     again: bool,
-    /// Waiting out the backoff delay after a failure: no deliveries until it has passed.
+    /// Waiting out the backoff delay after a database failure: no rounds until it has passed.
     resting: bool,
+    /// The earliest retry the rounds since the last pause set.
+    retry_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl Notifier {
@@ -44,6 +48,7 @@ impl Notifier {
             draining: false,
             again: false,
             resting: false,
+            retry_at: None,
         }
     }
 
@@ -59,14 +64,24 @@ impl Notifier {
         ctx.spawn(round.into_actor(self).map(|result, act, ctx| {
             act.draining = false;
             match result {
-                Ok(count) => {
+                Ok(round) => {
                     act.restarts.succeeded();
-                    if count > 0 || act.again {
+                    act.retry_at = match (act.retry_at, round.next_try) {
+                        (Some(a), Some(b)) => Some(a.min(b)),
+                        (a, b) => a.or(b),
+                    };
+                    if round.handled > 0 || act.again {
                         act.drain(ctx);
+                    } else if let Some(at) = act.retry_at.take() {
+                        // A retry due before the next sweep: a round of its own then.
+                        let wait = (at - chrono::Utc::now()).to_std().unwrap_or_default();
+                        if wait < SWEEP_EVERY {
+                            ctx.run_later(wait, |act, ctx| act.drain(ctx));
+                        }
                     }
                 }
                 Err(err) => {
-                    tracing::warn!(actor = act.restarts.actor(), error = %err, "notifications not all delivered; retrying after backoff");
+                    tracing::warn!(actor = act.restarts.actor(), error = %err, "notification round failed; retrying after backoff");
                     ctx.stop();
                 }
             }
@@ -106,31 +121,60 @@ impl StreamHandler<Result<Moved, BroadcastStreamRecvError>> for Notifier {
 }
 
 /// Starts a supervised notifier: webhooks always, e-mail when `smtp_url` is set. `None` (with an
-/// error logged) only if the HTTP client or the mailer cannot be built.
+/// error logged) only if the HTTP client, the extra CA certificates or the mailer cannot be set up.
 pub fn start(
     db: DatabaseConnection,
     bus: StatusBus,
-    smtp_url: Option<&str>,
-    smtp_from: &str,
+    settings: &Settings,
     restarts: Restarts,
 ) -> Option<Addr<Notifier>> {
-    let http = match crate::notify::webhooks::client() {
-        Ok(http) => http,
+    let channels = match channels(settings) {
+        Ok(channels) => channels,
         Err(err) => {
-            tracing::error!(error = %err, "cannot build the webhook client; no notifications");
+            tracing::error!(error = %err, "cannot set up notifications; none are sent");
             return None;
         }
     };
-    let mailer = match smtp_url.map(|url| crate::notify::Mailer::new(url, smtp_from)) {
-        None => None,
-        Some(Ok(mailer)) => Some(mailer),
-        Some(Err(err)) => {
-            tracing::error!(error = %err, "cannot set up e-mail; no notifications");
-            return None;
-        }
-    };
-    let channels = Channels { http, mailer };
     Some(Supervisor::start(move |_| {
         Notifier::new(db, channels, bus, restarts)
     }))
+}
+
+/// The webhook client and the mailer as the settings describe them.
+fn channels(settings: &Settings) -> Result<Channels, String> {
+    let notify = &settings.notify;
+    let extra_roots = match &notify.ca_file {
+        None => None,
+        Some(path) => {
+            let pem = std::fs::read(path)
+                .map_err(|e| format!("BAKERY_NOTIFY_CA_FILE {}: {e}", path.display()))?;
+            Some(pem)
+        }
+    };
+    let certificates = match &extra_roots {
+        None => Vec::new(),
+        Some(pem) => match reqwest::Certificate::from_pem_bundle(pem) {
+            Ok(certificates) if !certificates.is_empty() => certificates,
+            _ => return Err("BAKERY_NOTIFY_CA_FILE holds no PEM certificates".to_owned()),
+        },
+    };
+    let http = crate::notify::webhooks::client(&certificates, notify.allow_private_hosts)
+        .map_err(|e| format!("cannot build the webhook client: {e}"))?;
+    let mailer = match &settings.smtp_url {
+        None => None,
+        Some(url) => Some(Mailer::new(
+            url,
+            &settings.smtp_from,
+            extra_roots.as_deref(),
+        )?),
+    };
+    Ok(Channels {
+        http,
+        mailer,
+        retry: RetryPolicy {
+            max_attempts: notify.max_attempts,
+            base: notify.retry_base,
+        },
+        allow_private_hosts: notify.allow_private_hosts,
+    })
 }

@@ -1,16 +1,18 @@
-//! The back-office's notification pages under `/api/admin`: webhook endpoints (list, add, remove) and the latest deliveries. Admins only; changes are audited.
+//! The back-office's notification pages under `/api/admin`: webhook endpoints (list, add, remove), the latest deliveries (all, or only the dead ones) and retrying a dead delivery. Admins only; changes are audited.
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use bakery_wire::ErrorBody;
-use bakery_wire::staff::{NewWebhook, NotificationDelivery, Webhook};
+use bakery_wire::staff::{DeliveryStatus, NewWebhook, NotificationDelivery, Webhook};
 
 use super::AppState;
 use super::body::read_body;
 use super::errors::ApiError;
 use super::extract::positive_id;
 use super::staff::{ADMIN, Staff};
+use crate::notify::hosts;
 use crate::staff::secrets::random_token;
+use crate::store::deliveries::{self as delivery_store, Revived};
 use crate::store::notifications;
 use crate::store::wire_time;
 
@@ -51,21 +53,16 @@ pub async fn list_webhooks(
     ))
 }
 
-/// Webhooks are plain HTTP from here (https ones go through a TLS-terminating proxy).
-fn check_url(url: &str) -> Result<(), ApiError> {
-    bakery_wire::rules::check_webhook_url(url).map_err(|problem| ApiError::invalid("url", problem))
-}
-
 /// `POST /api/admin/webhooks`: adds an endpoint; its secret is shown once.
 #[utoipa::path(
     tag = "admin",
     summary = "Add a webhook endpoint (admin)",
-    description = "Every order status change is POSTed to it as JSON `{event_id, order_id, status, note, at, customer_name, customer_email, fulfillment}` with `X-Bakery-Signature: sha256=<hex HMAC-SHA256 of the body keyed with the secret>` and `X-Bakery-Delivery: <outbox id>-<endpoint id>` (the same on retries); a 2xx answer counts as delivered, anything else is retried with backoff. Plain `http://` only.",
+    description = "Every order status change is POSTed to it as JSON `{event_id, order_id, status, note, at, customer_name, customer_email, fulfillment}` with `X-Bakery-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<body>\" keyed with the secret>` (signed afresh on every try; receivers refuse a `t` more than 5 minutes from their clock) and `X-Bakery-Delivery: <outbox id>-<endpoint id>` (the same on retries). A 2xx answer counts as delivered; a 4xx other than 408 and 429 makes the delivery `dead` at once; anything else is retried with exponential backoff until `notify.max_attempts`. `http://` or `https://`; no user or password in the URL; hosts on loopback, link-local or private networks are refused (when added, and after each DNS look-up) unless the server allows private hosts.",
     security(("session" = []), ("bearer" = [])),
     request_body(content = NewWebhook, content_type = "application/json"),
     responses(
         (status = 201, description = "Added; `secret` is shown only now", body = Webhook),
-        (status = 400, description = "Invalid JSON, not an http:// URL, or a secret not of 16 to 200 characters", body = ErrorBody),
+        (status = 400, description = "Invalid JSON; a secret not of 16 to 200 characters (`validation_failed`); not an http(s) URL (`webhook_url_invalid`); a URL with a user or password (`webhook_url_credentials`); a host on a loopback, link-local or private network (`webhook_host_private`)", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Role not allowed, or no valid X-CSRF-Token", body = ErrorBody),
         (status = 503, description = "The database cannot be reached", body = ErrorBody),
@@ -83,7 +80,7 @@ pub async fn add_webhook(
 ) -> Result<HttpResponse, ApiError> {
     let who = staff.require(ADMIN)?.clone();
     let new: NewWebhook = read_body(&req, payload, state.body).await?;
-    check_url(&new.url)?;
+    hosts::check_url(&new.url, state.allow_private_webhooks).map_err(ApiError::WebhookUrl)?;
     let secret = match new.secret {
         Some(secret) if (16..=200).contains(&secret.chars().count()) => secret,
         Some(_) => {
@@ -127,14 +124,25 @@ pub async fn remove_webhook(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// Query of the deliveries list: optional `status`.
+#[derive(Debug, serde::Deserialize)]
+pub struct DeliveriesQuery {
+    status: Option<String>,
+}
+
 /// `GET /api/admin/notifications`: the latest 500 deliveries (webhook and e-mail), most recently
-/// tried first, with their status, attempts and last error.
+/// changed first, with their status, attempts, next try and last error; `?status=dead` lists the
+/// dead ones.
 #[utoipa::path(
     tag = "admin",
     summary = "The latest 500 notification deliveries (admin)",
     security(("session" = []), ("bearer" = [])),
+    params(
+        ("status" = Option<DeliveryStatus>, Query, description = "Only deliveries in this state, e.g. `dead`"),
+    ),
     responses(
-        (status = 200, description = "Most recently tried first", body = Vec<NotificationDelivery>),
+        (status = 200, description = "Most recently changed first", body = Vec<NotificationDelivery>),
+        (status = 400, description = "`status` is not pending, delivered or dead", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Role not allowed", body = ErrorBody),
         (status = 503, description = "The database cannot be reached", body = ErrorBody),
@@ -142,26 +150,72 @@ pub async fn remove_webhook(
 )]
 #[get("/admin/notifications")]
 pub async fn deliveries(
+    query: web::Query<DeliveriesQuery>,
     staff: Staff,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     staff.require(ADMIN)?;
-    let rows = notifications::latest_deliveries(&state.db, 500).await?;
-    Ok(HttpResponse::Ok().json(
-        rows.into_iter()
-            .map(|(d, n)| NotificationDelivery {
-                id: d.id,
-                outbox_id: d.outbox_id,
-                order_id: n.as_ref().map(|n| n.order_id),
-                order_status: n.as_ref().map(|n| n.status),
-                channel: d.channel,
-                target: d.target,
-                status: d.status,
-                attempts: d.attempts,
-                last_error: d.last_error,
-                updated_at: wire_time(d.updated_at),
-                delivered_at: d.delivered_at.map(wire_time),
-            })
-            .collect::<Vec<_>>(),
-    ))
+    let status = match query.status.as_deref() {
+        None => None,
+        Some(s) => Some(
+            DeliveryStatus::parse(s)
+                .ok_or_else(|| ApiError::invalid("status", "must be pending, delivered or dead"))?,
+        ),
+    };
+    let rows = delivery_store::latest(&state.db, status.map(DeliveryStatus::as_str), 500).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(
+            rows.into_iter()
+                .map(|(d, n)| NotificationDelivery {
+                    id: d.id,
+                    outbox_id: d.outbox_id,
+                    order_id: n.as_ref().map(|n| n.order_id),
+                    order_status: n.as_ref().map(|n| n.status),
+                    channel: d.channel,
+                    target: d.target,
+                    status: d.status,
+                    attempts: d.attempts,
+                    last_error: d.last_error,
+                    updated_at: wire_time(d.updated_at),
+                    delivered_at: d.delivered_at.map(wire_time),
+                    next_attempt_at: d.next_attempt_at.map(wire_time),
+                })
+                .collect::<Vec<_>>(),
+        ))
+}
+
+/// `POST /api/admin/notifications/{id}/retry`: sets a dead delivery pending again, due now with
+/// its tries counted afresh.
+#[utoipa::path(
+    tag = "admin",
+    summary = "Retry a dead notification delivery (admin)",
+    description = "The delivery becomes `pending`, due at once, with its attempts counted from zero; the change is audited (`notification.retry`).",
+    security(("session" = []), ("bearer" = [])),
+    params(("id" = i64, Path, minimum = 1, description = "The delivery")),
+    responses(
+        (status = 204, description = "Pending again"),
+        (status = 400, description = "`id` is not a positive number", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Role not allowed, or no valid X-CSRF-Token", body = ErrorBody),
+        (status = 404, description = "No such delivery", body = ErrorBody),
+        (status = 409, description = "The delivery is not dead (pending or delivered)", body = ErrorBody),
+        (status = 503, description = "The database cannot be reached", body = ErrorBody),
+    )
+)]
+#[post("/admin/notifications/{id}/retry")]
+pub async fn retry_delivery(
+    path: web::Path<String>,
+    staff: Staff,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let who = staff.require(ADMIN)?.clone();
+    let id = positive_id(&path)?;
+    match delivery_store::revive_audited(&state.db, id, &who.actor).await? {
+        Revived::Pending => Ok(HttpResponse::NoContent().finish()),
+        Revived::NotFound => Err(ApiError::NotFound),
+        Revived::NotDead => Err(ApiError::Conflict(format!(
+            "Delivery {id} is not dead; only dead deliveries are retried by hand."
+        ))),
+    }
 }

@@ -10,6 +10,7 @@ use bakery_wire::{ErrorBody, FieldError};
 use sea_orm::DbErr;
 use serde_json::{Value, json};
 
+use crate::notify::hosts::UrlRefusal;
 use crate::staff::accounts::AccountError;
 use crate::store::StoreError;
 
@@ -92,6 +93,8 @@ pub enum ApiError {
     Conflict(String),
     #[error("No such token.")]
     TokenNotFound,
+    #[error("The webhook URL {0}.")]
+    WebhookUrl(UrlRefusal),
 }
 
 impl ApiError {
@@ -126,6 +129,7 @@ impl ApiError {
             ApiError::ProductNotFound(_) => "product_not_found",
             ApiError::Conflict(_) => "conflict",
             ApiError::TokenNotFound => "token_not_found",
+            ApiError::WebhookUrl(refusal) => refusal.code(),
         }
     }
 
@@ -179,6 +183,7 @@ impl ApiError {
                 limit,
                 retry_after_secs,
             } => json!({ "limit": limit, "retry_after_seconds": retry_after_secs }),
+            ApiError::WebhookUrl(_) => json!({ "field": "url" }),
             _ => Value::Null,
         }
     }
@@ -192,7 +197,8 @@ impl ResponseError for ApiError {
             | ApiError::UnknownProduct { .. }
             | ApiError::TotalTooLarge
             | ApiError::InvalidIdempotencyKey
-            | ApiError::InvalidOrderId(_) => StatusCode::BAD_REQUEST,
+            | ApiError::InvalidOrderId(_)
+            | ApiError::WebhookUrl(_) => StatusCode::BAD_REQUEST,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,

@@ -67,6 +67,8 @@ pub struct AppState {
     pub order_lookup: crate::config::OrderLookup,
     /// Tracking tokens (by hash) this process has seen to be their order's.
     pub known_tokens: crate::order_views::tokens::KnownTokens,
+    /// Webhook endpoints may be on loopback, link-local and private hosts.
+    pub allow_private_webhooks: bool,
 }
 
 impl AppState {
@@ -142,5 +144,6 @@ fn staff_routes(cfg: &mut ServiceConfig) {
         .service(admin_notifications::list_webhooks)
         .service(admin_notifications::add_webhook)
         .service(admin_notifications::remove_webhook)
-        .service(admin_notifications::deliveries);
+        .service(admin_notifications::deliveries)
+        .service(admin_notifications::retry_delivery);
 }

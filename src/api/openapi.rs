@@ -18,7 +18,7 @@ use actix_web::dev::ServiceResponse;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::ErrorHandlerResponse;
 use actix_web::{App, HttpResponse, get, web};
-use bakery_wire::staff::VISIBLE_TEXT_PATTERN;
+use bakery_wire::staff::{DeliveryStatus, VISIBLE_TEXT_PATTERN};
 use bakery_wire::{FieldError, StatusChange};
 use serde_json::{Value, json};
 use utoipa::openapi::extensions::Extensions;
@@ -49,7 +49,7 @@ const SWAGGER_UI_CSS_SRI: &str =
             money is a JSON number with at most two decimals. A path's other methods answer 405 with `Allow`.",
         license(name = "MIT")
     ),
-    components(schemas(StatusChange, FieldError, BoardDay, OrderEvent, BoardEvent)),
+    components(schemas(StatusChange, FieldError, BoardDay, OrderEvent, BoardEvent, DeliveryStatus)),
     modifiers(&Security),
     tags(
         (name = "catalog", description = "What the bakery sells"),

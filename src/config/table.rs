@@ -85,7 +85,10 @@ pub const SETTINGS: &[Setting] = &[
     Setting::new(
         "smtp_url",
         "BAKERY_SMTP_URL",
-        "SMTP server of customer e-mails, `smtp://host:port` (plain, no TLS); unset: no e-mail",
+        "SMTP server of customer e-mails: `smtp://host[:port]` (plain, port 25), \
+         `smtp://user:password@host[:port]?tls=starttls` (STARTTLS required, port 587), \
+         `smtps://user:password@host[:port]` (implicit TLS, port 465); user and password \
+         percent-encoded, only with TLS; unset: no e-mail",
     ),
     Setting::new(
         "smtp_from",
@@ -261,6 +264,28 @@ pub const SETTINGS: &[Setting] = &[
         "`tracing` filter, e.g. `info` or `info,bakery=debug`",
     ),
     Setting::new("log.format", "BAKERY_LOG_FORMAT", "`pretty` or `json`"),
+    Setting::new(
+        "notify.max_attempts",
+        "BAKERY_NOTIFY_MAX_ATTEMPTS",
+        "tries of one notification delivery (a webhook call or an e-mail) before it is `dead`",
+    ),
+    Setting::new(
+        "notify.retry_base",
+        "BAKERY_NOTIFY_RETRY_BASE",
+        "delay after a delivery's first failed try; it doubles with each try, at most 6 hours",
+    ),
+    Setting::new(
+        "notify.allow_private_hosts",
+        "BAKERY_NOTIFY_ALLOW_PRIVATE_HOSTS",
+        "let webhooks go to loopback, link-local and private addresses (refused by default, \
+         when an endpoint is added and again after each DNS look-up)",
+    ),
+    Setting::new(
+        "notify.ca_file",
+        "BAKERY_NOTIFY_CA_FILE",
+        "PEM file of extra CA certificates trusted for webhook receivers and the SMTP server \
+         (the built-in web roots are always trusted)",
+    ),
     Setting::new(
         "chaos.failing_attempts",
         "BAKERY_CHAOS_FAILING_ATTEMPTS",

@@ -29,7 +29,10 @@ const EXAMPLES: &[(&str, &str)] = &[
     ("BAKERY_MIGRATE_ON_START", "false"),
     ("BAKERY_REDIS_URL", "redis://cache:6379"),
     ("BAKERY_AMQP_URL", "amqp://guest:guest@mq:5672/%2f"),
-    ("BAKERY_SMTP_URL", "smtp://mail.example.com:2525"),
+    (
+        "BAKERY_SMTP_URL",
+        "smtp://orders:secret@mail.example.com:587?tls=starttls",
+    ),
     ("BAKERY_SMTP_FROM", "The Bakery <orders@bakery.example>"),
     ("BAKERY_HTTP_WORKERS", "2"),
     ("BAKERY_BODY_LIMIT", "1024"),
@@ -64,6 +67,10 @@ const EXAMPLES: &[(&str, &str)] = &[
     ("BAKERY_STATUS_EXCHANGE", "bake_status"),
     ("BAKERY_LOG", "info,bakery=debug"),
     ("BAKERY_LOG_FORMAT", "json"),
+    ("BAKERY_NOTIFY_MAX_ATTEMPTS", "3"),
+    ("BAKERY_NOTIFY_RETRY_BASE", "1m"),
+    ("BAKERY_NOTIFY_ALLOW_PRIVATE_HOSTS", "true"),
+    ("BAKERY_NOTIFY_CA_FILE", "/etc/bakery/company-ca.pem"),
     ("BAKERY_CHAOS_FAILING_ATTEMPTS", "2"),
 ];
 
@@ -165,7 +172,7 @@ fn a_bad_value_names_the_setting() {
         ("BAKERY_SECURE_COOKIES", "maybe", "true or false"),
         ("BAKERY_LOG_FORMAT", "xml", "json"),
         ("BAKERY_DATABASE_URL", "mysql://x", "postgres://"),
-        ("BAKERY_SMTP_URL", "http://x:25", "smtp://host:port"),
+        ("BAKERY_SMTP_URL", "http://x:25", "smtp://host"),
     ];
     for (name, value, expected) in cases {
         let err = load(&[(name, value)]).unwrap_err().0;
@@ -326,20 +333,64 @@ fn durations_parse() {
 
 #[test]
 fn smtp_urls() {
-    let server = |host: &str, port| SmtpServer {
+    let server = |host: &str, port, tls, credentials: Option<(&str, &str)>| SmtpServer {
         host: host.into(),
         port,
+        tls,
+        credentials: credentials.map(|(u, p)| (u.into(), p.into())),
     };
     assert_eq!(
         SmtpServer::parse("smtp://127.0.0.1:2525"),
-        Ok(server("127.0.0.1", 2525))
+        Ok(server("127.0.0.1", 2525, SmtpTls::None, None))
     );
     assert_eq!(
         SmtpServer::parse("smtp://mail.example.com"),
-        Ok(server("mail.example.com", 25))
+        Ok(server("mail.example.com", 25, SmtpTls::None, None))
     );
-    assert!(SmtpServer::parse("http://x:25").is_err());
-    assert!(SmtpServer::parse("smtp://x:port").is_err());
+    assert_eq!(
+        SmtpServer::parse("smtp://user:pass@mail.example.com:587?tls=starttls"),
+        Ok(server(
+            "mail.example.com",
+            587,
+            SmtpTls::StartTls,
+            Some(("user", "pass"))
+        ))
+    );
+    assert_eq!(
+        SmtpServer::parse("smtp://mail.example.com?tls=starttls"),
+        Ok(server("mail.example.com", 587, SmtpTls::StartTls, None))
+    );
+    assert_eq!(
+        SmtpServer::parse("smtps://orders%40bakery.example:p%3Ass%40rd@smtp.example.com"),
+        Ok(server(
+            "smtp.example.com",
+            465,
+            SmtpTls::Implicit,
+            Some(("orders@bakery.example", "p:ss@rd"))
+        ))
+    );
+    assert_eq!(
+        SmtpServer::parse("smtps://smtp.example.com:2465/"),
+        Ok(server("smtp.example.com", 2465, SmtpTls::Implicit, None))
+    );
+    for bad in [
+        "http://x:25",
+        "smtp://x:port",
+        "smtp://x?tls=maybe",
+        "smtps://x?tls=starttls",
+        "smtp://:pw@x?tls=starttls",
+        "smtp://user:%zz@x?tls=starttls",
+        "smtp://",
+    ] {
+        assert!(SmtpServer::parse(bad).is_err(), "{bad}");
+    }
+    // Credentials without TLS are refused, and no error repeats the password.
+    let err = SmtpServer::parse("smtp://user:hunter2@x:25").unwrap_err();
+    assert!(err.contains("TLS") && !err.contains("hunter2"), "{err}");
+    let err = SmtpServer::parse("smtp://user:hunter2@x:port?tls=starttls").unwrap_err();
+    assert!(!err.contains("hunter2"), "{err}");
+    let parsed = SmtpServer::parse("smtps://user:hunter2@x").unwrap();
+    assert!(!format!("{parsed:?}").contains("hunter2"));
     assert!(parse_sender("The Bakery <orders@bakery.example>").is_ok());
     assert!(parse_sender("nobody").is_err());
 }

@@ -167,35 +167,124 @@ pub fn tls_pair<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Tls
     }
 }
 
-/// An SMTP relay: `smtp://host[:port]` (plain SMTP, no TLS; port 25 when not given).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// How the connection to the SMTP server is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpTls {
+    /// Plain SMTP (a relay on the same host or network).
+    None,
+    /// Plain at first, then STARTTLS, which the server must offer (`?tls=starttls`).
+    StartTls,
+    /// TLS from the first byte (`smtps://`).
+    Implicit,
+}
+
+/// An SMTP server, read from `BAKERY_SMTP_URL`:
+///
+/// - `smtp://host[:port]`: plain SMTP, port 25;
+/// - `smtp://[user:password@]host[:port]?tls=starttls`: STARTTLS required, port 587;
+/// - `smtps://[user:password@]host[:port]`: implicit TLS, port 465.
+///
+/// The user and password are percent-encoded (`%40` for `@`) and allowed only with TLS, so they
+/// never cross the network in clear. `Debug` does not show the password.
+#[derive(Clone, PartialEq, Eq)]
 pub struct SmtpServer {
     pub host: String,
     pub port: u16,
+    pub tls: SmtpTls,
+    /// User and password for SMTP AUTH.
+    pub credentials: Option<(String, String)>,
 }
 
+impl fmt::Debug for SmtpServer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SmtpServer")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("tls", &self.tls)
+            .field("user", &self.credentials.as_ref().map(|(user, _)| user))
+            .finish()
+    }
+}
+
+const SMTP_FORMS: &str = "must be smtp://host[:port], smtp://[user:password@]host[:port]?tls=starttls \
+                          or smtps://[user:password@]host[:port]";
+
 impl SmtpServer {
-    /// Reads `smtp://host[:port]`; the error says what is expected.
+    /// Reads the URL; the error says what is expected and never repeats a password.
     pub fn parse(url: &str) -> Result<SmtpServer, String> {
-        // A URL with `@` may carry a password: the error does not repeat it.
         let bad = || match url.contains('@') {
-            true => "must be smtp://host:port, with no user or password".to_owned(),
-            false => format!("must be smtp://host:port, got {url:?}"),
+            true => SMTP_FORMS.to_owned(),
+            false => format!("{SMTP_FORMS}, got {url:?}"),
         };
-        let rest = url.strip_prefix("smtp://").ok_or_else(bad)?;
+        let (implicit, rest) = match (url.strip_prefix("smtp://"), url.strip_prefix("smtps://")) {
+            (Some(rest), _) => (false, rest),
+            (_, Some(rest)) => (true, rest),
+            _ => return Err(bad()),
+        };
+        let (rest, query) = rest.split_once('?').unwrap_or((rest, ""));
+        let tls = match (implicit, query) {
+            (true, "") => SmtpTls::Implicit,
+            (false, "") | (false, "tls=none") => SmtpTls::None,
+            (false, "tls=starttls") => SmtpTls::StartTls,
+            _ => return Err(bad()),
+        };
         let rest = rest.trim_end_matches('/');
-        let (host, port) = match rest.rsplit_once(':') {
-            Some((host, port)) => (host, port.parse::<u16>().map_err(|_| bad())?),
-            None => (rest, 25),
+        let (credentials, server) = match rest.rsplit_once('@') {
+            Some((userinfo, server)) => {
+                let (user, password) = userinfo.split_once(':').ok_or_else(bad)?;
+                let user = percent_decode(user).ok_or_else(bad)?;
+                let password = percent_decode(password).ok_or_else(bad)?;
+                if user.is_empty() {
+                    return Err(bad());
+                }
+                (Some((user, password)), server)
+            }
+            None => (None, rest),
         };
-        if host.is_empty() || host.contains(['/', '@']) {
+        if credentials.is_some() && tls == SmtpTls::None {
+            return Err(
+                "carries a user and password but no TLS: use ?tls=starttls or smtps:// so they \
+                 do not cross the network in clear"
+                    .to_owned(),
+            );
+        }
+        let default_port = match tls {
+            SmtpTls::None => 25,
+            SmtpTls::StartTls => 587,
+            SmtpTls::Implicit => 465,
+        };
+        let (host, port) = match server.rsplit_once(':') {
+            Some((host, port)) => (host, port.parse::<u16>().map_err(|_| bad())?),
+            None => (server, default_port),
+        };
+        if host.is_empty() || host.contains(['/', '@', '?', '#']) {
             return Err(bad());
         }
         Ok(SmtpServer {
             host: host.to_owned(),
             port,
+            tls,
+            credentials,
         })
     }
+}
+
+/// `%XX` escapes decoded; `None` if one is broken or the result is not UTF-8.
+fn percent_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = text.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
 }
 
 /// The sender's mailbox, e.g. `The Bakery <orders@bakery.example>`.

@@ -1,13 +1,16 @@
-//! E-mail to customers through the configured SMTP server: one short plain-text mail per status change.
+//! E-mail to customers through the configured SMTP server (plain, STARTTLS or implicit TLS, with SMTP AUTH when the URL carries a user): one short plain-text mail per status change.
 
 use std::time::Duration;
 
 use bakery_wire::{Fulfillment, OrderStatus};
 use lettre::message::Mailbox;
 use lettre::message::header::ContentType;
-use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
+use lettre::{Address, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
-use crate::config::{SmtpServer, parse_sender};
+use super::Failure;
+use crate::config::{SmtpServer, SmtpTls, parse_sender};
 use crate::store::notifications::Notification;
 
 /// Sends the customers' mails.
@@ -24,38 +27,68 @@ impl std::fmt::Debug for Mailer {
 }
 
 impl Mailer {
-    /// A mailer for `smtp://host:port` (plain SMTP, no TLS: a local relay), sending as `from`.
-    pub fn new(url: &str, from: &str) -> Result<Mailer, String> {
-        let SmtpServer { host, port } =
-            SmtpServer::parse(url).map_err(|e| format!("BAKERY_SMTP_URL {e}"))?;
+    /// A mailer for the SMTP server at `url` ([`SmtpServer`]), sending as `from`; with TLS it
+    /// trusts the webpki roots and the certificates of `extra_roots` (PEM).
+    pub fn new(url: &str, from: &str, extra_roots: Option<&[u8]>) -> Result<Mailer, String> {
+        let server = SmtpServer::parse(url).map_err(|e| format!("BAKERY_SMTP_URL {e}"))?;
         let from = parse_sender(from).map_err(|e| format!("BAKERY_SMTP_FROM {e}"))?;
-        let transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
-            .port(port)
-            .timeout(Some(Duration::from_secs(10)))
-            .build();
-        Ok(Mailer { transport, from })
+        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&server.host)
+            .port(server.port)
+            .timeout(Some(Duration::from_secs(10)));
+        if server.tls != SmtpTls::None {
+            let mut params = TlsParameters::builder(server.host.clone());
+            if let Some(pem) = extra_roots {
+                let roots = Certificate::from_pem(pem)
+                    .map_err(|e| format!("BAKERY_NOTIFY_CA_FILE: {e}"))?;
+                params = params.add_root_certificate(roots);
+            }
+            let params = params
+                .build_rustls()
+                .map_err(|e| format!("cannot set up TLS for the SMTP server: {e}"))?;
+            builder = builder.tls(match server.tls {
+                SmtpTls::Implicit => Tls::Wrapper(params),
+                _ => Tls::Required(params),
+            });
+        }
+        if let Some((user, password)) = server.credentials {
+            builder = builder.credentials(Credentials::new(user, password));
+        }
+        Ok(Mailer {
+            transport: builder.build(),
+            from,
+        })
     }
 
-    /// Sends the mail of `notification` to its customer.
-    pub async fn send(&self, notification: &Notification) -> Result<(), String> {
-        let to: Mailbox = notification
-            .customer_email
-            .parse()
-            .map_err(|e| format!("not a deliverable address: {e}"))?;
+    /// Sends the mail of `notification` to its customer. An address the order form's rule
+    /// ([`bakery_wire::rules::check_email`], the rule this mailer goes by) or lettre refuses, and
+    /// a permanent (5xx) answer of the server, are permanent failures; anything else (4xx, no
+    /// connection, a timeout, a TLS failure) is worth another try.
+    pub async fn send(&self, notification: &Notification) -> Result<(), Failure> {
+        let to = recipient(&notification.customer_email)
+            .map_err(|e| Failure::Permanent(format!("not a deliverable address: {e}")))?;
         let (subject, body) = mail_text(notification);
         let message = Message::builder()
             .from(self.from.clone())
-            .to(to)
+            .to(Mailbox::new(None, to))
             .subject(subject)
             .header(ContentType::TEXT_PLAIN)
             .body(body)
-            .map_err(|e| e.to_string())?;
-        self.transport
-            .send(message)
-            .await
-            .map(|_| ())
-            .map_err(|e| e.to_string())
+            .map_err(|e| Failure::Permanent(e.to_string()))?;
+        self.transport.send(message).await.map(|_| ()).map_err(|e| {
+            if e.is_permanent() {
+                Failure::Permanent(e.to_string())
+            } else {
+                Failure::Transient(e.to_string())
+            }
+        })
     }
+}
+
+/// The customer's address as the mailer takes it: it must pass the order form's rule, then
+/// lettre's own parse.
+pub fn recipient(email: &str) -> Result<Address, String> {
+    bakery_wire::rules::check_email(email).map_err(str::to_owned)?;
+    email.parse::<Address>().map_err(|e| e.to_string())
 }
 
 /// The subject and plain-text body of a notification's mail.
@@ -87,4 +120,54 @@ pub fn mail_text(n: &Notification) -> (String, String) {
         n.at
     ));
     (subject, body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_mailer_takes_what_the_order_form_takes() {
+        for good in [
+            "vedanti@example.com",
+            "o'brien+cakes@mail.example.ie",
+            "zoë@bäckerei.example",
+        ] {
+            assert!(recipient(good).is_ok(), "{good}");
+        }
+        let long_label = format!("a@{}.example.com", "b".repeat(64));
+        for bad in [
+            "a(b@example.com",
+            long_label.as_str(),
+            "a@b@example.com",
+            "nope",
+        ] {
+            assert!(recipient(bad).is_err(), "{bad}");
+            assert!(bakery_wire::rules::check_email(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn tls_and_credentials_come_from_the_url() {
+        for url in [
+            "smtp://127.0.0.1:2525",
+            "smtp://user:pass@mail.example.com:587?tls=starttls",
+            "smtps://user:pass@mail.example.com",
+        ] {
+            assert!(
+                Mailer::new(url, "The Bakery <orders@bakery.example>", None).is_ok(),
+                "{url}"
+            );
+        }
+        let err = Mailer::new(
+            "smtp://user:pass@mail.example.com",
+            "bakery@localhost",
+            None,
+        )
+        .unwrap_err();
+        assert!(
+            err.contains("BAKERY_SMTP_URL") && !err.contains("pass@"),
+            "{err}"
+        );
+    }
 }

@@ -1,152 +1,246 @@
-//! Customer notifications: drains the `notifications` outbox rows into signed webhooks and e-mails, recording each delivery so none is sent twice.
+//! Customer notifications: turns the `notifications` outbox rows into deliveries (one per webhook endpoint, and one e-mail) and sends each when it is due, retrying with exponential backoff until it is delivered or dead.
 //!
-//! A round takes unpublished rows (on PostgreSQL locked with `SKIP LOCKED`, so replicas share the
-//! work), delivers each to every active webhook endpoint and, when SMTP is configured, to the
-//! customer's e-mail, skipping what `notification_deliveries` says was delivered already. A row is
-//! marked published once all its deliveries are done; a failed delivery fails the round, and the
-//! [`crate::actors::notifier::Notifier`] is restarted with backoff to try it again.
+//! A round ([`notify_once`]) makes the deliveries of new notifications, claims the pending ones
+//! whose time has come (a short transaction: no transaction is open while anything is sent),
+//! sends them — receivers side by side, each receiver's in order, and once one of a receiver's
+//! fails its later ones in the round wait with it — and records each outcome: delivered; failed and due again after
+//! `notify.retry_base` × 2^(tries − 1) (at most 6 hours); or `dead` after a permanent failure (an
+//! address the mailer refuses, a 5xx answer of the SMTP server, a webhook 4xx other than 408 and
+//! 429, a host the rules refuse) or `notify.max_attempts` tries. A failing or dead delivery never
+//! holds another back; staff may set a dead one pending again.
 
 pub mod email;
+pub mod hosts;
 pub mod webhooks;
 
-use std::collections::HashSet;
+use std::time::Duration;
 
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, TransactionTrait};
+use chrono::{DateTime, Utc};
+use futures_util::StreamExt;
+use sea_orm::DatabaseConnection;
 
-use crate::store::notifications::{self, EMAIL, Notification, TOPIC, WEBHOOK};
-use crate::store::{StoreError, outbox};
-use crate::telemetry::{mask_email, url_without_credentials, without_email};
+use crate::store::StoreError;
+use crate::store::deliveries::{self, Due, Outcome};
+use crate::store::notifications::{EMAIL, Notification, WEBHOOK};
+use crate::telemetry::{mask_email, without_email};
 pub use email::Mailer;
 
-/// Rows taken per round.
+/// Outbox rows turned into deliveries per round, and deliveries claimed per round.
 const BATCH: u64 = 64;
+/// Deliveries sent at once.
+const SIDE_BY_SIDE: usize = 16;
+/// How long a claimed delivery is out of other rounds' reach: longer than a round of sends
+/// takes (64 at 16 at once, each under its 10 s time limits), so it is tried again only if its
+/// process died.
+const LEASE: Duration = Duration::from_secs(120);
+/// The longest wait between two tries.
+const MAX_DELAY: Duration = Duration::from_secs(6 * 3600);
 
-/// Where notifications go.
+/// Why a try failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// Worth another try (the receiver is down, busy or slow).
+    Transient(String),
+    /// Another try would fail the same way: the delivery is dead at once.
+    Permanent(String),
+}
+
+/// When failed deliveries are tried again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Tries before a delivery is dead.
+    pub max_attempts: u32,
+    /// The wait after the first failed try; it doubles with each try.
+    pub base: Duration,
+}
+
+impl RetryPolicy {
+    /// When a delivery that failed its `attempts`-th try is tried next; `None`: it is dead.
+    pub fn next_try(&self, attempts: i32, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let attempts = u32::try_from(attempts).unwrap_or(0);
+        if attempts >= self.max_attempts {
+            return None;
+        }
+        let doublings = attempts.saturating_sub(1).min(30);
+        let delay = self.base.saturating_mul(1 << doublings).min(MAX_DELAY);
+        Some(now + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::MAX))
+    }
+}
+
+/// Where notifications go and how.
 #[derive(Debug, Clone)]
 pub struct Channels {
     pub http: reqwest::Client,
     /// `None`: no SMTP server configured, so no e-mail.
     pub mailer: Option<Mailer>,
+    pub retry: RetryPolicy,
+    /// Webhooks may go to loopback, link-local and private hosts.
+    pub allow_private_hosts: bool,
 }
 
-/// Why a round did not deliver everything.
-#[derive(Debug, thiserror::Error)]
-pub enum NotifyError {
-    #[error(transparent)]
-    Database(#[from] StoreError),
-    #[error("{failed} notification deliveries failed, e.g. {channel} to {target}: {error}")]
-    Undelivered {
-        failed: usize,
-        channel: &'static str,
-        target: String,
-        error: String,
-    },
+/// What a round did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Round {
+    /// Outbox rows and deliveries handled (0: nothing was waiting).
+    pub handled: usize,
+    /// The earliest next try this round set, if any failed.
+    pub next_try: Option<DateTime<Utc>>,
 }
 
-impl From<DbErr> for NotifyError {
-    fn from(err: DbErr) -> Self {
-        NotifyError::Database(err.into())
-    }
-}
-
-/// Delivers up to one batch of notifications; returns how many rows were completed (published).
+/// One round: makes the deliveries of new notifications, then sends the due ones.
 pub async fn notify_once(
     db: &DatabaseConnection,
     channels: &Channels,
-) -> Result<usize, NotifyError> {
-    if db.get_database_backend() == DbBackend::Postgres {
-        let txn = db.begin().await?;
-        let result = deliver_rows(&txn, db, channels).await;
-        txn.commit().await?;
-        result
-    } else {
-        // One process owns an SQLite file (as for the order relay).
-        deliver_rows(db, db, channels).await
+) -> Result<Round, StoreError> {
+    let fanned = deliveries::fan_out(db, BATCH).await?;
+    let kinds: &[&str] = match channels.mailer {
+        Some(_) => &[WEBHOOK, EMAIL],
+        None => &[WEBHOOK],
+    };
+    let due = deliveries::claim_due(db, kinds, BATCH, LEASE).await?;
+    let claimed = due.len();
+    let mut receivers: Vec<Vec<Due>> = Vec::new();
+    for d in due {
+        let same = |r: &&mut Vec<Due>| {
+            r.first().is_some_and(|first| {
+                (&first.delivery.channel, &first.delivery.target)
+                    == (&d.delivery.channel, &d.delivery.target)
+            })
+        };
+        match receivers.iter_mut().find(same) {
+            Some(receiver) => receiver.push(d),
+            None => receivers.push(vec![d]),
+        }
+    }
+    let mut rounds = futures_util::stream::iter(receivers)
+        .map(|receiver| send_in_order(db, receiver, channels))
+        .buffer_unordered(SIDE_BY_SIDE);
+    let mut next_try: Option<DateTime<Utc>> = None;
+    while let Some(retry) = rounds.next().await {
+        next_try = match (next_try, retry?) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+    }
+    Ok(Round {
+        handled: fanned + claimed,
+        next_try,
+    })
+}
+
+/// Sends one receiver's deliveries in order, recording each outcome. After a failure worth
+/// another try, the rest wait with it (not counted as tried), so a receiver that is down costs
+/// one try per round; so do the rest once the round has taken half the lease. Returns when the
+/// receiver is tried next, if it failed.
+async fn send_in_order(
+    db: &DatabaseConnection,
+    receiver: Vec<Due>,
+    channels: &Channels,
+) -> Result<Option<DateTime<Utc>>, StoreError> {
+    let started = std::time::Instant::now();
+    let mut held_until: Option<DateTime<Utc>> = None;
+    for due in receiver {
+        if held_until.is_none() && started.elapsed() > LEASE / 2 {
+            held_until = Some(Utc::now());
+        }
+        let outcome = match held_until {
+            Some(at) => Outcome::Later { at },
+            None => outcome(&due, deliver(&due, channels).await, channels.retry),
+        };
+        if let Outcome::Retry { at, .. } = &outcome {
+            held_until = Some(*at);
+        }
+        deliveries::record(db, due.delivery.id, &outcome).await?;
+    }
+    Ok(held_until)
+}
+
+/// Sends one delivery.
+async fn deliver(due: &Due, channels: &Channels) -> Result<(), Failure> {
+    let d = &due.delivery;
+    if d.channel == WEBHOOK {
+        let Some(endpoint) = &due.endpoint else {
+            return Err(Failure::Permanent("the endpoint was removed".to_owned()));
+        };
+        let delivery_id = format!("{}-{}", d.outbox_id, endpoint.id);
+        return webhooks::post(
+            &channels.http,
+            &endpoint.url,
+            &endpoint.secret,
+            &delivery_id,
+            &due.payload,
+            channels.allow_private_hosts,
+        )
+        .await;
+    }
+    let Some(mailer) = &channels.mailer else {
+        return Err(Failure::Transient(
+            "this process sends no e-mail".to_owned(),
+        ));
+    };
+    let notification: Notification = serde_json::from_str(&due.payload)
+        .map_err(|e| Failure::Permanent(format!("unreadable notification: {e}")))?;
+    // The relay's answer may quote the address; the log and the stored error keep it masked.
+    mailer
+        .send(&notification)
+        .await
+        .map_err(|failure| match failure {
+            Failure::Transient(e) => Failure::Transient(without_email(&e, &d.target)),
+            Failure::Permanent(e) => Failure::Permanent(without_email(&e, &d.target)),
+        })
+}
+
+/// What a try's result makes of its delivery, logged when it failed (without the customer's
+/// address or the endpoint's URL).
+fn outcome(due: &Due, result: Result<(), Failure>, retry: RetryPolicy) -> Outcome {
+    let d = &due.delivery;
+    let target = match d.channel.as_str() {
+        EMAIL => mask_email(&d.target),
+        _ => format!("endpoint {}", d.target),
+    };
+    let (error, permanent) = match result {
+        Ok(()) => return Outcome::Delivered,
+        Err(Failure::Transient(error)) => (error, false),
+        Err(Failure::Permanent(error)) => (error, true),
+    };
+    let next = (!permanent)
+        .then(|| retry.next_try(d.attempts, Utc::now()))
+        .flatten();
+    match next {
+        Some(at) => {
+            tracing::warn!(delivery = d.id, outbox_id = d.outbox_id, channel = %d.channel, to = %target, attempts = d.attempts, %error, retry_at = %at, "notification not delivered; will try again");
+            Outcome::Retry { error, at }
+        }
+        None => {
+            tracing::warn!(delivery = d.id, outbox_id = d.outbox_id, channel = %d.channel, to = %target, attempts = d.attempts, %error, "notification not delivered; given up (dead)");
+            Outcome::Dead { error }
+        }
     }
 }
 
-/// `locked` holds the rows (and marks them published); each delivery is recorded on `db` at once,
-/// outside that transaction, so a crash right after a delivery does not forget it.
-async fn deliver_rows(
-    locked: &impl ConnectionTrait,
-    db: &DatabaseConnection,
-    channels: &Channels,
-) -> Result<usize, NotifyError> {
-    let rows = outbox::take_unpublished(locked, TOPIC, BATCH).await?;
-    if rows.is_empty() {
-        return Ok(0);
-    }
-    let endpoints = notifications::active_endpoints(db).await?;
-    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let done: HashSet<(i64, String, String)> = notifications::deliveries_of(db, &ids)
-        .await?
-        .into_iter()
-        .filter(|d| d.delivered_at.is_some())
-        .map(|d| (d.outbox_id, d.channel, d.target))
-        .collect();
-    let mut completed = Vec::new();
-    let mut failures: Vec<(&'static str, String, String)> = Vec::new();
-    for row in &rows {
-        let notification: Notification = match serde_json::from_str(&row.payload) {
-            Ok(n) => n,
-            Err(err) => {
-                tracing::error!(outbox_id = row.id, error = %err, "unreadable notification; skipped");
-                completed.push(row.id);
-                continue;
-            }
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_wait_doubles_up_to_six_hours_then_the_delivery_is_dead() {
+        let policy = RetryPolicy {
+            max_attempts: 30,
+            base: Duration::from_secs(10),
         };
-        let mut row_ok = true;
-        for endpoint in &endpoints {
-            let target = endpoint.id.to_string();
-            if done.contains(&(row.id, WEBHOOK.to_owned(), target.clone())) {
-                continue;
-            }
-            let delivery_id = format!("{}-{}", row.id, endpoint.id);
-            let result = webhooks::post(
-                &channels.http,
-                &endpoint.url,
-                &endpoint.secret,
-                &delivery_id,
-                &row.payload,
-            )
-            .await;
-            let error = result.err();
-            notifications::record_try(db, row.id, WEBHOOK, &target, error.as_deref()).await?;
-            if let Some(error) = error {
-                tracing::warn!(outbox_id = row.id, endpoint = endpoint.id, %error, "webhook not delivered");
-                failures.push((WEBHOOK, url_without_credentials(&endpoint.url), error));
-                row_ok = false;
-            }
-        }
-        if let Some(mailer) = &channels.mailer {
-            let target = notification.customer_email.clone();
-            if !done.contains(&(row.id, EMAIL.to_owned(), target.clone())) {
-                // The relay's answer may quote the address; the log and the error keep it masked.
-                let error = mailer
-                    .send(&notification)
-                    .await
-                    .err()
-                    .map(|e| without_email(&e, &target));
-                notifications::record_try(db, row.id, EMAIL, &target, error.as_deref()).await?;
-                if let Some(error) = error {
-                    tracing::warn!(outbox_id = row.id, order_id = notification.order_id, %error, "e-mail not delivered");
-                    failures.push((EMAIL, mask_email(&target), error));
-                    row_ok = false;
-                }
-            }
-        }
-        if row_ok {
-            completed.push(row.id);
-        }
-    }
-    outbox::mark_published(locked, &completed).await?;
-    match failures.first() {
-        None => Ok(completed.len()),
-        Some((channel, target, error)) => Err(NotifyError::Undelivered {
-            failed: failures.len(),
-            channel,
-            target: target.clone(),
-            error: error.clone(),
-        }),
+        let now = Utc::now();
+        let wait = |attempts| (policy.next_try(attempts, now).unwrap() - now).num_seconds();
+        assert_eq!(
+            [wait(1), wait(2), wait(3), wait(4)],
+            [10, 20, 40, 80],
+            "base × 2^(tries − 1)"
+        );
+        assert_eq!(wait(29), 6 * 3600, "at most 6 hours");
+        assert_eq!(policy.next_try(30, now), None, "dead after max_attempts");
+        let once = RetryPolicy {
+            max_attempts: 1,
+            base: Duration::from_secs(10),
+        };
+        assert_eq!(once.next_try(1, now), None);
     }
 }

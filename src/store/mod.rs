@@ -7,6 +7,7 @@ pub mod audit;
 pub mod board;
 pub mod catalog;
 pub mod connect;
+pub mod deliveries;
 pub mod draft;
 pub mod error;
 #[cfg(test)]

@@ -1,13 +1,12 @@
-//! Customer notifications in the database: the outbox rows written with each status move, webhook endpoints, and the record of each delivery.
+//! Customer notifications in the database: the outbox rows written with each status move, and webhook endpoints (their deliveries are in `deliveries`).
 
 use bakery_wire::{Fulfillment, OrderStatus};
 use chrono::{DateTime, Utc};
-use entity::{notification_delivery, outbox, webhook_endpoint};
+use entity::{outbox, webhook_endpoint};
 use sea_orm::ActiveValue::{NotSet, Set};
-use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
+use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
 };
 use serde::{Deserialize, Serialize};
 
@@ -224,92 +223,4 @@ pub async fn endpoints(
         .all(conn)
         .await
         .map_err(StoreError::from)
-}
-
-/// The deliveries recorded for these outbox rows.
-pub async fn deliveries_of(
-    conn: &impl ConnectionTrait,
-    outbox_ids: &[i64],
-) -> Result<Vec<notification_delivery::Model>, StoreError> {
-    if outbox_ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    notification_delivery::Entity::find()
-        .filter(super::one_of(
-            conn,
-            notification_delivery::Column::OutboxId,
-            outbox_ids,
-        ))
-        .all(conn)
-        .await
-        .map_err(StoreError::from)
-}
-
-/// Records one try of a delivery: `error` is `None` when it was delivered. The row is unique on
-/// (outbox row, channel, target), so tries add up on one row.
-pub async fn record_try(
-    conn: &impl ConnectionTrait,
-    outbox_id: i64,
-    channel: &str,
-    target: &str,
-    error: Option<&str>,
-) -> Result<(), StoreError> {
-    let now = Utc::now();
-    let delivered = error.is_none();
-    let row = notification_delivery::ActiveModel {
-        id: NotSet,
-        outbox_id: Set(outbox_id),
-        channel: Set(channel.to_owned()),
-        target: Set(target.to_owned()),
-        status: Set(if delivered { "delivered" } else { "failing" }.to_owned()),
-        attempts: Set(1),
-        last_error: Set(error.map(str::to_owned)),
-        created_at: Set(now),
-        updated_at: Set(now),
-        delivered_at: Set(delivered.then_some(now)),
-    };
-    use notification_delivery::Column as C;
-    let mut on_conflict = OnConflict::columns([C::OutboxId, C::Channel, C::Target]);
-    on_conflict
-        .value(
-            C::Attempts,
-            Expr::col((notification_delivery::Entity, C::Attempts)).add(1),
-        )
-        .update_columns([C::Status, C::UpdatedAt, C::DeliveredAt]);
-    if !delivered {
-        on_conflict.update_column(C::LastError);
-    }
-    notification_delivery::Entity::insert(row)
-        .on_conflict(on_conflict.to_owned())
-        .exec_without_returning(conn)
-        .await?;
-    Ok(())
-}
-
-/// The latest `limit` deliveries, newest first, each with its notification (when readable).
-pub async fn latest_deliveries(
-    conn: &impl ConnectionTrait,
-    limit: u64,
-) -> Result<Vec<(notification_delivery::Model, Option<Notification>)>, StoreError> {
-    let deliveries = notification_delivery::Entity::find()
-        .order_by_desc(notification_delivery::Column::UpdatedAt)
-        .order_by_desc(notification_delivery::Column::Id)
-        .limit(limit)
-        .all(conn)
-        .await?;
-    let ids: Vec<i64> = deliveries.iter().map(|d| d.outbox_id).collect();
-    let rows = outbox::Entity::find()
-        .filter(outbox::Column::Id.is_in(ids))
-        .all(conn)
-        .await?;
-    Ok(deliveries
-        .into_iter()
-        .map(|d| {
-            let notification = rows
-                .iter()
-                .find(|r| r.id == d.outbox_id)
-                .and_then(|r| serde_json::from_str(&r.payload).ok());
-            (d, notification)
-        })
-        .collect())
 }

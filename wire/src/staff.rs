@@ -321,13 +321,16 @@ pub struct AuditEntry {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewWebhook {
-    /// `http://`, a host name or IPv4 address, an optional port and path
-    /// ([`crate::rules::check_webhook_url`]; the pattern is `rules::WEBHOOK_URL_PATTERN`).
+    /// An `http://` or `https://` URL of at most 2000 characters, without a user or password,
+    /// whose host is not a loopback, link-local or private address (IP literals in any spelling,
+    /// `localhost` names; refused with 400 `webhook_url_credentials`, `webhook_host_private` or
+    /// `webhook_url_invalid`, unless the server allows private hosts). The pattern states a
+    /// subset the server always takes: DNS names with a top-level domain of 2 to 6 letters.
     #[cfg_attr(
         feature = "openapi",
         schema(
             max_length = 2000,
-            pattern = r"^http://(((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])|([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?\.)*[A-Za-z]([A-Za-z0-9-]*[A-Za-z0-9])?)(:(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4}))?([/?][!-~]*)?$"
+            pattern = r"^https?://([a-z0-9]([a-z0-9-]{0,20}[a-z0-9])?\.){1,3}[a-z]{2,6}(:[1-9][0-9]{0,3})?(/[A-Za-z0-9._~-]{0,30}){0,3}$"
         )
     )]
     pub url: String,
@@ -348,8 +351,10 @@ pub struct Webhook {
     pub secret: Option<String>,
 }
 
-/// One notification to one target (`GET /api/admin/notifications`): `status` is `delivered` or
-/// `failing` (retried with backoff until delivered).
+/// One notification to one target (`GET /api/admin/notifications`): `status` is `pending`
+/// (tried at `next_attempt_at`, with exponential backoff after failures), `delivered` or `dead`
+/// (a permanent failure or too many tries; `POST /api/admin/notifications/{id}/retry` sets it
+/// pending again).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NotificationDelivery {
@@ -372,6 +377,45 @@ pub struct NotificationDelivery {
     pub updated_at: String,
     #[serde(default)]
     pub delivered_at: Option<String>,
+    /// When a pending delivery is tried next (UTC, `YYYY-MM-DD HH:MM:SS`); null once delivered
+    /// or dead.
+    #[serde(default)]
+    pub next_attempt_at: Option<String>,
+}
+
+/// The state of a notification delivery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum DeliveryStatus {
+    /// Waiting for its next try.
+    Pending,
+    /// Taken by its receiver.
+    Delivered,
+    /// Given up; staff may retry it.
+    Dead,
+}
+
+impl DeliveryStatus {
+    /// The stored and wire name: `pending`, `delivered`, `dead`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryStatus::Pending => "pending",
+            DeliveryStatus::Delivered => "delivered",
+            DeliveryStatus::Dead => "dead",
+        }
+    }
+
+    /// The status of a name; `None` for anything else.
+    pub fn parse(name: &str) -> Option<DeliveryStatus> {
+        [
+            DeliveryStatus::Pending,
+            DeliveryStatus::Delivered,
+            DeliveryStatus::Dead,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == name)
+    }
 }
 
 /// Some visible text with no control characters but line breaks (the server's rule for names,

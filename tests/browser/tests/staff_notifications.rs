@@ -1,6 +1,7 @@
 //! The admin's notifications page in headless Chromium, against the real server: an endpoint is
-//! added (its secret shown once), an order's notification to it fails (nothing listens on port 9)
-//! and shows in the deliveries table, and the endpoint is removed.
+//! added (its secret shown once), an order's notification to it waits as pending (nothing answers
+//! at the documentation address 192.0.2.1) and shows in the deliveries table, and the endpoint is
+//! removed.
 
 use std::time::{Duration, Instant};
 
@@ -11,8 +12,9 @@ type Result<T> = std::result::Result<T, String>;
 
 const ADMIN: &str = "owner@example.com";
 const PASSWORD: &str = "secret-password";
-/// Nothing listens on the discard port, so every delivery to it fails.
-const HOOK: &str = "http://127.0.0.1:9/hook";
+/// A documentation address (TEST-NET-1, not a private one the server refuses): nothing answers
+/// there, so every delivery to it fails and is retried.
+const HOOK: &str = "http://192.0.2.1:9/hook";
 
 /// Places a pickup order over HTTP from inside the page (same origin); returns its number.
 async fn order_over_http(browser: &Browser) -> Result<i64> {
@@ -79,9 +81,10 @@ async fn notifications_walk(server: &Server, browser: &Browser) -> Result<()> {
         .map_err(|e| e.to_string())?
         .ok_or("the endpoint's row has no id")?;
 
-    // An order's notification to it fails, and the deliveries table says so.
+    // An order's notification to it waits for a receiver that does not answer, and the
+    // deliveries table says so.
     let order = order_over_http(browser).await?;
-    let failing = "[data-testid='deliveries'] tr[data-status='failing']";
+    let failing = "[data-testid='deliveries'] tr[data-status='pending']";
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         browser.click("#refresh-deliveries").await?;
@@ -93,7 +96,7 @@ async fn notifications_walk(server: &Server, browser: &Browser) -> Result<()> {
             }
         }
         if Instant::now() > deadline {
-            return Err("no failing delivery to the endpoint was listed".to_owned());
+            return Err("no pending delivery to the endpoint was listed".to_owned());
         }
     }
     browser

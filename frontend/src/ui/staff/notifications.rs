@@ -1,5 +1,5 @@
 //! Admins only: the webhook endpoints told of every order's status changes (the secret shown
-//! once, removable) and the latest notification deliveries.
+//! once, removable) and the latest notification deliveries, a dead one with a Retry button.
 
 use bakery_wire::staff::{NotificationDelivery, Webhook};
 use sycamore::futures::spawn_local_scoped;
@@ -7,7 +7,9 @@ use sycamore::prelude::*;
 
 use super::admin::{confirm, load, page_start};
 use super::{StaffCtx, field};
-use crate::staff::{delivery_order, delivery_state, delivery_target, new_webhook};
+use crate::staff::{
+    delivery_order, delivery_retryable, delivery_state, delivery_target, new_webhook,
+};
 use crate::ui::browser;
 
 const WEBHOOKS: &str = "/api/admin/webhooks";
@@ -85,6 +87,18 @@ pub fn NotificationsPage() -> View {
             }
         });
     };
+    let retry = move |id: i64| {
+        spawn_local_scoped(async move {
+            let path = format!("{DELIVERIES}/{id}/retry");
+            match ctx.call::<()>("POST", &path, None).await {
+                Ok(()) => {
+                    problem.set(String::new());
+                    refresh();
+                }
+                Err(e) => problem.set(e.message),
+            }
+        });
+    };
 
     let hook_rows = move || {
         // Cloned first: views made inside `with` would register cleanups while it borrows.
@@ -115,11 +129,11 @@ pub fn NotificationsPage() -> View {
     let delivery_rows = move || {
         let endpoints = hooks.get_clone();
         let Some(list) = deliveries.get_clone() else {
-            return vec![view! { tr { td(colspan="7", class="muted") { "Loading…" } } }];
+            return vec![view! { tr { td(colspan="8", class="muted") { "Loading…" } } }];
         };
         if list.is_empty() {
             return vec![view! {
-                tr { td(colspan="7", class="muted") { "Nothing sent yet." } }
+                tr { td(colspan="8", class="muted") { "Nothing sent yet." } }
             }];
         }
         list.iter()
@@ -132,8 +146,17 @@ pub fn NotificationsPage() -> View {
                 let (channel, attempts) = (d.channel.clone(), d.attempts.to_string());
                 let last_error = d.last_error.clone().unwrap_or_default();
                 let delivered = d.delivered_at.clone().unwrap_or_else(|| "—".to_owned());
+                let id = d.id;
+                let action: Option<View> = delivery_retryable(d).then(|| {
+                    let label = format!("Retry the delivery of {order} to {to}");
+                    view! {
+                        button(class="button small", r#type="button", id=format!("retry-delivery-{id}"),
+                            aria-label=label, on:click=move |_| retry(id)) { "Retry" }
+                    }
+                });
+                let action = View::from(action);
                 view! {
-                    tr(data-status=status) {
+                    tr(data-status=status, data-delivery-id=id.to_string()) {
                         td { (order) }
                         td { (channel) }
                         td(class="details") { (to) }
@@ -141,12 +164,18 @@ pub fn NotificationsPage() -> View {
                         td { (attempts) }
                         td(class="details") { (last_error) }
                         td { (delivered) }
+                        td { (action) }
                     }
                 }
             })
             .collect::<Vec<_>>()
     };
-    let url_field = field("webhook-url".into(), "Address (http://…)", "url", url);
+    let url_field = field(
+        "webhook-url".into(),
+        "Address (https://… or http://…)",
+        "url",
+        url,
+    );
     let secret_field = field(
         "webhook-secret".into(),
         "Secret (optional, 16 characters or more)",
@@ -169,7 +198,9 @@ pub fn NotificationsPage() -> View {
         h1(id="page-title", tabindex="-1") { "Notifications" }
         p {
             "Every order's status change is sent to each endpoint as JSON, signed with its secret in "
-            code { "X-Bakery-Signature" } "; failures are retried."
+            code { "X-Bakery-Signature" } "; failures are retried with growing pauses. A delivery \
+            that cannot succeed (an endpoint answering 4xx, an address the mail server refuses) or \
+            keeps failing is dead: fix the cause, then retry it."
         }
         p(class="alert", role="alert", hidden=move || problem.with(String::is_empty)) { (problem) }
         (move || View::from(shown()))
@@ -184,7 +215,7 @@ pub fn NotificationsPage() -> View {
             h2(id="add-webhook-title") { "Add an endpoint" }
             (url_field)
             (secret_field)
-            p(class="muted") { "Plain http:// only (put a TLS-terminating proxy in front for https). Without a secret one is made for you." }
+            p(class="muted") { "https:// or http://, without a user or password; addresses on this machine or a private network are refused unless the server allows them. Without a secret one is made for you." }
             p(class="field-error", role="alert") { (error) }
             button(class="button primary", r#type="submit", id="add-webhook") { "Add endpoint" }
         }
@@ -199,6 +230,7 @@ pub fn NotificationsPage() -> View {
                         th(scope="col") { "Order" } th(scope="col") { "Channel" } th(scope="col") { "To" }
                         th(scope="col") { "State" } th(scope="col") { "Attempts" } th(scope="col") { "Last error" }
                         th(scope="col") { "Delivered (UTC)" }
+                        th(scope="col") { span(class="visually-hidden") { "Actions" } }
                     }
                 }
                 tbody { (delivery_rows) }
