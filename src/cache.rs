@@ -114,11 +114,26 @@ impl RedisCache {
             .await
     }
 
-    /// The staff session stored under a token hash, if it has not expired.
-    pub async fn session(&self, token_hash: &str) -> Result<Option<String>, CacheError> {
+    /// The staff session stored under a token hash, if it has not expired; its time to live
+    /// starts again at `idle_seconds` (in the same round trip).
+    pub async fn session(
+        &self,
+        token_hash: &str,
+        idle_seconds: u64,
+    ) -> Result<Option<String>, CacheError> {
         let mut conn = self.manager.clone();
         let key = format!("{}{token_hash}", self.session_prefix);
-        self.bounded(async move { conn.get(key).await }).await
+        let seconds = i64::try_from(idle_seconds).unwrap_or(i64::MAX);
+        let (json, _): (Option<String>, bool) = self
+            .bounded(async move {
+                redis::pipe()
+                    .get(&key)
+                    .expire(&key, seconds)
+                    .query_async(&mut conn)
+                    .await
+            })
+            .await?;
+        Ok(json)
     }
 
     /// Ends a staff session.

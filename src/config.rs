@@ -67,6 +67,7 @@ pub struct Settings {
     /// Mark the session cookie `Secure`; `None` means "when the server itself speaks TLS".
     pub secure_cookies: Option<bool>,
     pub worker: WorkerSettings,
+    pub sessions: SessionSettings,
     pub order_store: OrderStoreSettings,
     pub names: NameSettings,
     pub log: LogSettings,
@@ -99,6 +100,25 @@ pub struct WorkerSettings {
     /// Longest delay between restarts.
     #[serde(with = "values::duration")]
     pub restart_max: Duration,
+    /// How long a worker's claim on the orders in its oven lasts without being renewed; a worker
+    /// silent for longer is taken for gone and its baking orders are taken over.
+    #[serde(with = "values::duration")]
+    pub lease_time: Duration,
+    /// How often a worker renews its lease and looks for the orders of gone workers.
+    #[serde(with = "values::duration")]
+    pub lease_sweep: Duration,
+}
+
+/// Staff sessions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SessionSettings {
+    /// A session unused for this long is over.
+    #[serde(with = "values::duration")]
+    pub idle_timeout: Duration,
+    /// A session is over this long after sign-in, used or not.
+    #[serde(with = "values::duration")]
+    pub lifetime: Duration,
 }
 
 /// Group commit of new orders.
@@ -193,6 +213,7 @@ impl Default for Settings {
             metrics_bind: None,
             secure_cookies: None,
             worker: WorkerSettings::default(),
+            sessions: SessionSettings::default(),
             order_store: OrderStoreSettings::default(),
             names: NameSettings::default(),
             log: LogSettings::default(),
@@ -210,6 +231,17 @@ impl Default for WorkerSettings {
             prep_time: Duration::from_secs(3),
             restart_initial: Duration::from_millis(100),
             restart_max: Duration::from_secs(10),
+            lease_time: Duration::from_secs(30),
+            lease_sweep: Duration::from_secs(10),
+        }
+    }
+}
+
+impl Default for SessionSettings {
+    fn default() -> Self {
+        SessionSettings {
+            idle_timeout: Duration::from_secs(30 * 60),
+            lifetime: Duration::from_secs(12 * 3600),
         }
     }
 }
@@ -301,6 +333,23 @@ impl Settings {
             return Err(ConfigError(format!(
                 "{} must start with sqlite:// or postgres://{got}",
                 name("database_url"),
+            )));
+        }
+        let durations = [
+            ("worker.lease_sweep", self.worker.lease_sweep),
+            ("sessions.idle_timeout", self.sessions.idle_timeout),
+            ("sessions.lifetime", self.sessions.lifetime),
+        ];
+        for (field, value) in durations {
+            if value.is_zero() {
+                return Err(ConfigError(format!("{} must be longer than 0s", name(field))));
+            }
+        }
+        if self.worker.lease_time < self.worker.lease_sweep * 2 {
+            return Err(ConfigError(format!(
+                "{} must be at least twice {} (a live worker renews its lease every sweep)",
+                name("worker.lease_time"),
+                name("worker.lease_sweep")
             )));
         }
         if let Some(url) = &self.smtp_url {

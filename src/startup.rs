@@ -333,6 +333,10 @@ impl Application {
                 orders_topic: topic,
                 sign_ins: SignInLimiter::default(),
                 secure_cookies: settings.secure_cookies.unwrap_or(settings.tls.is_some()),
+                session_policy: crate::staff::sessions::SessionPolicy {
+                    idle_timeout: settings.sessions.idle_timeout,
+                    lifetime: settings.sessions.lifetime,
+                },
             });
             let (server, port) = http::http_server(&settings, state)?;
             (Some(server), Some(port))

@@ -9,6 +9,7 @@ mod m20261125_000004_notifications;
 mod m20261126_000005_outbox_unpublished_index;
 mod m20261126_000006_indexes_that_let_updates_stay_hot;
 mod m20261126_000007_notification_channels;
+mod m20261130_000011_account_lifecycle_and_oven_leases;
 
 /// Runs the bakery's migrations in order.
 pub struct Migrator;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000005_outbox_unpublished_index::Migration),
             Box::new(m20261126_000006_indexes_that_let_updates_stay_hot::Migration),
             Box::new(m20261126_000007_notification_channels::Migration),
+            Box::new(m20261130_000011_account_lifecycle_and_oven_leases::Migration),
         ]
     }
 }
