@@ -25,9 +25,9 @@ pub enum AccountChange {
     Enable,
     /// A new role, in force from the account's next request.
     Role(StaffRole),
-    /// A temporary password (already hashed): every session ends, and at the next sign-in only
-    /// changing the password is allowed.
-    ResetPassword { hash: String },
+    /// A new password (already hashed); every session ends. When `must_change` (an admin's
+    /// reset), at the next sign-in only changing the password is allowed.
+    SetPassword { hash: String, must_change: bool },
     /// End every session of the account.
     SignOutEverywhere,
 }
@@ -39,7 +39,10 @@ impl AccountChange {
             AccountChange::Disable => "user.disable",
             AccountChange::Enable => "user.enable",
             AccountChange::Role(_) => "user.role",
-            AccountChange::ResetPassword { .. } => "user.reset_password",
+            AccountChange::SetPassword {
+                must_change: true, ..
+            } => "user.reset_password",
+            AccountChange::SetPassword { .. } => "user.set_password",
             AccountChange::SignOutEverywhere => "user.sign_out_everywhere",
         }
     }
@@ -49,7 +52,7 @@ impl AccountChange {
         match self {
             AccountChange::Disable => Some("disable"),
             AccountChange::Role(_) => Some("change the role of"),
-            AccountChange::ResetPassword { .. } => Some("reset the password of"),
+            AccountChange::SetPassword { .. } => Some("reset the password of"),
             AccountChange::Enable | AccountChange::SignOutEverywhere => None,
         }
     }
@@ -122,10 +125,10 @@ async fn apply(
             details["from"] = Value::from(user.role.clone());
             details["to"] = Value::from(role.as_str());
         }
-        AccountChange::ResetPassword { hash } => {
+        AccountChange::SetPassword { hash, must_change } => {
             update
                 .col_expr(staff_user::Column::PasswordHash, Expr::value(hash.as_str()))
-                .col_expr(staff_user::Column::MustChangePassword, Expr::value(true))
+                .col_expr(staff_user::Column::MustChangePassword, Expr::value(*must_change))
                 .exec(txn)
                 .await?;
             end_all_sessions(txn, user_id).await?;

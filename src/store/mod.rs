@@ -17,6 +17,7 @@ pub mod kitchen;
 pub mod moves;
 pub mod notifications;
 pub mod outbox;
+pub mod oven_leases;
 pub mod reads;
 mod rows;
 pub mod staff_actions;
