@@ -72,9 +72,10 @@ struct StoredSession {
     csrf_token: String,
     #[serde(default)]
     epoch: i32,
-    /// The absolute end, in seconds since the epoch (Redis's time to live is the idle timeout).
+    /// The absolute end, in milliseconds since the epoch (Redis's time to live is the idle
+    /// timeout).
     #[serde(default)]
-    expires_at: Option<i64>,
+    expires_at_ms: Option<i64>,
 }
 
 /// Opens a session for `user`; returns the cookie's token and the CSRF token.
@@ -91,12 +92,12 @@ pub async fn open_session(
             user_id: user.id,
             csrf_token: csrf.clone(),
             epoch: user.session_epoch,
-            expires_at: Some(expires_at.timestamp()),
+            expires_at_ms: Some(expires_at.timestamp_millis()),
         };
         let json = serde_json::to_string(&stored)?;
         let ttl = sessions.policy.idle_timeout.min(sessions.policy.lifetime);
         redis
-            .store_session(&token_hash(&token), &json, Ord::max(ttl.as_secs(), 1))
+            .store_session(&token_hash(&token), &json, ttl)
             .await?;
         return Ok((token, csrf));
     }
@@ -126,10 +127,10 @@ pub async fn session_principal(
     let policy = sessions.policy;
     let found = match sessions.place {
         SessionPlace::Redis(redis) => redis
-            .session(&token_hash(token), Ord::max(policy.idle_timeout.as_secs(), 1))
+            .session(&token_hash(token), policy.idle_timeout)
             .await?
             .and_then(|json| serde_json::from_str::<StoredSession>(&json).ok())
-            .filter(|s| s.expires_at.is_none_or(|end| now.timestamp() < end))
+            .filter(|s| s.expires_at_ms.is_none_or(|end| now.timestamp_millis() < end))
             .map(|s| (s.user_id, s.csrf_token, s.epoch)),
         SessionPlace::Database => {
             let row = staff_session::Entity::find()

@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap is a failed test
 
+mod accounts;
 mod bad_input;
 mod headers;
 mod health;
@@ -9,6 +10,7 @@ mod idempotency;
 mod migrate;
 mod notifications;
 mod orders;
+mod oven_leases;
 mod products;
 mod recovery;
 mod slow_clients;
@@ -17,3 +19,4 @@ mod statistics;
 mod stock;
 mod supervision;
 mod tls;
+mod user_cli;
