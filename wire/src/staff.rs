@@ -282,8 +282,8 @@ pub struct StaffUser {
     pub email: String,
     pub role: StaffRole,
     pub active: bool,
-    /// A password reset waits for the user to choose a new password.
-    #[serde(default)]
+    /// A password reset waits for the user to choose a new password (absent: no).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub must_change_password: bool,
 }
 
