@@ -342,7 +342,10 @@ impl Settings {
         ];
         for (field, value) in durations {
             if value.is_zero() {
-                return Err(ConfigError(format!("{} must be longer than 0s", name(field))));
+                return Err(ConfigError(format!(
+                    "{} must be longer than 0s",
+                    name(field)
+                )));
             }
         }
         if self.worker.lease_time < self.worker.lease_sweep * 2 {

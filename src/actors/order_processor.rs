@@ -118,7 +118,8 @@ pub async fn process_orders(
         answers.push(answer);
     }
     if !starts.is_empty() {
-        let outcomes = kitchen::start_orders(&kitchen.db, &starts, kitchen.prep_time, &kitchen.oven_id).await;
+        let outcomes =
+            kitchen::start_orders(&kitchen.db, &starts, kitchen.prep_time, &kitchen.oven_id).await;
         for (n, (slot, start)) in slots.iter().zip(&starts).enumerate() {
             let answer = match &outcomes {
                 Ok(outcomes) => outcomes

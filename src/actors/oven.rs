@@ -17,8 +17,8 @@ use tracing::Instrument;
 
 use super::supervision::Restarts;
 use crate::events::StatusBus;
-use crate::store::oven_leases::{self, Baking};
 use crate::store::kitchen;
+use crate::store::oven_leases::{self, Baking};
 
 /// Longest wait between two tries of a bake that could not be marked ready.
 const MAX_RETRY: Duration = Duration::from_secs(5);

@@ -148,10 +148,16 @@ pub async fn reset_password(
     let hash = web::block(move || password_hash("password", &reset.password))
         .await
         .map_err(ApiError::internal)??;
-    change(&path, &staff, &state, AccountChange::SetPassword {
+    change(
+        &path,
+        &staff,
+        &state,
+        AccountChange::SetPassword {
             hash,
             must_change: true,
-        }).await
+        },
+    )
+    .await
 }
 
 /// `POST /api/admin/users/{id}/sign-out` (admins).

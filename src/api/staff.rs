@@ -20,8 +20,8 @@ use super::body::read_json;
 use super::errors::ApiError;
 use crate::staff::accounts::{self, Principal};
 use crate::staff::audit;
-use crate::staff::{sessions, tokens};
 use crate::staff::secrets::{decoy_hash, same, verify_password};
+use crate::staff::{sessions, tokens};
 
 /// An authenticated staff member (or bearer token); CSRF is already checked for unsafe methods.
 #[derive(Debug, Clone)]
@@ -188,12 +188,16 @@ pub async fn sign_in(
         json!({ "address": address }),
     )
     .await?;
-    Ok(signed_in(&state, token, StaffSession {
-        email: user.email,
-        role,
-        csrf_token,
-        must_change_password: user.must_change_password,
-    }))
+    Ok(signed_in(
+        &state,
+        token,
+        StaffSession {
+            email: user.email,
+            role,
+            csrf_token,
+            must_change_password: user.must_change_password,
+        },
+    ))
 }
 
 /// The answer that hands a browser its new session: the cookie (for the session's lifetime) and

@@ -203,7 +203,6 @@ pub async fn users(conn: &impl ConnectionTrait) -> Result<Vec<staff_user::Model>
         .map_err(StoreError::from)
 }
 
-
 /// Creates a bearer token with no owner and no expiry (for tools and tests; the API makes
 /// owned ones, [`super::tokens::create_api_token`]). The token is returned once, never stored.
 pub async fn create_api_token(

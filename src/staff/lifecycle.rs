@@ -60,7 +60,11 @@ impl AccountChange {
     /// True when it takes an admin away from the active admins.
     fn removes_an_admin(&self, user: &staff_user::Model) -> bool {
         let admin = user.active && user.role == StaffRole::Admin.as_str();
-        admin && matches!(self, AccountChange::Disable | AccountChange::Role(StaffRole::Baker))
+        admin
+            && matches!(
+                self,
+                AccountChange::Disable | AccountChange::Role(StaffRole::Baker)
+            )
     }
 }
 
@@ -128,7 +132,10 @@ async fn apply(
         AccountChange::SetPassword { hash, must_change } => {
             update
                 .col_expr(staff_user::Column::PasswordHash, Expr::value(hash.as_str()))
-                .col_expr(staff_user::Column::MustChangePassword, Expr::value(*must_change))
+                .col_expr(
+                    staff_user::Column::MustChangePassword,
+                    Expr::value(*must_change),
+                )
                 .exec(txn)
                 .await?;
             end_all_sessions(txn, user_id).await?;
@@ -204,7 +211,14 @@ pub async fn change_own_password(
     }
     end_all_sessions(txn, user_id).await?;
     let target = format!("user:{user_id}");
-    audit::record(txn, &user.email, "staff.password_change", &target, json!({})).await?;
+    audit::record(
+        txn,
+        &user.email,
+        "staff.password_change",
+        &target,
+        json!({}),
+    )
+    .await?;
     let user = staff_user::Entity::find_by_id(user_id)
         .one(txn)
         .await?

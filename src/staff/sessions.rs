@@ -96,9 +96,7 @@ pub async fn open_session(
         };
         let json = serde_json::to_string(&stored)?;
         let ttl = sessions.policy.idle_timeout.min(sessions.policy.lifetime);
-        redis
-            .store_session(&token_hash(&token), &json, ttl)
-            .await?;
+        redis.store_session(&token_hash(&token), &json, ttl).await?;
         return Ok((token, csrf));
     }
     staff_session::Entity::insert(staff_session::ActiveModel {
@@ -130,7 +128,10 @@ pub async fn session_principal(
             .session(&token_hash(token), policy.idle_timeout)
             .await?
             .and_then(|json| serde_json::from_str::<StoredSession>(&json).ok())
-            .filter(|s| s.expires_at_ms.is_none_or(|end| now.timestamp_millis() < end))
+            .filter(|s| {
+                s.expires_at_ms
+                    .is_none_or(|end| now.timestamp_millis() < end)
+            })
             .map(|s| (s.user_id, s.csrf_token, s.epoch)),
         SessionPlace::Database => {
             let row = staff_session::Entity::find()
@@ -204,7 +205,10 @@ pub async fn close_session(
 /// Ends every session of an account, in the caller's transaction: its epoch moves on (Redis
 /// sessions of the old epoch no longer count and run out on their own) and its database sessions
 /// are deleted.
-pub async fn end_all_sessions(conn: &impl ConnectionTrait, user_id: i64) -> Result<(), AccountError> {
+pub async fn end_all_sessions(
+    conn: &impl ConnectionTrait,
+    user_id: i64,
+) -> Result<(), AccountError> {
     staff_user::Entity::update_many()
         .col_expr(
             staff_user::Column::SessionEpoch,

@@ -11,13 +11,26 @@ use crate::store::{StoreError, connect};
 /// What the command line may do to an account.
 #[derive(Debug, Clone, PartialEq)]
 pub enum UserCommand {
-    Add { email: String, role: StaffRole },
+    Add {
+        email: String,
+        role: StaffRole,
+    },
     List,
-    Disable { email: String },
-    Enable { email: String },
-    Role { email: String, role: StaffRole },
+    Disable {
+        email: String,
+    },
+    Enable {
+        email: String,
+    },
+    Role {
+        email: String,
+        role: StaffRole,
+    },
     /// A new password; `temporary`: the user must change it at the next sign-in.
-    Passwd { email: String, temporary: bool },
+    Passwd {
+        email: String,
+        temporary: bool,
+    },
 }
 
 impl UserCommand {
@@ -72,7 +85,10 @@ pub async fn run(
         UserCommand::List => listing(&db).await?,
         UserCommand::Disable { email } => {
             let user = change(&email, AccountChange::Disable).await?;
-            format!("disabled {}; its sessions and tokens no longer work", user.email)
+            format!(
+                "disabled {}; its sessions and tokens no longer work",
+                user.email
+            )
         }
         UserCommand::Enable { email } => {
             let user = change(&email, AccountChange::Enable).await?;

@@ -82,8 +82,8 @@ pub async fn claim_at_start(
     oven: &str,
     every_order: bool,
 ) -> Result<Vec<Baking>, StoreError> {
-    let mut query = order::Entity::find()
-        .filter(order::Column::Status.eq(OrderStatus::Processing.as_str()));
+    let mut query =
+        order::Entity::find().filter(order::Column::Status.eq(OrderStatus::Processing.as_str()));
     if !every_order {
         query = query.filter(
             order::Column::LeaseOwner

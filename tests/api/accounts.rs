@@ -132,7 +132,14 @@ async fn a_deactivated_account_loses_its_sessions_and_tokens_at_once(backend: Ba
     let own = format!("/api/admin/users/{owner_id}/disable");
     let (status, body) = call(&app, &owner, Method::POST, &own, None).await;
     assert_eq!((status, body["code"].as_str()), (409, Some("conflict")));
-    let (status, _) = call(&app, &owner, Method::POST, "/api/admin/users/999/disable", None).await;
+    let (status, _) = call(
+        &app,
+        &owner,
+        Method::POST,
+        "/api/admin/users/999/disable",
+        None,
+    )
+    .await;
     assert_eq!(status, 404);
 
     let enable = format!("/api/admin/users/{deputy_id}/enable");
@@ -163,13 +170,27 @@ async fn a_role_change_applies_to_the_next_request(backend: Backend) {
     assert_eq!(status, 403);
 
     let promote = format!("/api/admin/users/{baker_id}/role");
-    let (status, user) = call(&app, &owner, Method::POST, &promote, Some(json!({"role": "admin"}))).await;
+    let (status, user) = call(
+        &app,
+        &owner,
+        Method::POST,
+        &promote,
+        Some(json!({"role": "admin"})),
+    )
+    .await;
     assert_eq!((status, &user["role"]), (200, &json!("admin")), "{user}");
     let (status, _) = call(&app, &baker, Method::GET, "/api/admin/users", None).await;
     assert_eq!(status, 200, "the same session, promoted");
 
     let demote = format!("/api/admin/users/{deputy_id}/role");
-    let (status, _) = call(&app, &owner, Method::POST, &demote, Some(json!({"role": "baker"}))).await;
+    let (status, _) = call(
+        &app,
+        &owner,
+        Method::POST,
+        &demote,
+        Some(json!({"role": "baker"})),
+    )
+    .await;
     assert_eq!(status, 200);
     let (status, _) = call(&app, &deputy, Method::GET, "/api/admin/users", None).await;
     assert_eq!(status, 403, "the demoted session");
@@ -179,8 +200,18 @@ async fn a_role_change_applies_to_the_next_request(backend: Backend) {
         "a token never acts above its owner's role"
     );
     assert_eq!(with_token(&app, &token, "/api/admin/orders").await, 200);
-    let (status, body) = call(&app, &owner, Method::POST, &demote, Some(json!({"role": "chef"}))).await;
-    assert_eq!((status, body["code"].as_str()), (400, Some("validation_failed")));
+    let (status, body) = call(
+        &app,
+        &owner,
+        Method::POST,
+        &demote,
+        Some(json!({"role": "chef"})),
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("validation_failed"))
+    );
     assert_eq!(
         app.scalar(&format!(
             "SELECT COUNT(*) FROM audit_log WHERE action = 'user.role' AND target = 'user:{deputy_id}' AND details LIKE '%\"to\":\"baker\"%'"
@@ -199,11 +230,29 @@ async fn a_reset_password_must_be_changed_before_anything_else(backend: Backend)
     let before = session(&app, BAKER, PASSWORD).await;
 
     let reset = format!("/api/admin/users/{baker_id}/password");
-    let (status, body) = call(&app, &owner, Method::POST, &reset, Some(json!({"password": "short"}))).await;
+    let (status, body) = call(
+        &app,
+        &owner,
+        Method::POST,
+        &reset,
+        Some(json!({"password": "short"})),
+    )
+    .await;
     assert_eq!(status, 400, "{body}");
     let temporary = "temporary-password-9";
-    let (status, user) = call(&app, &owner, Method::POST, &reset, Some(json!({"password": temporary}))).await;
-    assert_eq!((status, &user["must_change_password"]), (200, &json!(true)), "{user}");
+    let (status, user) = call(
+        &app,
+        &owner,
+        Method::POST,
+        &reset,
+        Some(json!({"password": temporary})),
+    )
+    .await;
+    assert_eq!(
+        (status, &user["must_change_password"]),
+        (200, &json!(true)),
+        "{user}"
+    );
     let (status, _) = call(&app, &before, Method::GET, "/api/staff/me", None).await;
     assert_eq!(status, 401, "a reset ends the account's sessions");
     assert_eq!(sign_in(&app, BAKER, PASSWORD).await.status().as_u16(), 401);
@@ -211,14 +260,35 @@ async fn a_reset_password_must_be_changed_before_anything_else(backend: Backend)
     let restricted = session(&app, BAKER, temporary).await;
     assert_eq!(restricted.body["must_change_password"], json!(true));
     let (status, body) = call(&app, &restricted, Method::GET, "/api/admin/orders", None).await;
-    assert_eq!((status, body["code"].as_str()), (403, Some("password_change_required")));
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (403, Some("password_change_required"))
+    );
     let (status, me) = call(&app, &restricted, Method::GET, "/api/staff/me", None).await;
     assert_eq!((status, &me["must_change_password"]), (200, &json!(true)));
 
-    let change = |current: &str, new: &str| json!({"current_password": current, "new_password": new});
-    let (status, body) = call(&app, &restricted, Method::POST, "/api/staff/password", Some(change("wrong-password-1", "brand-new-password"))).await;
-    assert_eq!((status, body["code"].as_str()), (403, Some("wrong_password")));
-    let (status, _) = call(&app, &restricted, Method::POST, "/api/staff/password", Some(change(temporary, temporary))).await;
+    let change =
+        |current: &str, new: &str| json!({"current_password": current, "new_password": new});
+    let (status, body) = call(
+        &app,
+        &restricted,
+        Method::POST,
+        "/api/staff/password",
+        Some(change("wrong-password-1", "brand-new-password")),
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (403, Some("wrong_password"))
+    );
+    let (status, _) = call(
+        &app,
+        &restricted,
+        Method::POST,
+        "/api/staff/password",
+        Some(change(temporary, temporary)),
+    )
+    .await;
     assert_eq!(status, 400, "the new password must differ");
     let res = app
         .client
@@ -264,7 +334,14 @@ async fn own_password_change_and_sign_out_everywhere_end_the_other_sessions(back
     assert_eq!(status, 200);
 
     let phone = session(&app, BAKER, "my-own-new-password").await;
-    let (status, _) = call(&app, &laptop, Method::POST, "/api/staff/sign-out-everywhere", None).await;
+    let (status, _) = call(
+        &app,
+        &laptop,
+        Method::POST,
+        "/api/staff/sign-out-everywhere",
+        None,
+    )
+    .await;
     assert_eq!(status, 204);
     for s in [&laptop, &phone] {
         let (status, _) = call(&app, s, Method::GET, "/api/staff/me", None).await;
@@ -317,13 +394,18 @@ async fn sessions_end_when_idle_or_too_old(backend: Backend, redis: bool) {
     // Used all the time, it still ends at its lifetime.
     let since = Instant::now();
     let busy = session(&app, BAKER, PASSWORD).await;
-    wait_until(Duration::from_secs(15), "the busy session to end", || async {
-        me(&busy).await == 401
-    })
+    wait_until(
+        Duration::from_secs(15),
+        "the busy session to end",
+        || async { me(&busy).await == 401 },
+    )
     .await;
     let lasted = since.elapsed();
     assert!(lasted >= lifetime, "a used session ended after {lasted:?}");
-    assert!(lasted > idle * 2, "kept alive past the idle timeout by use: {lasted:?}");
+    assert!(
+        lasted > idle * 2,
+        "kept alive past the idle timeout by use: {lasted:?}"
+    );
 }
 
 async fn sessions_end_when_idle_or_past_their_lifetime(backend: Backend) {
@@ -340,14 +422,27 @@ async fn tokens_expire_and_record_their_last_use(backend: Backend) {
     let app = spawn_app(backend).await;
     add_account(&app, OWNER, "admin").await;
     let owner = session(&app, OWNER, PASSWORD).await;
-    for bad in [json!(0), json!(-5), json!(1.5), json!(315_360_001), json!("1h")] {
+    for bad in [
+        json!(0),
+        json!(-5),
+        json!(1.5),
+        json!(315_360_001),
+        json!("1h"),
+    ] {
         let body = json!({"name": "bad", "role": "admin", "expires_in": bad});
-        let (status, answer) = call(&app, &owner, Method::POST, "/api/admin/tokens", Some(body)).await;
+        let (status, answer) =
+            call(&app, &owner, Method::POST, "/api/admin/tokens", Some(body)).await;
         assert_eq!(status, 400, "expires_in {bad}: {answer}");
     }
     let since = Instant::now();
-    let (short, short_id) = make_token(&app, &owner, json!({"name": "short", "role": "baker", "expires_in": 2})).await;
-    let (lasting, lasting_id) = make_token(&app, &owner, json!({"name": "lasting", "role": "baker"})).await;
+    let (short, short_id) = make_token(
+        &app,
+        &owner,
+        json!({"name": "short", "role": "baker", "expires_in": 2}),
+    )
+    .await;
+    let (lasting, lasting_id) =
+        make_token(&app, &owner, json!({"name": "lasting", "role": "baker"})).await;
 
     let listed = |id: i64| {
         let req = app
@@ -364,11 +459,20 @@ async fn tokens_expire_and_record_their_last_use(backend: Backend) {
     assert!(listed(short_id).await["expires_at"].is_string());
 
     assert_eq!(with_token(&app, &lasting, "/api/admin/orders").await, 200);
-    assert!(listed(lasting_id).await["last_used_at"].is_string(), "the use is noted");
+    assert!(
+        listed(lasting_id).await["last_used_at"].is_string(),
+        "the use is noted"
+    );
     // A note older than a minute is refreshed; one within the minute is left as it is.
-    app.execute(&format!("UPDATE api_tokens SET last_used_at = '2000-01-01 00:00:00+00:00' WHERE id = {lasting_id}")).await;
+    app.execute(&format!(
+        "UPDATE api_tokens SET last_used_at = '2000-01-01 00:00:00+00:00' WHERE id = {lasting_id}"
+    ))
+    .await;
     assert_eq!(with_token(&app, &lasting, "/api/admin/orders").await, 200);
-    assert_ne!(listed(lasting_id).await["last_used_at"], json!("2000-01-01 00:00:00"));
+    assert_ne!(
+        listed(lasting_id).await["last_used_at"],
+        json!("2000-01-01 00:00:00")
+    );
     let noted = listed(lasting_id).await["last_used_at"].clone();
     assert_eq!(with_token(&app, &lasting, "/api/admin/orders").await, 200);
     assert_eq!(listed(lasting_id).await["last_used_at"], noted);
@@ -376,9 +480,11 @@ async fn tokens_expire_and_record_their_last_use(backend: Backend) {
     if since.elapsed() < Duration::from_secs(2) {
         assert_eq!(with_token(&app, &short, "/api/admin/orders").await, 200);
     }
-    wait_until(Duration::from_secs(10), "the short token to expire", || async {
-        with_token(&app, &short, "/api/admin/orders").await == 401
-    })
+    wait_until(
+        Duration::from_secs(10),
+        "the short token to expire",
+        || async { with_token(&app, &short, "/api/admin/orders").await == 401 },
+    )
     .await;
     assert!(since.elapsed() >= Duration::from_secs(2));
     assert_eq!(with_token(&app, &lasting, "/api/admin/orders").await, 200);

@@ -46,11 +46,18 @@ async fn orders_of_a_gone_worker_are_baked_by_another(backend: Backend) {
     let ready_again = format!(
         "SELECT COUNT(*) FROM order_events WHERE order_id = {orphaned} AND status = 'ready'"
     );
-    app.wait_for_scalar(&ready_again, 2, Duration::from_secs(20), "baked again by this worker")
-        .await;
+    app.wait_for_scalar(
+        &ready_again,
+        2,
+        Duration::from_secs(20),
+        "baked again by this worker",
+    )
+    .await;
     assert_eq!(
-        app.scalar(&format!("SELECT COUNT(*) FROM orders WHERE id = {orphaned} AND status = 'ready'"))
-            .await,
+        app.scalar(&format!(
+            "SELECT COUNT(*) FROM orders WHERE id = {orphaned} AND status = 'ready'"
+        ))
+        .await,
         1
     );
     let own = "SELECT COUNT(*) FROM oven_leases WHERE owner NOT IN ('gone-worker', 'live-worker')";
@@ -74,10 +81,14 @@ async fn orders_of_a_gone_worker_are_baked_by_another(backend: Backend) {
     let last = std::cell::Cell::new(own_lease_until(&app).await);
     for _ in 0..3 {
         let before = last.get();
-        wait_until(Duration::from_secs(10), "another renewal of the lease", || async {
-            last.set(own_lease_until(&app).await);
-            last.get() > before
-        })
+        wait_until(
+            Duration::from_secs(10),
+            "another renewal of the lease",
+            || async {
+                last.set(own_lease_until(&app).await);
+                last.get() > before
+            },
+        )
         .await;
     }
     // (Read from the database: the app's order pages did not see the change made behind its back.)

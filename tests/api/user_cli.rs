@@ -41,35 +41,74 @@ async fn the_user_commands_manage_accounts(backend: Backend) {
     let url = db.url.as_str();
     let owner = "owner@example.com";
     let baker = "baker@example.com";
-    ok(url, &["add", "--role", "admin", owner], "owner-password-1\n").await;
-    ok(url, &["add", "--role", "baker", baker], "baker-password-1\n").await;
+    ok(
+        url,
+        &["add", "--role", "admin", owner],
+        "owner-password-1\n",
+    )
+    .await;
+    ok(
+        url,
+        &["add", "--role", "baker", baker],
+        "baker-password-1\n",
+    )
+    .await;
     let listed = ok(url, &["list"], "").await;
-    assert!(listed.contains(&format!("{owner}\tadmin\tactive")), "{listed}");
-    assert!(listed.contains(&format!("{baker}\tbaker\tactive")), "{listed}");
+    assert!(
+        listed.contains(&format!("{owner}\tadmin\tactive")),
+        "{listed}"
+    );
+    assert!(
+        listed.contains(&format!("{baker}\tbaker\tactive")),
+        "{listed}"
+    );
 
     let sql = probe(url).await;
     let scalar = |q: String| {
         let sql = &sql;
         async move { sql.scalar(&q).await }
     };
-    let active = |email: &str| format!("SELECT COUNT(*) FROM staff_users WHERE email = '{email}' AND active = true");
+    let active = |email: &str| {
+        format!("SELECT COUNT(*) FROM staff_users WHERE email = '{email}' AND active = true")
+    };
     ok(url, &["disable", baker], "").await;
     assert_eq!(scalar(active(baker)).await, 0);
-    assert!(ok(url, &["list"], "").await.contains(&format!("{baker}\tbaker\tdisabled")));
+    assert!(
+        ok(url, &["list"], "")
+            .await
+            .contains(&format!("{baker}\tbaker\tdisabled"))
+    );
     ok(url, &["enable", baker], "").await;
     assert_eq!(scalar(active(baker)).await, 1);
 
     ok(url, &["role", baker, "admin"], "").await;
-    assert!(ok(url, &["list"], "").await.contains(&format!("{baker}\tadmin\tactive")));
+    assert!(
+        ok(url, &["list"], "")
+            .await
+            .contains(&format!("{baker}\tadmin\tactive"))
+    );
     ok(url, &["role", baker, "baker"], "").await;
 
     let epoch = format!("SELECT session_epoch FROM staff_users WHERE email = '{baker}'");
     let before = scalar(epoch.clone()).await;
-    ok(url, &["passwd", "--temporary", baker], "temporary-password-1\n").await;
-    assert!(ok(url, &["list"], "").await.contains("active, must change password"));
+    ok(
+        url,
+        &["passwd", "--temporary", baker],
+        "temporary-password-1\n",
+    )
+    .await;
+    assert!(
+        ok(url, &["list"], "")
+            .await
+            .contains("active, must change password")
+    );
     assert!(scalar(epoch.clone()).await > before, "its sessions ended");
     ok(url, &["passwd", baker], "a-chosen-password-1\n").await;
-    assert!(!ok(url, &["list"], "").await.contains("must change password"));
+    assert!(
+        !ok(url, &["list"], "")
+            .await
+            .contains("must change password")
+    );
 
     // Refused: a short password, an unknown account, the last active admin.
     let (success, _, stderr) = user(url, &["passwd", baker], "short\n").await;
@@ -80,8 +119,15 @@ async fn the_user_commands_manage_accounts(backend: Backend) {
     assert!(!success && stderr.contains("active admin"), "{stderr}");
     assert_eq!(scalar(active(owner)).await, 1);
 
-    for action in ["user.disable", "user.enable", "user.role", "user.reset_password", "user.set_password"] {
-        let q = format!("SELECT COUNT(*) FROM audit_log WHERE actor = 'cli' AND action = '{action}'");
+    for action in [
+        "user.disable",
+        "user.enable",
+        "user.role",
+        "user.reset_password",
+        "user.set_password",
+    ] {
+        let q =
+            format!("SELECT COUNT(*) FROM audit_log WHERE actor = 'cli' AND action = '{action}'");
         assert!(scalar(q).await >= 1, "{action} is in the audit log");
     }
 }

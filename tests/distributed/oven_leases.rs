@@ -22,14 +22,22 @@ async fn orders_of_a_killed_worker_reach_ready_through_another() {
     let (mut doomed, _) = cluster.spawn_binary("worker", &doomed_env).await;
     let mut ids = Vec::new();
     for _ in 0..10 {
-        ids.push(bakery_test_support::accepted(api.place(&seed_order()).await).await.order_id);
+        ids.push(
+            bakery_test_support::accepted(api.place(&seed_order()).await)
+                .await
+                .order_id,
+        );
     }
-    wait_until(Duration::from_secs(30), "every order in the doomed oven", || async {
-        cluster
-            .scalar("SELECT COUNT(*) FROM orders WHERE status = 'processing'")
-            .await
-            == 10
-    })
+    wait_until(
+        Duration::from_secs(30),
+        "every order in the doomed oven",
+        || async {
+            cluster
+                .scalar("SELECT COUNT(*) FROM orders WHERE status = 'processing'")
+                .await
+                == 10
+        },
+    )
     .await;
     // The survivor runs before the kill: it can only get the orders by taking them over.
     let (mut survivor, _) = cluster.spawn_binary("worker", &lease).await;
@@ -60,7 +68,9 @@ async fn orders_of_a_killed_worker_reach_ready_through_another() {
     );
     assert_eq!(
         cluster
-            .scalar("SELECT COUNT(*) FROM orders WHERE lease_owner = (SELECT owner FROM oven_leases)")
+            .scalar(
+                "SELECT COUNT(*) FROM orders WHERE lease_owner = (SELECT owner FROM oven_leases)"
+            )
             .await,
         10,
         "the survivor took them all"
