@@ -98,27 +98,43 @@ impl RedisCache {
             .await
     }
 
-    /// Stores a staff session under its token hash for `seconds`.
+    /// Stores a staff session under its token hash for `ttl` (to the millisecond).
     pub async fn store_session(
         &self,
         token_hash: &str,
         json: &str,
-        seconds: u64,
+        ttl: Duration,
     ) -> Result<(), CacheError> {
         let mut conn = self.manager.clone();
         let (key, json) = (
             format!("{}{token_hash}", self.session_prefix),
             json.to_owned(),
         );
-        self.bounded(async move { conn.set_ex(key, json, seconds).await })
+        let millis = ttl.as_millis().clamp(1, u128::from(u64::MAX)) as u64;
+        self.bounded(async move { conn.pset_ex(key, json, millis).await })
             .await
     }
 
-    /// The staff session stored under a token hash, if it has not expired.
-    pub async fn session(&self, token_hash: &str) -> Result<Option<String>, CacheError> {
+    /// The staff session stored under a token hash, if it has not expired; its time to live
+    /// starts again at `idle` (in the same round trip).
+    pub async fn session(
+        &self,
+        token_hash: &str,
+        idle: Duration,
+    ) -> Result<Option<String>, CacheError> {
         let mut conn = self.manager.clone();
         let key = format!("{}{token_hash}", self.session_prefix);
-        self.bounded(async move { conn.get(key).await }).await
+        let millis = i64::try_from(idle.as_millis()).unwrap_or(i64::MAX).max(1);
+        let (json, _): (Option<String>, bool) = self
+            .bounded(async move {
+                redis::pipe()
+                    .get(&key)
+                    .pexpire(&key, millis)
+                    .query_async(&mut conn)
+                    .await
+            })
+            .await?;
+        Ok(json)
     }
 
     /// Ends a staff session.

@@ -86,6 +86,7 @@ pub struct Settings {
     pub trusted_proxies: Vec<String>,
     pub limits: LimitSettings,
     pub worker: WorkerSettings,
+    pub sessions: SessionSettings,
     pub order_store: OrderStoreSettings,
     pub names: NameSettings,
     pub log: LogSettings,
@@ -135,6 +136,25 @@ pub struct WorkerSettings {
     /// Longest delay between restarts.
     #[serde(with = "values::duration")]
     pub restart_max: Duration,
+    /// How long a worker's claim on the orders in its oven lasts without being renewed; a worker
+    /// silent for longer is taken for gone and its baking orders are taken over.
+    #[serde(with = "values::duration")]
+    pub lease_time: Duration,
+    /// How often a worker renews its lease and looks for the orders of gone workers.
+    #[serde(with = "values::duration")]
+    pub lease_sweep: Duration,
+}
+
+/// Staff sessions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SessionSettings {
+    /// A session unused for this long is over.
+    #[serde(with = "values::duration")]
+    pub idle_timeout: Duration,
+    /// A session is over this long after sign-in, used or not.
+    #[serde(with = "values::duration")]
+    pub lifetime: Duration,
 }
 
 /// Group commit of new orders.
@@ -264,6 +284,7 @@ impl Default for Settings {
             trusted_proxies: Vec::new(),
             limits: LimitSettings::default(),
             worker: WorkerSettings::default(),
+            sessions: SessionSettings::default(),
             order_store: OrderStoreSettings::default(),
             names: NameSettings::default(),
             log: LogSettings::default(),
@@ -294,6 +315,17 @@ impl Default for WorkerSettings {
             prep_time: Duration::from_secs(3),
             restart_initial: Duration::from_millis(100),
             restart_max: Duration::from_secs(10),
+            lease_time: Duration::from_secs(30),
+            lease_sweep: Duration::from_secs(10),
+        }
+    }
+}
+
+impl Default for SessionSettings {
+    fn default() -> Self {
+        SessionSettings {
+            idle_timeout: Duration::from_secs(30 * 60),
+            lifetime: Duration::from_secs(12 * 3600),
         }
     }
 }
@@ -410,6 +442,26 @@ impl Settings {
                     name("trusted_proxies")
                 )));
             }
+        }
+        let durations = [
+            ("worker.lease_sweep", self.worker.lease_sweep),
+            ("sessions.idle_timeout", self.sessions.idle_timeout),
+            ("sessions.lifetime", self.sessions.lifetime),
+        ];
+        for (field, value) in durations {
+            if value.is_zero() {
+                return Err(ConfigError(format!(
+                    "{} must be longer than 0s",
+                    name(field)
+                )));
+            }
+        }
+        if self.worker.lease_time < self.worker.lease_sweep * 2 {
+            return Err(ConfigError(format!(
+                "{} must be at least twice {} (a live worker renews its lease every sweep)",
+                name("worker.lease_time"),
+                name("worker.lease_sweep")
+            )));
         }
         if let Some(url) = &self.smtp_url {
             SmtpServer::parse(url).map_err(|e| ConfigError(format!("{} {e}", name("smtp_url"))))?;

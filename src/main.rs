@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use bakery::config::{self, Settings};
 use bakery::dead_letters::{self, Replay};
 use bakery::queue::amqp::AmqpNames;
+use bakery::startup::user_commands::{self, UserCommand};
 use bakery::startup::{self, Application, Role};
 use bakery::{store, telemetry};
 use bakery_wire::staff::StaffRole;
@@ -52,6 +53,34 @@ enum UserAction {
         #[arg(long, value_parser = ["admin", "baker"])]
         role: String,
         /// The account's e-mail, used to sign in.
+        email: String,
+    },
+    /// List the staff accounts.
+    List,
+    /// Deactivate an account: it cannot sign in, its sessions and tokens stop working at once.
+    Disable {
+        /// The account's e-mail.
+        email: String,
+    },
+    /// Reactivate an account.
+    Enable {
+        /// The account's e-mail.
+        email: String,
+    },
+    /// Change an account's role (in force from its next request).
+    Role {
+        /// The account's e-mail.
+        email: String,
+        /// `admin` or `baker`.
+        #[arg(value_parser = ["admin", "baker"])]
+        role: String,
+    },
+    /// Set an account's password (read like `add`'s) and end its sessions.
+    Passwd {
+        /// The user must change it at the next sign-in (a reset).
+        #[arg(long)]
+        temporary: bool,
+        /// The account's e-mail.
         email: String,
     },
 }
@@ -158,14 +187,27 @@ async fn user_command(
     action: UserAction,
     settings: &Settings,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    let UserAction::Add { role, email } = action;
-    let role = StaffRole::parse(&role).ok_or("the role must be admin or baker")?;
-    let password = read_password()?;
-    let db = store::connect::connect(&settings.database_url, 1).await?;
-    store::connect::migrate(&db).await?;
-    let user =
-        bakery::staff::accounts::create_user_audited(&db, "cli", &email, &password, role).await?;
-    println!("added {} ({})", user.email, user.role);
+    let role = |name: &str| StaffRole::parse(name).ok_or("the role must be admin or baker");
+    let command = match action {
+        UserAction::Add { role: name, email } => UserCommand::Add {
+            email,
+            role: role(&name)?,
+        },
+        UserAction::List => UserCommand::List,
+        UserAction::Disable { email } => UserCommand::Disable { email },
+        UserAction::Enable { email } => UserCommand::Enable { email },
+        UserAction::Role { email, role: name } => UserCommand::Role {
+            email,
+            role: role(&name)?,
+        },
+        UserAction::Passwd { temporary, email } => UserCommand::Passwd { email, temporary },
+    };
+    let password = match command.needs_password() {
+        true => Some(read_password()?),
+        false => None,
+    };
+    let done = user_commands::run(&settings.database_url, command, password).await?;
+    println!("{done}");
     Ok(())
 }
 

@@ -4,6 +4,7 @@ mod error;
 mod guards;
 mod http;
 mod operations;
+pub mod user_commands;
 
 use std::any::Any;
 use std::future::Future;
@@ -27,7 +28,7 @@ use crate::actors::order_consumer::OrderConsumer;
 use crate::actors::order_processor::{OrderProcessor, ProcessingContext, Shift};
 use crate::actors::order_store::{OrderStore, StoreStats};
 use crate::actors::outbox_relay::OutboxRelay;
-use crate::actors::oven::Oven;
+use crate::actors::oven::{Oven, OvenLease};
 use crate::actors::status_link::{StatusFanout, StatusListener};
 use crate::actors::supervision::{Restarts, supervise_loop};
 use crate::api::AppState;
@@ -38,7 +39,7 @@ use crate::events::watched::WatchedOrders;
 use crate::order_views::OrderViews;
 use crate::queue::amqp::{AmqpNames, AmqpPublisher};
 use crate::queue::{Delivery, Inbox, LocalQueue, OrderQueue};
-use crate::store::{StoreError, connect, notifications, outbox, reads};
+use crate::store::{StoreError, connect, notifications, outbox, oven_leases, reads};
 
 /// Memory for the order pages an API process keeps, packed (about 110 bytes an order with its
 /// map slot, so about 110,000 orders): a busy day's orders are answered from memory.
@@ -69,6 +70,8 @@ pub struct Application {
     /// The processor pool's shift, to close it on shutdown (`None` without processors).
     shift: Option<Arc<Shift>>,
     shutdown_grace: Duration,
+    /// The database and this process's oven id, to end its lease when the kitchen closes.
+    oven: (DatabaseConnection, String),
 }
 
 /// The connections to Redis and RabbitMQ of the distributed shape (none in the embedded one).
@@ -206,24 +209,36 @@ impl Builder<'_> {
         Ok(())
     }
 
-    /// The oven, the processor pool and, with RabbitMQ, the consumer that feeds it; embedded,
-    /// the orders still pending are handed to the pool again. Returns the pool's shift.
+    /// The oven (under the lease of `oven_id`), the processor pool and, with RabbitMQ, the
+    /// consumer that feeds it; embedded, the orders still pending are handed to the pool again.
+    /// Returns the pool's shift.
     async fn start_kitchen(
         &mut self,
         bus: &StatusBus,
         catalog: &Addr<CatalogCache>,
         (inbox_tx, inbox): (&mpsc::Sender<Delivery>, &Inbox),
         queue: &dyn OrderQueue,
+        oven_id: &str,
     ) -> Result<Arc<Shift>, StartupError> {
         let settings = self.settings;
+        // The lease exists before any order names this worker's oven.
+        oven_leases::renew(&self.db, oven_id, settings.worker.lease_time).await?;
+        let lease = OvenLease {
+            oven_id: oven_id.into(),
+            lease_time: settings.worker.lease_time,
+            sweep: settings.worker.lease_sweep,
+            every_order_at_start: !settings.uses_broker(),
+        };
+        let oven_id = lease.oven_id.clone();
         let oven = {
             let (db, bus, restarts) = (self.db.clone(), bus.clone(), self.restarts("oven"));
-            Supervisor::start(move |_| Oven::new(db, bus, restarts))
+            Supervisor::start(move |_| Oven::new(db, bus, restarts, lease))
         };
         let shift = Arc::new(Shift::default());
         let context = Arc::new(ProcessingContext {
             db: self.db.clone(),
             prep_time: settings.worker.prep_time,
+            oven_id,
             max_attempts: settings.worker.max_attempts,
             failing_attempts: settings.chaos.failing_attempts,
             bus: bus.clone(),
@@ -299,11 +314,18 @@ impl Application {
         if role != Role::Worker {
             parts.start_notifier(&bus).await?;
         }
+        let oven_id = oven_leases::new_oven_id();
         let shift = match role {
             Role::Serve => None,
             _ => Some(
                 parts
-                    .start_kitchen(&bus, &catalog_cache, (&inbox_tx, &inbox), queue.as_ref())
+                    .start_kitchen(
+                        &bus,
+                        &catalog_cache,
+                        (&inbox_tx, &inbox),
+                        queue.as_ref(),
+                        &oven_id,
+                    )
                     .await?,
             ),
         };
@@ -367,6 +389,10 @@ impl Application {
                 order_lookup: settings.order_lookup,
                 known_tokens: crate::order_views::tokens::KnownTokens::default(),
                 allow_private_webhooks: settings.notify.allow_private_hosts,
+                session_policy: crate::staff::sessions::SessionPolicy {
+                    idle_timeout: settings.sessions.idle_timeout,
+                    lifetime: settings.sessions.lifetime,
+                },
             });
             let (server, port) = http::http_server(&settings, state)?;
             (Some(server), Some(port))
@@ -381,6 +407,7 @@ impl Application {
             sign_ins,
             shift,
             shutdown_grace: settings.shutdown_grace,
+            oven: (db, oven_id),
         })
     }
 
@@ -441,6 +468,11 @@ impl Application {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         tracing::info!(unfinished = shift.busy(), "order processors closed");
+        // Other workers take the orders still baking here over at their next sweep.
+        let (db, oven_id) = &self.oven;
+        if let Err(err) = oven_leases::release(db, oven_id).await {
+            tracing::warn!(error = %err, "could not end the oven's lease");
+        }
     }
 }
 

@@ -15,6 +15,12 @@ pub struct Model {
     pub created_by: String,
     pub created_at: DateTimeUtc,
     pub revoked_at: Option<DateTimeUtc>,
+    /// After this the token no longer works; `None`: it does not expire.
+    pub expires_at: Option<DateTimeUtc>,
+    /// Last request made with it, to within a minute.
+    pub last_used_at: Option<DateTimeUtc>,
+    /// The account it acts for: it works only while that account is active, within its role.
+    pub owner_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

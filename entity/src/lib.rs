@@ -1,4 +1,4 @@
-//! SeaORM entities of the bakery's tables: products, orders, order items, order events, outbox.
+//! SeaORM entities of the bakery's tables: products, orders, order items, order events, outbox, staff, notifications, oven leases.
 
 pub mod api_token;
 pub mod audit_log;
@@ -8,6 +8,7 @@ pub mod order_event;
 pub mod order_item;
 pub mod order_tracking_token;
 pub mod outbox;
+pub mod oven_lease;
 pub mod product;
 pub mod staff_session;
 pub mod staff_user;

@@ -25,6 +25,8 @@ pub struct Model {
     /// `pickup` or `delivery`.
     pub fulfillment: String,
     pub delivery_address: Option<String>,
+    /// The worker process whose oven bakes it (see `oven_lease`); set on `processing`.
+    pub lease_owner: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -13,7 +13,12 @@ pub struct Model {
     pub user_id: i64,
     pub csrf_token: String,
     pub created_at: DateTimeUtc,
+    /// The absolute end of the session.
     pub expires_at: DateTimeUtc,
+    /// Last request seen (kept to within a fraction of the idle timeout), for the idle timeout.
+    pub last_seen_at: Option<DateTimeUtc>,
+    /// The account's `session_epoch` when the session was opened.
+    pub epoch: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,4 +1,4 @@
-//! A staff account: e-mail, Argon2id password hash and role (`admin` or `baker`).
+//! A staff account: e-mail, Argon2id password hash, role (`admin` or `baker`) and whether it is active.
 
 use sea_orm::entity::prelude::*;
 
@@ -13,6 +13,10 @@ pub struct Model {
     pub role: String,
     pub active: bool,
     pub created_at: DateTimeUtc,
+    /// Set by an admin's password reset: until the user changes it, only that is allowed.
+    pub must_change_password: bool,
+    /// Sessions opened in an earlier epoch are over (raised to sign out everywhere).
+    pub session_epoch: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

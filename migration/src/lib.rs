@@ -12,6 +12,7 @@ mod m20261126_000007_notification_channels;
 mod m20261130_000008_notification_retries;
 mod m20261130_000009_order_tracking_tokens;
 mod m20261130_000010_product_max_per_order;
+mod m20261130_000011_account_lifecycle_and_oven_leases;
 
 /// Runs the bakery's migrations in order.
 pub struct Migrator;
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000008_notification_retries::Migration),
             Box::new(m20261130_000009_order_tracking_tokens::Migration),
             Box::new(m20261130_000010_product_max_per_order::Migration),
+            Box::new(m20261130_000011_account_lifecycle_and_oven_leases::Migration),
         ]
     }
 }

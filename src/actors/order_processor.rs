@@ -24,6 +24,8 @@ use crate::store::moves;
 pub struct ProcessingContext {
     pub db: DatabaseConnection,
     pub prep_time: Duration,
+    /// This process's oven, recorded on the orders it starts (see `store::oven_leases`).
+    pub oven_id: Arc<str>,
     pub max_attempts: u32,
     /// Chaos knob: fail this many first attempts of every order.
     pub failing_attempts: u32,
@@ -116,7 +118,8 @@ pub async fn process_orders(
         answers.push(answer);
     }
     if !starts.is_empty() {
-        let outcomes = kitchen::start_orders(&kitchen.db, &starts, kitchen.prep_time).await;
+        let outcomes =
+            kitchen::start_orders(&kitchen.db, &starts, kitchen.prep_time, &kitchen.oven_id).await;
         for (n, (slot, start)) in slots.iter().zip(&starts).enumerate() {
             let answer = match &outcomes {
                 Ok(outcomes) => outcomes

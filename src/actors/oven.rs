@@ -1,19 +1,24 @@
-//! Oven: takes each baking order out when its stored `ready_at` comes, moving it to `ready`.
+//! Oven: takes each baking order out when its stored `ready_at` comes, moving it to `ready`;
+//! keeps this worker's lease and takes over the baking orders of workers that are gone.
 //!
-//! The timers live in memory, the times in the database: on every (re)start the oven reads all
-//! `processing` orders back, so a crash or restart loses no bake.
+//! The timers live in memory, the times in the database: on every (re)start the oven reads its
+//! `processing` orders back (all of them in the embedded shape), so a crash or restart loses no
+//! bake. Every `lease_sweep` it renews its lease and takes over the `processing` orders of any
+//! worker whose lease ran out ([`oven_leases`]), so a worker killed or scaled away leaves no order
+//! behind.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix::prelude::*;
-use bakery_wire::OrderStatus;
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 use tracing::Instrument;
 
 use super::supervision::Restarts;
 use crate::events::StatusBus;
-use crate::store::{kitchen, reads};
+use crate::store::kitchen;
+use crate::store::oven_leases::{self, Baking};
 
 /// Longest wait between two tries of a bake that could not be marked ready.
 const MAX_RETRY: Duration = Duration::from_secs(5);
@@ -29,11 +34,27 @@ pub struct Bake {
 /// Most orders taken out in one transaction.
 const MAX_BATCH: usize = 256;
 
+/// This worker's lease on the orders in its oven.
+#[derive(Debug, Clone)]
+pub struct OvenLease {
+    /// This worker process's id, recorded on the orders it starts.
+    pub oven_id: Arc<str>,
+    /// How long the lease lasts unrenewed.
+    pub lease_time: Duration,
+    /// How often it is renewed and gone workers' orders are looked for.
+    pub sweep: Duration,
+    /// At start take every `processing` order (the embedded shape: no other worker exists).
+    pub every_order_at_start: bool,
+}
+
 /// The actor that keeps the bake timers.
 pub struct Oven {
     db: DatabaseConnection,
     bus: StatusBus,
     restarts: Restarts,
+    lease: OvenLease,
+    /// A sweep is under way.
+    sweeping: bool,
     /// Baked orders waiting to be taken out.
     due: Vec<i64>,
     /// A batch is being taken out (or waits to be tried again).
@@ -44,11 +65,18 @@ pub struct Oven {
 
 impl Oven {
     /// An oven announcing ready orders on `bus`.
-    pub fn new(db: DatabaseConnection, bus: StatusBus, restarts: Restarts) -> Oven {
+    pub fn new(
+        db: DatabaseConnection,
+        bus: StatusBus,
+        restarts: Restarts,
+        lease: OvenLease,
+    ) -> Oven {
         Oven {
             db,
             bus,
             restarts,
+            lease,
+            sweeping: false,
             due: Vec::new(),
             busy: false,
             failures: 0,
@@ -63,6 +91,35 @@ impl Oven {
             act.due.push(bake.order_id);
             act.take_out(ctx);
         });
+    }
+
+    fn schedule_all(&mut self, baking: Vec<Baking>, ctx: &mut Context<Self>) {
+        for order in baking {
+            let (order_id, ready_at) = (order.order_id, order.ready_at);
+            self.schedule(Bake { order_id, ready_at }, ctx);
+        }
+    }
+
+    /// Renews this worker's lease, then takes over the orders of workers whose lease ran out.
+    fn sweep(&mut self, ctx: &mut Context<Self>) {
+        if self.sweeping {
+            return;
+        }
+        self.sweeping = true;
+        let (db, lease) = (self.db.clone(), self.lease.clone());
+        let sweep = async move {
+            oven_leases::renew(&db, &lease.oven_id, lease.lease_time).await?;
+            oven_leases::take_over_orphans(&db, &lease.oven_id).await
+        };
+        ctx.spawn(sweep.into_actor(self).map(|found, act, ctx| {
+            act.sweeping = false;
+            match found {
+                Ok(taken) => act.schedule_all(taken, ctx),
+                Err(err) => {
+                    tracing::warn!(actor = "oven", error = %err, "could not renew the oven's lease or look for orphaned orders");
+                }
+            }
+        }));
     }
 
     /// Takes the due orders out, a batch at a time; those that come due meanwhile wait for the
@@ -119,10 +176,11 @@ impl Actor for Oven {
         // Every baking order is read back below; timers of an earlier start are gone.
         self.due.clear();
         self.busy = false;
-        let db = self.db.clone();
+        self.sweeping = false;
+        let (db, lease) = (self.db.clone(), self.lease.clone());
         let resume = async move {
             tokio::time::sleep(delay).await;
-            reads::orders_in(&db, OrderStatus::Processing).await
+            oven_leases::claim_at_start(&db, &lease.oven_id, lease.every_order_at_start).await
         };
         ctx.wait(resume.into_actor(self).map(|found, act, ctx| match found {
             Ok(baking) => {
@@ -133,17 +191,10 @@ impl Actor for Oven {
                         "resuming bakes after start"
                     );
                 }
-                for order in baking {
-                    let ready_at = order.ready_at.unwrap_or_else(Utc::now);
-                    act.schedule(
-                        Bake {
-                            order_id: order.id,
-                            ready_at,
-                        },
-                        ctx,
-                    );
-                }
+                act.schedule_all(baking, ctx);
                 act.restarts.succeeded();
+                act.sweep(ctx);
+                ctx.run_interval(act.lease.sweep, |act, ctx| act.sweep(ctx));
             }
             Err(err) => {
                 tracing::error!(actor = "oven", error = %err, "could not read baking orders");

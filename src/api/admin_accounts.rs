@@ -1,5 +1,5 @@
-//! The back-office's accounts under `/api/admin`: staff users, bearer tokens and the audit log.
-//! Admins only; every change is audited.
+//! The back-office's accounts under `/api/admin`: listing and adding staff users, bearer tokens
+//! and the audit log. Admins only; every change is audited.
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
@@ -13,7 +13,7 @@ use super::errors::ApiError;
 use super::extract::positive_id;
 use super::staff::{ADMIN, Staff};
 use crate::staff::accounts;
-use crate::staff::audit;
+use crate::staff::{audit, tokens};
 use crate::store::wire_time;
 
 /// A role as stored; one the code no longer knows shows as the lesser role, baker.
@@ -21,12 +21,14 @@ fn stored_role(raw: &str) -> bakery_wire::staff::StaffRole {
     bakery_wire::staff::StaffRole::parse(raw).unwrap_or(bakery_wire::staff::StaffRole::Baker)
 }
 
-fn staff_user(u: entity::staff_user::Model) -> StaffUser {
+/// An account as the API shows it.
+pub(super) fn staff_user(u: entity::staff_user::Model) -> StaffUser {
     StaffUser {
         id: u.id,
         role: stored_role(&u.role),
         email: u.email,
         active: u.active,
+        must_change_password: u.must_change_password,
     }
 }
 
@@ -94,6 +96,8 @@ fn api_token(t: entity::api_token::Model, token: Option<String>) -> ApiToken {
         created_at: wire_time(t.created_at),
         revoked_at: t.revoked_at.map(wire_time),
         token,
+        expires_at: t.expires_at.map(wire_time),
+        last_used_at: t.last_used_at.map(wire_time),
     }
 }
 
@@ -115,9 +119,9 @@ pub async fn list_tokens(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     staff.require(ADMIN)?;
-    let tokens = accounts::api_tokens(&state.db).await?;
+    let listed = tokens::api_tokens(&state.db).await?;
     Ok(HttpResponse::Ok().json(
-        tokens
+        listed
             .into_iter()
             .map(|t| api_token(t, None))
             .collect::<Vec<_>>(),
@@ -128,6 +132,7 @@ pub async fn list_tokens(
 #[utoipa::path(
     tag = "admin",
     summary = "Create a bearer token (admin); shown once",
+    description = "The token acts for your account: it stops working when the account is deactivated and never acts above its role. With `expires_in` it stops working that many seconds from now.",
     security(("session" = []), ("bearer" = [])),
     request_body(content = NewApiToken, content_type = "application/json"),
     responses(
@@ -150,8 +155,12 @@ pub async fn add_token(
 ) -> Result<HttpResponse, ApiError> {
     let who = staff.require(ADMIN)?.clone();
     let new: NewApiToken = body(&req, payload, state.body).await?;
-    let (model, token) =
-        accounts::create_api_token_audited(&state.db, &new.name, new.role, &who.actor).await?;
+    let new = tokens::NewToken {
+        name: &new.name,
+        role: new.role,
+        expires_in: new.expires_in,
+    };
+    let (model, token) = tokens::create_api_token_audited(&state.db, &new, &who).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(api_token(model, Some(token))))
@@ -180,7 +189,7 @@ pub async fn revoke_token(
 ) -> Result<HttpResponse, ApiError> {
     let who = staff.require(ADMIN)?.clone();
     let id = positive_id(&path)?;
-    if !accounts::revoke_api_token_audited(&state.db, id, &who.actor).await? {
+    if !tokens::revoke_api_token_audited(&state.db, id, &who.actor).await? {
         return Err(ApiError::TokenNotFound);
     }
     Ok(HttpResponse::NoContent().finish())

@@ -95,6 +95,12 @@ pub enum ApiError {
     TokenNotFound,
     #[error("The webhook URL {0}.")]
     WebhookUrl(UrlRefusal),
+    #[error("No staff account has this id.")]
+    UserNotFound,
+    #[error("Your password was reset: change it first (POST /api/staff/password).")]
+    PasswordChangeRequired,
+    #[error("The current password is not right.")]
+    WrongPassword,
 }
 
 impl ApiError {
@@ -129,6 +135,9 @@ impl ApiError {
             ApiError::ProductNotFound(_) => "product_not_found",
             ApiError::Conflict(_) => "conflict",
             ApiError::TokenNotFound => "token_not_found",
+            ApiError::UserNotFound => "user_not_found",
+            ApiError::PasswordChangeRequired => "password_change_required",
+            ApiError::WrongPassword => "wrong_password",
             ApiError::WebhookUrl(refusal) => refusal.code(),
         }
     }
@@ -212,12 +221,16 @@ impl ResponseError for ApiError {
             ApiError::Forbidden
             | ApiError::NotYourOrder
             | ApiError::OrderTokenRequired
-            | ApiError::CsrfFailed => StatusCode::FORBIDDEN,
+            | ApiError::CsrfFailed
+            | ApiError::PasswordChangeRequired
+            | ApiError::WrongPassword => StatusCode::FORBIDDEN,
             ApiError::TooManyAttempts { .. } | ApiError::RateLimited { .. } => {
                 StatusCode::TOO_MANY_REQUESTS
             }
             ApiError::InvalidTransition { .. } | ApiError::Conflict(_) => StatusCode::CONFLICT,
-            ApiError::ProductNotFound(_) | ApiError::TokenNotFound => StatusCode::NOT_FOUND,
+            ApiError::ProductNotFound(_) | ApiError::TokenNotFound | ApiError::UserNotFound => {
+                StatusCode::NOT_FOUND
+            }
         }
     }
 
@@ -331,11 +344,24 @@ impl From<AccountError> for ApiError {
                 ApiError::Conflict("An account with this e-mail exists already.".into())
             }
             AccountError::Invalid(message) => ApiError::invalid("body", &message),
+            AccountError::NotFound => ApiError::UserNotFound,
+            err @ (AccountError::OwnAccount(_) | AccountError::LastAdmin) => {
+                ApiError::Conflict(format!("{}.", capitalized(&err.to_string())))
+            }
+            AccountError::WrongPassword => ApiError::WrongPassword,
             AccountError::Store(err) => err.into(),
             AccountError::Sessions(err) => ApiError::Unavailable(err.to_string()),
             AccountError::Secret(err) => ApiError::Internal(err.to_string()),
         }
     }
+}
+
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 impl ApiError {

@@ -4,6 +4,7 @@ pub mod admin_accounts;
 pub mod admin_catalog;
 pub mod admin_notifications;
 pub mod admin_orders;
+pub mod admin_user_changes;
 pub mod body;
 pub mod client;
 pub mod errors;
@@ -19,6 +20,7 @@ pub mod orders;
 pub mod products;
 pub mod sse;
 pub mod staff;
+pub mod staff_account;
 
 use std::sync::Arc;
 
@@ -34,6 +36,7 @@ use crate::cache::RedisCache;
 use crate::events::StatusBus;
 use crate::queue::amqp::AmqpPublisher;
 use crate::staff::rate_limit::SignInLimiter;
+use crate::staff::sessions::{SessionPlace, SessionPolicy, Sessions};
 
 /// What every handler may use.
 pub struct AppState {
@@ -69,14 +72,20 @@ pub struct AppState {
     pub known_tokens: crate::order_views::tokens::KnownTokens,
     /// Webhook endpoints may be on loopback, link-local and private hosts.
     pub allow_private_webhooks: bool,
+    /// How long staff sessions last.
+    pub session_policy: SessionPolicy,
 }
 
 impl AppState {
-    /// Where staff sessions live in this shape.
-    pub fn sessions(&self) -> crate::staff::accounts::Sessions<'_> {
-        match &self.redis {
-            Some(redis) => crate::staff::accounts::Sessions::Redis(redis),
-            None => crate::staff::accounts::Sessions::Database,
+    /// Where staff sessions live in this shape, and how long they last.
+    pub fn sessions(&self) -> Sessions<'_> {
+        let place = match &self.redis {
+            Some(redis) => SessionPlace::Redis(redis),
+            None => SessionPlace::Database,
+        };
+        Sessions {
+            place,
+            policy: self.session_policy,
         }
     }
 }
@@ -124,6 +133,8 @@ fn staff_routes(cfg: &mut ServiceConfig) {
     cfg.service(staff::sign_in)
         .service(staff::sign_out)
         .service(staff::me)
+        .service(staff_account::change_password)
+        .service(staff_account::sign_out_everywhere)
         .service(admin_catalog::list_all_products)
         .service(admin_catalog::add_product)
         .service(admin_catalog::change_product)
@@ -137,6 +148,11 @@ fn staff_routes(cfg: &mut ServiceConfig) {
         .service(admin_orders::retry_order)
         .service(admin_accounts::list_users)
         .service(admin_accounts::add_user)
+        .service(admin_user_changes::disable_user)
+        .service(admin_user_changes::enable_user)
+        .service(admin_user_changes::change_role)
+        .service(admin_user_changes::reset_password)
+        .service(admin_user_changes::sign_out_user)
         .service(admin_accounts::list_tokens)
         .service(admin_accounts::add_token)
         .service(admin_accounts::revoke_token)

@@ -75,7 +75,7 @@ impl utoipa::Modify for Security {
             "session",
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
                 bakery_wire::staff::SESSION_COOKIE,
-                "Set by sign-in; POST, PATCH and DELETE also need the session's CSRF token in `X-CSRF-Token`",
+                "Set by sign-in; POST, PATCH and DELETE also need the session's CSRF token in `X-CSRF-Token`. After an admin's password reset, every request but `GET /api/staff/me`, `POST /api/staff/password` and `POST /api/staff/sign-out` answers 403 `password_change_required`",
             ))),
         );
         components.add_security_scheme(

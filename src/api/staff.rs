@@ -19,10 +19,11 @@ use super::AppState;
 use super::body::read_json;
 use super::client::ClientAddress;
 use super::errors::ApiError;
-use crate::staff::accounts::{self, Principal, SESSION_LIFETIME};
+use crate::staff::accounts::{self, Principal};
 use crate::staff::audit;
 use crate::staff::rate_limit::SignInRefusal;
 use crate::staff::secrets::{decoy_hash, same};
+use crate::staff::{sessions, tokens};
 
 /// An authenticated staff member (or bearer token); CSRF is already checked for unsafe methods.
 #[derive(Debug, Clone)]
@@ -49,6 +50,14 @@ pub const ADMIN: &[StaffRole] = &[StaffRole::Admin];
 /// Admins and bakers.
 pub const BAKERS: &[StaffRole] = &[StaffRole::Admin, StaffRole::Baker];
 
+/// What a session whose password was reset may still do: see who it is, change the password,
+/// sign out.
+const WHILE_PASSWORD_RESET: &[&str] = &[
+    "/api/staff/me",
+    "/api/staff/password",
+    "/api/staff/sign-out",
+];
+
 impl FromRequest for Staff {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Staff, ApiError>>>>;
@@ -68,18 +77,22 @@ impl FromRequest for Staff {
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
         let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+        let reset_allows = WHILE_PASSWORD_RESET.contains(&req.path());
         Box::pin(async move {
             let state = state.ok_or(ApiError::Unauthenticated)?;
             if let Some(token) = bearer {
-                return accounts::token_principal(&state.db, &token)
+                return tokens::token_principal(&state.db, &token)
                     .await?
                     .map(Staff)
                     .ok_or(ApiError::Unauthenticated);
             }
             let token = session.ok_or(ApiError::Unauthenticated)?;
-            let principal = accounts::session_principal(&state.db, state.sessions(), &token)
+            let principal = sessions::session_principal(&state.db, state.sessions(), &token)
                 .await?
                 .ok_or(ApiError::Unauthenticated)?;
+            if principal.must_change_password && !reset_allows {
+                return Err(ApiError::PasswordChangeRequired);
+            }
             if !safe {
                 let expected = principal.csrf_token.as_deref().unwrap_or_default();
                 let given = csrf.as_deref().unwrap_or_default();
@@ -92,7 +105,11 @@ impl FromRequest for Staff {
     }
 }
 
-fn session_cookie(value: String, secure: bool, max_age: CookieDuration) -> Cookie<'static> {
+pub(super) fn session_cookie(
+    value: String,
+    secure: bool,
+    max_age: CookieDuration,
+) -> Cookie<'static> {
     Cookie::build(SESSION_COOKIE, value)
         .http_only(true)
         .same_site(SameSite::Strict)
@@ -106,7 +123,7 @@ fn session_cookie(value: String, secure: bool, max_age: CookieDuration) -> Cooki
 #[utoipa::path(
     tag = "staff",
     summary = "Sign in",
-    description = "Sets the `bakery_session` cookie (HttpOnly, SameSite=Strict). Each try takes a failure slot before the \
+    description = "Sets the `bakery_session` cookie (HttpOnly, SameSite=Strict). The session ends after `sessions.idle_timeout` unused (30 minutes by default) or `sessions.lifetime` after sign-in (12 hours), at sign-out, or when the account is signed out everywhere, deactivated or its password changed or reset. With `must_change_password` (an admin reset the password) every staff request but `GET /api/staff/me`, `POST /api/staff/password` and `POST /api/staff/sign-out` answers 403 `password_change_required` until the password is changed. Each try takes a failure slot before the \
         password is checked (a good password gives it back): five failures of one account from one client address, or twenty \
         from one address, in 15 minutes block further tries from that address (429 with `Retry-After`). Password checks run a \
         few at a time; a sign-in that cannot start one within a second gets 503 `busy` with `Retry-After`.",
@@ -171,7 +188,7 @@ pub async fn sign_in(
     };
     state.sign_ins.succeeded(attempt).await;
     let role = StaffRole::parse(&user.role).ok_or(ApiError::Forbidden)?;
-    let (token, csrf_token) = accounts::open_session(&state.db, state.sessions(), user.id).await?;
+    let (token, csrf_token) = sessions::open_session(&state.db, state.sessions(), &user).await?;
     audit::record(
         &state.db,
         &user.email,
@@ -180,15 +197,27 @@ pub async fn sign_in(
         json!({ "address": address.to_string() }),
     )
     .await?;
-    let max_age = CookieDuration::seconds(SESSION_LIFETIME.as_secs() as i64);
-    Ok(HttpResponse::Ok()
-        .cookie(session_cookie(token, state.secure_cookies, max_age))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(StaffSession {
+    Ok(signed_in(
+        &state,
+        token,
+        StaffSession {
             email: user.email,
             role,
             csrf_token,
-        }))
+            must_change_password: user.must_change_password,
+        },
+    ))
+}
+
+/// The answer that hands a browser its new session: the cookie (for the session's lifetime) and
+/// who it is.
+pub(super) fn signed_in(state: &AppState, token: String, session: StaffSession) -> HttpResponse {
+    let lifetime = state.session_policy.lifetime.as_secs();
+    let max_age = CookieDuration::seconds(i64::try_from(lifetime).unwrap_or(i64::MAX));
+    HttpResponse::Ok()
+        .cookie(session_cookie(token, state.secure_cookies, max_age))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(session)
 }
 
 /// A sign-in the limiter would not try: 429 after too many failures, 503 when too many
@@ -226,7 +255,7 @@ pub async fn sign_out(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     if let Some(cookie) = req.cookie(SESSION_COOKIE) {
-        accounts::close_session(&state.db, state.sessions(), cookie.value()).await?;
+        sessions::close_session(&state.db, state.sessions(), cookie.value()).await?;
     }
     audit::record(
         &state.db,
@@ -265,5 +294,6 @@ pub async fn me(staff: Staff) -> Result<HttpResponse, ApiError> {
             email: principal.actor.clone(),
             role: principal.role,
             csrf_token: principal.csrf_token.clone().unwrap_or_default(),
+            must_change_password: principal.must_change_password,
         }))
 }

@@ -234,6 +234,28 @@ pub const SETTINGS: &[Setting] = &[
         "longest delay between restarts",
     ),
     Setting::new(
+        "worker.lease_time",
+        "BAKERY_WORKER_LEASE_TIME",
+        "how long a worker's claim on the orders in its oven lasts unrenewed; a worker silent for \
+         longer is taken for gone and another bakes its `processing` orders (at least twice \
+         `worker.lease_sweep`)",
+    ),
+    Setting::new(
+        "worker.lease_sweep",
+        "BAKERY_WORKER_LEASE_SWEEP",
+        "how often a worker renews its lease and takes over the orders of gone workers",
+    ),
+    Setting::new(
+        "sessions.idle_timeout",
+        "BAKERY_SESSION_IDLE_TIMEOUT",
+        "a staff session unused for this long is over",
+    ),
+    Setting::new(
+        "sessions.lifetime",
+        "BAKERY_SESSION_LIFETIME",
+        "a staff session is over this long after sign-in, however much it is used",
+    ),
+    Setting::new(
         "order_store.max_batch",
         "BAKERY_ORDER_STORE_MAX_BATCH",
         "most new orders written in one transaction",

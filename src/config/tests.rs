@@ -60,6 +60,10 @@ const EXAMPLES: &[(&str, &str)] = &[
     ("BAKERY_PREP_TIME", "500ms"),
     ("BAKERY_WORKER_RESTART_INITIAL", "250ms"),
     ("BAKERY_WORKER_RESTART_MAX", "1m"),
+    ("BAKERY_WORKER_LEASE_TIME", "1m"),
+    ("BAKERY_WORKER_LEASE_SWEEP", "5s"),
+    ("BAKERY_SESSION_IDLE_TIMEOUT", "15m"),
+    ("BAKERY_SESSION_LIFETIME", "8h"),
     ("BAKERY_ORDER_STORE_MAX_BATCH", "32"),
     ("BAKERY_ORDER_STORE_MAX_WAIT", "2ms"),
     ("BAKERY_QUEUE_PREFIX", "t1_"),
@@ -173,6 +177,9 @@ fn a_bad_value_names_the_setting() {
         ("BAKERY_LOG_FORMAT", "xml", "json"),
         ("BAKERY_DATABASE_URL", "mysql://x", "postgres://"),
         ("BAKERY_SMTP_URL", "http://x:25", "smtp://host"),
+        ("BAKERY_WORKER_LEASE_SWEEP", "0s", "longer than 0s"),
+        ("BAKERY_WORKER_LEASE_TIME", "15s", "at least twice"),
+        ("BAKERY_SESSION_IDLE_TIMEOUT", "0s", "longer than 0s"),
     ];
     for (name, value, expected) in cases {
         let err = load(&[(name, value)]).unwrap_err().0;

@@ -18,6 +18,8 @@ pub struct Move {
     pub attempts: Option<i32>,
     /// Forget the earlier failure reason.
     pub clear_reason: bool,
+    /// The worker process whose oven bakes the order from now on.
+    pub lease_owner: Option<String>,
 }
 
 impl Move {
@@ -32,7 +34,14 @@ impl Move {
             ready_at: None,
             attempts: None,
             clear_reason: false,
+            lease_owner: None,
         }
+    }
+
+    /// The worker process whose oven takes the order (a move to `processing`).
+    pub fn leased_to(mut self, oven: &str) -> Move {
+        self.lease_owner = Some(oven.to_owned());
+        self
     }
 
     /// Forgets the order's earlier failure reason (it starts over).

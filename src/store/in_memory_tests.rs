@@ -75,7 +75,9 @@ async fn start(db: &DatabaseConnection, ids: &[i64]) -> Vec<StartOutcome> {
             attempt: 1,
         })
         .collect();
-    start_orders(db, &starts, Duration::ZERO).await.unwrap()
+    start_orders(db, &starts, Duration::ZERO, "test-oven")
+        .await
+        .unwrap()
 }
 
 #[tokio::test]

@@ -280,6 +280,7 @@ async fn insert_orders(
             updated_at: Set(now),
             fulfillment: Set(fulfillment_name(draft.fulfillment).to_owned()),
             delivery_address: Set(draft.delivery_address.clone()),
+            lease_owner: Set(None),
         });
         let mut insert = order::Entity::insert_many(rows).into_query();
         insert

@@ -46,12 +46,14 @@ pub struct Start {
 }
 
 /// Starts pending orders together: in the given order, each whose lines all fit in the stock
-/// left moves to `processing` (stock taken, in the oven until now + `prep_time`); one that does
-/// not fit is `rejected` with the reason and takes nothing. Answers follow `starts`.
+/// left moves to `processing` (stock taken, in the oven of worker `oven` until now +
+/// `prep_time`); one that does not fit is `rejected` with the reason and takes nothing. Answers
+/// follow `starts`.
 pub async fn start_orders(
     db: &DatabaseConnection,
     starts: &[Start],
     prep_time: Duration,
+    oven: &str,
 ) -> Result<Vec<StartOutcome>, StoreError> {
     let ready_at = Utc::now() + chrono::Duration::from_std(prep_time).unwrap_or_default();
     let write = super::begin_write(db).await?;
@@ -103,6 +105,7 @@ pub async fn start_orders(
                 .note(note.clone())
                 .ready_at(ready_at)
                 .attempts(start.attempt)
+                .leased_to(oven)
             }
             Some((line, left)) => {
                 let reason = format!(

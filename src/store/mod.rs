@@ -19,6 +19,7 @@ pub mod moves;
 pub mod notifications;
 pub mod order_counts;
 pub mod outbox;
+pub mod oven_leases;
 pub mod reads;
 mod rows;
 pub mod staff_actions;

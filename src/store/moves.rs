@@ -179,6 +179,7 @@ fn same_change(a: &Move, b: &Move) -> bool {
         && a.ready_at == b.ready_at
         && a.attempts == b.attempts
         && a.clear_reason == b.clear_reason
+        && a.lease_owner == b.lease_owner
 }
 
 /// The UPDATE that makes `change` (without its WHERE).
@@ -197,6 +198,9 @@ fn update_for(change: &Move, now: chrono::DateTime<Utc>) -> sea_orm::UpdateMany<
     }
     if let Some(attempts) = change.attempts {
         update = update.col_expr(order::Column::Attempts, Expr::value(attempts));
+    }
+    if let Some(oven) = &change.lease_owner {
+        update = update.col_expr(order::Column::LeaseOwner, Expr::value(oven.as_str()));
     }
     update
 }

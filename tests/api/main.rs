@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap is a failed test
 
+mod accounts;
 mod bad_input;
 mod client_limits;
 mod headers;
@@ -10,6 +11,7 @@ mod idempotency;
 mod migrate;
 mod notifications;
 mod orders;
+mod oven_leases;
 mod products;
 mod recovery;
 mod sign_in_limits;
@@ -21,3 +23,4 @@ mod streams;
 mod supervision;
 mod tls;
 mod tracking;
+mod user_cli;

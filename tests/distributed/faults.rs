@@ -161,7 +161,12 @@ async fn a_worker_killed_mid_batch_loses_nothing() {
     let (mut worker, _) = cluster
         .spawn_binary(
             "worker",
-            &[("BAKERY_PREP_TIME", "1s"), ("BAKERY_WORKER_POOL", "2")],
+            &[
+                ("BAKERY_PREP_TIME", "1s"),
+                ("BAKERY_WORKER_POOL", "2"),
+                ("BAKERY_WORKER_LEASE_TIME", "2s"),
+                ("BAKERY_WORKER_LEASE_SWEEP", "500ms"),
+            ],
         )
         .await;
     let ids = place_many(&api, 40).await;
@@ -180,7 +185,14 @@ async fn a_worker_killed_mid_batch_loses_nothing() {
         .await;
     assert!(unsettled > 0, "the kill came too late to test anything");
     let (mut again, _) = cluster
-        .spawn_binary("worker", &[("BAKERY_PREP_TIME", "1s")])
+        .spawn_binary(
+            "worker",
+            &[
+                ("BAKERY_PREP_TIME", "1s"),
+                ("BAKERY_WORKER_LEASE_TIME", "2s"),
+                ("BAKERY_WORKER_LEASE_SWEEP", "500ms"),
+            ],
+        )
         .await;
     all_ready_once(&cluster, &ids).await;
     for id in ids.iter().take(3) {

@@ -8,3 +8,4 @@ mod cluster;
 mod dead_letters;
 mod faults;
 mod flow;
+mod oven_leases;

@@ -53,6 +53,36 @@ pub struct StaffSession {
     pub email: String,
     pub role: StaffRole,
     pub csrf_token: String,
+    /// An admin reset the password: until it is changed (`POST /api/staff/password`), every
+    /// other staff request is refused with 403 `password_change_required`.
+    #[serde(default)]
+    pub must_change_password: bool,
+}
+
+/// `POST /api/staff/password`: change one's own password.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PasswordChange {
+    pub current_password: String,
+    /// At least 10 characters, not the current password.
+    #[cfg_attr(feature = "openapi", schema(min_length = 10))]
+    pub new_password: String,
+}
+
+/// `POST /api/admin/users/{id}/password`: a temporary password; the user must change it at the
+/// next sign-in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PasswordReset {
+    #[cfg_attr(feature = "openapi", schema(min_length = 10))]
+    pub password: String,
+}
+
+/// `POST /api/admin/users/{id}/role`: the account's new role.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RoleChange {
+    pub role: StaffRole,
 }
 
 /// A product as the back-office sees it (inactive ones included).
@@ -274,6 +304,9 @@ pub struct StaffUser {
     pub email: String,
     pub role: StaffRole,
     pub active: bool,
+    /// A password reset waits for the user to choose a new password (absent: no).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub must_change_password: bool,
 }
 
 /// `POST /api/admin/tokens`: a bearer token for automation.
@@ -287,6 +320,15 @@ pub struct NewApiToken {
     )]
     pub name: String,
     pub role: StaffRole,
+    /// Seconds until the token stops working (1 to 315360000, ten years); absent or `null`:
+    /// the token does not expire.
+    #[serde(
+        default,
+        deserialize_with = "crate::rules::whole::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 315_360_000))]
+    pub expires_in: Option<i64>,
 }
 
 /// A bearer token as listed; `token` is present only in the answer that created it.
@@ -301,6 +343,12 @@ pub struct ApiToken {
     pub revoked_at: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
+    /// When it stops working; `null`: never.
+    #[serde(default)]
+    pub expires_at: Option<String>,
+    /// Last request made with it (to within a minute); `null`: not used yet.
+    #[serde(default)]
+    pub last_used_at: Option<String>,
 }
 
 /// One line of the audit log: who did what to what, and when.

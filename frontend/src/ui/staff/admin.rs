@@ -1,6 +1,10 @@
-//! Admins only: staff accounts, API tokens (shown once, revocable) and the audit log.
+//! Admins only: staff accounts (add, disable or enable, change the role, reset the password,
+//! sign out everywhere), API tokens (shown once, with an expiry, revocable) and the audit log.
 
-use bakery_wire::staff::{ApiToken, AuditEntry, NewApiToken, NewStaffUser, StaffRole, StaffUser};
+use bakery_wire::staff::{
+    ApiToken, AuditEntry, NewApiToken, NewStaffUser, PasswordReset, RoleChange, StaffRole,
+    StaffUser,
+};
 use sycamore::futures::spawn_local_scoped;
 use sycamore::prelude::*;
 
@@ -81,15 +85,74 @@ pub fn UsersPage() -> View {
         password,
     );
     let role_field = role_select("user-role", role);
+    // One change to one account: the answer replaces its row; trouble shows above the table.
+    let change = move |id: i64, what: &'static str, body: Option<String>| {
+        spawn_local_scoped(async move {
+            let url = format!("/api/admin/users/{id}/{what}");
+            match ctx.call::<StaffUser>("POST", &url, body.as_deref()).await {
+                Ok(user) => {
+                    users.update(|list| {
+                        if let Some(row) = list.iter_mut().find(|u| u.id == user.id) {
+                            *row = user;
+                        }
+                    });
+                    problem.set(String::new());
+                }
+                Err(e) => problem.set(e.message),
+            }
+        });
+    };
     let rows = move || {
         // Cloned first: views made inside `with` would register cleanups while it borrows.
         let list = users.get_clone();
         {
             list.iter()
                 .map(|u| {
-                    let (email, role) = (u.email.clone(), role_label(u.role));
-                    let state = if u.active { "Active" } else { "Disabled" };
-                    view! { tr { td { (email) } td { (role) } td { (state) } } }
+                    let (id, email, role) = (u.id, u.email.clone(), role_label(u.role));
+                    let state = match (u.active, u.must_change_password) {
+                        (false, _) => "Disabled",
+                        (true, true) => "Active, must change password",
+                        (true, false) => "Active",
+                    };
+                    let (toggle, toggle_label) = match u.active {
+                        true => ("disable", "Disable"),
+                        false => ("enable", "Enable"),
+                    };
+                    let other = match u.role {
+                        StaffRole::Admin => StaffRole::Baker,
+                        StaffRole::Baker => StaffRole::Admin,
+                    };
+                    let role_label_text = format!("Make {}", role_label(other).to_lowercase());
+                    let toggle_click = move |_| {
+                        if toggle == "enable" || confirm("Disable this account? Its sessions and tokens stop working at once.") {
+                            change(id, toggle, None);
+                        }
+                    };
+                    let role_click = move |_| {
+                        let body = serde_json::to_string(&RoleChange { role: other }).unwrap_or_default();
+                        change(id, "role", Some(body));
+                    };
+                    let reset_click = move |_| {
+                        let temporary = web_sys::window()
+                            .and_then(|w| w.prompt_with_message("A temporary password (at least 10 characters; they must change it at their next sign-in):").ok())
+                            .flatten();
+                        if let Some(password) = temporary.filter(|p| !p.is_empty()) {
+                            let body = serde_json::to_string(&PasswordReset { password }).unwrap_or_default();
+                            change(id, "password", Some(body));
+                        }
+                    };
+                    let sign_out_click = move |_| change(id, "sign-out", None);
+                    view! {
+                        tr {
+                            td { (email) } td { (role) } td { (state) }
+                            td(class="row-actions") {
+                                button(class="button small", r#type="button", on:click=toggle_click) { (toggle_label) }
+                                button(class="button small", r#type="button", on:click=role_click) { (role_label_text) }
+                                button(class="button small", r#type="button", on:click=reset_click) { "Reset password" }
+                                button(class="button small", r#type="button", on:click=sign_out_click) { "Sign out everywhere" }
+                            }
+                        }
+                    }
                 })
                 .collect::<Vec<_>>()
         }
@@ -99,7 +162,7 @@ pub fn UsersPage() -> View {
         p(class="alert", role="alert", hidden=move || problem.with(String::is_empty)) { (problem) }
         section(class="panel") {
             table(class="items admin-table") {
-                thead { tr { th(scope="col") { "E-mail" } th(scope="col") { "Role" } th(scope="col") { "State" } } }
+                thead { tr { th(scope="col") { "E-mail" } th(scope="col") { "Role" } th(scope="col") { "State" } th(scope="col") { "Actions" } } }
                 tbody { (rows) }
             }
         }
@@ -123,6 +186,7 @@ pub fn TokensPage() -> View {
     load("/api/admin/tokens", tokens, problem);
     let name = create_signal(String::new());
     let role = create_signal("baker".to_owned());
+    let expiry = create_signal(String::new());
     let error = create_signal(String::new());
     let created = create_signal(Option::<(String, String)>::None);
 
@@ -136,6 +200,7 @@ pub fn TokensPage() -> View {
         let body = NewApiToken {
             name: label,
             role: role_of(&role.get_clone_untracked()),
+            expires_in: expiry.get_clone_untracked().parse::<i64>().ok(),
         };
         let body = serde_json::to_string(&body).unwrap_or_default();
         spawn_local_scoped(async move {
@@ -181,6 +246,8 @@ pub fn TokensPage() -> View {
                 .map(|t| {
                     let id = t.id;
                     let (name, role, at) = (t.name.clone(), role_label(t.role), t.created_at.clone());
+                    let expires = t.expires_at.clone().unwrap_or_else(|| "Never".to_owned());
+                    let used = t.last_used_at.clone().unwrap_or_else(|| "Not yet".to_owned());
                     let state = match &t.revoked_at {
                         Some(when) => {
                             let text = format!("Revoked {when}");
@@ -190,7 +257,7 @@ pub fn TokensPage() -> View {
                             button(class="button small", r#type="button", on:click=move |_| revoke(id)) { "Revoke" }
                         },
                     };
-                    view! { tr { td { (name) } td { (role) } td { (at) } td { (state) } } }
+                    view! { tr { td { (name) } td { (role) } td { (at) } td { (expires) } td { (used) } td { (state) } } }
                 })
                 .collect::<Vec<_>>()
         }
@@ -216,7 +283,7 @@ pub fn TokensPage() -> View {
         (move || View::from(shown()))
         section(class="panel") {
             table(class="items admin-table") {
-                thead { tr { th(scope="col") { "Name" } th(scope="col") { "Role" } th(scope="col") { "Created" } th(scope="col") { "State" } } }
+                thead { tr { th(scope="col") { "Name" } th(scope="col") { "Role" } th(scope="col") { "Created" } th(scope="col") { "Expires" } th(scope="col") { "Last used" } th(scope="col") { "State" } } }
                 tbody { (rows) }
             }
         }
@@ -224,6 +291,15 @@ pub fn TokensPage() -> View {
             h2(id="add-token-title") { "Create a token" }
             (name_field)
             (role_field)
+            div(class="field") {
+                label(r#for="token-expiry") { "Expires" }
+                select(id="token-expiry", bind:value=expiry) {
+                    option(value="") { "Never" }
+                    option(value="86400") { "In a day" }
+                    option(value="2592000") { "In 30 days" }
+                    option(value="31536000") { "In a year" }
+                }
+            }
             p(class="field-error", role="alert") { (error) }
             button(class="button primary", r#type="submit") { "Create token" }
         }

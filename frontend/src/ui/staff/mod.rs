@@ -2,6 +2,7 @@
 //! gate in front of every staff page. Only what the role may do is shown; the server enforces
 //! the same rules anyway.
 
+mod account;
 mod admin;
 mod board;
 mod catalog;
@@ -31,6 +32,8 @@ pub enum Session {
 enum Gate {
     Checking,
     Out,
+    /// Signed in after a password reset: only changing it is allowed.
+    MustChange,
     In(StaffRole),
 }
 
@@ -112,6 +115,7 @@ fn gate(session: &Session) -> Gate {
     match session {
         Session::Unknown => Gate::Checking,
         Session::Out => Gate::Out,
+        Session::In(me) if me.must_change_password => Gate::MustChange,
         Session::In(me) => Gate::In(me.role),
     }
 }
@@ -160,6 +164,7 @@ pub fn StaffPage(page: Page) -> View {
     let body = move || match gate.get() {
         Gate::Checking => view! { p(class="loading", role="status") { "Checking who you are…" } },
         Gate::Out => view! { SignInForm {} },
+        Gate::MustChange => view! { account::PasswordForm {} },
         Gate::In(role) => {
             let caps = Caps::of(role);
             match page {
@@ -275,6 +280,18 @@ pub fn StaffHeader(route: ReadSignal<Page>) -> View {
             navigate("/staff");
         });
     };
+    let everywhere = move |_| {
+        if !admin::confirm("Sign out on every device, this one too?") {
+            return;
+        }
+        spawn_local_scoped(async move {
+            let _ = ctx
+                .send("POST", "/api/staff/sign-out-everywhere", None)
+                .await;
+            ctx.session.set(Session::Out);
+            navigate("/staff");
+        });
+    };
     let links = move || match gate.get() {
         Gate::In(role) => {
             let admin = View::from(Caps::of(role).administer.then(|| {
@@ -290,8 +307,12 @@ pub fn StaffHeader(route: ReadSignal<Page>) -> View {
                 li { a(href="/staff/catalog", id="nav-catalog", aria-current=current(Page::StaffCatalog)) { "Catalog" } }
                 (admin)
                 li { button(class="nav-button", r#type="button", id="staff-sign-out", on:click=sign_out) { "Sign out" } }
+                li { button(class="nav-button", r#type="button", id="staff-sign-out-everywhere", on:click=everywhere) { "Everywhere" } }
             }
         }
+        Gate::MustChange => view! {
+            li { button(class="nav-button", r#type="button", id="staff-sign-out", on:click=sign_out) { "Sign out" } }
+        },
         _ => view! { li { a(href="/", rel="external") { "Back to the shop" } } },
     };
     view! {
