@@ -216,7 +216,7 @@ async fn migrate_prepares_a_database() {
 }
 
 /// A stop whose grace period ends while the notifier waits on a webhook that never answers
-/// (holding its rows' transaction) exits cleanly: the actors still at work are dropped inside
+/// exits cleanly: the actors still at work are dropped inside
 /// the runtime. They had been dropped outside it, where the database connection they held
 /// panicked handing itself back ("this functionality requires a Tokio context").
 #[actix_web::rt::test(system = "bakery_test_support::TestSystem")]
@@ -226,7 +226,12 @@ async fn a_stop_while_a_webhook_hangs_exits_without_a_panic() {
     let hook_url = format!("http://{}/hook", hook.local_addr().unwrap());
     let log_path = std::env::temp_dir().join(format!("bakery-stop-{}.log", std::process::id()));
     let log = std::fs::File::create(&log_path).unwrap();
-    let env = [("BAKERY_SHUTDOWN_GRACE", "1s"), ("BAKERY_LOG", "info")];
+    let env = [
+        ("BAKERY_SHUTDOWN_GRACE", "1s"),
+        ("BAKERY_LOG", "info"),
+        // The receiver is on 127.0.0.1, a host webhooks may not go to by default.
+        ("BAKERY_NOTIFY_ALLOW_PRIVATE_HOSTS", "true"),
+    ];
     let (mut bakery, url) =
         bakery_test_support::spawn_bakery_logging_to("all", &db.url, &env, log.into()).await;
     let url = url.unwrap();
