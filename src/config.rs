@@ -87,6 +87,7 @@ pub struct Settings {
     pub limits: LimitSettings,
     pub worker: WorkerSettings,
     pub sessions: SessionSettings,
+    pub retention: RetentionSettings,
     pub order_store: OrderStoreSettings,
     pub names: NameSettings,
     pub log: LogSettings,
@@ -155,6 +156,24 @@ pub struct SessionSettings {
     /// A session is over this long after sign-in, used or not.
     #[serde(with = "values::duration")]
     pub lifetime: Duration,
+}
+
+/// How long records the bakery no longer needs are kept (orders themselves are kept).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RetentionSettings {
+    /// An order's `Idempotency-Key` after the order was placed.
+    #[serde(with = "values::duration")]
+    pub idempotency_keys: Duration,
+    /// A published outbox row whose notifications are all delivered.
+    #[serde(with = "values::duration")]
+    pub published_outbox: Duration,
+    /// A delivered notification's record.
+    #[serde(with = "values::duration")]
+    pub delivered_notifications: Duration,
+    /// How often the sweep runs.
+    #[serde(with = "values::duration")]
+    pub sweep_every: Duration,
 }
 
 /// Group commit of new orders.
@@ -285,6 +304,7 @@ impl Default for Settings {
             limits: LimitSettings::default(),
             worker: WorkerSettings::default(),
             sessions: SessionSettings::default(),
+            retention: RetentionSettings::default(),
             order_store: OrderStoreSettings::default(),
             names: NameSettings::default(),
             log: LogSettings::default(),
@@ -326,6 +346,18 @@ impl Default for SessionSettings {
         SessionSettings {
             idle_timeout: Duration::from_secs(30 * 60),
             lifetime: Duration::from_secs(12 * 3600),
+        }
+    }
+}
+
+impl Default for RetentionSettings {
+    fn default() -> Self {
+        const DAY: u64 = 24 * 3600;
+        RetentionSettings {
+            idempotency_keys: Duration::from_secs(DAY),
+            published_outbox: Duration::from_secs(7 * DAY),
+            delivered_notifications: Duration::from_secs(30 * DAY),
+            sweep_every: Duration::from_secs(3600),
         }
     }
 }

@@ -123,8 +123,22 @@ impl Builder<'_> {
         self.actors.push(Box::new(actor));
     }
 
-    /// The database's housekeeping loops: SQLite's WAL checkpoints, PostgreSQL's first statistics.
+    /// The database's housekeeping loops: SQLite's WAL checkpoints, PostgreSQL's first statistics,
+    /// and (in processes with the API) the retention sweep.
     fn start_housekeeping(&self) {
+        if self.role != Role::Worker {
+            let kept = &self.settings.retention;
+            let retention = crate::store::retention::Retention {
+                idempotency_keys: kept.idempotency_keys,
+                published_outbox: kept.published_outbox,
+                delivered_notifications: kept.delivered_notifications,
+                session_idle_timeout: self.settings.sessions.idle_timeout,
+            };
+            let (db, every) = (self.db.clone(), kept.sweep_every);
+            supervise_loop(self.restarts("retention"), move || {
+                crate::store::retention::keep_tidy(db.clone(), retention, every)
+            });
+        }
         let db = self.db.clone();
         if db.get_database_backend() == sea_orm::DbBackend::Sqlite {
             let restarts = self.restarts("wal_checkpointer");

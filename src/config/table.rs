@@ -246,6 +246,26 @@ pub const SETTINGS: &[Setting] = &[
         "how often a worker renews its lease and takes over the orders of gone workers",
     ),
     Setting::new(
+        "retention.idempotency_keys",
+        "BAKERY_RETENTION_IDEMPOTENCY_KEYS",
+        "how long an order's `Idempotency-Key` is kept (a retry after that places a new order)",
+    ),
+    Setting::new(
+        "retention.published_outbox",
+        "BAKERY_RETENTION_PUBLISHED_OUTBOX",
+        "how long an outbox row is kept after it was published, once its notifications are all delivered",
+    ),
+    Setting::new(
+        "retention.delivered_notifications",
+        "BAKERY_RETENTION_DELIVERED_NOTIFICATIONS",
+        "how long a delivered notification's record is kept (pending and dead ones are kept until delivered)",
+    ),
+    Setting::new(
+        "retention.sweep_every",
+        "BAKERY_RETENTION_SWEEP_EVERY",
+        "how often the retention sweep forgets what is past these times, and ended staff sessions",
+    ),
+    Setting::new(
         "sessions.idle_timeout",
         "BAKERY_SESSION_IDLE_TIMEOUT",
         "a staff session unused for this long is over",

@@ -21,6 +21,7 @@ pub mod order_counts;
 pub mod outbox;
 pub mod oven_leases;
 pub mod reads;
+pub mod retention;
 mod rows;
 pub mod staff_actions;
 pub mod statistics;

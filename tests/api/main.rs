@@ -14,6 +14,7 @@ mod orders;
 mod oven_leases;
 mod products;
 mod recovery;
+mod retention;
 mod sign_in_limits;
 mod slow_clients;
 mod staff;
