@@ -5,6 +5,7 @@
 //! are stored, none can be shown again).
 
 use actix_web::{HttpRequest, HttpResponse, post, web};
+use bakery_wire::rules::MAX_EMAIL_CHARS;
 use bakery_wire::{ErrorBody, OrderLookup, OrderTracking, tracking_url};
 
 use super::AppState;
@@ -13,9 +14,6 @@ use super::client::{self, ClientAddress};
 use super::errors::ApiError;
 use super::order_access::issue_token;
 use crate::store::tracking;
-
-/// Longest e-mail an order can have.
-const MAX_EMAIL: usize = 254;
 
 /// Exchanges an order number and its e-mail for a tracking token.
 #[utoipa::path(
@@ -55,7 +53,7 @@ pub async fn look_up_order(
         ));
     }
     let given = lookup.customer_email.trim();
-    if lookup.customer_email.is_empty() || lookup.customer_email.chars().count() > MAX_EMAIL {
+    if lookup.customer_email.is_empty() || lookup.customer_email.chars().count() > MAX_EMAIL_CHARS {
         return Err(ApiError::invalid(
             "customer_email",
             "must be 1 to 254 characters",

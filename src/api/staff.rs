@@ -223,7 +223,7 @@ pub(super) fn signed_in(state: &AppState, token: String, session: StaffSession) 
 /// A sign-in the limiter would not try: 429 after too many failures, 503 when too many
 /// passwords are being checked at once.
 fn refused(refusal: SignInRefusal) -> ApiError {
-    let seconds = |d: std::time::Duration| d.as_secs_f64().ceil().max(1.0) as u64;
+    let seconds = crate::limits::retry_after_secs;
     match refusal {
         SignInRefusal::TooManyFailures(wait) => ApiError::TooManyAttempts {
             retry_after_secs: seconds(wait),

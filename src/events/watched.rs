@@ -118,7 +118,7 @@ pub async fn recheck_every(watched: Arc<WatchedOrders>, db: DatabaseConnection, 
     loop {
         ticks.tick().await;
         let ids: Vec<i64> = watched.lock().keys().copied().collect();
-        if ids.is_empty() || watched.rechecks.receiver_count() == 0 {
+        if ids.is_empty() {
             continue;
         }
         let mut histories = HashMap::with_capacity(ids.len());

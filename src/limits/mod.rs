@@ -30,8 +30,13 @@ pub struct Refusal {
 impl Refusal {
     /// `Retry-After` in whole seconds, never 0.
     pub fn retry_after_secs(&self) -> u64 {
-        self.retry_after.as_secs_f64().ceil().max(1.0) as u64
+        retry_after_secs(self.retry_after)
     }
+}
+
+/// A wait as `Retry-After` counts it: whole seconds, rounded up, never 0.
+pub fn retry_after_secs(wait: Duration) -> u64 {
+    wait.as_secs_f64().ceil().max(1.0) as u64
 }
 
 /// Every per-client limit of one API process.
