@@ -11,6 +11,7 @@ use super::AppState;
 use super::body::read_body as body;
 use super::errors::ApiError;
 use super::extract::positive_id;
+use super::shared_answers::{AdminChange, AdminRead, JsonBody};
 use super::staff::{ADMIN, Staff};
 use crate::staff::accounts;
 use crate::staff::{audit, tokens};
@@ -39,9 +40,7 @@ pub(super) fn staff_user(u: entity::staff_user::Model) -> StaffUser {
     security(("session" = []), ("bearer" = [])),
     responses(
         (status = 200, description = "The accounts", body = Vec<StaffUser>),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Role not allowed", body = ErrorBody),
-        (status = 503, description = "The database cannot be reached", body = ErrorBody),
+        AdminRead,
     )
 )]
 #[get("/admin/users")]
@@ -63,13 +62,8 @@ pub async fn list_users(
     responses(
         (status = 201, description = "Added", body = StaffUser),
         (status = 400, description = "Invalid JSON, an invalid e-mail, or a password under 10 characters", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Role not allowed, or no valid X-CSRF-Token", body = ErrorBody),
-        (status = 503, description = "The database cannot be reached", body = ErrorBody),
         (status = 409, description = "The e-mail has an account", body = ErrorBody),
-        (status = 413, description = "Body too large", body = ErrorBody),
-        (status = 408, description = "The body did not arrive within the time limit", body = ErrorBody),
-        (status = 415, description = "Not JSON", body = ErrorBody),
+        AdminChange, JsonBody,
     )
 )]
 #[post("/admin/users")]
@@ -108,9 +102,7 @@ fn api_token(t: entity::api_token::Model, token: Option<String>) -> ApiToken {
     security(("session" = []), ("bearer" = [])),
     responses(
         (status = 200, description = "The tokens, without their secrets", body = Vec<ApiToken>),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Role not allowed", body = ErrorBody),
-        (status = 503, description = "The database cannot be reached", body = ErrorBody),
+        AdminRead,
     )
 )]
 #[get("/admin/tokens")]
@@ -138,12 +130,7 @@ pub async fn list_tokens(
     responses(
         (status = 201, description = "Created; `token` is shown only now", body = ApiToken),
         (status = 400, description = "Invalid JSON or fields", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Role not allowed, or no valid X-CSRF-Token", body = ErrorBody),
-        (status = 503, description = "The database cannot be reached", body = ErrorBody),
-        (status = 413, description = "Body too large", body = ErrorBody),
-        (status = 408, description = "The body did not arrive within the time limit", body = ErrorBody),
-        (status = 415, description = "Not JSON", body = ErrorBody),
+        AdminChange, JsonBody,
     )
 )]
 #[post("/admin/tokens")]
@@ -175,10 +162,8 @@ pub async fn add_token(
     responses(
         (status = 204, description = "Revoked"),
         (status = 400, description = "`id` is not a positive number", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Role not allowed, or no valid X-CSRF-Token", body = ErrorBody),
-        (status = 503, description = "The database cannot be reached", body = ErrorBody),
         (status = 404, description = "No such (unrevoked) token", body = ErrorBody),
+        AdminChange,
     )
 )]
 #[delete("/admin/tokens/{id}")]
@@ -202,9 +187,7 @@ pub async fn revoke_token(
     security(("session" = []), ("bearer" = [])),
     responses(
         (status = 200, description = "Newest first", body = Vec<AuditEntry>),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Role not allowed", body = ErrorBody),
-        (status = 503, description = "The database cannot be reached", body = ErrorBody),
+        AdminRead,
     )
 )]
 #[get("/admin/audit")]

@@ -9,6 +9,7 @@ use super::AppState;
 use super::body::read_body;
 use super::errors::ApiError;
 use super::extract::positive_id;
+use super::shared_answers::{AdminChange, AdminRead, JsonBody};
 use super::staff::{ADMIN, Staff};
 use crate::notify::hosts;
 use crate::staff::secrets::random_token;
@@ -33,9 +34,7 @@ fn webhook(e: entity::webhook_endpoint::Model, secret: Option<String>) -> Webhoo
     security(("session" = []), ("bearer" = [])),
     responses(
         (status = 200, description = "The active endpoints, without their secrets", body = Vec<Webhook>),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Role not allowed", body = ErrorBody),
-        (status = 503, description = "The database cannot be reached", body = ErrorBody),
+        AdminRead,
     )
 )]
 #[get("/admin/webhooks")]
@@ -63,12 +62,7 @@ pub async fn list_webhooks(
     responses(
         (status = 201, description = "Added; `secret` is shown only now", body = Webhook),
         (status = 400, description = "Invalid JSON; a secret not of 16 to 200 characters (`validation_failed`); not an http(s) URL (`webhook_url_invalid`); a URL with a user or password (`webhook_url_credentials`); a host on a loopback, link-local or private network (`webhook_host_private`)", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Role not allowed, or no valid X-CSRF-Token", body = ErrorBody),
-        (status = 503, description = "The database cannot be reached", body = ErrorBody),
-        (status = 413, description = "Body too large", body = ErrorBody),
-        (status = 408, description = "The body did not arrive within the time limit", body = ErrorBody),
-        (status = 415, description = "Not JSON", body = ErrorBody),
+        AdminChange, JsonBody,
     )
 )]
 #[post("/admin/webhooks")]
@@ -104,10 +98,8 @@ pub async fn add_webhook(
     responses(
         (status = 204, description = "Removed; its past deliveries stay listed"),
         (status = 400, description = "`id` is not a positive number", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Role not allowed, or no valid X-CSRF-Token", body = ErrorBody),
-        (status = 503, description = "The database cannot be reached", body = ErrorBody),
         (status = 404, description = "No such (active) endpoint", body = ErrorBody),
+        AdminChange,
     )
 )]
 #[delete("/admin/webhooks/{id}")]
@@ -143,9 +135,7 @@ pub struct DeliveriesQuery {
     responses(
         (status = 200, description = "Most recently changed first", body = Vec<NotificationDelivery>),
         (status = 400, description = "`status` is not pending, delivered or dead", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Role not allowed", body = ErrorBody),
-        (status = 503, description = "The database cannot be reached", body = ErrorBody),
+        AdminRead,
     )
 )]
 #[get("/admin/notifications")]
@@ -196,11 +186,9 @@ pub async fn deliveries(
     responses(
         (status = 204, description = "Pending again"),
         (status = 400, description = "`id` is not a positive number", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Role not allowed, or no valid X-CSRF-Token", body = ErrorBody),
         (status = 404, description = "No such delivery", body = ErrorBody),
         (status = 409, description = "The delivery is not dead (pending or delivered)", body = ErrorBody),
-        (status = 503, description = "The database cannot be reached", body = ErrorBody),
+        AdminChange,
     )
 )]
 #[post("/admin/notifications/{id}/retry")]

@@ -10,6 +10,7 @@ use super::admin_accounts::staff_user;
 use super::body::read_body as body;
 use super::errors::ApiError;
 use super::extract::positive_id;
+use super::shared_answers::{AdminChange, JsonBody};
 use super::staff::{ADMIN, Staff};
 use crate::staff::accounts::password_hash;
 use crate::staff::lifecycle::{self, AccountChange};
@@ -36,11 +37,9 @@ async fn change(
     responses(
         (status = 200, description = "Deactivated", body = StaffUser),
         (status = 400, description = "`id` is not a positive number", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Role not allowed, or no valid X-CSRF-Token", body = ErrorBody),
         (status = 404, description = "No such account", body = ErrorBody),
         (status = 409, description = "Your own account, or the last active admin", body = ErrorBody),
-        (status = 503, description = "The database cannot be reached", body = ErrorBody),
+        AdminChange,
     )
 )]
 #[post("/admin/users/{id}/disable")]
@@ -62,10 +61,8 @@ pub async fn disable_user(
     responses(
         (status = 200, description = "Active", body = StaffUser),
         (status = 400, description = "`id` is not a positive number", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Role not allowed, or no valid X-CSRF-Token", body = ErrorBody),
         (status = 404, description = "No such account", body = ErrorBody),
-        (status = 503, description = "The database cannot be reached", body = ErrorBody),
+        AdminChange,
     )
 )]
 #[post("/admin/users/{id}/enable")]
@@ -88,14 +85,9 @@ pub async fn enable_user(
     responses(
         (status = 200, description = "Changed", body = StaffUser),
         (status = 400, description = "`id` is not a positive number, invalid JSON, or not a role", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Role not allowed, or no valid X-CSRF-Token", body = ErrorBody),
         (status = 404, description = "No such account", body = ErrorBody),
-        (status = 408, description = "The body did not arrive within the time limit", body = ErrorBody),
         (status = 409, description = "Your own account, or the last active admin", body = ErrorBody),
-        (status = 413, description = "Body too large", body = ErrorBody),
-        (status = 415, description = "Not JSON", body = ErrorBody),
-        (status = 503, description = "The database cannot be reached", body = ErrorBody),
+        AdminChange, JsonBody,
     )
 )]
 #[post("/admin/users/{id}/role")]
@@ -123,14 +115,9 @@ pub async fn change_role(
     responses(
         (status = 200, description = "Reset", body = StaffUser),
         (status = 400, description = "`id` is not a positive number, invalid JSON, or a password under 10 characters", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Role not allowed, or no valid X-CSRF-Token", body = ErrorBody),
         (status = 404, description = "No such account", body = ErrorBody),
-        (status = 408, description = "The body did not arrive within the time limit", body = ErrorBody),
         (status = 409, description = "Your own account", body = ErrorBody),
-        (status = 413, description = "Body too large", body = ErrorBody),
-        (status = 415, description = "Not JSON", body = ErrorBody),
-        (status = 503, description = "The database cannot be reached", body = ErrorBody),
+        AdminChange, JsonBody,
     )
 )]
 #[post("/admin/users/{id}/password")]
@@ -170,10 +157,8 @@ pub async fn reset_password(
     responses(
         (status = 200, description = "Signed out everywhere", body = StaffUser),
         (status = 400, description = "`id` is not a positive number", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Role not allowed, or no valid X-CSRF-Token", body = ErrorBody),
         (status = 404, description = "No such account", body = ErrorBody),
-        (status = 503, description = "The database cannot be reached", body = ErrorBody),
+        AdminChange,
     )
 )]
 #[post("/admin/users/{id}/sign-out")]

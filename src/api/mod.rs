@@ -18,6 +18,7 @@ pub mod order_lookup;
 pub mod order_moves;
 pub mod orders;
 pub mod products;
+pub mod shared_answers;
 pub mod sse;
 pub mod staff;
 pub mod staff_account;
