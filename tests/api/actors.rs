@@ -8,7 +8,7 @@ use reqwest::Method;
 use serde_json::Value;
 
 use bakery_test_support::on_both_databases;
-use bakery_test_support::{Backend, TestApp, seed_order, spawn_app_with};
+use bakery_test_support::{Backend, TestApp, get_at, seed_order, spawn_app_with};
 
 use crate::staff::{ADMIN_PASSWORD, BAKER_PASSWORD, add_account, call, session};
 
@@ -97,16 +97,8 @@ async fn a_processor_failure_shows_as_a_restart_with_its_reason(backend: Backend
 
     // The operations listener shows the same roster (for `bakery actors`) and the metrics.
     let operations = app.metrics_address.clone().unwrap();
-    let listed: Vec<Value> = app
-        .client
-        .get(format!("{operations}/actors"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(named(&listed, "order_processor")[0]["restarts"], 2);
+    let (_, listed) = get_at::<Vec<Value>>(&app.client, &operations, "/actors").await;
+    assert_eq!(named(&listed.unwrap(), "order_processor")[0]["restarts"], 2);
     let metrics = app
         .client
         .get(format!("{operations}/metrics"))

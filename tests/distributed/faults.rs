@@ -237,9 +237,11 @@ async fn the_actors_view_shows_a_restart_caused_by_a_cut_link() {
     );
 
     proxy.cut();
-    wait_until(Duration::from_secs(20), "the consumer restarted", || async {
-        consumer().await["restarts"].as_u64() >= Some(1)
-    })
+    wait_until(
+        Duration::from_secs(20),
+        "the consumer restarted",
+        || async { consumer().await["restarts"].as_u64() >= Some(1) },
+    )
     .await;
     proxy.restore();
     wait_until(Duration::from_secs(20), "the consumer back", || async {
@@ -247,7 +249,10 @@ async fn the_actors_view_shows_a_restart_caused_by_a_cut_link() {
     })
     .await;
     let after = consumer().await;
-    assert!(after["last_error"].as_str().is_some_and(|e| !e.is_empty()), "{after}");
+    assert!(
+        after["last_error"].as_str().is_some_and(|e| !e.is_empty()),
+        "{after}"
+    );
     assert!(after["last_error_at"].is_string(), "{after}");
 
     let out = tokio::process::Command::new(bakery_test_support::bakery_binary())
@@ -256,7 +261,11 @@ async fn the_actors_view_shows_a_restart_caused_by_a_cut_link() {
         .output()
         .await
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let table = String::from_utf8(out.stdout).unwrap();
     let line = table
         .lines()
@@ -264,5 +273,8 @@ async fn the_actors_view_shows_a_restart_caused_by_a_cut_link() {
         .unwrap_or_else(|| panic!("{table}"));
     let restarts: u64 = line.split_whitespace().nth(3).unwrap().parse().unwrap();
     assert!(restarts >= 1, "{table}");
-    assert!(line.contains(after["last_error"].as_str().unwrap()), "{table}");
+    assert!(
+        line.contains(after["last_error"].as_str().unwrap()),
+        "{table}"
+    );
 }
