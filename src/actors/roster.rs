@@ -2,8 +2,9 @@
 //! restarting, stopped), its restarts, its last failure and when, and the depth of the queue it
 //! works from where it has one. `GET /api/admin/actors`, `bakery actors` and the metrics read it.
 //!
-//! Each actor or loop is enlisted once, when it is built; its [`Restarts`](super::supervision::Restarts)
-//! reports to its [`Member`] from then on, so nothing here sits in the actors' message paths.
+//! Each actor or loop is enlisted once, when it is built; its
+//! [`Restarts`](super::supervision::Restarts) reports to its [`Member`] from then on, so nothing
+//! here sits in the actors' message paths.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};

@@ -4,8 +4,8 @@
 //! Actors use [`Restarts`] from their `started`/`restarting` hooks under actix's `Supervisor`;
 //! loops that are not actors run under [`supervise_loop`], which gives them the same policy and
 //! log lines. Each reports to its [`Member`] of the process's roster (`roster.rs`): state,
-//! restarts, last failure. The `backoff` crate is unmaintained upstream (RUSTSEC-2025-0012); it is used here
-//! and only here, so it can be swapped without touching an actor.
+//! restarts, last failure. The `backoff` crate is unmaintained upstream (RUSTSEC-2025-0012); it
+//! is used here and only here, so it can be swapped without touching an actor.
 
 use std::sync::Arc;
 use std::time::Duration;
