@@ -38,6 +38,14 @@ enum Command {
         #[command(subcommand)]
         action: UserAction,
     },
+    /// Show what each actor and loop of a running process is doing, asked on its operations
+    /// listener (BAKERY_METRICS_BIND).
+    Actors {
+        /// The process's operations listener, e.g. `http://10.0.0.7:9100`; default: this
+        /// machine's, from BAKERY_METRICS_BIND.
+        #[arg(long)]
+        url: Option<String>,
+    },
     /// Look at or replay the dead-letter queue (distributed shape).
     Dlq {
         #[command(subcommand)]
@@ -132,6 +140,10 @@ async fn run(command: Command, settings: Settings) -> Result<(), Box<dyn std::er
             return Ok(());
         }
         Command::Dlq { action } => return dead_letter_command(action, &settings).await,
+        Command::Actors { url } => {
+            println!("{}", startup::actors_command::show(&settings, url).await?);
+            return Ok(());
+        }
         Command::User { action } => return user_command(action, &settings).await,
         Command::All => Role::All,
         Command::Serve => Role::Serve,

@@ -116,6 +116,14 @@ fn describe() {
         "bakery_actor_restarts_total",
         "Supervisor restarts of each actor since the process started."
     );
+    describe_gauge!(
+        "bakery_actor_up",
+        "Instances of each actor running now (not restarting, not stopped)."
+    );
+    describe_gauge!(
+        "bakery_actor_queue_depth",
+        "Messages waiting for each actor that has a queue (the deepest of a pool)."
+    );
     describe_counter!(
         "bakery_requests_refused_total",
         "Requests refused by a per-client or global limit, by limit."
@@ -273,13 +281,35 @@ pub fn set_streams_open(n: usize) {
     }
 }
 
-/// Restarts of each actor so far (from `actors::supervision::restart_counts`), set at scrape time.
-pub fn set_actor_restarts<'a>(counts: impl IntoIterator<Item = (&'a str, u64)>) {
+/// One supervised actor's or loop's figures at scrape time (from the roster in `actors`).
+#[derive(Debug, Clone, Copy)]
+pub struct ActorFigures<'a> {
+    pub actor: &'a str,
+    pub restarts: u64,
+    /// Running now (not restarting, not stopped).
+    pub up: bool,
+    pub queue_depth: Option<u64>,
+}
+
+/// Every actor's figures, summed by name (a pool of processors is one `actor` label): restarts,
+/// how many run, and the deepest queue among them where they have one.
+pub fn set_actor_figures<'a>(figures: impl IntoIterator<Item = ActorFigures<'a>>) {
     if recorder().is_none() {
         return;
     }
-    for (actor, n) in counts {
-        counter!("bakery_actor_restarts_total", "actor" => actor.to_owned()).absolute(n);
+    let mut by_name: std::collections::BTreeMap<&str, (u64, u64, Option<u64>)> = Default::default();
+    for f in figures {
+        let (restarts, up, depth) = by_name.entry(f.actor).or_default();
+        *restarts += f.restarts;
+        *up += u64::from(f.up);
+        *depth = (*depth).max(f.queue_depth);
+    }
+    for (actor, (restarts, up, depth)) in by_name {
+        counter!("bakery_actor_restarts_total", "actor" => actor.to_owned()).absolute(restarts);
+        gauge!("bakery_actor_up", "actor" => actor.to_owned()).set(up as f64);
+        if let Some(depth) = depth {
+            gauge!("bakery_actor_queue_depth", "actor" => actor.to_owned()).set(depth as f64);
+        }
     }
 }
 
@@ -292,7 +322,13 @@ mod tests {
         record_http("/api/orders/{id}", "GET", 404, 0.003);
         order_transition(OrderStatus::Ready);
         set_orders_by_status(&[(OrderStatus::Pending, 3)]);
-        set_actor_restarts([("order_processor", 2)]);
+        let figures = |restarts, up, queue_depth| ActorFigures {
+            actor: "order_processor",
+            restarts,
+            up,
+            queue_depth,
+        };
+        set_actor_figures([figures(2, true, Some(4)), figures(1, false, Some(6))]);
         processor_busy(1);
         let text = render();
         assert!(
@@ -313,7 +349,9 @@ mod tests {
             text.contains(r#"bakery_orders{status="failed"} 0"#),
             "{text}"
         );
-        assert!(text.contains(r#"bakery_actor_restarts_total{actor="order_processor"} 2"#));
+        assert!(text.contains(r#"bakery_actor_restarts_total{actor="order_processor"} 3"#));
+        assert!(text.contains(r#"bakery_actor_up{actor="order_processor"} 1"#));
+        assert!(text.contains(r#"bakery_actor_queue_depth{actor="order_processor"} 6"#));
         assert!(
             text.contains("# TYPE bakery_processors_busy gauge"),
             "{text}"

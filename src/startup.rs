@@ -1,5 +1,6 @@
 //! Builds the bakery from its settings: database, actors, and the HTTP server. `main` and the tests both use it.
 
+pub mod actors_command;
 mod error;
 mod guards;
 mod http;
@@ -29,6 +30,7 @@ use crate::actors::order_processor::{OrderProcessor, ProcessingContext, Shift};
 use crate::actors::order_store::{OrderStore, StoreStats};
 use crate::actors::outbox_relay::OutboxRelay;
 use crate::actors::oven::{Oven, OvenLease};
+use crate::actors::roster::Roster;
 use crate::actors::status_link::{StatusFanout, StatusListener};
 use crate::actors::supervision::{Restarts, supervise_loop};
 use crate::api::AppState;
@@ -70,6 +72,8 @@ pub struct Application {
     /// The processor pool's shift, to close it on shutdown (`None` without processors).
     shift: Option<Arc<Shift>>,
     shutdown_grace: Duration,
+    /// What each supervised actor and loop of the process is doing.
+    roster: Arc<Roster>,
     /// The database and this process's oven id, to end its lease when the kitchen closes.
     oven: (DatabaseConnection, String),
 }
@@ -110,13 +114,16 @@ struct Builder<'a> {
     db: DatabaseConnection,
     links: Links,
     actors: Vec<Box<dyn Any>>,
+    roster: Arc<Roster>,
 }
 
 impl Builder<'_> {
-    /// Restart bookkeeping for one actor or loop, with the configured delays.
+    /// Restart bookkeeping for one actor or loop, with the configured delays, enlisted in the
+    /// process's roster.
     fn restarts(&self, actor: &'static str) -> Restarts {
         let worker = &self.settings.worker;
-        Restarts::new(actor, worker.restart_initial, worker.restart_max)
+        let member = self.roster.enlist(actor);
+        Restarts::new(member, worker.restart_initial, worker.restart_max)
     }
 
     fn keep<A: 'static>(&mut self, actor: A) {
@@ -157,7 +164,7 @@ impl Builder<'_> {
         let Some(bind) = &self.settings.metrics_bind else {
             return Ok(None);
         };
-        let port = operations::operations_server(bind, self.db.clone())?;
+        let port = operations::operations_server(bind, self.db.clone(), self.roster.clone())?;
         let (db, every) = (self.db.clone(), self.settings.metrics_count_every);
         supervise_loop(self.restarts("order_counter"), move || {
             operations::keep_order_counts(db.clone(), every)
@@ -264,6 +271,13 @@ impl Builder<'_> {
         for number in 0..settings.worker.pool {
             let (context, inbox) = (context.clone(), inbox.clone());
             let restarts = self.restarts("order_processor");
+            // The pool's shared inbox: deliveries waiting for a processor.
+            let waiting = inbox_tx.downgrade();
+            restarts.member().measure_depth(move || {
+                waiting.upgrade().map_or(0, |tx| {
+                    u64::try_from(tx.max_capacity() - tx.capacity()).unwrap_or(u64::MAX)
+                })
+            });
             self.keep(Supervisor::start(move |_| {
                 OrderProcessor::new(number, context, inbox, restarts)
             }));
@@ -299,6 +313,7 @@ impl Application {
             db: db.clone(),
             links,
             actors: Vec::new(),
+            roster: Arc::new(Roster::default()),
         };
         parts.start_housekeeping();
         let (catalog, catalog_cache) = parts.start_catalog().await?;
@@ -403,6 +418,7 @@ impl Application {
                 order_lookup: settings.order_lookup,
                 known_tokens: crate::order_views::tokens::KnownTokens::default(),
                 allow_private_webhooks: settings.notify.allow_private_hosts,
+                roster: parts.roster.clone(),
                 session_policy: crate::staff::sessions::SessionPolicy {
                     idle_timeout: settings.sessions.idle_timeout,
                     lifetime: settings.sessions.lifetime,
@@ -421,6 +437,7 @@ impl Application {
             sign_ins,
             shift,
             shutdown_grace: settings.shutdown_grace,
+            roster: parts.roster,
             oven: (db, oven_id),
         })
     }
@@ -438,6 +455,11 @@ impl Application {
     /// The staff sign-in limiter, to look at its counts (`None` for a worker).
     pub fn sign_ins(&self) -> Option<Arc<crate::staff::rate_limit::SignInLimiter>> {
         self.sign_ins.clone()
+    }
+
+    /// What each supervised actor and loop of this process is doing.
+    pub fn roster(&self) -> Arc<Roster> {
+        self.roster.clone()
     }
 
     /// The order store's counters (`None` for a worker).

@@ -202,6 +202,7 @@ impl CatalogCache {
                     tracing::error!(actor = act.restarts.actor(), error = %err, "catalog reload failed");
                     act.dirty = true;
                     act.announce |= announce;
+                    act.restarts.failed(&err);
                     ctx.stop();
                 }
             }
@@ -275,6 +276,7 @@ impl Actor for InvalidationListener {
         };
         ctx.spawn(listen.into_actor(self).map(|err, act, ctx| {
             tracing::warn!(actor = act.restarts.actor(), error = %err, "catalog change listener lost redis");
+            act.restarts.failed(&err);
             ctx.stop();
         }));
     }

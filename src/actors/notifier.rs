@@ -82,6 +82,7 @@ impl Notifier {
                 }
                 Err(err) => {
                     tracing::warn!(actor = act.restarts.actor(), error = %err, "notification round failed; retrying after backoff");
+                    act.restarts.failed(&err);
                     ctx.stop();
                 }
             }
@@ -132,6 +133,8 @@ pub fn start(
         Ok(channels) => channels,
         Err(err) => {
             tracing::error!(error = %err, "cannot set up notifications; none are sent");
+            restarts.failed(&err);
+            restarts.stopped();
             return None;
         }
     };

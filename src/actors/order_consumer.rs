@@ -64,6 +64,7 @@ impl Actor for OrderConsumer {
                 act.restarts.succeeded();
             }
             tracing::error!(actor = act.restarts.actor(), error = %err, "order consumer lost the broker");
+            act.restarts.failed(&err);
             ctx.stop();
         }));
     }

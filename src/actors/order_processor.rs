@@ -260,6 +260,8 @@ impl OrderProcessor {
                 }
                 Err(ProcessError::Transient { order_id, reason }) => {
                     tracing::warn!(order_id, attempt, %reason, "order attempt failed; the processor will restart and retry");
+                    self.restarts
+                        .failed(&format_args!("order {order_id}: {reason}"));
                     delivery.attempt += 1;
                     retry.push(delivery);
                 }

@@ -106,6 +106,7 @@ impl OrderStore {
         self.in_flight += 1;
         let take = self.waiting.len().min(self.max_batch);
         let (drafts, answers): (Vec<OrderDraft>, Vec<_>) = self.waiting.drain(..take).unzip();
+        self.restarts.member().set_depth(self.waiting.len());
         let db = self.db.clone();
         let topic = self.topic.clone();
         let size = drafts.len();
@@ -153,6 +154,7 @@ impl Actor for OrderStore {
 
     fn started(&mut self, ctx: &mut Self::Context) {
         let delay = self.restarts.started();
+        self.restarts.member().set_depth(self.waiting.len());
         // Timers and writes of an earlier start are gone with it.
         self.armed = false;
         self.in_flight = 0;
@@ -174,6 +176,7 @@ impl Handler<PlaceOrder> for OrderStore {
     fn handle(&mut self, msg: PlaceOrder, ctx: &mut Self::Context) -> Self::Result {
         let (tx, rx) = oneshot::channel();
         self.waiting.push((msg.0, tx));
+        self.restarts.member().set_depth(self.waiting.len());
         // Wait a moment so concurrent requests can join this batch.
         self.arm(self.max_wait, ctx);
         Box::pin(async move { rx.await.unwrap_or(Err(StoreError::Unavailable)) })

@@ -124,6 +124,7 @@ impl OutboxRelay {
                 }
                 Err(err) => {
                     tracing::error!(actor = act.restarts.actor(), error = %err, "outbox relay failed");
+                    act.restarts.failed(&err);
                     ctx.stop();
                 }
             }

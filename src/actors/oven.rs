@@ -198,6 +198,7 @@ impl Actor for Oven {
             }
             Err(err) => {
                 tracing::error!(actor = "oven", error = %err, "could not read baking orders");
+                act.restarts.failed(&err);
                 ctx.stop();
             }
         }));

@@ -249,6 +249,7 @@ impl Actor for StatusListener {
         };
         ctx.spawn(run.into_actor(self).map(|err, act, ctx| {
             tracing::warn!(actor = act.restarts.actor(), error = %err, "status listener lost the broker");
+            act.restarts.failed(&err);
             ctx.stop();
         }));
     }

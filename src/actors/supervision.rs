@@ -3,39 +3,23 @@
 //!
 //! Actors use [`Restarts`] from their `started`/`restarting` hooks under actix's `Supervisor`;
 //! loops that are not actors run under [`supervise_loop`], which gives them the same policy and
-//! log lines. The `backoff` crate is unmaintained upstream (RUSTSEC-2025-0012); it is used here
-//! and only here, so it can be swapped without touching an actor.
+//! log lines. Each reports to its [`Member`] of the process's roster (`roster.rs`): state,
+//! restarts, last failure. The `backoff` crate is unmaintained upstream (RUSTSEC-2025-0012); it
+//! is used here and only here, so it can be swapped without touching an actor.
 
-use std::collections::BTreeMap;
-use std::sync::{Mutex, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use backoff::ExponentialBackoff;
 use backoff::backoff::Backoff;
 
-/// Restarts of each actor since the process started, for logs and metrics.
-static RESTART_COUNTS: OnceLock<Mutex<BTreeMap<&'static str, u64>>> = OnceLock::new();
-
-/// How many times each actor has been restarted in this process.
-pub fn restart_counts() -> BTreeMap<&'static str, u64> {
-    RESTART_COUNTS
-        .get_or_init(Default::default)
-        .lock()
-        .map(|counts| counts.clone())
-        .unwrap_or_default()
-}
-
-fn count_restart(actor: &'static str) {
-    if let Ok(mut counts) = RESTART_COUNTS.get_or_init(Default::default).lock() {
-        *counts.entry(actor).or_default() += 1;
-    }
-}
+use super::roster::Member;
 
 /// One actor's restart bookkeeping: call [`Restarts::started`] from `Actor::started`,
-/// [`Restarts::restarting`] from `Supervised::restarting`, [`Restarts::succeeded`] after good work.
-#[derive(Debug)]
+/// [`Restarts::restarting`] from `Supervised::restarting`, [`Restarts::succeeded`] after good work,
+/// and [`Restarts::failed`] with the reason before stopping on a failure.
 pub struct Restarts {
-    actor: &'static str,
+    member: Arc<Member>,
     backoff: ExponentialBackoff,
     /// Restarts since the last success.
     attempt: u32,
@@ -43,8 +27,9 @@ pub struct Restarts {
 }
 
 impl Restarts {
-    /// Delays start at `initial`, double with ±50% jitter, and stop growing at `max`.
-    pub fn new(actor: &'static str, initial: Duration, max: Duration) -> Restarts {
+    /// Delays start at `initial`, double with ±50% jitter, and stop growing at `max`; what
+    /// happens is reported to `member`.
+    pub fn new(member: Arc<Member>, initial: Duration, max: Duration) -> Restarts {
         let backoff = backoff::ExponentialBackoffBuilder::new()
             .with_initial_interval(initial)
             .with_max_interval(max)
@@ -53,7 +38,7 @@ impl Restarts {
             .with_max_elapsed_time(None)
             .build();
         Restarts {
-            actor,
+            member,
             backoff,
             attempt: 0,
             delay: None,
@@ -62,19 +47,25 @@ impl Restarts {
 
     /// The actor's name, for log fields.
     pub fn actor(&self) -> &'static str {
-        self.actor
+        self.member.actor()
+    }
+
+    /// Its entry in the roster, to report the depth of its queue.
+    pub fn member(&self) -> &Member {
+        &self.member
     }
 
     /// Logs the (re)start and returns how long to wait before working again.
     pub fn started(&mut self) -> Duration {
+        self.member.starts(self.delay.unwrap_or_default());
         match self.delay.take() {
             None => {
-                tracing::info!(actor = self.actor, "actor started");
+                tracing::info!(actor = self.actor(), "actor started");
                 Duration::ZERO
             }
             Some(delay) => {
                 tracing::info!(
-                    actor = self.actor,
+                    actor = self.actor(),
                     attempt = self.attempt,
                     delay_ms = delay.as_millis() as u64,
                     "actor restarted; resuming after backoff delay"
@@ -91,14 +82,19 @@ impl Restarts {
             .backoff
             .next_backoff()
             .unwrap_or(self.backoff.max_interval);
-        count_restart(self.actor);
+        self.member.restarting(delay);
         tracing::warn!(
-            actor = self.actor,
+            actor = self.actor(),
             attempt = self.attempt,
             delay_ms = delay.as_millis() as u64,
             "actor restarting after failure"
         );
         self.delay = Some(delay);
+    }
+
+    /// It fails for `reason` (call before stopping): the roster shows it as the last error.
+    pub fn failed(&self, reason: &dyn std::fmt::Display) {
+        self.member.failed(reason);
     }
 
     /// Work went well: the next failure starts again from the shortest delay.
@@ -111,7 +107,8 @@ impl Restarts {
 
     /// Logs the actor's stop.
     pub fn stopped(&self) {
-        tracing::info!(actor = self.actor, "actor stopped");
+        self.member.stopped();
+        tracing::info!(actor = self.actor(), "actor stopped");
     }
 }
 
@@ -150,20 +147,45 @@ where
                 }
                 // The system is shutting down.
                 Err(ended) if ended.is_cancelled() => return,
-                Err(_panicked) => restarts.restarting(),
+                Err(ended) => {
+                    restarts.failed(&panic_message(ended.into_panic()));
+                    restarts.restarting();
+                }
             }
         }
     });
 }
 
+/// What a panicking loop said, for the roster.
+fn panic_message(panic: Box<dyn std::any::Any + Send>) -> String {
+    match panic.downcast::<String>() {
+        Ok(message) => format!("panicked: {message}"),
+        Err(panic) => match panic.downcast::<&'static str>() {
+            Ok(message) => format!("panicked: {message}"),
+            Err(_) => "panicked".to_owned(),
+        },
+    }
+}
+
+impl std::fmt::Debug for Restarts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Restarts")
+            .field("actor", &self.actor())
+            .field("attempt", &self.attempt)
+            .finish_non_exhaustive()
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::super::roster::Roster;
     use super::*;
 
     #[test]
     fn delays_grow_and_reset() {
+        let roster = Roster::default();
         let mut r = Restarts::new(
-            "test_actor",
+            roster.enlist("test_actor"),
             Duration::from_millis(100),
             Duration::from_secs(1),
         );
@@ -179,7 +201,7 @@ mod tests {
         r.succeeded();
         r.restarting();
         assert!(r.started() <= Duration::from_millis(150));
-        assert!(restart_counts().get("test_actor").copied().unwrap_or(0) >= 7);
+        assert_eq!(roster.reports()[0].restarts, 7);
     }
 
     #[actix::test]
@@ -188,8 +210,9 @@ mod tests {
         use std::sync::atomic::{AtomicU32, Ordering};
         let runs = Arc::new(AtomicU32::new(0));
         let counted = runs.clone();
+        let roster = Roster::default();
         let restarts = Restarts::new(
-            "test_loop",
+            roster.enlist("test_loop"),
             Duration::from_millis(1),
             Duration::from_millis(5),
         );
@@ -213,6 +236,13 @@ mod tests {
             3,
             "two restarts, then it ended"
         );
-        assert_eq!(restart_counts().get("test_loop").copied(), Some(2));
+        let report = &roster.reports()[0];
+        assert_eq!(report.restarts, 2);
+        assert_eq!(report.state, bakery_wire::staff::ActorState::Stopped);
+        let last_error = report.last_error.as_deref().unwrap_or_default();
+        assert!(
+            last_error.contains("failing on purpose (run 1)"),
+            "{last_error}"
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! The HTTP API (actix-web): routes by resource, shared state, and JSON errors for everything.
 
 pub mod admin_accounts;
+pub mod admin_actors;
 pub mod admin_catalog;
 pub mod admin_notifications;
 pub mod admin_orders;
@@ -42,6 +43,8 @@ use crate::staff::sessions::{SessionPlace, SessionPolicy, Sessions};
 /// What every handler may use.
 pub struct AppState {
     pub db: DatabaseConnection,
+    /// What each supervised actor and loop of this process is doing (`GET /api/admin/actors`).
+    pub roster: std::sync::Arc<crate::actors::roster::Roster>,
     pub catalog: SharedCatalog,
     pub store: Addr<OrderStore>,
     pub bus: StatusBus,
@@ -158,6 +161,7 @@ fn staff_routes(cfg: &mut ServiceConfig) {
         .service(admin_accounts::add_token)
         .service(admin_accounts::revoke_token)
         .service(admin_accounts::audit_log)
+        .service(admin_actors::actors)
         .service(admin_notifications::list_webhooks)
         .service(admin_notifications::add_webhook)
         .service(admin_notifications::remove_webhook)

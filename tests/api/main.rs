@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap is a failed test
 
 mod accounts;
+mod actors;
 mod bad_input;
 mod client_limits;
 mod headers;

@@ -12,17 +12,17 @@ use bakery_test_support::{
     Backend, TestApp, captured_logs, seed_order, spawn_app, spawn_app_with, wait_until,
 };
 
-const ADMIN_PASSWORD: &str = "owner-secret-password-1";
-const BAKER_PASSWORD: &str = "baker-secret-password-2";
+pub(crate) const ADMIN_PASSWORD: &str = "owner-secret-password-1";
+pub(crate) const BAKER_PASSWORD: &str = "baker-secret-password-2";
 
 /// A signed-in browser: its session cookie and CSRF token.
-struct Session {
+pub(crate) struct Session {
     cookie: String,
     csrf: String,
 }
 
 /// Creates an account straight in the database (as `bakery user add` does).
-async fn add_account(app: &TestApp, email: &str, password: &str, role: &str) {
+pub(crate) async fn add_account(app: &TestApp, email: &str, password: &str, role: &str) {
     let db = app.db.connect().await;
     let role = bakery_wire::staff::StaffRole::parse(role).unwrap();
     bakery::staff::accounts::create_user(&db, email, password, role)
@@ -39,7 +39,7 @@ async fn sign_in(app: &TestApp, email: &str, password: &str) -> reqwest::Respons
         .unwrap()
 }
 
-async fn session(app: &TestApp, email: &str, password: &str) -> Session {
+pub(crate) async fn session(app: &TestApp, email: &str, password: &str) -> Session {
     let res = sign_in(app, email, password).await;
     assert_eq!(res.status().as_u16(), 200);
     let set_cookie = res.headers()["set-cookie"].to_str().unwrap().to_owned();
@@ -55,7 +55,7 @@ async fn session(app: &TestApp, email: &str, password: &str) -> Session {
 }
 
 /// Sends a staff request with the session cookie and (if `csrf`) the CSRF header.
-async fn call(
+pub(crate) async fn call(
     app: &TestApp,
     s: &Session,
     method: Method,
@@ -139,6 +139,7 @@ fn admin_routes() -> Vec<(Method, &'static str, Option<Value>, bool)> {
         ),
         (Method::DELETE, "/api/admin/tokens/1", None, false),
         (Method::GET, "/api/admin/audit", None, false),
+        (Method::GET, "/api/admin/actors", None, false),
         (Method::GET, "/api/admin/webhooks", None, false),
         (
             Method::POST,

@@ -200,3 +200,81 @@ async fn a_worker_killed_mid_batch_loses_nothing() {
     }
     again.kill().await.unwrap();
 }
+
+/// The actors' view shows a restart that a cut link caused: a `bakery worker` loses RabbitMQ, its
+/// consumer is restarted with the reason, and `bakery actors` against the worker's operations
+/// listener prints it.
+#[actix_web::rt::test(system = "bakery_test_support::TestSystem")]
+async fn the_actors_view_shows_a_restart_caused_by_a_cut_link() {
+    let mut cluster = Cluster::new().await;
+    cluster.start(Role::Serve, |_| {}).await; // migrates the database
+    let proxy = TcpProxy::start("127.0.0.1:5672").await;
+    cluster.amqp_url = format!("amqp://guest:guest@127.0.0.1:{}/%2f", proxy.port);
+    let env = [
+        ("BAKERY_METRICS_BIND", "127.0.0.1:0"),
+        ("BAKERY_WORKER_RESTART_MAX", "500ms"),
+    ];
+    let (_worker, url) = cluster.spawn_binary("worker", &env).await;
+    let url = url.unwrap();
+    let client = bakery_test_support::client();
+    let consumer = || {
+        let (client, url) = (client.clone(), url.clone());
+        async move {
+            let (status, roster) = get_at::<Vec<Value>>(&client, &url, "/actors").await;
+            assert_eq!(status, 200);
+            let roster = roster.unwrap();
+            roster
+                .into_iter()
+                .find(|a| a["actor"] == "order_consumer")
+                .unwrap_or_else(|| panic!("no order_consumer"))
+        }
+    };
+    let before = consumer().await;
+    assert_eq!(
+        (before["state"].as_str(), before["restarts"].as_u64()),
+        (Some("running"), Some(0)),
+        "{before}"
+    );
+
+    proxy.cut();
+    wait_until(
+        Duration::from_secs(20),
+        "the consumer restarted",
+        || async { consumer().await["restarts"].as_u64() >= Some(1) },
+    )
+    .await;
+    proxy.restore();
+    wait_until(Duration::from_secs(20), "the consumer back", || async {
+        consumer().await["state"] == "running"
+    })
+    .await;
+    let after = consumer().await;
+    assert!(
+        after["last_error"].as_str().is_some_and(|e| !e.is_empty()),
+        "{after}"
+    );
+    assert!(after["last_error_at"].is_string(), "{after}");
+
+    let out = tokio::process::Command::new(bakery_test_support::bakery_binary())
+        .args(["actors", "--url", &url])
+        .env("BAKERY_LOG", "warn")
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let table = String::from_utf8(out.stdout).unwrap();
+    let line = table
+        .lines()
+        .find(|l| l.starts_with("order_consumer "))
+        .unwrap_or_else(|| panic!("{table}"));
+    let restarts: u64 = line.split_whitespace().nth(3).unwrap().parse().unwrap();
+    assert!(restarts >= 1, "{table}");
+    assert!(
+        line.contains(after["last_error"].as_str().unwrap()),
+        "{table}"
+    );
+}

@@ -180,9 +180,10 @@ async fn a_thousand_stock_changes_cause_a_handful_of_reloads_on_every_replica() 
         .await
         .unwrap();
     let redis = Arc::new(RedisCache::new(&cluster.redis_url, &cluster.settings().names).unwrap());
+    let roster = bakery::actors::roster::Roster::default();
     let restarts = || {
         Restarts::new(
-            "catalog_cache",
+            roster.enlist("catalog_cache"),
             Duration::from_millis(10),
             Duration::from_millis(100),
         )

@@ -513,3 +513,37 @@ impl utoipa::PartialSchema for StockChange {
 
 #[cfg(feature = "openapi")]
 impl utoipa::ToSchema for StockChange {}
+
+/// What a supervised actor or loop is doing. Supervisors never give up on a failing one: it is
+/// restarted after a backoff that stops growing at `worker.restart_max`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum ActorState {
+    /// At work.
+    Running,
+    /// Failed; its supervisor starts it again when the backoff delay has passed.
+    Restarting,
+    /// Ended on its own (a loop whose job is done) or with the process; not started again.
+    Stopped,
+}
+
+/// One supervised actor or long-running loop of the process that answered.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ActorReport {
+    /// Its name, as in the logs and the metrics' `actor` label (`order_processor`, `oven`, …).
+    pub actor: String,
+    /// Which one of a pool of the same name, from 0.
+    pub instance: u32,
+    pub state: ActorState,
+    /// Restarts since the process started.
+    pub restarts: u64,
+    /// Why it failed last; `null`: it has not failed.
+    pub last_error: Option<String>,
+    /// When it failed last (RFC 3339, UTC); `null`: it has not failed.
+    pub last_error_at: Option<String>,
+    /// Messages waiting for it (the order store's orders waiting for their batch, the
+    /// processors' shared inbox); `null`: it has no queue of its own.
+    pub queue_depth: Option<u64>,
+}

@@ -1,10 +1,11 @@
-//! Developer commands: `cargo xtask run | test | setup | frontend | bench`.
+//! Developer commands: `cargo xtask run | test | setup | frontend | bench | k8s-validate`.
 //!
 //! Each command does its own set-up so that the README's two commands work on a fresh machine:
 //! `test` first checks and sets up its services and system programs (`prerequisites`), `run` and
 //! `frontend` add the wasm target and build the storefront.
 
 mod frontend;
+mod kubernetes;
 mod prerequisites;
 
 use std::env;
@@ -26,6 +27,8 @@ commands:
                       the wasm target; --check only reports. XTASK_SKIP_SETUP=1 skips it in test
   frontend [--debug]  build the storefront into frontend/dist
   bench [--smoke]     benchmark both shapes against HTTP and database ceilings
+  k8s-validate        render deploy/kubernetes's overlays and validate them offline against
+                      the Kubernetes API schemas (kubernetes-validate, in a venv)
 ";
 
 fn main() -> ExitCode {
@@ -38,6 +41,7 @@ fn main() -> ExitCode {
         "setup" => setup(&rest),
         "frontend" => frontend::build(!rest.iter().any(|a| a == "--debug")),
         "bench" => bench(&rest),
+        "k8s-validate" => kubernetes::validate(),
         "" | "help" | "--help" | "-h" => {
             print!("{USAGE}");
             Ok(())
@@ -126,6 +130,8 @@ fn test(args: &[String]) -> Result<(), String> {
         "--layers",
         LAYERS,
     ]))?;
+    // The Kubernetes manifests, rendered and validated offline (a few seconds).
+    kubernetes::validate()?;
     frontend::build(true)?;
     // Unit and API tests of every workspace crate (API tests use SQLite and PostgreSQL).
     run_command(cargo().args(["test", "--workspace"]).args(args))?;

@@ -46,6 +46,8 @@ pub enum Page {
     StaffTokens,
     #[to("/staff/audit")]
     StaffAudit,
+    #[to("/staff/actors")]
+    StaffActors,
     #[to("/staff/notifications")]
     StaffNotifications,
     #[not_found]
@@ -62,6 +64,7 @@ impl Page {
                 | Page::StaffUsers
                 | Page::StaffTokens
                 | Page::StaffAudit
+                | Page::StaffActors
                 | Page::StaffNotifications
         )
     }
@@ -200,6 +203,7 @@ fn App() -> View {
                             | Page::StaffUsers
                             | Page::StaffTokens
                             | Page::StaffAudit
+                            | Page::StaffActors
                             | Page::StaffNotifications => view! { staff::StaffPage(page=route.get_clone()) },
                             Page::NotFound => view! { NotFound {} },
                         })

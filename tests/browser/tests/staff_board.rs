@@ -186,6 +186,15 @@ async fn back_office(server: &Server, browser: &Browser) -> Result<()> {
         return Err("the audit log shows a token's secret".to_owned());
     }
     browser.screenshot("10-staff-audit").await?;
+
+    // The actors of the server: every one running, none restarted.
+    browser.click("a[href='/staff/actors']").await?;
+    browser
+        .wait_for_text("[data-testid='actors'] tbody", 10, |t| {
+            t.contains("order_store") && t.contains("running") && !t.contains("restarting")
+        })
+        .await?;
+    browser.screenshot("14-staff-actors").await?;
     browser.open(server, "/staff").await?;
     Ok(())
 }

@@ -3,6 +3,7 @@
 //! the same rules anyway.
 
 mod account;
+mod actors;
 mod admin;
 mod board;
 mod catalog;
@@ -173,6 +174,7 @@ pub fn StaffPage(page: Page) -> View {
                 Page::StaffUsers if caps.administer => view! { admin::UsersPage {} },
                 Page::StaffTokens if caps.administer => view! { admin::TokensPage {} },
                 Page::StaffAudit if caps.administer => view! { admin::AuditPage {} },
+                Page::StaffActors if caps.administer => view! { actors::ActorsPage {} },
                 Page::StaffNotifications if caps.administer => {
                     view! { notifications::NotificationsPage {} }
                 }
@@ -300,6 +302,7 @@ pub fn StaffHeader(route: ReadSignal<Page>) -> View {
                     li { a(href="/staff/tokens", aria-current=current(Page::StaffTokens)) { "Tokens" } }
                     li { a(href="/staff/notifications", aria-current=current(Page::StaffNotifications)) { "Notifications" } }
                     li { a(href="/staff/audit", aria-current=current(Page::StaffAudit)) { "Audit" } }
+                    li { a(href="/staff/actors", aria-current=current(Page::StaffActors)) { "Actors" } }
                 }
             }));
             view! {

@@ -1,0 +1,28 @@
+//! `GET /api/admin/actors`: what each supervised actor and loop of the answering process is
+//! doing (admins). Each replica answers for itself; `/metrics` has the same figures per process.
+
+use actix_web::{HttpResponse, get, web};
+use bakery_wire::ErrorBody;
+use bakery_wire::staff::ActorReport;
+
+use super::AppState;
+use super::errors::ApiError;
+use super::staff::{ADMIN, Staff};
+
+/// The roster of the process that answers, in the order its parts were built.
+#[utoipa::path(
+    tag = "admin",
+    summary = "The actors and loops of this process: state, restarts, last error (admin)",
+    security(("session" = []), ("bearer" = [])),
+    responses(
+        (status = 200, description = "Every supervised actor and loop of the answering process", body = Vec<ActorReport>),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Role not allowed", body = ErrorBody),
+        (status = 503, description = "The database cannot be reached", body = ErrorBody),
+    )
+)]
+#[get("/admin/actors")]
+pub async fn actors(staff: Staff, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    staff.require(ADMIN)?;
+    Ok(HttpResponse::Ok().json(state.roster.reports()))
+}
