@@ -2,11 +2,11 @@
 //! doing (admins). Each replica answers for itself; `/metrics` has the same figures per process.
 
 use actix_web::{HttpResponse, get, web};
-use bakery_wire::ErrorBody;
 use bakery_wire::staff::ActorReport;
 
 use super::AppState;
 use super::errors::ApiError;
+use super::shared_answers::AdminRead;
 use super::staff::{ADMIN, Staff};
 
 /// The roster of the process that answers, in the order its parts were built.
@@ -16,9 +16,7 @@ use super::staff::{ADMIN, Staff};
     security(("session" = []), ("bearer" = [])),
     responses(
         (status = 200, description = "Every supervised actor and loop of the answering process", body = Vec<ActorReport>),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Role not allowed", body = ErrorBody),
-        (status = 503, description = "The database cannot be reached", body = ErrorBody),
+        AdminRead,
     )
 )]
 #[get("/admin/actors")]
