@@ -36,6 +36,7 @@ use crate::cache::RedisCache;
 use crate::config::Settings;
 use crate::events::StatusBus;
 use crate::events::watched::WatchedOrders;
+use crate::metrics::OrderGauges;
 use crate::order_views::OrderViews;
 use crate::queue::amqp::{AmqpNames, AmqpPublisher};
 use crate::queue::{Delivery, Inbox, LocalQueue, OrderQueue};
@@ -151,16 +152,22 @@ impl Builder<'_> {
         }
     }
 
-    /// The operations listener (`/metrics`, `/health`) and the order counts its gauges show,
-    /// when `metrics_bind` is set; returns its port.
-    fn start_operations(&self) -> Result<Option<u16>, StartupError> {
+    /// The operations listener (`/metrics`, `/health`), when `metrics_bind` is set, with its
+    /// order gauges seeded by a first count and recounted every `metrics_count_every`; returns
+    /// its port.
+    async fn start_operations(
+        &self,
+        gauges: &Arc<OrderGauges>,
+    ) -> Result<Option<u16>, StartupError> {
         let Some(bind) = &self.settings.metrics_bind else {
             return Ok(None);
         };
-        let port = operations::operations_server(bind, self.db.clone())?;
+        operations::recount(&self.db, gauges).await;
+        let port = operations::operations_server(bind, self.db.clone(), gauges.clone())?;
         let (db, every) = (self.db.clone(), self.settings.metrics_count_every);
+        let gauges = gauges.clone();
         supervise_loop(self.restarts("order_counter"), move || {
-            operations::keep_order_counts(db.clone(), every)
+            operations::keep_order_counts(db.clone(), every, gauges.clone())
         });
         Ok(Some(port))
     }
@@ -186,8 +193,14 @@ impl Builder<'_> {
 
     /// The status bus; with RabbitMQ, shared with the other processes (workers share the
     /// kitchen's moves, servers also hear the others').
-    fn start_status_bus(&mut self, order_views: Arc<OrderViews>) -> StatusBus {
-        let mut bus = StatusBus::new(4096).dropping_changed(order_views);
+    fn start_status_bus(
+        &mut self,
+        order_views: Arc<OrderViews>,
+        gauges: &Arc<OrderGauges>,
+    ) -> StatusBus {
+        let mut bus = StatusBus::new(4096)
+            .dropping_changed(order_views)
+            .counting_into(gauges.clone());
         let (Some(url), Some(broker)) = (&self.settings.amqp_url, self.links.broker.clone()) else {
             return bus;
         };
@@ -303,7 +316,12 @@ impl Application {
         parts.start_housekeeping();
         let (catalog, catalog_cache) = parts.start_catalog().await?;
         let order_views = Arc::new(OrderViews::new(ORDER_VIEW_BYTES));
-        let bus = parts.start_status_bus(order_views.clone());
+        // Where this process makes every move of the database's orders (the embedded shape's
+        // one process), its gauges follow each move; elsewhere they show the periodic count.
+        let gauges = Arc::new(OrderGauges::new(
+            role == Role::All && !settings.uses_broker(),
+        ));
+        let bus = parts.start_status_bus(order_views.clone(), &gauges);
 
         // The order queue: RabbitMQ when configured, else this process's inbox (then the outbox
         // is drained where the processors run).
@@ -319,8 +337,8 @@ impl Application {
         let topic = settings.names.orders_queue();
         let relay = relay_here.then(|| {
             let (db, queue, topic) = (db.clone(), queue.clone(), topic.clone());
-            let restarts = parts.restarts("outbox_relay");
-            Supervisor::start(move |_| OutboxRelay::new(db, queue, topic, restarts))
+            let (restarts, gauges) = (parts.restarts("outbox_relay"), gauges.clone());
+            Supervisor::start(move |_| OutboxRelay::new(db, queue, topic, restarts, gauges))
         });
         if let Some(relay) = &relay {
             parts.keep(relay.clone());
@@ -347,7 +365,7 @@ impl Application {
 
         let mut store_stats = None;
         let mut watched_here = None;
-        let metrics_port = parts.start_operations()?;
+        let metrics_port = parts.start_operations(&gauges).await?;
         let mut sign_ins = None;
         let (server, port) = if role == Role::Worker {
             (None, None)
@@ -359,10 +377,10 @@ impl Application {
                 let store = OrderStore::new(
                     db,
                     topic,
-                    batching.max_batch,
-                    batching.max_wait,
+                    (batching.max_batch, batching.max_wait),
                     relay,
                     restarts,
+                    gauges,
                 );
                 store_stats = Some(store.stats());
                 Supervisor::start(move |_| store)

@@ -199,8 +199,10 @@ pub const SETTINGS: &[Setting] = &[
     Setting::new(
         "metrics_count_every",
         "BAKERY_METRICS_COUNT_EVERY",
-        "how often a process with `metrics_bind` counts orders by status for the `bakery_orders` \
-         gauge (one count per period, however often it is scraped)",
+        "how often a process with `metrics_bind` recounts orders by status and the outbox backlog \
+         in the database (also once at start). The embedded shape's process follows each order \
+         placed, moved and published in its gauges, so there the count only corrects drift; in \
+         the distributed shape the gauges are this count (a scrape never counts)",
     ),
     Setting::new(
         "worker.pool",

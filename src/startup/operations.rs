@@ -1,7 +1,8 @@
 //! The operations listener on `metrics_bind`, apart from the public API: Prometheus `/metrics`
-//! and `/health`, and the periodic count of orders by status that its gauges show.
+//! and `/health`, and the count of orders by status that seeds and corrects its gauges.
 
 use std::net::TcpListener;
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::{App, HttpResponse, HttpServer, web};
@@ -9,6 +10,7 @@ use sea_orm::DatabaseConnection;
 
 use super::error::StartupError;
 use crate::actors::supervision::restart_counts;
+use crate::metrics::OrderGauges;
 use crate::{metrics, store};
 
 /// The content type Prometheus expects for the text format.
@@ -16,9 +18,19 @@ pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
 /// A slow database must not pile up counts: the gauges then keep their last values.
 const COUNT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Counts tried while orders move during them (which moves a count saw is then not known)
+/// before one is taken anyway, and the pause between them.
+const QUIET_TRIES: u32 = 5;
+const QUIET_PAUSE: Duration = Duration::from_millis(200);
+/// How soon a count that failed before the gauges were ever seeded is tried again.
+const SEED_RETRY: Duration = Duration::from_secs(1);
 
 /// Starts the operations server on `bind` (one HTTP worker) in the background; returns its port.
-pub(super) fn operations_server(bind: &str, db: DatabaseConnection) -> Result<u16, StartupError> {
+pub(super) fn operations_server(
+    bind: &str,
+    db: DatabaseConnection,
+    gauges: Arc<OrderGauges>,
+) -> Result<u16, StartupError> {
     let bind_error = |source| StartupError::Bind {
         address: bind.to_owned(),
         source,
@@ -26,9 +38,11 @@ pub(super) fn operations_server(bind: &str, db: DatabaseConnection) -> Result<u1
     let listener = TcpListener::bind(bind).map_err(bind_error)?;
     let port = listener.local_addr().map_err(bind_error)?.port();
     let db = web::Data::new(db);
+    let gauges = web::Data::from(gauges);
     let server = HttpServer::new(move || {
         App::new()
             .app_data(db.clone())
+            .app_data(gauges.clone())
             .route("/metrics", web::get().to(metrics_text))
             .route("/health", web::get().to(health))
     })
@@ -42,12 +56,12 @@ pub(super) fn operations_server(bind: &str, db: DatabaseConnection) -> Result<u1
 }
 
 /// Every metric of this process as it stands; a scrape reads nothing from the database.
-async fn metrics_text() -> HttpResponse {
+async fn metrics_text(gauges: web::Data<OrderGauges>) -> HttpResponse {
     let restarts = restart_counts();
     metrics::set_actor_restarts(restarts.iter().map(|(actor, n)| (*actor, *n)));
-    HttpResponse::Ok()
-        .content_type(CONTENT_TYPE)
-        .body(metrics::render())
+    let mut text = metrics::render();
+    text.push_str(&gauges.render());
+    HttpResponse::Ok().content_type(CONTENT_TYPE).body(text)
 }
 
 /// `{"status": "ok"}` while the database answers a ping within 2 s, else 503 `degraded`.
@@ -64,20 +78,44 @@ async fn health(db: web::Data<DatabaseConnection>) -> HttpResponse {
     res.json(serde_json::json!({ "status": if up { "ok" } else { "degraded" } }))
 }
 
-/// Counts orders by status and the outbox backlog every `every` into the gauges, so that their
-/// cost does not grow with how often (or by how many) the metrics are scraped.
-pub(super) async fn keep_order_counts(db: DatabaseConnection, every: Duration) {
-    let mut ticks = tokio::time::interval(every);
-    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        ticks.tick().await;
-        match tokio::time::timeout(COUNT_TIMEOUT, store::order_counts::count(&db)).await {
+/// Counts orders by status and the outbox backlog into `gauges`: tried again a moment later
+/// while orders move during the count, and taken anyway after a few tries.
+pub(super) async fn recount(db: &DatabaseConnection, gauges: &OrderGauges) {
+    for attempt in 1..=QUIET_TRIES {
+        let mark = gauges.mark();
+        match tokio::time::timeout(COUNT_TIMEOUT, store::order_counts::count(db)).await {
             Ok(Ok(counts)) => {
-                metrics::set_orders_by_status(&counts.by_status);
-                metrics::set_outbox_backlog(counts.outbox_backlog);
+                if gauges.counted(&counts, mark, attempt == QUIET_TRIES) {
+                    return;
+                }
+                tokio::time::sleep(QUIET_PAUSE).await;
             }
-            Ok(Err(err)) => tracing::warn!(error = %err, "metrics: cannot count orders"),
-            Err(_) => tracing::warn!("metrics: counting orders timed out"),
+            Ok(Err(err)) => {
+                tracing::warn!(error = %err, "metrics: cannot count orders");
+                return;
+            }
+            Err(_) => {
+                tracing::warn!("metrics: counting orders timed out");
+                return;
+            }
         }
+    }
+}
+
+/// Recounts into `gauges` every `every` (every second until a first count succeeded). Where the
+/// gauges follow each move this only corrects drift; elsewhere it is what they show.
+pub(super) async fn keep_order_counts(
+    db: DatabaseConnection,
+    every: Duration,
+    gauges: Arc<OrderGauges>,
+) {
+    loop {
+        let wait = if gauges.is_counted() {
+            every
+        } else {
+            SEED_RETRY
+        };
+        tokio::time::sleep(wait).await;
+        recount(&db, &gauges).await;
     }
 }
