@@ -8,6 +8,7 @@
 //! The module imports nothing else from the crate.
 
 mod layers;
+pub mod live;
 mod table;
 #[cfg(test)]
 mod tests;

@@ -100,6 +100,10 @@ fn describe() {
         "bakery_processors_busy",
         "Order processors working on an order right now."
     );
+    describe_gauge!(
+        "bakery_worker_pool_size",
+        "Order processors in this process's pool (follows worker.pool on reload)."
+    );
     describe_counter!(
         "bakery_cache_hits_total",
         "Catalog reads answered by the shared cache."
@@ -204,6 +208,13 @@ pub fn set_queue_depth(n: u64) {
 pub fn processor_busy(delta: i32) {
     if recorder().is_some() {
         gauge!("bakery_processors_busy").increment(f64::from(delta));
+    }
+}
+
+/// Processors in this process's pool now.
+pub fn set_worker_pool_size(n: usize) {
+    if recorder().is_some() {
+        gauge!("bakery_worker_pool_size").set(n as f64);
     }
 }
 

@@ -4,6 +4,7 @@ mod error;
 mod guards;
 mod http;
 mod operations;
+pub mod reload;
 pub mod user_commands;
 
 use std::any::Any;
@@ -25,15 +26,17 @@ use crate::actors::catalog_cache::{
 };
 use crate::actors::notifier;
 use crate::actors::order_consumer::OrderConsumer;
-use crate::actors::order_processor::{OrderProcessor, ProcessingContext, Shift};
+use crate::actors::order_processor::{ProcessingContext, Shift};
 use crate::actors::order_store::{OrderStore, StoreStats};
 use crate::actors::outbox_relay::OutboxRelay;
 use crate::actors::oven::{Oven, OvenLease};
+use crate::actors::processor_pool::ProcessorPool;
 use crate::actors::status_link::{StatusFanout, StatusListener};
 use crate::actors::supervision::{Restarts, supervise_loop};
 use crate::api::AppState;
 use crate::cache::RedisCache;
 use crate::config::Settings;
+use crate::config::live::LiveSettings;
 use crate::events::StatusBus;
 use crate::events::watched::WatchedOrders;
 use crate::metrics::OrderGauges;
@@ -73,6 +76,10 @@ pub struct Application {
     shutdown_grace: Duration,
     /// The database and this process's oven id, to end its lease when the kitchen closes.
     oven: (DatabaseConnection, String),
+    /// Reloads the settings (SIGHUP, `POST /reload` on the operations listener).
+    reloader: Arc<reload::Reloader>,
+    /// The processor pool (`None` without processors), resized by reloads.
+    _pool: Option<Arc<ProcessorPool>>,
 }
 
 /// The connections to Redis and RabbitMQ of the distributed shape (none in the embedded one).
@@ -107,6 +114,7 @@ impl Links {
 /// What the parts of a process are built from, and the actors started so far.
 struct Builder<'a> {
     settings: &'a Settings,
+    live: LiveSettings,
     role: Role,
     db: DatabaseConnection,
     links: Links,
@@ -158,12 +166,14 @@ impl Builder<'_> {
     async fn start_operations(
         &self,
         gauges: &Arc<OrderGauges>,
+        reloader: &Arc<reload::Reloader>,
     ) -> Result<Option<u16>, StartupError> {
         let Some(bind) = &self.settings.metrics_bind else {
             return Ok(None);
         };
         operations::recount(&self.db, gauges).await;
-        let port = operations::operations_server(bind, self.db.clone(), gauges.clone())?;
+        let parts = (gauges.clone(), reloader.clone());
+        let port = operations::operations_server(bind, self.db.clone(), parts)?;
         let (db, every) = (self.db.clone(), self.settings.metrics_count_every);
         let gauges = gauges.clone();
         supervise_loop(self.restarts("order_counter"), move || {
@@ -238,7 +248,7 @@ impl Builder<'_> {
 
     /// The oven (under the lease of `oven_id`), the processor pool and, with RabbitMQ, the
     /// consumer that feeds it; embedded, the orders still pending are handed to the pool again.
-    /// Returns the pool's shift.
+    /// Returns the pool's shift and the pool.
     async fn start_kitchen(
         &mut self,
         bus: &StatusBus,
@@ -246,7 +256,7 @@ impl Builder<'_> {
         (inbox_tx, inbox): (&mpsc::Sender<Delivery>, &Inbox),
         queue: &dyn OrderQueue,
         oven_id: &str,
-    ) -> Result<Arc<Shift>, StartupError> {
+    ) -> Result<(Arc<Shift>, Arc<ProcessorPool>), StartupError> {
         let settings = self.settings;
         // The lease exists before any order names this worker's oven.
         oven_leases::renew(&self.db, oven_id, settings.worker.lease_time).await?;
@@ -264,7 +274,7 @@ impl Builder<'_> {
         let shift = Arc::new(Shift::default());
         let context = Arc::new(ProcessingContext {
             db: self.db.clone(),
-            prep_time: settings.worker.prep_time,
+            live: self.live.clone(),
             oven_id,
             max_attempts: settings.worker.max_attempts,
             failing_attempts: settings.chaos.failing_attempts,
@@ -274,13 +284,13 @@ impl Builder<'_> {
             shift: shift.clone(),
         });
         self.keep(oven);
-        for number in 0..settings.worker.pool {
-            let (context, inbox) = (context.clone(), inbox.clone());
-            let restarts = self.restarts("order_processor");
-            self.keep(Supervisor::start(move |_| {
-                OrderProcessor::new(number, context, inbox, restarts)
-            }));
-        }
+        let worker = &settings.worker;
+        let pool = Arc::new(ProcessorPool::start(
+            worker.pool,
+            context,
+            inbox.clone(),
+            (worker.restart_initial, worker.restart_max),
+        ));
         match &settings.amqp_url {
             Some(url) => {
                 let (url, names) = (url.clone(), self.links.names.clone());
@@ -292,7 +302,7 @@ impl Builder<'_> {
             }
             None => resume_pending_orders(&self.db, queue).await?,
         }
-        Ok(shift)
+        Ok((shift, pool))
     }
 }
 
@@ -306,8 +316,10 @@ impl Application {
             connect::migrate(&db).await?;
         }
         let links = Links::open(&settings)?;
+        let live = LiveSettings::new(settings.clone());
         let mut parts = Builder {
             settings: &settings,
+            live: live.clone(),
             role,
             db: db.clone(),
             links,
@@ -347,7 +359,7 @@ impl Application {
             parts.start_notifier(&bus).await?;
         }
         let oven_id = oven_leases::new_oven_id();
-        let shift = match role {
+        let kitchen = match role {
             Role::Serve => None,
             _ => Some(
                 parts
@@ -362,10 +374,13 @@ impl Application {
             ),
         };
         drop(inbox_tx);
+        let (shift, pool) = kitchen.unzip();
+        reload::follow(&live, pool.clone());
+        let reloader = Arc::new(reload::Reloader::new(live));
 
         let mut store_stats = None;
         let mut watched_here = None;
-        let metrics_port = parts.start_operations(&gauges).await?;
+        let metrics_port = parts.start_operations(&gauges, &reloader).await?;
         let mut sign_ins = None;
         let (server, port) = if role == Role::Worker {
             (None, None)
@@ -440,7 +455,16 @@ impl Application {
             shift,
             shutdown_grace: settings.shutdown_grace,
             oven: (db, oven_id),
+            reloader,
+            _pool: pool,
         })
+    }
+
+    /// Reloads the settings from `config` (else `BAKERY_CONFIG`) on SIGHUP and on `POST /reload`
+    /// of the operations listener, applying what can change live.
+    pub fn reload_on_hangup(&self, config: Option<std::path::PathBuf>) {
+        self.reloader.read_from(config);
+        reload::on_hangup(self.reloader.clone());
     }
 
     /// The port the API listens on (`None` for a worker).

@@ -10,5 +10,6 @@ pub mod order_processor;
 pub mod order_store;
 pub mod outbox_relay;
 pub mod oven;
+pub mod processor_pool;
 pub mod status_link;
 pub mod supervision;

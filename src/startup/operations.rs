@@ -9,6 +9,7 @@ use actix_web::{App, HttpResponse, HttpServer, web};
 use sea_orm::DatabaseConnection;
 
 use super::error::StartupError;
+use super::reload::Reloader;
 use crate::actors::supervision::restart_counts;
 use crate::metrics::OrderGauges;
 use crate::{metrics, store};
@@ -29,7 +30,7 @@ const SEED_RETRY: Duration = Duration::from_secs(1);
 pub(super) fn operations_server(
     bind: &str,
     db: DatabaseConnection,
-    gauges: Arc<OrderGauges>,
+    (gauges, reloader): (Arc<OrderGauges>, Arc<Reloader>),
 ) -> Result<u16, StartupError> {
     let bind_error = |source| StartupError::Bind {
         address: bind.to_owned(),
@@ -39,12 +40,15 @@ pub(super) fn operations_server(
     let port = listener.local_addr().map_err(bind_error)?.port();
     let db = web::Data::new(db);
     let gauges = web::Data::from(gauges);
+    let reloader = web::Data::from(reloader);
     let server = HttpServer::new(move || {
         App::new()
             .app_data(db.clone())
             .app_data(gauges.clone())
+            .app_data(reloader.clone())
             .route("/metrics", web::get().to(metrics_text))
             .route("/health", web::get().to(health))
+            .route("/reload", web::post().to(reload))
     })
     .workers(1)
     .disable_signals()
@@ -62,6 +66,22 @@ async fn metrics_text(gauges: web::Data<OrderGauges>) -> HttpResponse {
     let mut text = metrics::render();
     text.push_str(&gauges.render());
     HttpResponse::Ok().content_type(CONTENT_TYPE).body(text)
+}
+
+/// Reloads the settings (what `bakery reload` asks): 200 with the settings changed live and
+/// those that need a restart, or 422 with why the settings do not load.
+async fn reload(reloader: web::Data<Reloader>) -> HttpResponse {
+    match reloader.reload() {
+        Ok(changes) => HttpResponse::Ok().json(serde_json::json!({
+            "changed_live": changes.live.iter().map(|(k, _, _)| k).collect::<Vec<_>>(),
+            "need_restart": changes.need_restart,
+        })),
+        Err(error) => HttpResponse::UnprocessableEntity().json(serde_json::json!({
+            "error": error,
+            "code": "invalid_settings",
+            "details": null,
+        })),
+    }
 }
 
 /// `{"status": "ok"}` while the database answers a ping within 2 s, else 503 `degraded`.

@@ -15,6 +15,7 @@ mod orders;
 mod oven_leases;
 mod products;
 mod recovery;
+mod reload;
 mod retention;
 mod sign_in_limits;
 mod slow_clients;
