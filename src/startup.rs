@@ -294,10 +294,10 @@ impl Builder<'_> {
         match &settings.amqp_url {
             Some(url) => {
                 let (url, names) = (url.clone(), self.links.names.clone());
-                let (prefetch, inbox_tx) = (settings.worker.prefetch, inbox_tx.clone());
+                let (live, inbox_tx) = (self.live.clone(), inbox_tx.clone());
                 let restarts = self.restarts("order_consumer");
                 self.keep(Supervisor::start(move |_| {
-                    OrderConsumer::new(url, names, prefetch, inbox_tx, restarts)
+                    OrderConsumer::new(url, names, live, inbox_tx, restarts)
                 }));
             }
             None => resume_pending_orders(&self.db, queue).await?,
@@ -375,13 +375,13 @@ impl Application {
         };
         drop(inbox_tx);
         let (shift, pool) = kitchen.unzip();
-        reload::follow(&live, pool.clone());
-        let reloader = Arc::new(reload::Reloader::new(live));
+        let reloader = Arc::new(reload::Reloader::new(live.clone()));
 
         let mut store_stats = None;
         let mut watched_here = None;
         let metrics_port = parts.start_operations(&gauges, &reloader).await?;
         let mut sign_ins = None;
+        let mut client_limits = None;
         let (server, port) = if role == Role::Worker {
             (None, None)
         } else {
@@ -414,6 +414,7 @@ impl Application {
             });
             let guards = guards::Guards::start(&settings, parts.links.redis.clone());
             sign_ins = Some(guards.sign_ins.clone());
+            client_limits = Some(guards.limits.clone());
             let state = web::Data::new(AppState {
                 db: db.clone(),
                 catalog,
@@ -444,6 +445,7 @@ impl Application {
             let (server, port) = http::http_server(&settings, state)?;
             (Some(server), Some(port))
         };
+        reload::follow(&live, pool.clone(), client_limits);
         Ok(Application {
             port,
             metrics_port,

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use crate::actors::processor_pool::ProcessorPool;
 use crate::config::Settings;
 use crate::config::live::{Changes, LiveSettings};
+use crate::limits::ClientLimits;
 
 /// Reloads one process's settings into its [`LiveSettings`].
 pub struct Reloader {
@@ -76,9 +77,14 @@ pub(super) fn on_hangup(reloader: Arc<Reloader>) {
     });
 }
 
-/// Applies each change of `live` to the parts that follow it: the processor pool's size and
-/// the log filter (the preparation time, prefetch and rate limits read the handle themselves).
-pub(super) fn follow(live: &LiveSettings, pool: Option<Arc<ProcessorPool>>) {
+/// Applies each change of `live` to the parts that follow it: the processor pool's size, the
+/// per-client rate limits and the log filter (the preparation time and the prefetch read the
+/// handle themselves).
+pub(super) fn follow(
+    live: &LiveSettings,
+    pool: Option<Arc<ProcessorPool>>,
+    limits: Option<Arc<ClientLimits>>,
+) {
     let mut changes = live.subscribe();
     let mut applied = live.current();
     actix_web::rt::spawn(async move {
@@ -88,6 +94,11 @@ pub(super) fn follow(live: &LiveSettings, pool: Option<Arc<ProcessorPool>>) {
                 && now.worker.pool != applied.worker.pool
             {
                 pool.resize(now.worker.pool);
+            }
+            if let Some(limits) = &limits
+                && now.limits != applied.limits
+            {
+                limits.apply(&now.limits);
             }
             if now.log.filter != applied.log.filter
                 && let Err(err) = crate::telemetry::set_filter(&now.log.filter)
