@@ -148,8 +148,10 @@ async fn run(
         Command::Serve => Role::Serve,
         Command::Worker => Role::Worker,
     };
+    // Caught from here on, so that a SIGHUP while the process starts does not end it.
+    let hangups = startup::reload::hangups();
     let app = Application::build(settings.clone(), role).await?;
-    app.reload_on_hangup(config);
+    app.reload_on_hangup(config, hangups);
     if let Some(port) = app.port() {
         let url = config::listen_url(&settings.bind, port, settings.tls.is_some());
         println!("listening on {url}");

@@ -462,11 +462,16 @@ impl Application {
         })
     }
 
-    /// Reloads the settings from `config` (else `BAKERY_CONFIG`) on SIGHUP and on `POST /reload`
-    /// of the operations listener, applying what can change live.
-    pub fn reload_on_hangup(&self, config: Option<std::path::PathBuf>) {
+    /// Reloads the settings from `config` (else `BAKERY_CONFIG`) on each SIGHUP of `hangups`
+    /// ([`reload::hangups`]) and on `POST /reload` of the operations listener, applying what can
+    /// change live.
+    pub fn reload_on_hangup(
+        &self,
+        config: Option<std::path::PathBuf>,
+        hangups: Option<tokio::signal::unix::Signal>,
+    ) {
         self.reloader.read_from(config);
-        reload::on_hangup(self.reloader.clone());
+        reload::on_hangup(self.reloader.clone(), hangups);
     }
 
     /// The port the API listens on (`None` for a worker).

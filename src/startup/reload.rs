@@ -59,17 +59,25 @@ impl Reloader {
     }
 }
 
-/// Reloads on every SIGHUP, for as long as the process runs.
-pub(super) fn on_hangup(reloader: Arc<Reloader>) {
+/// SIGHUPs from now on (none is lost, and none ends the process, once this is called); call it
+/// first thing, so that a SIGHUP during start-up does not end the process either.
+pub fn hangups() -> Option<tokio::signal::unix::Signal> {
+    use tokio::signal::unix::{SignalKind, signal};
+    match signal(SignalKind::hangup()) {
+        Ok(hangups) => Some(hangups),
+        Err(err) => {
+            tracing::warn!(error = %err, "SIGHUP not handled: settings reload only through bakery reload");
+            None
+        }
+    }
+}
+
+/// Reloads on every SIGHUP of `hangups`, for as long as the process runs.
+pub(super) fn on_hangup(reloader: Arc<Reloader>, hangups: Option<tokio::signal::unix::Signal>) {
+    let Some(mut hangups) = hangups else {
+        return;
+    };
     actix_web::rt::spawn(async move {
-        use tokio::signal::unix::{SignalKind, signal};
-        let mut hangups = match signal(SignalKind::hangup()) {
-            Ok(hangups) => hangups,
-            Err(err) => {
-                tracing::warn!(error = %err, "SIGHUP not handled: settings reload only through bakery reload");
-                return;
-            }
-        };
         while hangups.recv().await.is_some() {
             tracing::info!("SIGHUP: reloading settings");
             let _logged = reloader.reload();
