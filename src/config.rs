@@ -8,6 +8,7 @@
 //! The module imports nothing else from the crate.
 
 mod layers;
+pub mod live;
 mod table;
 #[cfg(test)]
 mod tests;
@@ -74,7 +75,8 @@ pub struct Settings {
     /// changes a stream missed.
     #[serde(with = "values::duration")]
     pub stream_recheck_every: Duration,
-    /// How often the `bakery_orders` gauge is counted in the database (with `metrics_bind`).
+    /// How often the order gauges are recounted in the database (with `metrics_bind`): their
+    /// correction where they follow each move, their figure where they cannot.
     #[serde(with = "values::duration")]
     pub metrics_count_every: Duration,
     /// Mark the session cookie `Secure`; `None` means "when the server itself speaks TLS".
@@ -295,7 +297,7 @@ impl Default for Settings {
             shutdown_grace: Duration::from_secs(10),
             tls: None,
             metrics_bind: None,
-            metrics_count_every: Duration::from_secs(15),
+            metrics_count_every: Duration::from_secs(60),
             stream_max_lifetime: Duration::from_secs(30 * 60),
             stream_recheck_every: Duration::from_secs(5),
             secure_cookies: None,

@@ -9,6 +9,7 @@ use actix::{Message, Recipient};
 use tokio::sync::broadcast;
 
 use crate::domain::Moved;
+use crate::metrics::OrderGauges;
 use crate::order_views::OrderViews;
 
 /// Publish this change to the other processes (handled by the status fanout actor).
@@ -24,6 +25,8 @@ pub struct StatusBus {
     remote: Option<Recipient<ShareStatus>>,
     /// Rendered orders to drop as they change, before anyone hears of the change.
     views: Option<Arc<OrderViews>>,
+    /// This process's order figures, told of every move made here.
+    gauges: Option<Arc<OrderGauges>>,
 }
 
 impl StatusBus {
@@ -34,7 +37,19 @@ impl StatusBus {
             tx,
             remote: None,
             views: None,
+            gauges: None,
         }
+    }
+
+    /// The same bus, telling `gauges` of every move made here (not of other processes' moves).
+    pub fn counting_into(mut self, gauges: Arc<OrderGauges>) -> StatusBus {
+        self.gauges = Some(gauges);
+        self
+    }
+
+    /// This process's order figures, if the bus counts into them.
+    pub fn gauges(&self) -> Option<&Arc<OrderGauges>> {
+        self.gauges.as_ref()
     }
 
     /// The same bus, dropping each changed order from `views` as the change is published here,
@@ -50,9 +65,13 @@ impl StatusBus {
         self
     }
 
-    /// Tells every listener here and, if linked, every other process.
+    /// Tells every listener here and, if linked, every other process, of a move made here
+    /// (committed); the order figures count it.
     pub fn publish(&self, moved: Moved) {
         crate::metrics::order_transition(moved.change.status);
+        if let (Some(gauges), Some(from)) = (&self.gauges, moved.from) {
+            gauges.moved(from, moved.change.status, moved.outbox_rows);
+        }
         if let Some(remote) = &self.remote {
             remote.do_send(ShareStatus(moved.clone()));
         }

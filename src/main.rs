@@ -33,6 +33,9 @@ enum Command {
     Worker,
     /// Apply database migrations, then exit.
     Migrate,
+    /// Have the running process on this machine re-read its settings (as SIGHUP does), through
+    /// its operations listener (`metrics_bind`); prints what changed live and what needs a restart.
+    Reload,
     /// Manage staff accounts.
     User {
         #[command(subcommand)]
@@ -120,7 +123,7 @@ fn main() -> ExitCode {
     };
     telemetry::init(&settings.log, std::io::stderr);
     let command = cli.command.unwrap_or(Command::All);
-    let outcome = startup::run_on_own_system(run(command, settings));
+    let outcome = startup::run_on_own_system(run(command, settings, cli.config));
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
@@ -131,7 +134,11 @@ fn main() -> ExitCode {
     }
 }
 
-async fn run(command: Command, settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
+async fn run(
+    command: Command,
+    settings: Settings,
+    config: Option<PathBuf>,
+) -> Result<(), Box<dyn std::error::Error>> {
     let role = match command {
         Command::Migrate => {
             let db = store::connect::connect(&settings.database_url, 1).await?;
@@ -144,12 +151,19 @@ async fn run(command: Command, settings: Settings) -> Result<(), Box<dyn std::er
             println!("{}", startup::actors_command::show(&settings, url).await?);
             return Ok(());
         }
+        Command::Reload => {
+            println!("{}", startup::reload::ask_running_process(&settings).await?);
+            return Ok(());
+        }
         Command::User { action } => return user_command(action, &settings).await,
         Command::All => Role::All,
         Command::Serve => Role::Serve,
         Command::Worker => Role::Worker,
     };
+    // Caught from here on, so that a SIGHUP while the process starts does not end it.
+    let hangups = startup::reload::hangups();
     let app = Application::build(settings.clone(), role).await?;
+    app.reload_on_hangup(config, hangups);
     if let Some(port) = app.port() {
         let url = config::listen_url(&settings.bind, port, settings.tls.is_some());
         println!("listening on {url}");

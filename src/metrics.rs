@@ -4,12 +4,16 @@
 //! with fixed buckets so that replicas can be summed before `histogram_quantile`. Nothing here
 //! knows HTTP, actors or the database: callers hand in what they observed.
 
+mod order_gauges;
+
 use std::sync::OnceLock;
 use std::time::Duration;
 
 use bakery_wire::OrderStatus;
 use metrics::{counter, gauge, histogram};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+
+pub use self::order_gauges::{OrderCounts, OrderGauges};
 
 /// Seconds; from a cached catalog read to a slow order write.
 const HTTP_BUCKETS: &[f64] = &[
@@ -68,10 +72,6 @@ fn describe() {
         Unit::Seconds,
         "Time to the response head, by route pattern and method."
     );
-    describe_gauge!(
-        "bakery_orders",
-        "Orders in the database by status, counted at scrape time."
-    );
     describe_counter!(
         "bakery_order_transitions_total",
         "Order status changes made by this process, by the new status."
@@ -97,12 +97,12 @@ fn describe() {
         "Order messages waiting in the in-process queue."
     );
     describe_gauge!(
-        "bakery_outbox_backlog",
-        "Outbox rows not yet published to the queue."
-    );
-    describe_gauge!(
         "bakery_processors_busy",
         "Order processors working on an order right now."
+    );
+    describe_gauge!(
+        "bakery_worker_pool_size",
+        "Order processors in this process's pool (follows worker.pool on reload)."
     );
     describe_counter!(
         "bakery_cache_hits_total",
@@ -152,7 +152,8 @@ pub fn init() {
     let _ = recorder();
 }
 
-/// The metrics in the Prometheus text format (version 0.0.4).
+/// The process-wide metrics in the Prometheus text format (version 0.0.4); the order figures
+/// are an [`OrderGauges`]' own [`OrderGauges::render`].
 pub fn render() -> String {
     recorder().map(PrometheusHandle::render).unwrap_or_default()
 }
@@ -173,20 +174,6 @@ pub fn record_http(route: &str, method: &str, status: u16, seconds: f64) {
 pub fn order_transition(status: OrderStatus) {
     if recorder().is_some() {
         counter!("bakery_order_transitions_total", "status" => status.as_str()).increment(1);
-    }
-}
-
-/// The number of orders in each status, as counted in the database; statuses not listed are 0.
-pub fn set_orders_by_status(counts: &[(OrderStatus, u64)]) {
-    if recorder().is_none() {
-        return;
-    }
-    for status in OrderStatus::ALL {
-        let n = counts
-            .iter()
-            .find(|(s, _)| *s == status)
-            .map_or(0, |(_, n)| *n);
-        gauge!("bakery_orders", "status" => status.as_str()).set(n as f64);
     }
 }
 
@@ -225,17 +212,17 @@ pub fn set_queue_depth(n: u64) {
     }
 }
 
-/// Outbox rows still waiting to be published.
-pub fn set_outbox_backlog(n: u64) {
-    if recorder().is_some() {
-        gauge!("bakery_outbox_backlog").set(n as f64);
-    }
-}
-
 /// A processor started (`+1`) or finished (`-1`) work on an order.
 pub fn processor_busy(delta: i32) {
     if recorder().is_some() {
         gauge!("bakery_processors_busy").increment(f64::from(delta));
+    }
+}
+
+/// Processors in this process's pool now.
+pub fn set_worker_pool_size(n: usize) {
+    if recorder().is_some() {
+        gauge!("bakery_worker_pool_size").set(n as f64);
     }
 }
 
@@ -321,7 +308,6 @@ mod tests {
     fn recorded_values_appear_in_the_text_format() {
         record_http("/api/orders/{id}", "GET", 404, 0.003);
         order_transition(OrderStatus::Ready);
-        set_orders_by_status(&[(OrderStatus::Pending, 3)]);
         let figures = |restarts, up, queue_depth| ActorFigures {
             actor: "order_processor",
             restarts,
@@ -339,14 +325,6 @@ mod tests {
         );
         assert!(
             text.contains(r#"bakery_http_request_duration_seconds_bucket{route="/api/orders/{id}",method="GET",le="0.005"}"#),
-            "{text}"
-        );
-        assert!(
-            text.contains(r#"bakery_orders{status="pending"} 3"#),
-            "{text}"
-        );
-        assert!(
-            text.contains(r#"bakery_orders{status="failed"} 0"#),
             "{text}"
         );
         assert!(text.contains(r#"bakery_actor_restarts_total{actor="order_processor"} 3"#));

@@ -5,6 +5,7 @@ mod error;
 mod guards;
 mod http;
 mod operations;
+pub mod reload;
 pub mod user_commands;
 
 use std::any::Any;
@@ -26,18 +27,21 @@ use crate::actors::catalog_cache::{
 };
 use crate::actors::notifier;
 use crate::actors::order_consumer::OrderConsumer;
-use crate::actors::order_processor::{OrderProcessor, ProcessingContext, Shift};
+use crate::actors::order_processor::{ProcessingContext, Shift};
 use crate::actors::order_store::{OrderStore, StoreStats};
 use crate::actors::outbox_relay::OutboxRelay;
 use crate::actors::oven::{Oven, OvenLease};
+use crate::actors::processor_pool::ProcessorPool;
 use crate::actors::roster::Roster;
 use crate::actors::status_link::{StatusFanout, StatusListener};
 use crate::actors::supervision::{Restarts, supervise_loop};
 use crate::api::AppState;
 use crate::cache::RedisCache;
 use crate::config::Settings;
+use crate::config::live::LiveSettings;
 use crate::events::StatusBus;
 use crate::events::watched::WatchedOrders;
+use crate::metrics::OrderGauges;
 use crate::order_views::OrderViews;
 use crate::queue::amqp::{AmqpNames, AmqpPublisher};
 use crate::queue::{Delivery, Inbox, LocalQueue, OrderQueue};
@@ -76,6 +80,10 @@ pub struct Application {
     roster: Arc<Roster>,
     /// The database and this process's oven id, to end its lease when the kitchen closes.
     oven: (DatabaseConnection, String),
+    /// Reloads the settings (SIGHUP, `POST /reload` on the operations listener).
+    reloader: Arc<reload::Reloader>,
+    /// The processor pool (`None` without processors), resized by reloads.
+    _pool: Option<Arc<ProcessorPool>>,
 }
 
 /// The connections to Redis and RabbitMQ of the distributed shape (none in the embedded one).
@@ -110,6 +118,7 @@ impl Links {
 /// What the parts of a process are built from, and the actors started so far.
 struct Builder<'a> {
     settings: &'a Settings,
+    live: LiveSettings,
     role: Role,
     db: DatabaseConnection,
     links: Links,
@@ -158,16 +167,24 @@ impl Builder<'_> {
         }
     }
 
-    /// The operations listener (`/metrics`, `/health`) and the order counts its gauges show,
-    /// when `metrics_bind` is set; returns its port.
-    fn start_operations(&self) -> Result<Option<u16>, StartupError> {
+    /// The operations listener (`/metrics`, `/health`), when `metrics_bind` is set, with its
+    /// order gauges seeded by a first count and recounted every `metrics_count_every`; returns
+    /// its port.
+    async fn start_operations(
+        &self,
+        gauges: &Arc<OrderGauges>,
+        reloader: &Arc<reload::Reloader>,
+    ) -> Result<Option<u16>, StartupError> {
         let Some(bind) = &self.settings.metrics_bind else {
             return Ok(None);
         };
-        let port = operations::operations_server(bind, self.db.clone(), self.roster.clone())?;
+        operations::recount(&self.db, gauges).await;
+        let parts = (gauges.clone(), reloader.clone(), self.roster.clone());
+        let port = operations::operations_server(bind, self.db.clone(), parts)?;
         let (db, every) = (self.db.clone(), self.settings.metrics_count_every);
+        let gauges = gauges.clone();
         supervise_loop(self.restarts("order_counter"), move || {
-            operations::keep_order_counts(db.clone(), every)
+            operations::keep_order_counts(db.clone(), every, gauges.clone())
         });
         Ok(Some(port))
     }
@@ -193,8 +210,14 @@ impl Builder<'_> {
 
     /// The status bus; with RabbitMQ, shared with the other processes (workers share the
     /// kitchen's moves, servers also hear the others').
-    fn start_status_bus(&mut self, order_views: Arc<OrderViews>) -> StatusBus {
-        let mut bus = StatusBus::new(4096).dropping_changed(order_views);
+    fn start_status_bus(
+        &mut self,
+        order_views: Arc<OrderViews>,
+        gauges: &Arc<OrderGauges>,
+    ) -> StatusBus {
+        let mut bus = StatusBus::new(4096)
+            .dropping_changed(order_views)
+            .counting_into(gauges.clone());
         let (Some(url), Some(broker)) = (&self.settings.amqp_url, self.links.broker.clone()) else {
             return bus;
         };
@@ -232,7 +255,7 @@ impl Builder<'_> {
 
     /// The oven (under the lease of `oven_id`), the processor pool and, with RabbitMQ, the
     /// consumer that feeds it; embedded, the orders still pending are handed to the pool again.
-    /// Returns the pool's shift.
+    /// Returns the pool's shift and the pool.
     async fn start_kitchen(
         &mut self,
         bus: &StatusBus,
@@ -240,7 +263,7 @@ impl Builder<'_> {
         (inbox_tx, inbox): (&mpsc::Sender<Delivery>, &Inbox),
         queue: &dyn OrderQueue,
         oven_id: &str,
-    ) -> Result<Arc<Shift>, StartupError> {
+    ) -> Result<(Arc<Shift>, Arc<ProcessorPool>), StartupError> {
         let settings = self.settings;
         // The lease exists before any order names this worker's oven.
         oven_leases::renew(&self.db, oven_id, settings.worker.lease_time).await?;
@@ -258,7 +281,7 @@ impl Builder<'_> {
         let shift = Arc::new(Shift::default());
         let context = Arc::new(ProcessingContext {
             db: self.db.clone(),
-            prep_time: settings.worker.prep_time,
+            live: self.live.clone(),
             oven_id,
             max_attempts: settings.worker.max_attempts,
             failing_attempts: settings.chaos.failing_attempts,
@@ -268,32 +291,33 @@ impl Builder<'_> {
             shift: shift.clone(),
         });
         self.keep(oven);
-        for number in 0..settings.worker.pool {
-            let (context, inbox) = (context.clone(), inbox.clone());
-            let restarts = self.restarts("order_processor");
-            // The pool's shared inbox: deliveries waiting for a processor.
-            let waiting = inbox_tx.downgrade();
-            restarts.member().measure_depth(move || {
-                waiting.upgrade().map_or(0, |tx| {
-                    u64::try_from(tx.max_capacity() - tx.capacity()).unwrap_or(u64::MAX)
-                })
-            });
-            self.keep(Supervisor::start(move |_| {
-                OrderProcessor::new(number, context, inbox, restarts)
-            }));
-        }
+        // The pool's shared inbox: deliveries waiting for a processor.
+        let waiting = inbox_tx.downgrade();
+        let inbox_depth = Arc::new(move || {
+            waiting.upgrade().map_or(0, |tx| {
+                u64::try_from(tx.max_capacity() - tx.capacity()).unwrap_or(u64::MAX)
+            })
+        });
+        let worker = &settings.worker;
+        let pool = Arc::new(ProcessorPool::start(
+            worker.pool,
+            context,
+            (inbox.clone(), inbox_depth),
+            self.roster.clone(),
+            (worker.restart_initial, worker.restart_max),
+        ));
         match &settings.amqp_url {
             Some(url) => {
                 let (url, names) = (url.clone(), self.links.names.clone());
-                let (prefetch, inbox_tx) = (settings.worker.prefetch, inbox_tx.clone());
+                let (live, inbox_tx) = (self.live.clone(), inbox_tx.clone());
                 let restarts = self.restarts("order_consumer");
                 self.keep(Supervisor::start(move |_| {
-                    OrderConsumer::new(url, names, prefetch, inbox_tx, restarts)
+                    OrderConsumer::new(url, names, live, inbox_tx, restarts)
                 }));
             }
             None => resume_pending_orders(&self.db, queue).await?,
         }
-        Ok(shift)
+        Ok((shift, pool))
     }
 }
 
@@ -307,8 +331,10 @@ impl Application {
             connect::migrate(&db).await?;
         }
         let links = Links::open(&settings)?;
+        let live = LiveSettings::new(settings.clone());
         let mut parts = Builder {
             settings: &settings,
+            live: live.clone(),
             role,
             db: db.clone(),
             links,
@@ -318,7 +344,12 @@ impl Application {
         parts.start_housekeeping();
         let (catalog, catalog_cache) = parts.start_catalog().await?;
         let order_views = Arc::new(OrderViews::new(ORDER_VIEW_BYTES));
-        let bus = parts.start_status_bus(order_views.clone());
+        // Where this process makes every move of the database's orders (the embedded shape's
+        // one process), its gauges follow each move; elsewhere they show the periodic count.
+        let gauges = Arc::new(OrderGauges::new(
+            role == Role::All && !settings.uses_broker(),
+        ));
+        let bus = parts.start_status_bus(order_views.clone(), &gauges);
 
         // The order queue: RabbitMQ when configured, else this process's inbox (then the outbox
         // is drained where the processors run).
@@ -334,8 +365,8 @@ impl Application {
         let topic = settings.names.orders_queue();
         let relay = relay_here.then(|| {
             let (db, queue, topic) = (db.clone(), queue.clone(), topic.clone());
-            let restarts = parts.restarts("outbox_relay");
-            Supervisor::start(move |_| OutboxRelay::new(db, queue, topic, restarts))
+            let (restarts, gauges) = (parts.restarts("outbox_relay"), gauges.clone());
+            Supervisor::start(move |_| OutboxRelay::new(db, queue, topic, restarts, gauges))
         });
         if let Some(relay) = &relay {
             parts.keep(relay.clone());
@@ -344,7 +375,7 @@ impl Application {
             parts.start_notifier(&bus).await?;
         }
         let oven_id = oven_leases::new_oven_id();
-        let shift = match role {
+        let kitchen = match role {
             Role::Serve => None,
             _ => Some(
                 parts
@@ -359,11 +390,14 @@ impl Application {
             ),
         };
         drop(inbox_tx);
+        let (shift, pool) = kitchen.unzip();
+        let reloader = Arc::new(reload::Reloader::new(live.clone()));
 
         let mut store_stats = None;
         let mut watched_here = None;
-        let metrics_port = parts.start_operations()?;
+        let metrics_port = parts.start_operations(&gauges, &reloader).await?;
         let mut sign_ins = None;
+        let mut client_limits = None;
         let (server, port) = if role == Role::Worker {
             (None, None)
         } else {
@@ -374,10 +408,10 @@ impl Application {
                 let store = OrderStore::new(
                     db,
                     topic,
-                    batching.max_batch,
-                    batching.max_wait,
+                    (batching.max_batch, batching.max_wait),
                     relay,
                     restarts,
+                    gauges,
                 );
                 store_stats = Some(store.stats());
                 Supervisor::start(move |_| store)
@@ -396,6 +430,7 @@ impl Application {
             });
             let guards = guards::Guards::start(&settings, parts.links.redis.clone());
             sign_ins = Some(guards.sign_ins.clone());
+            client_limits = Some(guards.limits.clone());
             let state = web::Data::new(AppState {
                 db: db.clone(),
                 catalog,
@@ -427,6 +462,7 @@ impl Application {
             let (server, port) = http::http_server(&settings, state)?;
             (Some(server), Some(port))
         };
+        reload::follow(&live, pool.clone(), client_limits);
         Ok(Application {
             port,
             metrics_port,
@@ -439,7 +475,21 @@ impl Application {
             shutdown_grace: settings.shutdown_grace,
             roster: parts.roster,
             oven: (db, oven_id),
+            reloader,
+            _pool: pool,
         })
+    }
+
+    /// Reloads the settings from `config` (else `BAKERY_CONFIG`) on each SIGHUP of `hangups`
+    /// ([`reload::hangups`]) and on `POST /reload` of the operations listener, applying what can
+    /// change live.
+    pub fn reload_on_hangup(
+        &self,
+        config: Option<std::path::PathBuf>,
+        hangups: Option<tokio::signal::unix::Signal>,
+    ) {
+        self.reloader.read_from(config);
+        reload::on_hangup(self.reloader.clone(), hangups);
     }
 
     /// The port the API listens on (`None` for a worker).

@@ -1,9 +1,17 @@
-//! Installs the `tracing` subscriber: pretty or JSON lines on stderr, filtered by `BAKERY_LOG`.
+//! Installs the `tracing` subscriber: pretty or JSON lines on stderr, filtered by `BAKERY_LOG`
+//! (a filter that can be replaced while the process runs).
 
-use tracing_subscriber::EnvFilter;
+use std::sync::OnceLock;
+
 use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{EnvFilter, Registry, reload};
 
 use crate::config::{LogFormat, LogSettings};
+
+/// The installed subscriber's filter, to replace it live.
+static FILTER: OnceLock<reload::Handle<EnvFilter, Registry>> = OnceLock::new();
 
 /// Installs the global subscriber writing to `sink`; a second call is a no-op (tests share a process).
 pub fn init<W>(settings: &LogSettings, sink: W)
@@ -11,19 +19,34 @@ where
     W: for<'a> MakeWriter<'a> + Send + Sync + 'static,
 {
     let filter = EnvFilter::try_new(&settings.filter).unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    let (filter, handle) = reload::Layer::new(filter);
+    let registry = tracing_subscriber::registry().with(filter);
+    let fmt = tracing_subscriber::fmt::layer()
         .with_writer(sink)
         .with_target(true);
-    let _already_installed = match settings.format {
-        LogFormat::Json => builder
-            .json()
-            .flatten_event(true)
-            .with_current_span(true)
-            .with_span_list(false)
+    let installed = match settings.format {
+        LogFormat::Json => registry
+            .with(
+                fmt.json()
+                    .flatten_event(true)
+                    .with_current_span(true)
+                    .with_span_list(false),
+            )
             .try_init(),
-        LogFormat::Pretty => builder.compact().try_init(),
+        LogFormat::Pretty => registry.with(fmt.compact()).try_init(),
     };
+    if installed.is_ok() {
+        let _first = FILTER.set(handle);
+    }
+}
+
+/// Replaces the log filter (`BAKERY_LOG` syntax) of the installed subscriber.
+pub fn set_filter(filter: &str) -> Result<(), String> {
+    let filter = EnvFilter::try_new(filter).map_err(|e| e.to_string())?;
+    match FILTER.get() {
+        Some(handle) => handle.reload(filter).map_err(|e| e.to_string()),
+        None => Err("no subscriber of this crate is installed".to_owned()),
+    }
 }
 
 /// An e-mail address as logs show it: the first character of the local part, `***`, and the

@@ -26,7 +26,7 @@ async fn metrics_count_requests_by_route_pattern_and_orders_by_status() {
     // Not on the public listener: only on the operations one.
     let public = app.client.get(app.url("/metrics")).send().await.unwrap();
     assert_eq!(public.status().as_u16(), 404);
-    // The gauge is counted periodically, not per scrape: wait for a count that saw the order.
+    // The gauge follows each move here (the embedded shape): wait until it shows the order.
     wait_until(
         Duration::from_secs(10),
         "a count with the ready order",

@@ -10,6 +10,7 @@ pub mod order_processor;
 pub mod order_store;
 pub mod outbox_relay;
 pub mod oven;
+pub mod processor_pool;
 pub mod roster;
 pub mod status_link;
 pub mod supervision;

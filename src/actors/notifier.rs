@@ -66,6 +66,9 @@ impl Notifier {
             match result {
                 Ok(round) => {
                     act.restarts.succeeded();
+                    if let Some(gauges) = act.bus.gauges() {
+                        gauges.outbox_published(round.published as u64);
+                    }
                     act.retry_at = match (act.retry_at, round.next_try) {
                         (Some(a), Some(b)) => Some(a.min(b)),
                         (a, b) => a.or(b),

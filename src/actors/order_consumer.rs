@@ -7,6 +7,7 @@ use actix::prelude::*;
 use tokio::sync::mpsc;
 
 use super::supervision::Restarts;
+use crate::config::live::LiveSettings;
 use crate::queue::Delivery;
 use crate::queue::amqp::{AmqpNames, consume_orders};
 
@@ -14,24 +15,25 @@ use crate::queue::amqp::{AmqpNames, consume_orders};
 pub struct OrderConsumer {
     url: String,
     names: AmqpNames,
-    prefetch: u16,
+    /// The settings in force: the prefetch follows `worker.prefetch` live.
+    live: LiveSettings,
     inbox: mpsc::Sender<Delivery>,
     restarts: Restarts,
 }
 
 impl OrderConsumer {
-    /// A consumer feeding `inbox` with at most `prefetch` unacknowledged deliveries.
+    /// A consumer feeding `inbox` with at most `worker.prefetch` unacknowledged deliveries.
     pub fn new(
         url: String,
         names: AmqpNames,
-        prefetch: u16,
+        live: LiveSettings,
         inbox: mpsc::Sender<Delivery>,
         restarts: Restarts,
     ) -> OrderConsumer {
         OrderConsumer {
             url,
             names,
-            prefetch,
+            live,
             inbox,
             restarts,
         }
@@ -43,10 +45,10 @@ impl Actor for OrderConsumer {
 
     fn started(&mut self, ctx: &mut Self::Context) {
         let delay = self.restarts.started();
-        let (url, names, prefetch, inbox) = (
+        let (url, names, live, inbox) = (
             self.url.clone(),
             self.names.clone(),
-            self.prefetch,
+            self.live.clone(),
             self.inbox.clone(),
         );
         let consumed = Arc::new(AtomicBool::new(false));
@@ -54,7 +56,7 @@ impl Actor for OrderConsumer {
         let consume = async move {
             tokio::time::sleep(delay).await;
             let on_delivery = mpsc::Sender::clone(&inbox);
-            let err = consume_orders(&url, &names, prefetch, &on_delivery, &seen).await;
+            let err = consume_orders(&url, &names, &live, &on_delivery, &seen).await;
             drop(inbox);
             err
         };

@@ -4,17 +4,20 @@
 //! A transient failure stops the actor; its supervisor restarts it after a backoff delay and the
 //! failed deliveries are tried again, up to `max_attempts`, after which the order is `failed`.
 
-use std::sync::Arc;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use actix::prelude::*;
 use sea_orm::{DatabaseConnection, DbBackend};
+use tokio::sync::watch;
 use tracing::Instrument;
 
 use super::catalog_cache::{CatalogCache, Invalidate};
 use super::oven::{Bake, Oven};
 use super::supervision::Restarts;
+use crate::config::live::LiveSettings;
 use crate::events::StatusBus;
 use crate::queue::{Delivery, Inbox, OrderMessage};
 use crate::store::kitchen::{self, Start, StartOutcome};
@@ -23,7 +26,8 @@ use crate::store::moves;
 /// What every processor of the pool shares: the database, the rules of work, and who to tell.
 pub struct ProcessingContext {
     pub db: DatabaseConnection,
-    pub prep_time: Duration,
+    /// The settings in force (the preparation time is read for each batch).
+    pub live: LiveSettings,
     /// This process's oven, recorded on the orders it starts (see `store::oven_leases`).
     pub oven_id: Arc<str>,
     pub max_attempts: u32,
@@ -55,6 +59,50 @@ impl Shift {
 
     fn is_closing(&self) -> bool {
         self.closing.load(Ordering::SeqCst)
+    }
+}
+
+/// Who is in the pool: how many it should have, how many run, and their addresses (holding an
+/// address keeps a processor's supervisor restarting it).
+#[derive(Default)]
+pub(super) struct Headcount {
+    pub(super) target: usize,
+    pub(super) running: usize,
+    pub(super) next_number: usize,
+    pub(super) members: HashMap<usize, Addr<OrderProcessor>>,
+}
+
+/// What a processor knows of its pool: whether it is one too many, and when the size changed.
+#[derive(Clone)]
+pub struct Membership {
+    /// Weak: the pool owns the headcount, whose addresses keep the processors running.
+    pub(super) headcount: Weak<Mutex<Headcount>>,
+    pub(super) resized: watch::Receiver<usize>,
+}
+
+impl Membership {
+    /// Leaves the pool if it has more processors than it should; true when `number` must go.
+    pub fn try_retire(&self, number: usize) -> bool {
+        let Some(headcount) = self.headcount.upgrade() else {
+            return false;
+        };
+        let Ok(mut headcount) = headcount.lock() else {
+            return false;
+        };
+        if headcount.running <= headcount.target {
+            return false;
+        }
+        headcount.running -= 1;
+        headcount.members.remove(&number);
+        crate::metrics::set_worker_pool_size(headcount.running);
+        true
+    }
+
+    /// A receiver that fires at the next resize (marked as having seen the current size).
+    pub fn next_resize(&self) -> watch::Receiver<usize> {
+        let mut resized = self.resized.clone();
+        resized.borrow_and_update();
+        resized
     }
 }
 
@@ -118,8 +166,9 @@ pub async fn process_orders(
         answers.push(answer);
     }
     if !starts.is_empty() {
+        let prep_time = kitchen.live.current().worker.prep_time;
         let outcomes =
-            kitchen::start_orders(&kitchen.db, &starts, kitchen.prep_time, &kitchen.oven_id).await;
+            kitchen::start_orders(&kitchen.db, &starts, prep_time, &kitchen.oven_id).await;
         for (n, (slot, start)) in slots.iter().zip(&starts).enumerate() {
             let answer = match &outcomes {
                 Ok(outcomes) => outcomes
@@ -157,6 +206,8 @@ pub struct OrderProcessor {
     kitchen: Arc<ProcessingContext>,
     inbox: Inbox,
     restarts: Restarts,
+    /// The pool it belongs to (it retires when the pool shrinks).
+    membership: Membership,
     /// The deliveries that failed, to try again once restarted.
     retry: Vec<Delivery>,
 }
@@ -168,12 +219,14 @@ impl OrderProcessor {
         kitchen: Arc<ProcessingContext>,
         inbox: Inbox,
         restarts: Restarts,
+        membership: Membership,
     ) -> Self {
         OrderProcessor {
             number,
             kitchen,
             inbox,
             restarts,
+            membership,
             retry: Vec::new(),
         }
     }
@@ -182,13 +235,30 @@ impl OrderProcessor {
         if self.kitchen.shift.is_closing() {
             return; // Deliveries not taken go back to the queue when the process ends.
         }
+        // Between batches, with nothing in hand: the moment to leave a pool that shrank.
+        let mut resized = self.membership.next_resize();
+        if self.membership.try_retire(self.number) {
+            tracing::info!(
+                actor = "order_processor",
+                processor = self.number,
+                "processor retired: the pool shrank"
+            );
+            ctx.stop();
+            return;
+        }
         let inbox = self.inbox.clone();
         let (most, linger) = batching(self.kitchen.db.get_database_backend());
-        let next = async move { inbox.next_batch(most, linger).await };
-        ctx.spawn(next.into_actor(self).map(|batch, act, ctx| {
-            if !batch.is_empty() {
-                act.work(batch, ctx);
+        let resize = async move {
+            if resized.changed().await.is_err() {
+                std::future::pending::<()>().await;
             }
+        };
+        let next = async move { inbox.next_batch_unless(most, linger, resize).await };
+        ctx.spawn(next.into_actor(self).map(|batch, act, ctx| match batch {
+            // The pool was resized while this one waited: see whether it is to go.
+            None => act.take_next(ctx),
+            Some(batch) if !batch.is_empty() => act.work(batch, ctx),
+            Some(_) => {}
         }));
     }
 

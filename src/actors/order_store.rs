@@ -10,6 +10,7 @@ use tokio::sync::oneshot;
 
 use super::outbox_relay::{OutboxRelay, OutboxWritten};
 use super::supervision::Restarts;
+use crate::metrics::OrderGauges;
 use crate::store::draft::{OrderDraft, PlaceOutcome};
 use crate::store::intake::place_orders;
 
@@ -49,6 +50,7 @@ pub struct OrderStore {
     max_wait: Duration,
     relay: Option<Addr<OutboxRelay>>,
     restarts: Restarts,
+    gauges: Arc<OrderGauges>,
     stats: Arc<StoreStats>,
     waiting: Vec<Waiting>,
     /// A timer will start the next batch.
@@ -66,14 +68,15 @@ const PG_BATCHES_IN_FLIGHT: usize = 4;
 
 impl OrderStore {
     /// Writes batches of at most `max_batch` orders; the first order of a batch waits at most
-    /// `max_wait` for company. After each commit, `relay` (if any) is told the outbox has rows.
+    /// `max_wait` for company. After each commit, `relay` (if any) is told the outbox has rows
+    /// and `gauges` how many orders were placed.
     pub fn new(
         db: DatabaseConnection,
         topic: String,
-        max_batch: usize,
-        max_wait: Duration,
+        (max_batch, max_wait): (usize, Duration),
         relay: Option<Addr<OutboxRelay>>,
         restarts: Restarts,
+        gauges: Arc<OrderGauges>,
     ) -> OrderStore {
         OrderStore {
             topic,
@@ -81,6 +84,7 @@ impl OrderStore {
             max_wait,
             relay,
             restarts,
+            gauges,
             stats: Arc::default(),
             max_in_flight: match db.get_database_backend() {
                 sea_orm::DbBackend::Postgres => PG_BATCHES_IN_FLIGHT,
@@ -113,7 +117,7 @@ impl OrderStore {
         let write = async move { place_orders(&db, &drafts, &topic).await };
         ctx.spawn(write.into_actor(self).map(move |outcomes, act, ctx| {
             let mut outcomes = outcomes.into_iter();
-            let mut written = 0;
+            let (mut written, mut new_orders) = (0, 0);
             for answer in answers {
                 let outcome = outcomes
                     .next()
@@ -123,9 +127,11 @@ impl OrderStore {
                     && !placed.replayed
                 {
                     crate::metrics::order_transition(bakery_wire::OrderStatus::Pending);
+                    new_orders += 1;
                 }
                 let _caller_gone = answer.send(outcome.map_err(StoreError::from));
             }
+            act.gauges.placed(new_orders);
             tracing::debug!(actor = "order_store", batch = size, "order batch committed");
             if written > 0 {
                 act.stats.batches.fetch_add(1, Ordering::Relaxed);

@@ -7,6 +7,7 @@ use actix::prelude::*;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, TransactionTrait};
 
 use super::supervision::Restarts;
+use crate::metrics::OrderGauges;
 use crate::queue::{OrderQueue, QueueError};
 use crate::store::{StoreError, outbox};
 
@@ -81,24 +82,27 @@ pub struct OutboxRelay {
     queue: Arc<dyn OrderQueue>,
     topic: String,
     restarts: Restarts,
+    gauges: Arc<OrderGauges>,
     draining: bool,
     /// Rows were announced while draining: drain again.
     again: bool,
 }
 
 impl OutboxRelay {
-    /// A relay from the outbox rows of `topic` to `queue`.
+    /// A relay from the outbox rows of `topic` to `queue`, telling `gauges` what it published.
     pub fn new(
         db: DatabaseConnection,
         queue: Arc<dyn OrderQueue>,
         topic: String,
         restarts: Restarts,
+        gauges: Arc<OrderGauges>,
     ) -> OutboxRelay {
         OutboxRelay {
             db,
             queue,
             topic,
             restarts,
+            gauges,
             draining: false,
             again: false,
         }
@@ -118,6 +122,7 @@ impl OutboxRelay {
             match result {
                 Ok(count) => {
                     act.restarts.succeeded();
+                    act.gauges.outbox_published(count as u64);
                     if count > 0 || act.again {
                         act.drain(ctx);
                     }

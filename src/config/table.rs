@@ -156,12 +156,12 @@ pub const SETTINGS: &[Setting] = &[
     Setting::new(
         "limits.order_posts_per_minute",
         "BAKERY_LIMIT_ORDER_POSTS",
-        "orders one client may post per minute; more: 429 `rate_limited` with `Retry-After` (0: no limit; shared through Redis when set)",
+        "orders one client may post per minute; more: 429 `rate_limited` with `Retry-After` (0: no limit; shared through Redis when set; live on reload)",
     ),
     Setting::new(
         "limits.order_lookups_per_minute",
         "BAKERY_LIMIT_ORDER_LOOKUPS",
-        "order look-ups (`GET /api/orders/{id}` and the start of its event stream) one client may make per minute; more: 429 `rate_limited` (0: no limit; shared through Redis when set)",
+        "order look-ups (`GET /api/orders/{id}` and the start of its event stream) one client may make per minute; more: 429 `rate_limited` (0: no limit; shared through Redis when set; live on reload)",
     ),
     Setting::new(
         "limits.streams_per_client",
@@ -199,19 +199,21 @@ pub const SETTINGS: &[Setting] = &[
     Setting::new(
         "metrics_count_every",
         "BAKERY_METRICS_COUNT_EVERY",
-        "how often a process with `metrics_bind` counts orders by status for the `bakery_orders` \
-         gauge (one count per period, however often it is scraped)",
+        "how often a process with `metrics_bind` recounts orders by status and the outbox backlog \
+         in the database (also once at start). The embedded shape's process follows each order \
+         placed, moved and published in its gauges, so there the count only corrects drift; in \
+         the distributed shape the gauges are this count (a scrape never counts)",
     ),
     Setting::new(
         "worker.pool",
         "BAKERY_WORKER_POOL",
-        "OrderProcessor actors per process",
+        "OrderProcessor actors per process (live on reload: the pool grows or shrinks)",
     ),
     Setting::new(
         "worker.prefetch",
         "BAKERY_WORKER_PREFETCH",
         "AMQP prefetch (unacknowledged deliveries a worker holds; the processors start them in \
-         batches of up to 256 on PostgreSQL)",
+         batches of up to 256 on PostgreSQL; live on reload)",
     ),
     Setting::new(
         "worker.max_attempts",
@@ -221,7 +223,7 @@ pub const SETTINGS: &[Setting] = &[
     Setting::new(
         "worker.prep_time",
         "BAKERY_PREP_TIME",
-        "baking time per order, from `processing` to `ready`",
+        "baking time per order, from `processing` to `ready` (live on reload)",
     ),
     Setting::new(
         "worker.restart_initial",
@@ -303,7 +305,7 @@ pub const SETTINGS: &[Setting] = &[
     Setting::new(
         "log.filter",
         "BAKERY_LOG",
-        "`tracing` filter, e.g. `info` or `info,bakery=debug`",
+        "`tracing` filter, e.g. `info` or `info,bakery=debug` (live on reload)",
     ),
     Setting::new("log.format", "BAKERY_LOG_FORMAT", "`pretty` or `json`"),
     Setting::new(

@@ -51,7 +51,7 @@ const EXAMPLES: &[(&str, &str)] = &[
     ("BAKERY_SECURE_COOKIES", "true"),
     ("BAKERY_ORDER_LOOKUP", "open"),
     ("BAKERY_METRICS_BIND", "0.0.0.0:9100"),
-    ("BAKERY_METRICS_COUNT_EVERY", "1m"),
+    ("BAKERY_METRICS_COUNT_EVERY", "5m"),
     ("BAKERY_STREAM_MAX_LIFETIME", "10m"),
     ("BAKERY_STREAM_RECHECK_EVERY", "2s"),
     ("BAKERY_WORKER_POOL", "8"),

@@ -87,6 +87,14 @@ impl Move {
 pub struct Moved {
     pub order_id: i64,
     pub change: StatusChange,
+    /// The status it moved from, as the database had it under the row's lock; absent when
+    /// shared by a process of an earlier version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<OrderStatus>,
+    /// Outbox rows written with the move (its notification, a retry's queue message), for this
+    /// process's backlog gauge; never shared.
+    #[serde(skip)]
+    pub outbox_rows: u32,
     /// What else the move wrote to the order, so that a kept page can follow the change without
     /// reading the order again; absent when shared by a process of an earlier version.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -75,6 +75,14 @@ impl ClientLimits {
         }
     }
 
+    /// Takes the per-minute allowances of `settings` (a settings reload).
+    pub fn apply(&self, settings: &LimitSettings) {
+        self.order_posts
+            .set_per_minute(settings.order_posts_per_minute);
+        self.order_lookups
+            .set_per_minute(settings.order_lookups_per_minute);
+    }
+
     /// Forgets clients whose in-process counts are back to full (keeps memory bounded); called
     /// every few seconds.
     pub fn prune(&self) {

@@ -7,6 +7,7 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
+use arc_swap::ArcSwap;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
@@ -16,13 +17,28 @@ use crate::cache::RedisCache;
 /// The window of the shared counters.
 const WINDOW: Duration = Duration::from_secs(60);
 
-/// One per-client request limit.
+/// One per-client request limit; its allowance may be changed while it runs.
 pub struct RequestRate {
     name: &'static str,
-    limit: u32,
-    local: Option<DefaultKeyedRateLimiter<IpAddr>>,
+    allowance: ArcSwap<Allowance>,
     /// Redis and the key prefix of this limit's counters.
     shared: Option<(Arc<RedisCache>, String)>,
+}
+
+/// Requests per client per minute (0: no limit) and the in-process limiter that counts them.
+struct Allowance {
+    limit: u32,
+    local: Option<DefaultKeyedRateLimiter<IpAddr>>,
+}
+
+impl Allowance {
+    fn per_minute(per_minute: u32) -> Allowance {
+        let local = NonZeroU32::new(per_minute).map(|n| RateLimiter::keyed(Quota::per_minute(n)));
+        Allowance {
+            limit: per_minute,
+            local,
+        }
+    }
 }
 
 impl RequestRate {
@@ -32,24 +48,32 @@ impl RequestRate {
         per_minute: u32,
         shared: Option<(Arc<RedisCache>, String)>,
     ) -> RequestRate {
-        let local = NonZeroU32::new(per_minute).map(|n| RateLimiter::keyed(Quota::per_minute(n)));
         RequestRate {
             name,
-            limit: per_minute,
-            local,
+            allowance: ArcSwap::from_pointee(Allowance::per_minute(per_minute)),
             shared,
+        }
+    }
+
+    /// Allows `per_minute` requests per client from now on (a settings reload); a changed
+    /// allowance starts every client's in-process count afresh.
+    pub fn set_per_minute(&self, per_minute: u32) {
+        if self.allowance.load().limit != per_minute {
+            self.allowance
+                .store(Arc::new(Allowance::per_minute(per_minute)));
         }
     }
 
     /// Counts one request of `client`: `Err` with the wait when it is over the limit.
     pub async fn check(&self, client: IpAddr) -> Result<(), Refusal> {
-        let Some(local) = &self.local else {
+        let allowance = self.allowance.load_full();
+        let Some(local) = &allowance.local else {
             return Ok(());
         };
         if let Some((redis, prefix)) = &self.shared {
             let key = format!("{prefix}{client}");
             match redis.count_in_window(&key, WINDOW).await {
-                Ok((count, ttl)) if count > i64::from(self.limit) => {
+                Ok((count, ttl)) if count > i64::from(allowance.limit) => {
                     crate::metrics::request_refused(self.name);
                     return Err(Refusal {
                         limit: self.name,
@@ -71,7 +95,7 @@ impl RequestRate {
 
     /// Forgets clients back to a full allowance.
     pub fn prune(&self) {
-        if let Some(local) = &self.local {
+        if let Some(local) = &self.allowance.load().local {
             local.retain_recent();
             local.shrink_to_fit();
         }
@@ -79,7 +103,7 @@ impl RequestRate {
 
     /// Clients this process remembers.
     pub fn tracked_clients(&self) -> usize {
-        self.local.as_ref().map_or(0, |l| l.len())
+        self.allowance.load().local.as_ref().map_or(0, |l| l.len())
     }
 }
 
@@ -103,5 +127,11 @@ mod tests {
         for _ in 0..100 {
             assert!(unlimited.check(a).await.is_ok());
         }
+        // A reload changes the allowance in place.
+        rate.set_per_minute(0);
+        assert!(rate.check(a).await.is_ok(), "no limit any more");
+        unlimited.set_per_minute(1);
+        assert!(unlimited.check(a).await.is_ok());
+        assert!(unlimited.check(a).await.is_err());
     }
 }

@@ -83,6 +83,8 @@ pub struct Channels {
 pub struct Round {
     /// Outbox rows and deliveries handled (0: nothing was waiting).
     pub handled: usize,
+    /// Outbox rows turned into deliveries (marked published).
+    pub published: usize,
     /// The earliest next try this round set, if any failed.
     pub next_try: Option<DateTime<Utc>>,
 }
@@ -124,6 +126,7 @@ pub async fn notify_once(
     }
     Ok(Round {
         handled: fanned + claimed,
+        published: fanned,
         next_try,
     })
 }

@@ -405,6 +405,8 @@ mod tests {
                 at: "2026-11-26 08:00:02".to_owned(),
             },
             fields: None,
+            from: None,
+            outbox_rows: 0,
         }
     }
 
@@ -418,6 +420,8 @@ mod tests {
                 at: "2026-11-26 08:00:03".to_owned(),
             },
             fields: Some(fields),
+            from: None,
+            outbox_rows: 0,
         }
     }
 

@@ -11,8 +11,8 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use futures_util::future::BoxFuture;
 use lapin::options::{
-    BasicConsumeOptions, BasicPublishOptions, BasicQosOptions, ConfirmSelectOptions,
-    ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions,
+    BasicCancelOptions, BasicConsumeOptions, BasicPublishOptions, BasicQosOptions,
+    ConfirmSelectOptions, ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions,
 };
 use lapin::types::{AMQPValue, FieldTable, ShortString};
 use lapin::{BasicProperties, Channel, Connection, ConnectionProperties, ExchangeKind};
@@ -21,6 +21,7 @@ use tokio::sync::{Mutex, mpsc};
 use super::acks::ChannelAcks;
 use super::{Delivery, OrderQueue, QueueError};
 use crate::config::NameSettings;
+use crate::config::live::LiveSettings;
 
 /// How long connecting to the broker may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -285,7 +286,7 @@ impl OrderQueue for AmqpPublisher {
 pub async fn consume_orders(
     url: &str,
     names: &AmqpNames,
-    prefetch: u16,
+    live: &LiveSettings,
     inbox: &mpsc::Sender<Delivery>,
     consuming: &AtomicBool,
 ) -> QueueError {
@@ -293,29 +294,42 @@ pub async fn consume_orders(
         let conn = connect(url).await?;
         let channel = conn.create_channel().await?;
         declare_topology(&channel, names).await?;
+        let mut changes = live.subscribe();
+        let mut prefetch = changes.borrow_and_update().worker.prefetch;
         channel
             .basic_qos(prefetch, BasicQosOptions::default())
             .await?;
-        let mut consumer = channel
-            .basic_consume(
-                names.orders.as_str().into(),
-                "".into(),
-                BasicConsumeOptions::default(),
-                FieldTable::default(),
-            )
-            .await?;
+        let mut consumer = start_consumer(&channel, names).await?;
         tracing::info!(queue = %names.orders, prefetch, "consuming orders");
         consuming.store(true, Ordering::Relaxed);
         let acks = Arc::new(ChannelAcks::new(channel.clone()));
-        while let Some(delivery) = consumer.next().await {
-            let delivery = delivery?;
-            let payload = String::from_utf8_lossy(&delivery.data).into_owned();
-            let tag = delivery.delivery_tag;
-            acks.delivered(tag).await;
-            inbox
-                .send(Delivery::amqp(payload, tag, acks.clone()))
-                .await
-                .map_err(|_| QueueError::Closed)?;
+        let mut following = true;
+        loop {
+            tokio::select! {
+                delivery = consumer.next() => match delivery {
+                    Some(delivery) => forward(delivery?, &acks, inbox).await?,
+                    None => break,
+                },
+                changed = changes.changed(), if following => {
+                    following = changed.is_ok();
+                    let wanted = changes.borrow_and_update().worker.prefetch;
+                    if following && wanted != prefetch {
+                        // A prefetch applies to consumers started after it: the channel (and
+                        // its unacknowledged deliveries) stays, the consumer is replaced, and
+                        // what the old one had received is handed on first.
+                        channel.basic_qos(wanted, BasicQosOptions::default()).await?;
+                        channel
+                            .basic_cancel(consumer.tag().as_str().into(), BasicCancelOptions::default())
+                            .await?;
+                        while let Some(delivery) = consumer.next().await {
+                            forward(delivery?, &acks, inbox).await?;
+                        }
+                        consumer = start_consumer(&channel, names).await?;
+                        tracing::info!(queue = %names.orders, from = prefetch, to = wanted, "prefetch changed");
+                        prefetch = wanted;
+                    }
+                }
+            }
         }
         // Keep the connection alive until here: dropping it ends the consumer.
         drop(conn);
@@ -325,4 +339,33 @@ pub async fn consume_orders(
         Ok(()) => QueueError::Closed,
         Err(err) => err,
     }
+}
+
+async fn start_consumer(
+    channel: &Channel,
+    names: &AmqpNames,
+) -> Result<lapin::Consumer, QueueError> {
+    Ok(channel
+        .basic_consume(
+            names.orders.as_str().into(),
+            "".into(),
+            BasicConsumeOptions::default(),
+            FieldTable::default(),
+        )
+        .await?)
+}
+
+/// Hands one delivery to the processors' inbox, tracked for its acknowledgement.
+async fn forward(
+    delivery: lapin::message::Delivery,
+    acks: &Arc<ChannelAcks>,
+    inbox: &mpsc::Sender<Delivery>,
+) -> Result<(), QueueError> {
+    let payload = String::from_utf8_lossy(&delivery.data).into_owned();
+    let tag = delivery.delivery_tag;
+    acks.delivered(tag).await;
+    inbox
+        .send(Delivery::amqp(payload, tag, acks.clone()))
+        .await
+        .map_err(|_| QueueError::Closed)
 }

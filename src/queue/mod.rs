@@ -126,9 +126,31 @@ impl Inbox {
     /// Waits for the next delivery, then for more until `max` deliveries (at least one) are in
     /// hand or `linger` has passed since the first; empty once every sender is gone.
     pub async fn next_batch(&self, max: usize, linger: Duration) -> Vec<Delivery> {
-        let mut inbox = self.0.lock().await;
-        let Some(first) = inbox.recv().await else {
-            return Vec::new();
+        self.next_batch_unless(max, linger, std::future::pending())
+            .await
+            .unwrap_or_default()
+    }
+
+    /// [`Inbox::next_batch`], or `None` if `stop` comes first while nothing is in hand yet (once
+    /// a first delivery is taken the batch is finished and handed over, so none is dropped).
+    pub async fn next_batch_unless(
+        &self,
+        max: usize,
+        linger: Duration,
+        stop: impl std::future::Future<Output = ()>,
+    ) -> Option<Vec<Delivery>> {
+        let first = async {
+            let mut inbox = self.0.lock().await;
+            let first = inbox.recv().await;
+            (inbox, first)
+        };
+        let (mut inbox, first) = tokio::select! {
+            biased;
+            taken = first => taken,
+            () = stop => return None,
+        };
+        let Some(first) = first else {
+            return Some(Vec::new());
         };
         let until = tokio::time::Instant::now() + linger;
         let mut batch = vec![first];
@@ -146,7 +168,7 @@ impl Inbox {
             }
         }
         crate::metrics::set_queue_depth(inbox.len() as u64);
-        batch
+        Some(batch)
     }
 }
 

@@ -68,13 +68,13 @@ pub(super) async fn insert_events(
 }
 
 /// Inserts the outbox rows of customers' notifications (each unpublished, no tries yet) if
-/// anyone listens.
+/// anyone listens; returns how many were written (all or none).
 pub(super) async fn insert_notifications(
     conn: &impl ConnectionTrait,
     rows: &[outbox::ActiveModel],
-) -> Result<(), StoreError> {
+) -> Result<u64, StoreError> {
     if rows.is_empty() {
-        return Ok(());
+        return Ok(0);
     }
     let (mut topic, mut payload, mut created_at) = (vec![], vec![], Vec::<DateTime<Utc>>::new());
     for row in rows {
@@ -84,8 +84,7 @@ pub(super) async fn insert_notifications(
     }
     let values: Vec<Value> = vec![topic.into(), payload.into(), created_at.into()];
     let stmt = Statement::from_sql_and_values(DbBackend::Postgres, INSERT_NOTIFICATIONS, values);
-    conn.execute_raw(stmt).await?;
-    Ok(())
+    Ok(conn.execute_raw(stmt).await?.rows_affected())
 }
 
 /// The value a row was given (these rows are built in full by their callers).

@@ -144,11 +144,14 @@ pub async fn apply_moves(
             )?);
         }
     }
-    if pg {
-        super::arrays_pg::insert_notifications(conn, &rows).await?;
+    // All or none of them are written (on PostgreSQL the INSERT asks whether anyone listens).
+    let notified = if pg {
+        super::arrays_pg::insert_notifications(conn, &rows).await? > 0
     } else {
+        let any = !rows.is_empty();
         insert_in_chunks(conn, rows).await?;
-    }
+        any
+    };
     let at = wire_time(now);
     Ok(moves
         .into_iter()
@@ -156,6 +159,10 @@ pub async fn apply_moves(
         .map(|(mv, applies)| {
             applies.then(|| Moved {
                 order_id: mv.order_id,
+                from: orders
+                    .get(&mv.order_id)
+                    .and_then(|o| OrderStatus::parse(&o.status)),
+                outbox_rows: u32::from(notified),
                 change: StatusChange {
                     status: mv.to,
                     note: mv.note,

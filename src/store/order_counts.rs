@@ -1,16 +1,10 @@
-//! How many orders are in each status and how many outbox rows wait, for the metrics gauges.
+//! How many orders are in each status and how many outbox rows wait: the metrics gauges' seed and correction.
 
 use bakery_wire::OrderStatus;
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 
 use super::StoreError;
-
-/// Orders per status (statuses without orders are left out) and unpublished outbox rows.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct OrderCounts {
-    pub by_status: Vec<(OrderStatus, u64)>,
-    pub outbox_backlog: u64,
-}
+use crate::metrics::OrderCounts;
 
 /// Counts them in the database (a scan of the status index and of the unpublished outbox rows).
 pub async fn count(db: &DatabaseConnection) -> Result<OrderCounts, StoreError> {

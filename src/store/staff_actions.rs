@@ -52,7 +52,7 @@ pub async fn apply_action(
     };
     let write = super::begin_write(db).await?;
     let txn = &*write;
-    let Some(moved) = move_order(txn, mv).await? else {
+    let Some(mut moved) = move_order(txn, mv).await? else {
         write.rollback().await?;
         let now = current_status(db, order_id).await?.unwrap_or(status);
         return Err(ActionError::Refused(now));
@@ -79,6 +79,7 @@ pub async fn apply_action(
         Action::Retry => {
             let message = message_for(txn, &order).await?;
             insert_outbox(txn, topic, &message, Utc::now()).await?;
+            moved.outbox_rows += 1;
         }
         _ => {}
     }

@@ -154,7 +154,7 @@ async fn streams_past_the_cap_are_refused_while_health_answers(backend: Backend)
 on_both_databases!(streams_past_the_cap_are_refused_while_health_answers);
 
 /// Signs in a new admin and returns (cookie, CSRF token).
-async fn admin_session(app: &TestApp) -> (String, String) {
+pub(crate) async fn admin_session(app: &TestApp) -> (String, String) {
     let (email, password) = ("limits-admin@example.com", "limits-admin-password-1");
     let db = app.db.connect().await;
     bakery::staff::accounts::create_user(

@@ -603,6 +603,8 @@ pub async fn spawn_bakery_logging_to(
         .unwrap()
         .unwrap()
         .unwrap();
+    // The rest of its output is read too: a line printed into a closed pipe would end it.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
     // The API's address first; a worker prints its operations listener's (`metrics on …`).
     let url = line
         .strip_prefix("listening on ")
