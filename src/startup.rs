@@ -4,12 +4,17 @@ pub mod actors_command;
 mod error;
 mod guards;
 mod http;
+mod links;
 mod operations;
+mod process;
 pub mod reload;
 pub mod user_commands;
 
+use links::Links;
+pub use process::run_on_own_system;
+use process::stop_signal;
+
 use std::any::Any;
-use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -36,14 +41,12 @@ use crate::actors::roster::Roster;
 use crate::actors::status_link::{StatusFanout, StatusListener};
 use crate::actors::supervision::{Restarts, supervise_loop};
 use crate::api::AppState;
-use crate::cache::RedisCache;
 use crate::config::Settings;
 use crate::config::live::LiveSettings;
 use crate::events::StatusBus;
 use crate::events::watched::WatchedOrders;
 use crate::metrics::OrderGauges;
 use crate::order_views::OrderViews;
-use crate::queue::amqp::{AmqpNames, AmqpPublisher};
 use crate::queue::{Delivery, Inbox, LocalQueue, OrderQueue};
 use crate::store::{StoreError, connect, notifications, outbox, oven_leases, reads};
 
@@ -84,35 +87,6 @@ pub struct Application {
     reloader: Arc<reload::Reloader>,
     /// The processor pool (`None` without processors), resized by reloads.
     _pool: Option<Arc<ProcessorPool>>,
-}
-
-/// The connections to Redis and RabbitMQ of the distributed shape (none in the embedded one).
-struct Links {
-    redis: Option<Arc<RedisCache>>,
-    broker: Option<Arc<AmqpPublisher>>,
-    names: AmqpNames,
-}
-
-impl Links {
-    fn open(settings: &Settings) -> Result<Links, StartupError> {
-        let names = AmqpNames::new(&settings.names);
-        let redis = match &settings.redis_url {
-            Some(url) => Some(Arc::new(
-                RedisCache::new(url, &settings.names)
-                    .map_err(|e| StartupError::Redis(e.to_string()))?,
-            )),
-            None => None,
-        };
-        let broker = settings
-            .amqp_url
-            .as_deref()
-            .map(|url| Arc::new(AmqpPublisher::new(url, names.clone())));
-        Ok(Links {
-            redis,
-            broker,
-            names,
-        })
-    }
 }
 
 /// What the parts of a process are built from, and the actors started so far.
@@ -560,37 +534,6 @@ impl Application {
             tracing::warn!(error = %err, "could not end the oven's lease");
         }
     }
-}
-
-/// Runs `future` to its end on an actix system of its own, then drops the system inside its
-/// runtime. Actors still at work when a process or a test ends are dropped with the system; a
-/// database connection they hold hands itself back to its pool by spawning on tokio, which
-/// panics ("requires a Tokio context") when the system is dropped outside the runtime. A panic
-/// of `future` is passed on once the system is gone.
-pub fn run_on_own_system<F: Future>(future: F) -> F::Output {
-    let system = actix_web::rt::System::new();
-    let runtime = system.runtime().tokio_runtime().handle().clone();
-    let outcome =
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| system.block_on(future)));
-    {
-        let _inside = runtime.enter();
-        drop(system);
-    }
-    match outcome {
-        Ok(value) => value,
-        Err(panic) => std::panic::resume_unwind(panic),
-    }
-}
-
-/// Waits for SIGTERM or SIGINT.
-async fn stop_signal() -> std::io::Result<()> {
-    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-    tokio::select! {
-        _ = terminate.recv() => {}
-        interrupted = tokio::signal::ctrl_c() => interrupted?,
-    }
-    tracing::info!("stop signal received; shutting down");
-    Ok(())
 }
 
 /// Hands every order still `pending` to the processors again: the in-process queue forgets what
