@@ -403,6 +403,7 @@ impl Application {
                 order_lookup: settings.order_lookup,
                 known_tokens: crate::order_views::tokens::KnownTokens::default(),
                 allow_private_webhooks: settings.notify.allow_private_hosts,
+                shop: settings.shop.info(),
                 session_policy: crate::staff::sessions::SessionPolicy {
                     idle_timeout: settings.sessions.idle_timeout,
                     lifetime: settings.sessions.lifetime,
