@@ -8,6 +8,7 @@ mod client_limits;
 mod headers;
 mod health;
 mod idempotency;
+mod menu;
 mod migrate;
 mod notifications;
 mod orders;
