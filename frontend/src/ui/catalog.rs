@@ -1,11 +1,17 @@
-//! The menu: every product as a card with its price, stock and an add-to-cart button.
+//! The menu: every product as a card with its price, stock, allergens and dietary labels and an
+//! add-to-cart button, and a filter by allergen and label kept in the address (and remembered).
 
-use bakery_wire::{Product, price_to_cents};
+use bakery_wire::menu::Vocabulary;
+use bakery_wire::{Allergen, Dietary, Product, price_to_cents};
 use sycamore::futures::spawn_local_scoped;
 use sycamore::prelude::*;
 
-use super::{Catalog, Shop, browser};
+use super::{Catalog, Shop, browser, labels};
+use crate::menu::{MenuFilter, allergen_icon, dietary_icon};
 use crate::money::format_cents;
+
+/// Where the menu's filter is remembered between visits to the menu.
+const FILTER_KEY: &str = "bakery.menu-filter";
 
 /// Warm colour pairs for the drawn placeholder "photo" of a product.
 const PALETTES: [(&str, &str); 6] = [
@@ -53,6 +59,20 @@ pub fn CatalogPage() -> View {
     browser::set_title("Menu");
     // Feedback for the last add, read out politely by screen readers.
     let announcement = create_signal(String::new());
+    // The address's filter wins; without one, the filter last used here.
+    let in_address = MenuFilter::from_query(&browser::query());
+    let initial = match in_address.is_empty() {
+        false => in_address,
+        true => browser::load(FILTER_KEY)
+            .map(|q| MenuFilter::from_query(&q))
+            .unwrap_or_default(),
+    };
+    let filter = create_signal(initial);
+    create_effect(move || {
+        let query = filter.with(MenuFilter::to_query);
+        browser::replace_query(&query);
+        browser::save(FILTER_KEY, &query);
+    });
 
     let body = move || match shop.catalog.get_clone() {
         Catalog::Loading => view! {
@@ -70,15 +90,33 @@ pub fn CatalogPage() -> View {
         Catalog::Ready(products) if products.is_empty() => view! {
             p(class="empty") { "The shelves are empty right now. Come back soon!" }
         },
-        Catalog::Ready(products) => view! {
-            ul(class="product-grid", data-testid="product-grid") {
-                Keyed(
-                    list=products,
-                    view=move |p| view! { ProductCard(product=p, announcement=announcement) },
-                    key=|p| (p.id, p.stock, price_to_cents(p.price), p.name.clone()),
-                )
+        Catalog::Ready(products) => {
+            let total = products.len();
+            let shown: Vec<Product> =
+                filter.with(|f| products.into_iter().filter(|p| f.keeps(p)).collect());
+            let count = match filter.with(MenuFilter::is_empty) {
+                true => String::new(),
+                false => format!("Showing {} of {total} products.", shown.len()),
+            };
+            let grid = match shown.is_empty() {
+                true => view! {
+                    p(class="empty", data-testid="filter-empty") { "Nothing on the menu matches your filter." }
+                },
+                false => view! {
+                    ul(class="product-grid", data-testid="product-grid") {
+                        Keyed(
+                            list=shown,
+                            view=move |p| view! { ProductCard(product=p, announcement=announcement) },
+                            key=|p| (p.id, p.stock, price_to_cents(p.price), p.name.clone(), p.allergens.clone(), p.may_contain.clone(), p.dietary.clone()),
+                        )
+                    }
+                },
+            };
+            view! {
+                p(class="filter-count", role="status", data-testid="filter-count") { (count) }
+                (grid)
             }
-        },
+        }
     };
 
     view! {
@@ -87,7 +125,78 @@ pub fn CatalogPage() -> View {
             p { "Order ahead, and we'll have it warm and waiting at the counter." }
         }
         p(class="visually-hidden", aria-live="polite", data-testid="cart-announcement") { (announcement) }
+        FilterPanel(filter=filter)
         (body)
+    }
+}
+
+/// One checkbox of the filter: `checked` reads whether it is on, `set` turns it on or off.
+fn filter_box(
+    id: String,
+    icon: &'static str,
+    text: &'static str,
+    checked: impl Fn() -> bool + 'static,
+    set: impl Fn(bool) + 'static,
+) -> View {
+    let label_for = id.clone();
+    view! {
+        li {
+            input(r#type="checkbox", id=id, prop:checked=checked, on:change=move |e: web_sys::Event| set(browser::input_checked(&e)))
+            label(r#for=label_for) {
+                span(class="chip-icon", aria-hidden="true") { (icon) }
+                (text)
+            }
+        }
+    }
+}
+
+/// "Hide products with: …" and "Only show: …", as checkboxes.
+#[component(inline_props)]
+fn FilterPanel(filter: Signal<MenuFilter>) -> View {
+    let avoid = View::from(
+        Allergen::ALL
+            .iter()
+            .map(|&a| {
+                filter_box(
+                    format!("avoid-{}", a.as_str()),
+                    allergen_icon(a),
+                    a.label(),
+                    move || filter.with(|f| f.avoid.contains(&a)),
+                    move |on| filter.update(|f| f.toggle_avoid(a, on)),
+                )
+            })
+            .collect::<Vec<_>>(),
+    );
+    let only = View::from(
+        Dietary::ALL
+            .iter()
+            .map(|&d| {
+                filter_box(
+                    format!("only-{}", d.as_str()),
+                    dietary_icon(d),
+                    d.label(),
+                    move || filter.with(|f| f.only.contains(&d)),
+                    move |on| filter.update(|f| f.toggle_only(d, on)),
+                )
+            })
+            .collect::<Vec<_>>(),
+    );
+    let active = move || !filter.with(MenuFilter::is_empty);
+    view! {
+        details(class="menu-filter panel", data-testid="menu-filter", open=active()) {
+            summary { "Filter by allergens and diet" }
+            fieldset {
+                legend { "Hide products that contain or may contain" }
+                ul(class="filter-options") { (avoid) }
+            }
+            fieldset {
+                legend { "Only show products that are" }
+                ul(class="filter-options") { (only) }
+            }
+            button(class="link-button", r#type="button", id="clear-filter",
+                disabled=move || !active(),
+                on:click=move |_| filter.set(MenuFilter::default())) { "Clear filter" }
+        }
     }
 }
 
@@ -111,6 +220,7 @@ fn ProductCard(product: Product, announcement: Signal<String>) -> View {
     let price = price_to_cents(product.price)
         .map(format_cents)
         .unwrap_or_default();
+    let labels = labels::product_labels(&product);
     let title_id = format!("product-{id}-name");
     let labelled_by = title_id.clone();
     let in_cart = move || match shop.cart.with(|c| c.quantity_of(id)) {
@@ -135,6 +245,7 @@ fn ProductCard(product: Product, announcement: Signal<String>) -> View {
             div(class="product-body") {
                 h2(id=title_id, class="product-name") { (name) }
                 p(class="product-description") { (description) }
+                (labels)
                 div(class="product-meta") {
                     span(class="price", data-testid="price") { (price) }
                     span(class=stock_class) { (stock_note) }
