@@ -182,8 +182,10 @@ fn FilterPanel(filter: Signal<MenuFilter>) -> View {
             .collect::<Vec<_>>(),
     );
     let active = move || !filter.with(MenuFilter::is_empty);
+    // Open from the start when a filter applies; afterwards the customer opens and closes it.
+    let open_at_start = !filter.with_untracked(MenuFilter::is_empty);
     view! {
-        details(class="menu-filter panel", data-testid="menu-filter", open=active()) {
+        details(class="menu-filter panel", data-testid="menu-filter", open=open_at_start) {
             summary { "Filter by allergens and diet" }
             fieldset {
                 legend { "Hide products that contain or may contain" }
