@@ -67,15 +67,30 @@ impl MenuFilter {
         product.suits(&self.avoid, &self.only)
     }
 
-    /// Adds or removes one allergen to avoid.
-    pub fn toggle_avoid(&mut self, allergen: Allergen, on: bool) {
-        toggle(&mut self.avoid, allergen, on);
+    /// Whether the filter names `word` (an allergen avoided, a label wanted).
+    pub fn has<W: FilterWord>(&self, word: W) -> bool {
+        W::list(self).contains(&word)
     }
 
-    /// Adds or removes one wanted label.
-    pub fn toggle_only(&mut self, label: Dietary, on: bool) {
-        toggle(&mut self.only, label, on);
+    /// Adds or removes one allergen to avoid, or one wanted label.
+    pub fn toggle<W: FilterWord>(&mut self, word: W, on: bool) {
+        let words = W::list_mut(self);
+        words.retain(|w| *w != word);
+        if on {
+            words.push(word);
+            words.sort_unstable();
+        }
     }
+}
+
+/// A word the menu can be filtered by: allergens are avoided, labels wanted.
+pub trait FilterWord: Vocabulary + PartialEq {
+    /// The start of its checkbox's id and the query parameter: `avoid`, `only`.
+    const QUERY: &'static str;
+    /// The picture beside its name (decorative: the name is always written out).
+    fn icon(self) -> &'static str;
+    fn list(filter: &MenuFilter) -> &Vec<Self>;
+    fn list_mut(filter: &mut MenuFilter) -> &mut Vec<Self>;
 }
 
 fn known<W: Vocabulary>(names: &[String]) -> Vec<W> {
@@ -95,43 +110,57 @@ fn names<W: Vocabulary>(words: &[W]) -> String {
         .join(",")
 }
 
-fn toggle<W: Vocabulary>(words: &mut Vec<W>, word: W, on: bool) {
-    words.retain(|w| *w != word);
-    if on {
-        words.push(word);
-        words.sort_unstable();
+impl FilterWord for Allergen {
+    const QUERY: &'static str = AVOID_QUERY;
+
+    fn icon(self) -> &'static str {
+        match self {
+            Allergen::Gluten => "🌾",
+            Allergen::Crustaceans => "🦐",
+            Allergen::Eggs => "🥚",
+            Allergen::Fish => "🐟",
+            Allergen::Peanuts => "🥜",
+            Allergen::Soybeans => "🫘",
+            Allergen::Milk => "🥛",
+            Allergen::Nuts => "🌰",
+            Allergen::Celery => "🥬",
+            Allergen::Mustard => "🌭",
+            Allergen::Sesame => "🥯",
+            Allergen::Sulphites => "🍷",
+            Allergen::Lupin => "🌼",
+            Allergen::Molluscs => "🦪",
+        }
+    }
+
+    fn list(filter: &MenuFilter) -> &Vec<Allergen> {
+        &filter.avoid
+    }
+
+    fn list_mut(filter: &mut MenuFilter) -> &mut Vec<Allergen> {
+        &mut filter.avoid
     }
 }
 
-/// The picture beside an allergen's name (decorative: the name is always written out).
-pub fn allergen_icon(allergen: Allergen) -> &'static str {
-    match allergen {
-        Allergen::Gluten => "🌾",
-        Allergen::Crustaceans => "🦐",
-        Allergen::Eggs => "🥚",
-        Allergen::Fish => "🐟",
-        Allergen::Peanuts => "🥜",
-        Allergen::Soybeans => "🫘",
-        Allergen::Milk => "🥛",
-        Allergen::Nuts => "🌰",
-        Allergen::Celery => "🥬",
-        Allergen::Mustard => "🌭",
-        Allergen::Sesame => "🥯",
-        Allergen::Sulphites => "🍷",
-        Allergen::Lupin => "🌼",
-        Allergen::Molluscs => "🦪",
-    }
-}
+impl FilterWord for Dietary {
+    const QUERY: &'static str = ONLY_QUERY;
 
-/// The picture beside a dietary label's name (decorative).
-pub fn dietary_icon(label: Dietary) -> &'static str {
-    match label {
-        Dietary::Vegan => "🌱",
-        Dietary::Vegetarian => "🥕",
-        Dietary::GlutenFree => "🚫🌾",
-        Dietary::NutFree => "🚫🌰",
-        Dietary::DairyFree => "🚫🥛",
-        Dietary::EggFree => "🚫🥚",
+    fn icon(self) -> &'static str {
+        match self {
+            Dietary::Vegan => "🌱",
+            Dietary::Vegetarian => "🥕",
+            Dietary::GlutenFree => "🚫🌾",
+            Dietary::NutFree => "🚫🌰",
+            Dietary::DairyFree => "🚫🥛",
+            Dietary::EggFree => "🚫🥚",
+        }
+    }
+
+    fn list(filter: &MenuFilter) -> &Vec<Dietary> {
+        &filter.only
+    }
+
+    fn list_mut(filter: &mut MenuFilter) -> &mut Vec<Dietary> {
+        &mut filter.only
     }
 }
 
@@ -191,12 +220,13 @@ mod tests {
     fn the_query_round_trips_and_ignores_what_it_does_not_know() {
         let mut filter = MenuFilter::default();
         assert_eq!(filter.to_query(), "");
-        filter.toggle_avoid(Allergen::Nuts, true);
-        filter.toggle_avoid(Allergen::Gluten, true);
-        filter.toggle_only(Dietary::Vegan, true);
+        filter.toggle(Allergen::Nuts, true);
+        filter.toggle(Allergen::Gluten, true);
+        filter.toggle(Dietary::Vegan, true);
+        assert!(filter.has(Allergen::Nuts) && !filter.has(Allergen::Milk));
         assert_eq!(filter.to_query(), "?avoid=gluten,nuts&only=vegan");
         assert_eq!(MenuFilter::from_query(&filter.to_query()), filter);
-        filter.toggle_avoid(Allergen::Gluten, false);
+        filter.toggle(Allergen::Gluten, false);
         assert_eq!(filter.to_query(), "?avoid=nuts&only=vegan");
         let odd = MenuFilter::from_query("?t=abc&avoid=truffles,nuts,nuts&only=&x");
         assert_eq!(odd.avoid, vec![Allergen::Nuts]);

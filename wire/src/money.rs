@@ -210,7 +210,7 @@ fn group(units: u64, locale: Locale) -> String {
     }
     let mut out = String::with_capacity(digits.len() + digits.len() / 3 * 3);
     for (i, d) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(locale.group_separator());
         }
         out.push(d);
@@ -257,7 +257,7 @@ mod tests {
         assert_eq!(f.format(2999), "$29.99");
         assert_eq!(f.format(123_456), "$1,234.56");
         assert_eq!(f.format(-450), "-$4.50");
-        assert_eq!(f.format(100_000_000_00), "$100,000,000.00");
+        assert_eq!(f.format(10_000_000_000), "$100,000,000.00");
     }
 
     #[test]

@@ -1,13 +1,12 @@
 //! The menu: every product as a card with its price, stock, allergens and dietary labels and an
 //! add-to-cart button, and a filter by allergen and label kept in the address (and remembered).
 
-use bakery_wire::menu::Vocabulary;
 use bakery_wire::{Allergen, Dietary, Product, price_to_cents};
 use sycamore::futures::spawn_local_scoped;
 use sycamore::prelude::*;
 
 use super::{Catalog, Shop, browser, labels};
-use crate::menu::{MenuFilter, allergen_icon, dietary_icon};
+use crate::menu::{FilterWord, MenuFilter};
 use crate::money::format_cents;
 
 /// Where the menu's filter is remembered between visits to the menu.
@@ -130,57 +129,38 @@ pub fn CatalogPage() -> View {
     }
 }
 
-/// One checkbox of the filter: `checked` reads whether it is on, `set` turns it on or off.
-fn filter_box(
-    id: String,
-    icon: &'static str,
-    text: &'static str,
-    checked: impl Fn() -> bool + 'static,
-    set: impl Fn(bool) + 'static,
-) -> View {
-    let label_for = id.clone();
-    view! {
-        li {
-            input(r#type="checkbox", id=id, prop:checked=checked, on:change=move |e: web_sys::Event| set(browser::input_checked(&e)))
-            label(r#for=label_for) {
-                span(class="chip-icon", aria-hidden="true") { (icon) }
-                (text)
-            }
-        }
-    }
+/// The filter's checkboxes of one vocabulary (allergens to hide, or labels to keep).
+fn filter_boxes<W: FilterWord>(filter: Signal<MenuFilter>) -> View {
+    View::from(
+        W::ALL
+            .iter()
+            .map(|&word| {
+                let id = format!("{}-{}", W::QUERY, word.as_str());
+                let label_for = id.clone();
+                let checked = move || filter.with(|f| f.has(word));
+                let set = move |e: web_sys::Event| {
+                    let on = browser::input_checked(&e);
+                    filter.update(|f| f.toggle(word, on));
+                };
+                view! {
+                    li {
+                        input(r#type="checkbox", id=id, prop:checked=checked, on:change=set)
+                        label(r#for=label_for) {
+                            span(class="chip-icon", aria-hidden="true") { (word.icon()) }
+                            (word.label())
+                        }
+                    }
+                }
+            })
+            .collect::<Vec<_>>(),
+    )
 }
 
 /// "Hide products with: …" and "Only show: …", as checkboxes.
 #[component(inline_props)]
 fn FilterPanel(filter: Signal<MenuFilter>) -> View {
-    let avoid = View::from(
-        Allergen::ALL
-            .iter()
-            .map(|&a| {
-                filter_box(
-                    format!("avoid-{}", a.as_str()),
-                    allergen_icon(a),
-                    a.label(),
-                    move || filter.with(|f| f.avoid.contains(&a)),
-                    move |on| filter.update(|f| f.toggle_avoid(a, on)),
-                )
-            })
-            .collect::<Vec<_>>(),
-    );
-    let only = View::from(
-        Dietary::ALL
-            .iter()
-            .map(|&d| {
-                filter_box(
-                    format!("only-{}", d.as_str()),
-                    dietary_icon(d),
-                    d.label(),
-                    move || filter.with(|f| f.only.contains(&d)),
-                    move |on| filter.update(|f| f.toggle_only(d, on)),
-                )
-            })
-            .collect::<Vec<_>>(),
-    );
+    let avoid = filter_boxes::<Allergen>(filter);
+    let only = filter_boxes::<Dietary>(filter);
     let active = move || !filter.with(MenuFilter::is_empty);
     // Open from the start when a filter applies; afterwards the customer opens and closes it.
     let open_at_start = !filter.with_untracked(MenuFilter::is_empty);

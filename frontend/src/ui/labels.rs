@@ -1,73 +1,69 @@
 //! A product's allergens and dietary labels as the pages show them: chips with a decorative
 //! icon and the name written out on the menu, one sentence in the cart and on an order's page.
 
-use bakery_wire::menu::Vocabulary;
-use bakery_wire::{Allergen, Dietary, Product};
+use bakery_wire::{Allergen, Product};
 use sycamore::prelude::*;
 
-use crate::menu::{allergen_icon, allergen_sentence, dietary_icon};
+use crate::menu::{FilterWord, allergen_sentence};
 
-fn chip(icon: &'static str, text: &'static str, class: &'static str) -> View {
+fn chip<W: FilterWord>(word: W, class: &'static str) -> View {
     view! {
         li(class=class) {
-            span(class="chip-icon", aria-hidden="true") { (icon) }
-            (text)
+            span(class="chip-icon", aria-hidden="true") { (word.icon()) }
+            (word.label())
         }
     }
 }
 
-fn allergen_chips(words: &[Allergen], class: &'static str) -> View {
-    View::from(
-        words
-            .iter()
-            .map(|a| chip(allergen_icon(*a), a.label(), class))
-            .collect::<Vec<_>>(),
-    )
+fn chips<W: FilterWord>(words: &[W], class: &'static str) -> View {
+    View::from(words.iter().map(|w| chip(*w, class)).collect::<Vec<_>>())
+}
+
+/// "Contains" or "May contain" and the allergens' chips; nothing without allergens.
+fn allergen_row(
+    heading: &'static str,
+    id: String,
+    words: &[Allergen],
+    class: &'static str,
+    testid: &'static str,
+) -> View {
+    if words.is_empty() {
+        return view! {};
+    }
+    let chips = chips(words, class);
+    let labelled_by = id.clone();
+    view! {
+        div(class="allergen-row") {
+            span(class="allergen-heading", id=id) { (heading) }
+            ul(class="chips", aria-labelledby=labelled_by, data-testid=testid) { (chips) }
+        }
+    }
 }
 
 /// The menu card's block: dietary labels, then "Contains" and "May contain" chips.
 pub fn product_labels(product: &Product) -> View {
-    let dietary = View::from(
-        product
-            .dietary
-            .iter()
-            .map(|d: &Dietary| chip(dietary_icon(*d), d.label(), "chip dietary"))
-            .collect::<Vec<_>>(),
-    );
     let dietary = match product.dietary.is_empty() {
         true => view! {},
         false => {
-            view! { ul(class="chips", aria-label="Dietary labels", data-testid="dietary") { (dietary) } }
+            let chips = chips(&product.dietary, "chip dietary");
+            view! { ul(class="chips", aria-label="Dietary labels", data-testid="dietary") { (chips) } }
         }
     };
-    let contains = match product.allergens.is_empty() {
-        true => view! {},
-        false => {
-            let chips = allergen_chips(&product.allergens, "chip allergen");
-            let heading = format!("contains-{}", product.id);
-            let labelled_by = heading.clone();
-            view! {
-                div(class="allergen-row") {
-                    span(class="allergen-heading", id=heading) { "Contains" }
-                    ul(class="chips", aria-labelledby=labelled_by, data-testid="allergens") { (chips) }
-                }
-            }
-        }
-    };
-    let may_contain = match product.may_contain.is_empty() {
-        true => view! {},
-        false => {
-            let chips = allergen_chips(&product.may_contain, "chip trace");
-            let heading = format!("may-contain-{}", product.id);
-            let labelled_by = heading.clone();
-            view! {
-                div(class="allergen-row") {
-                    span(class="allergen-heading", id=heading) { "May contain" }
-                    ul(class="chips", aria-labelledby=labelled_by, data-testid="may-contain") { (chips) }
-                }
-            }
-        }
-    };
+    let id = product.id;
+    let contains = allergen_row(
+        "Contains",
+        format!("contains-{id}"),
+        &product.allergens,
+        "chip allergen",
+        "allergens",
+    );
+    let may_contain = allergen_row(
+        "May contain",
+        format!("may-contain-{id}"),
+        &product.may_contain,
+        "chip trace",
+        "may-contain",
+    );
     view! {
         div(class="product-labels") {
             (dietary)

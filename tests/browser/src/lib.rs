@@ -380,6 +380,14 @@ impl Browser {
         Err(format!("`{css}` still reads {last:?} after {secs} s"))
     }
 
+    /// Checks the cart out as a pickup order for `name` at `email`.
+    pub async fn check_out(&self, server: &Server, name: &str, email: &str) -> Result<(), String> {
+        self.open(server, "/checkout").await?;
+        self.type_into("#customer-name", name).await?;
+        self.type_into("#customer-email", email).await?;
+        self.click("#place-order").await
+    }
+
     /// Opens a path of the site under test.
     pub async fn open(&self, server: &Server, path: &str) -> Result<(), String> {
         self.client
