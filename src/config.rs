@@ -86,6 +86,7 @@ pub struct Settings {
     /// Proxies (IP addresses or CIDR ranges) whose `X-Forwarded-For` names the client.
     #[serde(with = "values::string_list")]
     pub trusted_proxies: Vec<String>,
+    pub shop: ShopSettings,
     pub limits: LimitSettings,
     pub worker: WorkerSettings,
     pub sessions: SessionSettings,
@@ -102,6 +103,39 @@ pub struct Settings {
 pub struct TlsFiles {
     pub cert: PathBuf,
     pub key: PathBuf,
+}
+
+/// The shop as customers see it: its name and how it writes prices.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ShopSettings {
+    /// The shop's name, on the site and under its e-mails.
+    pub name: String,
+    /// The currency of every price (prices stay integer hundredths of it inside).
+    pub currency: bakery_wire::money::Currency,
+    /// How prices are written: symbol placement, decimal and thousands separators.
+    pub locale: bakery_wire::money::Locale,
+}
+
+impl Default for ShopSettings {
+    fn default() -> Self {
+        ShopSettings {
+            name: "The Bakery".into(),
+            currency: bakery_wire::money::Currency::USD,
+            locale: bakery_wire::money::Locale::EnUs,
+        }
+    }
+}
+
+impl ShopSettings {
+    /// The shop as `GET /api/shop` shows it.
+    pub fn info(&self) -> bakery_wire::money::ShopInfo {
+        bakery_wire::money::ShopInfo {
+            name: self.name.clone(),
+            currency: self.currency,
+            locale: self.locale,
+        }
+    }
 }
 
 /// How much one client may do (0: no limit), and how many password checks run at once.
@@ -303,6 +337,7 @@ impl Default for Settings {
             secure_cookies: None,
             order_lookup: OrderLookup::Owner,
             trusted_proxies: Vec::new(),
+            shop: ShopSettings::default(),
             limits: LimitSettings::default(),
             worker: WorkerSettings::default(),
             sessions: SessionSettings::default(),

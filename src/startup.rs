@@ -428,6 +428,7 @@ impl Application {
                 known_tokens: crate::order_views::tokens::KnownTokens::default(),
                 allow_private_webhooks: settings.notify.allow_private_hosts,
                 roster: parts.roster.clone(),
+                shop: settings.shop.info(),
                 session_policy: crate::staff::sessions::SessionPolicy {
                     idle_timeout: settings.sessions.idle_timeout,
                     lifetime: settings.sessions.lifetime,

@@ -1,4 +1,4 @@
-//! A product on the bakery's shelf: name, price in cents, pieces in stock and the most one order may take.
+//! A product on the bakery's shelf: name, price in cents, stock, the most one order may take, allergens and labels.
 
 use sea_orm::entity::prelude::*;
 
@@ -17,6 +17,15 @@ pub struct Model {
     /// (`bakery_wire::rules::MAX_QUANTITY`).
     #[serde(default)]
     pub max_per_order: Option<i64>,
+    /// Allergens it contains: lowercase names joined by commas (`bakery_wire::menu`), `""` for none.
+    #[serde(default)]
+    pub allergens: String,
+    /// Allergens it may contain, the same way.
+    #[serde(default)]
+    pub may_contain: String,
+    /// Dietary labels, the same way.
+    #[serde(default)]
+    pub dietary: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -278,6 +278,7 @@ mod tests {
             price,
             image_url: String::new(),
             stock,
+            ..Product::default()
         }
     }
 

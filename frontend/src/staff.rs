@@ -375,12 +375,7 @@ mod tests {
             delivery_address: None,
             created_at: "2026-11-25 08:15:00".into(),
             ready_at: None,
-            items: vec![OrderLine {
-                product_name: "Croissant".into(),
-                quantity: 2,
-                unit_price: 4.5,
-                total: 9.0,
-            }],
+            items: vec![OrderLine::of(4, "Croissant".into(), 2, 450)],
             total: 9.0,
             failure_reason: None,
         }

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use actix::prelude::*;
 use arc_swap::ArcSwap;
+use bakery_wire::menu::from_column;
 use bakery_wire::{Product, cents_to_price};
 use bytes::Bytes;
 use entity::product;
@@ -48,6 +49,9 @@ impl CatalogSnapshot {
                 price: cents_to_price(p.price_cents),
                 image_url: p.image_url.clone(),
                 stock: p.stock,
+                allergens: from_column(&p.allergens),
+                may_contain: from_column(&p.may_contain),
+                dietary: from_column(&p.dietary),
             })
             .collect();
         let json = Bytes::from(serde_json::to_vec(&listed)?);

@@ -172,6 +172,10 @@ fn channels(settings: &Settings) -> Result<Channels, String> {
             url,
             &settings.smtp_from,
             extra_roots.as_deref(),
+            crate::notify::email::MailShop {
+                name: settings.shop.name.clone(),
+                money: settings.shop.info().money(),
+            },
         )?),
     };
     Ok(Channels {

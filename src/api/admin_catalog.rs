@@ -2,8 +2,9 @@
 //! them, and stock counts. Every change is audited and tells the catalog caches.
 
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
-use bakery_wire::staff::{AdminProduct, NewProduct, ProductPatch, StockChange};
-use bakery_wire::{ErrorBody, cents_to_price, price_to_cents};
+use bakery_wire::menu::{Vocabulary, from_column, parse_list, to_column};
+use bakery_wire::staff::{AdminProduct, LabelsPatch, NewProduct, ProductPatch, StockChange};
+use bakery_wire::{Allergen, Dietary, ErrorBody, cents_to_price, price_to_cents};
 use entity::product;
 use serde_json::Value;
 
@@ -13,7 +14,9 @@ use super::errors::ApiError;
 use super::extract::{check_text, positive_id};
 use super::order_moves::catalog_changed;
 use super::staff::{ADMIN, BAKERS, Staff};
-use crate::store::catalog::{self, ProductChange, ProductRecord, StockMove, StockOutcome};
+use crate::store::catalog::{
+    self, LabelColumns, ProductChange, ProductRecord, StockMove, StockOutcome,
+};
 
 fn admin_product(p: product::Model) -> AdminProduct {
     AdminProduct {
@@ -25,7 +28,40 @@ fn admin_product(p: product::Model) -> AdminProduct {
         stock: p.stock,
         active: p.active,
         max_per_order: p.max_per_order,
+        allergens: from_column(&p.allergens),
+        may_contain: from_column(&p.may_contain),
+        dietary: from_column(&p.dietary),
     }
+}
+
+/// The lists given, checked against their vocabularies, as their columns store them; a name
+/// outside the vocabulary is a 400 naming it (`may_contain[2]`).
+fn check_labels(labels: &LabelsPatch) -> Result<LabelColumns, ApiError> {
+    fn column<W: Vocabulary>(
+        field: &str,
+        names: Option<&Vec<String>>,
+    ) -> Result<Option<String>, ApiError> {
+        let Some(names) = names else {
+            return Ok(None);
+        };
+        let words = parse_list::<W>(names).map_err(|i| {
+            let known = W::ALL
+                .iter()
+                .map(|w| w.as_str())
+                .collect::<Vec<_>>()
+                .join(", ");
+            ApiError::invalid(
+                &format!("{field}[{i}]"),
+                &format!("must be one of: {known}"),
+            )
+        })?;
+        Ok(Some(to_column(&words)))
+    }
+    Ok(LabelColumns {
+        allergens: column::<Allergen>("allergens", labels.allergens.as_ref())?,
+        may_contain: column::<Allergen>("may_contain", labels.may_contain.as_ref())?,
+        dietary: column::<Dietary>("dietary", labels.dietary.as_ref())?,
+    })
 }
 
 /// A product's own largest quantity per order: 1 to the general rule's 1000.
@@ -107,6 +143,7 @@ pub async fn add_product(
     }
     let record = ProductRecord {
         max_per_order: check_max_per_order(new.max_per_order)?,
+        labels: check_labels(&new.labels)?,
         name: new.name,
         description: new.description,
         price_cents,
@@ -159,6 +196,7 @@ pub async fn change_product(
     }
     let price_cents = patch.price.map(check_price).transpose()?;
     let max_per_order = patch.max_per_order.map(check_max_per_order).transpose()?;
+    let labels = check_labels(&patch.labels)?;
     let details = serde_json::to_value(&patch).unwrap_or(Value::Null);
     let change = ProductChange {
         name: patch.name,
@@ -167,6 +205,7 @@ pub async fn change_product(
         image_url: patch.image_url,
         active: patch.active,
         max_per_order,
+        labels,
     };
     let changed = catalog::change_product(&state.db, id, change, &who.actor, details)
         .await?
@@ -221,7 +260,7 @@ pub async fn change_stock(
     };
     let product =
         match catalog::change_stock(&state.db, id, stock_move, &who.actor, &change.reason).await? {
-            StockOutcome::Changed(product) => product,
+            StockOutcome::Changed(product) => *product,
             StockOutcome::NoSuchProduct => return Err(ApiError::ProductNotFound(id)),
             StockOutcome::WouldGoNegative { stock } => {
                 return Err(ApiError::Conflict(format!(

@@ -38,12 +38,7 @@ fn board_order((o, items): (order::Model, Vec<order_item::Model>)) -> BoardOrder
         ready_at: o.ready_at.map(wire_time),
         items: items
             .into_iter()
-            .map(|i| OrderLine {
-                product_name: i.product_name,
-                quantity: i.quantity,
-                unit_price: cents_to_price(i.unit_price_cents),
-                total: cents_to_price(i.unit_price_cents.saturating_mul(i.quantity)),
-            })
+            .map(|i| OrderLine::of(i.product_id, i.product_name, i.quantity, i.unit_price_cents))
             .collect(),
         total: cents_to_price(o.total_cents),
         failure_reason: o.failure_reason,

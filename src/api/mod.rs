@@ -78,6 +78,8 @@ pub struct AppState {
     pub allow_private_webhooks: bool,
     /// How long staff sessions last.
     pub session_policy: SessionPolicy,
+    /// The shop's name, currency and locale.
+    pub shop: bakery_wire::money::ShopInfo,
 }
 
 impl AppState {
@@ -110,6 +112,7 @@ fn register(cfg: &mut ServiceConfig, serving: bool) {
     cfg.service(health::health);
     let mut api = scope("/api")
         .service(products::list_products)
+        .service(products::shop)
         .service(orders::create_order)
         .service(orders::get_order)
         .service(orders::cancel_order)

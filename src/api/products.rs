@@ -1,8 +1,9 @@
-//! `GET /api/products`: the catalog snapshot's bytes, with ETag and 304, touching neither database nor actor.
+//! `GET /api/products`: the catalog snapshot's bytes, with ETag and 304, touching neither database nor actor; `GET /api/shop`: how the shop writes prices.
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use bakery_wire::Product;
+use bakery_wire::money::ShopInfo;
 
 use super::AppState;
 
@@ -43,4 +44,17 @@ pub async fn list_products(req: HttpRequest, state: web::Data<AppState>) -> Http
     response
         .content_type("application/json")
         .body(snapshot.json.clone())
+}
+
+/// The shop's name, and the currency and locale its prices are written in.
+#[utoipa::path(
+    tag = "catalog",
+    summary = "The shop's name, currency and locale",
+    responses((status = 200, description = "The shop", body = ShopInfo)),
+)]
+#[get("/shop")]
+pub async fn shop(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .json(&state.shop)
 }

@@ -248,6 +248,24 @@ pub const SETTINGS: &[Setting] = &[
         "how often a worker renews its lease and takes over the orders of gone workers",
     ),
     Setting::new(
+        "shop.name",
+        "BAKERY_SHOP_NAME",
+        "the shop's name, on the site (`GET /api/shop`) and under its e-mails",
+    ),
+    Setting::new(
+        "shop.currency",
+        "BAKERY_SHOP_CURRENCY",
+        "ISO 4217 code of the currency every price is in: `USD`, `EUR`, `GBP`, `CHF`, `CAD`, \
+         `AUD`, `SEK`, `NOK`, `DKK`, `PLN` or `JPY` (shown without decimals); amounts stay \
+         integer hundredths inside and two-decimal numbers in the API",
+    ),
+    Setting::new(
+        "shop.locale",
+        "BAKERY_SHOP_LOCALE",
+        "BCP 47 tag of how prices are written on the site and in e-mails: `en-US`, `en-GB`, \
+         `de-DE`, `fr-FR`, `nl-NL`, `it-IT` or `es-ES` (`1.234,56 €` in `de-DE`)",
+    ),
+    Setting::new(
         "retention.idempotency_keys",
         "BAKERY_RETENTION_IDEMPOTENCY_KEYS",
         "how long an order's `Idempotency-Key` is kept (a retry after that places a new order)",

@@ -2,7 +2,8 @@
 
 use std::time::Duration;
 
-use bakery_wire::{Fulfillment, OrderStatus};
+use bakery_wire::money::MoneyFormat;
+use bakery_wire::{Fulfillment, OrderStatus, price_to_cents};
 use lettre::message::Mailbox;
 use lettre::message::header::ContentType;
 use lettre::transport::smtp::authentication::Credentials;
@@ -13,11 +14,19 @@ use super::Failure;
 use crate::config::{SmtpServer, SmtpTls, parse_sender};
 use crate::store::notifications::Notification;
 
+/// Who signs the mails and how they write money.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MailShop {
+    pub name: String,
+    pub money: MoneyFormat,
+}
+
 /// Sends the customers' mails.
 #[derive(Clone)]
 pub struct Mailer {
     transport: AsyncSmtpTransport<Tokio1Executor>,
     from: Mailbox,
+    shop: MailShop,
 }
 
 impl std::fmt::Debug for Mailer {
@@ -27,9 +36,14 @@ impl std::fmt::Debug for Mailer {
 }
 
 impl Mailer {
-    /// A mailer for the SMTP server at `url` ([`SmtpServer`]), sending as `from`; with TLS it
-    /// trusts the webpki roots and the certificates of `extra_roots` (PEM).
-    pub fn new(url: &str, from: &str, extra_roots: Option<&[u8]>) -> Result<Mailer, String> {
+    /// A mailer for the SMTP server at `url` ([`SmtpServer`]), sending as `from` on behalf of
+    /// `shop`; with TLS it trusts the webpki roots and the certificates of `extra_roots` (PEM).
+    pub fn new(
+        url: &str,
+        from: &str,
+        extra_roots: Option<&[u8]>,
+        shop: MailShop,
+    ) -> Result<Mailer, String> {
         let server = SmtpServer::parse(url).map_err(|e| format!("BAKERY_SMTP_URL {e}"))?;
         let from = parse_sender(from).map_err(|e| format!("BAKERY_SMTP_FROM {e}"))?;
         let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&server.host)
@@ -56,6 +70,7 @@ impl Mailer {
         Ok(Mailer {
             transport: builder.build(),
             from,
+            shop,
         })
     }
 
@@ -66,7 +81,7 @@ impl Mailer {
     pub async fn send(&self, notification: &Notification) -> Result<(), Failure> {
         let to = recipient(&notification.customer_email)
             .map_err(|e| Failure::Permanent(format!("not a deliverable address: {e}")))?;
-        let (subject, body) = mail_text(notification);
+        let (subject, body) = mail_text(notification, &self.shop);
         let message = Message::builder()
             .from(self.from.clone())
             .to(Mailbox::new(None, to))
@@ -91,8 +106,9 @@ pub fn recipient(email: &str) -> Result<Address, String> {
     email.parse::<Address>().map_err(|e| e.to_string())
 }
 
-/// The subject and plain-text body of a notification's mail.
-pub fn mail_text(n: &Notification) -> (String, String) {
+/// The subject and plain-text body of a notification's mail, signed by `shop`, with the order's
+/// total in the shop's currency.
+pub fn mail_text(n: &Notification, shop: &MailShop) -> (String, String) {
     let id = n.order_id;
     let subject = match (n.status, n.fulfillment) {
         (OrderStatus::Pending, _) => format!("We have your order #{id}"),
@@ -114,10 +130,14 @@ pub fn mail_text(n: &Notification) -> (String, String) {
     if let Some(note) = n.note.as_deref().filter(|note| !note.is_empty()) {
         body.push_str(&format!("\nNote: {note}\n"));
     }
+    if let Some(total) = n.total.and_then(price_to_cents) {
+        body.push_str(&format!("\nTotal: {}\n", shop.money.format(total)));
+    }
     body.push_str(&format!(
-        "\nStatus: {} (since {} UTC)\n\nThe Bakery\n",
+        "\nStatus: {} (since {} UTC)\n\n{}\n",
         n.status.as_str(),
-        n.at
+        n.at,
+        shop.name
     ));
     (subject, body)
 }
@@ -155,7 +175,13 @@ mod tests {
             "smtps://user:pass@mail.example.com",
         ] {
             assert!(
-                Mailer::new(url, "The Bakery <orders@bakery.example>", None).is_ok(),
+                Mailer::new(
+                    url,
+                    "The Bakery <orders@bakery.example>",
+                    None,
+                    MailShop::default()
+                )
+                .is_ok(),
                 "{url}"
             );
         }
@@ -163,11 +189,46 @@ mod tests {
             "smtp://user:pass@mail.example.com",
             "bakery@localhost",
             None,
+            MailShop::default(),
         )
         .unwrap_err();
         assert!(
             err.contains("BAKERY_SMTP_URL") && !err.contains("pass@"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn the_total_is_written_in_the_shops_currency_and_locale() {
+        use bakery_wire::money::{Currency, Locale};
+        let notification = Notification {
+            event_id: 1,
+            order_id: 7,
+            status: OrderStatus::Pending,
+            note: None,
+            at: "2026-12-01 09:00:00".to_owned(),
+            customer_name: "Zoë".to_owned(),
+            customer_email: "zoe@example.com".to_owned(),
+            fulfillment: Fulfillment::Pickup,
+            total: Some(1234.5),
+        };
+        let shop = MailShop {
+            name: "Bäckerei Zoë".to_owned(),
+            money: MoneyFormat {
+                currency: Currency::EUR,
+                locale: Locale::DeDe,
+            },
+        };
+        let (_, body) = mail_text(&notification, &shop);
+        assert!(body.contains("Total: 1.234,50\u{a0}€\n"), "{body}");
+        assert!(body.ends_with("\n\nBäckerei Zoë\n"), "{body}");
+        let (_, body) = mail_text(
+            &Notification {
+                total: None,
+                ..notification
+            },
+            &MailShop::default(),
+        );
+        assert!(!body.contains("Total"), "{body}");
     }
 }

@@ -242,6 +242,7 @@ pub fn pack(view: &OrderView, words: &Words) -> Option<Box<[u8]>> {
     }
     w.uint(view.items.len() as u64);
     for line in &view.items {
+        w.int(line.product_id);
         w.shared(Some(&line.product_name));
         w.int(line.quantity);
         w.int(price_cents(line.unit_price)?);
@@ -288,15 +289,16 @@ pub fn unpack(order_id: i64, record: &[u8], words: &Words) -> Option<OrderView> 
     let count = r.uint()?;
     let mut items = Vec::with_capacity(usize::try_from(count.min(64)).ok()?);
     for _ in 0..count {
+        let product_id = r.int()?;
         let product_name = r.text()??;
         let quantity = r.int()?;
         let unit_price_cents = r.int()?;
-        items.push(OrderLine {
+        items.push(OrderLine::of(
+            product_id,
             product_name,
             quantity,
-            unit_price: cents_to_price(unit_price_cents),
-            total: cents_to_price(unit_price_cents.saturating_mul(quantity)),
-        });
+            unit_price_cents,
+        ));
     }
     let count = r.uint()?;
     let mut history = Vec::with_capacity(usize::try_from(count.min(64)).ok()?);
@@ -334,12 +336,7 @@ mod tests {
     }
 
     fn line(name: &str, quantity: i64, cents: i64) -> OrderLine {
-        OrderLine {
-            product_name: name.to_owned(),
-            quantity,
-            unit_price: cents_to_price(cents),
-            total: cents_to_price(cents * quantity),
-        }
+        OrderLine::of(7, name.to_owned(), quantity, cents)
     }
 
     fn ready_order() -> OrderView {

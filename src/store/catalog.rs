@@ -41,6 +41,17 @@ pub struct ProductRecord {
     pub stock: i64,
     /// Most pieces in one order; `None`: the general rule.
     pub max_per_order: Option<i64>,
+    /// Allergens and labels (`None`: none).
+    pub labels: LabelColumns,
+}
+
+/// A product's allergens and dietary labels as their columns store them (names joined by
+/// commas, see `bakery_wire::menu`); `None` leaves a column as it is.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LabelColumns {
+    pub allergens: Option<String>,
+    pub may_contain: Option<String>,
+    pub dietary: Option<String>,
 }
 
 /// Adds a product (active), audited as `actor`'s in the same transaction.
@@ -73,6 +84,9 @@ async fn insert_product(
         stock: Set(record.stock),
         active: Set(true),
         max_per_order: Set(record.max_per_order),
+        allergens: Set(record.labels.allergens.unwrap_or_default()),
+        may_contain: Set(record.labels.may_contain.unwrap_or_default()),
+        dietary: Set(record.labels.dietary.unwrap_or_default()),
         created_at: Set(now),
         updated_at: Set(now),
     })
@@ -95,6 +109,7 @@ pub struct ProductChange {
     pub active: Option<bool>,
     /// `Some(None)`: back to the general rule.
     pub max_per_order: Option<Option<i64>>,
+    pub labels: LabelColumns,
 }
 
 /// Changes a product; `None` when there is no such product. Orders keep the price they were
@@ -144,6 +159,16 @@ async fn update_product(
     if let Some(max) = change.max_per_order {
         update = update.col_expr(product::Column::MaxPerOrder, Expr::value(max));
     }
+    let labels = change.labels;
+    for (column, value) in [
+        (product::Column::Allergens, labels.allergens),
+        (product::Column::MayContain, labels.may_contain),
+        (product::Column::Dietary, labels.dietary),
+    ] {
+        if let Some(value) = value {
+            update = update.col_expr(column, Expr::value(value));
+        }
+    }
     if update.exec(db).await?.rows_affected == 0 {
         return Ok(None);
     }
@@ -163,7 +188,7 @@ pub enum StockMove {
 /// What changing stock came to.
 #[derive(Debug, Clone, PartialEq)]
 pub enum StockOutcome {
-    Changed(product::Model),
+    Changed(Box<product::Model>),
     NoSuchProduct,
     /// The adjustment would leave fewer than zero pieces; nothing changed.
     WouldGoNegative {
@@ -223,7 +248,7 @@ async fn update_stock(
     let changed = update.exec(db).await?.rows_affected > 0;
     let product = product::Entity::find_by_id(id).one(db).await?;
     Ok(match (changed, product) {
-        (true, Some(product)) => StockOutcome::Changed(product),
+        (true, Some(product)) => StockOutcome::Changed(Box::new(product)),
         (false, Some(product)) => StockOutcome::WouldGoNegative {
             stock: product.stock,
         },

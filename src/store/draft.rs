@@ -39,6 +39,7 @@ impl OrderDraft {
             customer_name: &self.customer_name,
             customer_email: &self.customer_email,
             fulfillment: self.fulfillment,
+            total_cents: self.total_cents(),
         }
     }
 

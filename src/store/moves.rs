@@ -137,6 +137,7 @@ pub async fn apply_moves(
                 customer_name: &order.customer_name,
                 customer_email: &order.customer_email,
                 fulfillment: parse_fulfillment(&order.fulfillment),
+                total_cents: order.total_cents,
             };
             let note = mv.note.as_deref();
             rows.push(notifications::outbox_row(

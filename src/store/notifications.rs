@@ -35,6 +35,9 @@ pub struct Notification {
     pub customer_name: String,
     pub customer_email: String,
     pub fulfillment: Fulfillment,
+    /// The order's total, two decimals (absent in notifications written before it was added).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<f64>,
 }
 
 /// The order as far as a notification needs it.
@@ -43,6 +46,7 @@ pub struct Recipient<'a> {
     pub customer_name: &'a str,
     pub customer_email: &'a str,
     pub fulfillment: Fulfillment,
+    pub total_cents: i64,
 }
 
 /// The outbox row of a status change's notification, for the caller to write in its transaction
@@ -124,6 +128,7 @@ pub fn payload(
         customer_name: to.customer_name.to_owned(),
         customer_email: to.customer_email.to_owned(),
         fulfillment: to.fulfillment,
+        total: Some(bakery_wire::cents_to_price(to.total_cents)),
     };
     Ok(serde_json::to_string(&notification)?)
 }

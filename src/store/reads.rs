@@ -53,6 +53,7 @@ pub async fn order_view(
     let query = Query::select()
         .column((order::Entity, Asterisk))
         .expr_as(i(order_item::Column::Id), Alias::new("item_id"))
+        .expr_as(i(order_item::Column::ProductId), Alias::new("product_id"))
         .expr_as(
             i(order_item::Column::ProductName),
             Alias::new("product_name"),
@@ -89,7 +90,8 @@ pub async fn order_view(
     for row in &rows {
         let item_id: Option<i64> = row.try_get("", "item_id")?;
         if item_id.is_some() && item_id != last_item {
-            items.push(order_line(
+            items.push(OrderLine::of(
+                row.try_get("", "product_id")?,
                 row.try_get("", "product_name")?,
                 row.try_get("", "quantity")?,
                 row.try_get("", "unit_price_cents")?,
@@ -129,7 +131,8 @@ pub async fn order_views(
         .all(&txn)
         .await?
     {
-        items.entry(item.order_id).or_default().push(order_line(
+        items.entry(item.order_id).or_default().push(OrderLine::of(
+            item.product_id,
             item.product_name,
             item.quantity,
             item.unit_price_cents,
@@ -177,7 +180,14 @@ pub fn placed_view(draft: &OrderDraft, placed: &Placed) -> OrderView {
         items: draft
             .lines
             .iter()
-            .map(|l| order_line(l.product_name.clone(), l.quantity, l.unit_price_cents))
+            .map(|l| {
+                OrderLine::of(
+                    l.product_id,
+                    l.product_name.clone(),
+                    l.quantity,
+                    l.unit_price_cents,
+                )
+            })
             .collect(),
         total: cents_to_price(placed.total_cents),
         history: vec![StatusChange {
@@ -189,16 +199,6 @@ pub fn placed_view(draft: &OrderDraft, placed: &Placed) -> OrderView {
         ready_at: None,
         fulfillment: draft.fulfillment,
         delivery_address: draft.delivery_address.clone(),
-    }
-}
-
-/// One line of an order's page.
-fn order_line(product_name: String, quantity: i64, unit_price_cents: i64) -> OrderLine {
-    OrderLine {
-        product_name,
-        quantity,
-        unit_price: cents_to_price(unit_price_cents),
-        total: cents_to_price(unit_price_cents.saturating_mul(quantity)),
     }
 }
 

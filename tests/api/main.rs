@@ -10,6 +10,7 @@ mod headers;
 mod health;
 mod idempotency;
 mod metrics;
+mod menu;
 mod migrate;
 mod notifications;
 mod orders;

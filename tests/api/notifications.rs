@@ -337,6 +337,9 @@ async fn a_full_order_notifies_once_per_transition(backend: Backend) {
         private_receivers(s);
         s.smtp_url = Some(smtp_url);
         s.smtp_from = "The Bakery <orders@bakery.test>".into();
+        // Written `CA$59.98`: plain ASCII, so the mail's body reads as sent.
+        s.shop.currency = bakery_wire::money::Currency::CAD;
+        s.shop.name = "Zoe's Bakery".into();
     })
     .await;
     let (cookie, csrf) = admin_session(&app).await;
@@ -390,6 +393,7 @@ async fn a_full_order_notifies_once_per_transition(backend: Backend) {
             assert_eq!(body["customer_name"], "Vedanti Verma");
             assert_eq!(body["customer_email"], "vedanti@example.com");
             assert_eq!(body["fulfillment"], "pickup");
+            assert_eq!(body["total"], 59.98);
             assert!(body["event_id"].as_i64().unwrap() > 0);
             assert!(body["at"].as_str().unwrap().len() == 19, "{body}");
             assert!(
@@ -445,6 +449,8 @@ async fn a_full_order_notifies_once_per_transition(backend: Backend) {
         assert!(mail.contains(&format!("Subject: {subject}")), "{mail}");
         assert!(mail.contains("To: vedanti@example.com"), "{mail}");
         assert!(mail.contains("orders@bakery.test"), "{mail}");
+        assert!(mail.contains("Total: CA$59.98"), "{mail}");
+        assert!(mail.contains("Zoe's Bakery"), "{mail}");
     }
 
     // The admin pages show the deliveries and the endpoint (without its secret).

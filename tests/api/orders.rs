@@ -35,6 +35,7 @@ async fn the_seed_sample_order_goes_to_ready(backend: Backend) {
     assert_eq!(
         order.items,
         [OrderLine {
+            product_id: 1,
             product_name: "Chocolate Cake".into(),
             quantity: 2,
             unit_price: 29.99,

@@ -8,9 +8,12 @@
 use serde::{Deserialize, Serialize};
 
 pub mod lifecycle;
+pub mod menu;
+pub mod money;
 pub mod rules;
 pub mod staff;
 
+pub use menu::{Allergen, Dietary};
 pub use staff::Fulfillment;
 
 /// The text the seed's API returns once an order has been handed to the queue.
@@ -48,7 +51,7 @@ pub fn price_to_cents(price: f64) -> Option<i64> {
 }
 
 /// One product of the catalog, as `GET /api/products` lists it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Product {
     #[cfg_attr(feature = "openapi", schema(minimum = 1))]
@@ -61,6 +64,15 @@ pub struct Product {
     /// Pieces on the shelf; 0 means sold out.
     #[cfg_attr(feature = "openapi", schema(minimum = 0))]
     pub stock: i64,
+    /// The EU's 14 allergens the product contains, in the vocabulary's order.
+    #[serde(default)]
+    pub allergens: Vec<Allergen>,
+    /// Allergens the product may contain (traces: made where they are handled).
+    #[serde(default)]
+    pub may_contain: Vec<Allergen>,
+    /// Dietary labels the product carries.
+    #[serde(default)]
+    pub dietary: Vec<Dietary>,
 }
 
 /// The body of `POST /api/orders`.
@@ -201,10 +213,32 @@ pub struct OrderView {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrderLine {
+    /// The product ordered (its allergens and labels are the catalog's).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
+    pub product_id: i64,
     pub product_name: String,
     pub quantity: i64,
     pub unit_price: f64,
     pub total: f64,
+}
+
+impl OrderLine {
+    /// The line of `quantity` pieces of a product at `unit_price_cents` each.
+    pub fn of(
+        product_id: i64,
+        product_name: String,
+        quantity: i64,
+        unit_price_cents: i64,
+    ) -> OrderLine {
+        OrderLine {
+            product_id,
+            product_name,
+            quantity,
+            unit_price: cents_to_price(unit_price_cents),
+            total: cents_to_price(unit_price_cents.saturating_mul(quantity)),
+        }
+    }
 }
 
 /// One step in an order's life; also the payload of each Server-Sent Event.

@@ -100,6 +100,15 @@ pub struct AdminProduct {
     /// Most pieces of this product in one order; null: the general rule (1000).
     #[serde(default)]
     pub max_per_order: Option<i64>,
+    /// Allergens it contains.
+    #[serde(default)]
+    pub allergens: Vec<crate::Allergen>,
+    /// Allergens it may contain.
+    #[serde(default)]
+    pub may_contain: Vec<crate::Allergen>,
+    /// Its dietary labels.
+    #[serde(default)]
+    pub dietary: Vec<crate::Dietary>,
 }
 
 /// `POST /api/admin/products`: a new product.
@@ -151,6 +160,8 @@ pub struct NewProduct {
     )]
     #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 1000))]
     pub max_per_order: Option<i64>,
+    #[serde(flatten)]
+    pub labels: LabelsPatch,
 }
 
 /// `PATCH /api/admin/products/{id}`: only the fields given change. A new price applies to new
@@ -206,6 +217,28 @@ pub struct ProductPatch {
         schema(value_type = Option<i64>, minimum = 1, maximum = 1000)
     )]
     pub max_per_order: Option<Option<i64>>,
+    #[serde(flatten)]
+    pub labels: LabelsPatch,
+}
+
+/// A product's allergens and dietary labels as an admin sends them: each list replaces the
+/// stored one when given (absent: unchanged; on a new product: none). Names outside the
+/// vocabulary are refused with 400 naming the field (`allergens[1]`); repeats count once.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LabelsPatch {
+    /// Allergens the product contains.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<crate::Allergen>>))]
+    pub allergens: Option<Vec<String>>,
+    /// Allergens the product may contain.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<crate::Allergen>>))]
+    pub may_contain: Option<Vec<String>>,
+    /// Dietary labels.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<crate::Dietary>>))]
+    pub dietary: Option<Vec<String>>,
 }
 
 /// `POST /api/admin/products/{id}/stock`: set the count or adjust it by a delta, with a reason.

@@ -69,6 +69,12 @@ pub async fn products() -> Result<Vec<Product>, String> {
     serde_json::from_str(&reply.body).map_err(|_| "The menu could not be read.".to_owned())
 }
 
+/// `GET /api/shop`: the shop's name, currency and locale.
+pub async fn shop() -> Result<bakery_wire::money::ShopInfo, String> {
+    let reply = send("GET", "/api/shop", None, None).await?;
+    decode(reply).map_err(|e| e.message)
+}
+
 /// `GET /api/orders/{id}` (in full with the order's tracking token); `Ok(None)` when there is no
 /// such order.
 pub async fn order(id: i64, token: Option<&str>) -> Result<Option<OrderView>, String> {

@@ -85,3 +85,36 @@ pub fn set_input_value(event: &web_sys::Event, value: &str) {
         input.set_value(value);
     }
 }
+
+/// Whether the checkbox an event came from is checked.
+pub fn input_checked(event: &web_sys::Event) -> bool {
+    event
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+        .is_some_and(|i| i.checked())
+}
+
+/// The current page address's query (`?avoid=nuts`), or `""`.
+pub fn query() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .unwrap_or_default()
+}
+
+/// Replaces the page address's query without a new history entry or a reload.
+pub fn replace_query(query: &str) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let path = window
+        .location()
+        .pathname()
+        .unwrap_or_else(|_| "/".to_owned());
+    if let Ok(history) = window.history() {
+        let _ = history.replace_state_with_url(
+            &wasm_bindgen::JsValue::NULL,
+            "",
+            Some(&format!("{path}{query}")),
+        );
+    }
+}

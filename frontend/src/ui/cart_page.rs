@@ -3,7 +3,7 @@
 use sycamore::prelude::*;
 use wasm_bindgen::JsValue;
 
-use super::{Shop, browser};
+use super::{Catalog, Shop, browser, labels};
 use crate::cart::{Cart, CartLine};
 use crate::money::format_cents;
 
@@ -101,12 +101,17 @@ fn LineRow(line: CartLine) -> View {
     let inc_label = format!("One more {}", line.name);
     let remove_label = format!("Remove {} from the cart", line.name);
     let unit = format!("{} each", format_cents(line.unit_cents));
+    let allergens = move || match shop.catalog.get_clone() {
+        Catalog::Ready(products) => labels::allergen_note(&products, id),
+        _ => view! {},
+    };
 
     view! {
         li(class="cart-line", data-testid=format!("cart-line-{id}")) {
             div(class="line-info") {
                 span(class="line-name") { (name) }
                 span(class="line-unit") { (unit) }
+                (allergens)
             }
             div(class="quantity") {
                 button(class="qty-button", r#type="button", id=format!("dec-{id}"), aria-label=dec_label,

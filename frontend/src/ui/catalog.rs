@@ -1,11 +1,16 @@
-//! The menu: every product as a card with its price, stock and an add-to-cart button.
+//! The menu: every product as a card with its price, stock, allergens and dietary labels and an
+//! add-to-cart button, and a filter by allergen and label kept in the address (and remembered).
 
-use bakery_wire::{Product, price_to_cents};
+use bakery_wire::{Allergen, Dietary, Product, price_to_cents};
 use sycamore::futures::spawn_local_scoped;
 use sycamore::prelude::*;
 
-use super::{Catalog, Shop, browser};
+use super::{Catalog, Shop, browser, labels};
+use crate::menu::{FilterWord, MenuFilter};
 use crate::money::format_cents;
+
+/// Where the menu's filter is remembered between visits to the menu.
+const FILTER_KEY: &str = "bakery.menu-filter";
 
 /// Warm colour pairs for the drawn placeholder "photo" of a product.
 const PALETTES: [(&str, &str); 6] = [
@@ -53,6 +58,20 @@ pub fn CatalogPage() -> View {
     browser::set_title("Menu");
     // Feedback for the last add, read out politely by screen readers.
     let announcement = create_signal(String::new());
+    // The address's filter wins; without one, the filter last used here.
+    let in_address = MenuFilter::from_query(&browser::query());
+    let initial = match in_address.is_empty() {
+        false => in_address,
+        true => browser::load(FILTER_KEY)
+            .map(|q| MenuFilter::from_query(&q))
+            .unwrap_or_default(),
+    };
+    let filter = create_signal(initial);
+    create_effect(move || {
+        let query = filter.with(MenuFilter::to_query);
+        browser::replace_query(&query);
+        browser::save(FILTER_KEY, &query);
+    });
 
     let body = move || match shop.catalog.get_clone() {
         Catalog::Loading => view! {
@@ -70,15 +89,33 @@ pub fn CatalogPage() -> View {
         Catalog::Ready(products) if products.is_empty() => view! {
             p(class="empty") { "The shelves are empty right now. Come back soon!" }
         },
-        Catalog::Ready(products) => view! {
-            ul(class="product-grid", data-testid="product-grid") {
-                Keyed(
-                    list=products,
-                    view=move |p| view! { ProductCard(product=p, announcement=announcement) },
-                    key=|p| (p.id, p.stock, price_to_cents(p.price), p.name.clone()),
-                )
+        Catalog::Ready(products) => {
+            let total = products.len();
+            let shown: Vec<Product> =
+                filter.with(|f| products.into_iter().filter(|p| f.keeps(p)).collect());
+            let count = match filter.with(MenuFilter::is_empty) {
+                true => String::new(),
+                false => format!("Showing {} of {total} products.", shown.len()),
+            };
+            let grid = match shown.is_empty() {
+                true => view! {
+                    p(class="empty", data-testid="filter-empty") { "Nothing on the menu matches your filter." }
+                },
+                false => view! {
+                    ul(class="product-grid", data-testid="product-grid") {
+                        Keyed(
+                            list=shown,
+                            view=move |p| view! { ProductCard(product=p, announcement=announcement) },
+                            key=|p| (p.id, p.stock, price_to_cents(p.price), p.name.clone(), p.allergens.clone(), p.may_contain.clone(), p.dietary.clone()),
+                        )
+                    }
+                },
+            };
+            view! {
+                p(class="filter-count", role="status", data-testid="filter-count") { (count) }
+                (grid)
             }
-        },
+        }
     };
 
     view! {
@@ -87,7 +124,61 @@ pub fn CatalogPage() -> View {
             p { "Order ahead, and we'll have it warm and waiting at the counter." }
         }
         p(class="visually-hidden", aria-live="polite", data-testid="cart-announcement") { (announcement) }
+        FilterPanel(filter=filter)
         (body)
+    }
+}
+
+/// The filter's checkboxes of one vocabulary (allergens to hide, or labels to keep).
+fn filter_boxes<W: FilterWord>(filter: Signal<MenuFilter>) -> View {
+    View::from(
+        W::ALL
+            .iter()
+            .map(|&word| {
+                let id = format!("{}-{}", W::QUERY, word.as_str());
+                let label_for = id.clone();
+                let checked = move || filter.with(|f| f.has(word));
+                let set = move |e: web_sys::Event| {
+                    let on = browser::input_checked(&e);
+                    filter.update(|f| f.toggle(word, on));
+                };
+                view! {
+                    li {
+                        input(r#type="checkbox", id=id, prop:checked=checked, on:change=set)
+                        label(r#for=label_for) {
+                            span(class="chip-icon", aria-hidden="true") { (word.icon()) }
+                            (word.label())
+                        }
+                    }
+                }
+            })
+            .collect::<Vec<_>>(),
+    )
+}
+
+/// "Hide products with: …" and "Only show: …", as checkboxes.
+#[component(inline_props)]
+fn FilterPanel(filter: Signal<MenuFilter>) -> View {
+    let avoid = filter_boxes::<Allergen>(filter);
+    let only = filter_boxes::<Dietary>(filter);
+    let active = move || !filter.with(MenuFilter::is_empty);
+    // Open from the start when a filter applies; afterwards the customer opens and closes it.
+    let open_at_start = !filter.with_untracked(MenuFilter::is_empty);
+    view! {
+        details(class="menu-filter panel", data-testid="menu-filter", open=open_at_start) {
+            summary { "Filter by allergens and diet" }
+            fieldset {
+                legend { "Hide products that contain or may contain" }
+                ul(class="filter-options") { (avoid) }
+            }
+            fieldset {
+                legend { "Only show products that are" }
+                ul(class="filter-options") { (only) }
+            }
+            button(class="link-button", r#type="button", id="clear-filter",
+                disabled=move || !active(),
+                on:click=move |_| filter.set(MenuFilter::default())) { "Clear filter" }
+        }
     }
 }
 
@@ -111,6 +202,7 @@ fn ProductCard(product: Product, announcement: Signal<String>) -> View {
     let price = price_to_cents(product.price)
         .map(format_cents)
         .unwrap_or_default();
+    let labels = labels::product_labels(&product);
     let title_id = format!("product-{id}-name");
     let labelled_by = title_id.clone();
     let in_cart = move || match shop.cart.with(|c| c.quantity_of(id)) {
@@ -135,6 +227,7 @@ fn ProductCard(product: Product, announcement: Signal<String>) -> View {
             div(class="product-body") {
                 h2(id=title_id, class="product-name") { (name) }
                 p(class="product-description") { (description) }
+                (labels)
                 div(class="product-meta") {
                     span(class="price", data-testid="price") { (price) }
                     span(class=stock_class) { (stock_note) }

@@ -5,6 +5,7 @@ mod browser;
 mod cart_page;
 mod catalog;
 mod checkout_page;
+mod labels;
 mod live;
 mod lookup;
 mod order_page;
@@ -18,10 +19,13 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 
 use crate::cart::Cart;
+use crate::money;
 use crate::recent::{self, RecentOrder};
 
 const CART_KEY: &str = "bakery.cart";
 const RECENT_ORDERS_KEY: &str = "bakery.orders";
+/// The shop's name, currency and locale as last read, so prices show right before it is read again.
+const SHOP_KEY: &str = "bakery.shop";
 
 /// The site's pages.
 #[derive(Route, Clone, PartialEq)]
@@ -95,6 +99,8 @@ pub struct Shop {
     pub placed: Signal<Option<Placed>>,
     /// Orders placed or looked up in this browser, newest first, with their tracking tokens.
     pub recent: Signal<Vec<RecentOrder>>,
+    /// `GET /api/shop` was read on this visit (prices are written the shop's way).
+    pub shop_read: Signal<bool>,
 }
 
 impl Shop {
@@ -105,17 +111,29 @@ impl Shop {
         let recent = browser::load(RECENT_ORDERS_KEY)
             .map(|j| recent::parse(&j))
             .unwrap_or_default();
+        if let Some(info) = browser::load(SHOP_KEY).and_then(|j| money::shop_from_json(&j)) {
+            money::set_format(info.money());
+        }
         Shop {
             catalog: create_signal(Catalog::Loading),
             cart: create_signal(cart),
             notices: create_signal(Vec::new()),
             placed: create_signal(None),
             recent: create_signal(recent),
+            shop_read: create_signal(false),
         }
     }
 
     /// Reads the menu again and brings the cart in line with it.
     pub async fn refresh_catalog(self) {
+        // Once a visit, before prices are shown: how the shop writes them.
+        if !self.shop_read.get_untracked()
+            && let Ok(info) = api::shop().await
+        {
+            money::set_format(info.money());
+            browser::save(SHOP_KEY, &money::shop_to_json(&info));
+            self.shop_read.set(true);
+        }
         match api::products().await {
             Ok(products) => {
                 let mut changes = Vec::new();

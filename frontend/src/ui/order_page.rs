@@ -7,7 +7,7 @@ use sycamore::futures::spawn_local_scoped;
 use sycamore::prelude::*;
 
 use super::live::{Channel, Tracked, track};
-use super::{Shop, api, browser};
+use super::{Catalog, Shop, api, browser, labels};
 use crate::money::format_cents;
 use crate::recent;
 use crate::status;
@@ -132,15 +132,34 @@ fn OrderDetails(
         Channel::Polling => "Checking for updates every second.",
         Channel::Done => "",
     };
+    let shop = use_context::<Shop>();
     let items = view
         .items
         .iter()
         .map(|line| {
             let name = line.product_name.clone();
             let qty = line.quantity.to_string();
-            let unit = money(line.unit_price);
-            let total = money(line.total);
-            view! { tr { th(scope="row") { (name) } td { (qty) } td { (unit) } td { (total) } } }
+            let product_id = line.product_id;
+            // Prices in the shop's money once it is known, with the menu's allergens once read.
+            let (unit_price, line_total) = (line.unit_price, line.total);
+            let unit = move || {
+                shop.catalog.track();
+                money(unit_price)
+            };
+            let total = move || {
+                shop.catalog.track();
+                money(line_total)
+            };
+            let allergens = move || match shop.catalog.get_clone() {
+                Catalog::Ready(products) => labels::allergen_note(&products, product_id),
+                _ => view! {},
+            };
+            view! {
+                tr {
+                    th(scope="row") { (name) (allergens) }
+                    td { (qty) } td { (unit) } td { (total) }
+                }
+            }
         })
         .collect::<Vec<_>>();
     let history = view
@@ -166,7 +185,11 @@ fn OrderDetails(
             }
         })
         .collect::<Vec<_>>();
-    let total = money(view.total);
+    let order_total = view.total;
+    let total = move || {
+        shop.catalog.track();
+        money(order_total)
+    };
     let how = status::fulfillment_label(view.fulfillment);
     let address = View::from(
         view.delivery_address

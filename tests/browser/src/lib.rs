@@ -70,6 +70,12 @@ impl Server {
     /// since nothing processes them), and waits for its one stdout line
     /// `listening on http://127.0.0.1:PORT`.
     pub async fn start_with(args: &[&str]) -> Result<Server, String> {
+        Server::start_with_env(args, &[]).await
+    }
+
+    /// [`Server::start_with`], with more environment variables (settings such as
+    /// `BAKERY_SHOP_CURRENCY`).
+    pub async fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> Result<Server, String> {
         let root = repo_root();
         let bin = std::env::var_os("BAKERY_BIN")
             .map(PathBuf::from)
@@ -97,6 +103,7 @@ impl Server {
             .env("BAKERY_DATABASE_URL", &database_url)
             .env("BAKERY_PREP_TIME", "1s")
             .env("BAKERY_STATIC_DIR", &dist)
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::from(log_file))
@@ -373,6 +380,14 @@ impl Browser {
         Err(format!("`{css}` still reads {last:?} after {secs} s"))
     }
 
+    /// Checks the cart out as a pickup order for `name` at `email`.
+    pub async fn check_out(&self, server: &Server, name: &str, email: &str) -> Result<(), String> {
+        self.open(server, "/checkout").await?;
+        self.type_into("#customer-name", name).await?;
+        self.type_into("#customer-email", email).await?;
+        self.click("#place-order").await
+    }
+
     /// Opens a path of the site under test.
     pub async fn open(&self, server: &Server, path: &str) -> Result<(), String> {
         self.client
@@ -415,7 +430,17 @@ pub async fn run_walk(
     shot: &str,
     walk: impl AsyncFnOnce(&Server, &Browser) -> Result<(), String>,
 ) {
-    let server = match Server::start_with(args).await {
+    run_walk_with_env(args, &[], shot, walk).await
+}
+
+/// [`run_walk`] with the server given more environment variables.
+pub async fn run_walk_with_env(
+    args: &[&str],
+    env: &[(&str, &str)],
+    shot: &str,
+    walk: impl AsyncFnOnce(&Server, &Browser) -> Result<(), String>,
+) {
+    let server = match Server::start_with_env(args, env).await {
         Ok(server) => server,
         Err(e) => panic!("{e}"),
     };

@@ -101,6 +101,7 @@ fn NewProductForm(products: Signal<Vec<AdminProduct>>) -> View {
             image_url: String::new(),
             stock: stock_value,
             max_per_order: None,
+            labels: Default::default(),
         };
         let body = serde_json::to_string(&body).unwrap_or_default();
         spawn_local_scoped(async move {

@@ -1,0 +1,244 @@
+//! The menu's filter ("hide products with: nuts, milk", "only: vegan") and how it is kept in the
+//! page's address (`/?avoid=nuts,milk&only=vegan`), and the icons beside allergens and labels.
+
+use bakery_wire::menu::{Labelled, Vocabulary, parse_list};
+use bakery_wire::{Allergen, Dietary, Product};
+
+/// The query parameter of the allergens a customer avoids.
+pub const AVOID_QUERY: &str = "avoid";
+/// The query parameter of the labels a customer wants.
+pub const ONLY_QUERY: &str = "only";
+
+/// What the customer filters the menu by.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MenuFilter {
+    /// Hide products that contain or may contain any of these.
+    pub avoid: Vec<Allergen>,
+    /// Show only products that carry all of these.
+    pub only: Vec<Dietary>,
+}
+
+impl MenuFilter {
+    /// The filter in a page address's query (`?avoid=nuts,milk&only=vegan`); names this version
+    /// does not know are left out.
+    pub fn from_query(search: &str) -> MenuFilter {
+        let mut filter = MenuFilter::default();
+        for pair in search.trim_start_matches('?').split('&') {
+            let Some((key, value)) = pair.split_once('=') else {
+                continue;
+            };
+            let names = || {
+                value
+                    .split([',', '+'])
+                    .filter(|n| !n.is_empty())
+                    .map(str::to_owned)
+                    .collect::<Vec<_>>()
+            };
+            match key {
+                AVOID_QUERY => filter.avoid = known(&names()),
+                ONLY_QUERY => filter.only = known(&names()),
+                _ => {}
+            }
+        }
+        filter
+    }
+
+    /// The query of this filter (`""` when it filters nothing), for the page's address.
+    pub fn to_query(&self) -> String {
+        let mut parts = Vec::new();
+        if !self.avoid.is_empty() {
+            parts.push(format!("{AVOID_QUERY}={}", names(&self.avoid)));
+        }
+        if !self.only.is_empty() {
+            parts.push(format!("{ONLY_QUERY}={}", names(&self.only)));
+        }
+        match parts.is_empty() {
+            true => String::new(),
+            false => format!("?{}", parts.join("&")),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.avoid.is_empty() && self.only.is_empty()
+    }
+
+    /// Whether the menu shows `product` under this filter.
+    pub fn keeps(&self, product: &Product) -> bool {
+        product.suits(&self.avoid, &self.only)
+    }
+
+    /// Whether the filter names `word` (an allergen avoided, a label wanted).
+    pub fn has<W: FilterWord>(&self, word: W) -> bool {
+        W::list(self).contains(&word)
+    }
+
+    /// Adds or removes one allergen to avoid, or one wanted label.
+    pub fn toggle<W: FilterWord>(&mut self, word: W, on: bool) {
+        let words = W::list_mut(self);
+        words.retain(|w| *w != word);
+        if on {
+            words.push(word);
+            words.sort_unstable();
+        }
+    }
+}
+
+/// A word the menu can be filtered by: allergens are avoided, labels wanted.
+pub trait FilterWord: Vocabulary + PartialEq {
+    /// The start of its checkbox's id and the query parameter: `avoid`, `only`.
+    const QUERY: &'static str;
+    /// The picture beside its name (decorative: the name is always written out).
+    fn icon(self) -> &'static str;
+    fn list(filter: &MenuFilter) -> &Vec<Self>;
+    fn list_mut(filter: &mut MenuFilter) -> &mut Vec<Self>;
+}
+
+fn known<W: Vocabulary>(names: &[String]) -> Vec<W> {
+    let known: Vec<String> = names
+        .iter()
+        .filter(|n| W::parse(n).is_some())
+        .cloned()
+        .collect();
+    parse_list(&known).unwrap_or_default()
+}
+
+fn names<W: Vocabulary>(words: &[W]) -> String {
+    words
+        .iter()
+        .map(|w| w.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+impl FilterWord for Allergen {
+    const QUERY: &'static str = AVOID_QUERY;
+
+    fn icon(self) -> &'static str {
+        match self {
+            Allergen::Gluten => "🌾",
+            Allergen::Crustaceans => "🦐",
+            Allergen::Eggs => "🥚",
+            Allergen::Fish => "🐟",
+            Allergen::Peanuts => "🥜",
+            Allergen::Soybeans => "🫘",
+            Allergen::Milk => "🥛",
+            Allergen::Nuts => "🌰",
+            Allergen::Celery => "🥬",
+            Allergen::Mustard => "🌭",
+            Allergen::Sesame => "🥯",
+            Allergen::Sulphites => "🍷",
+            Allergen::Lupin => "🌼",
+            Allergen::Molluscs => "🦪",
+        }
+    }
+
+    fn list(filter: &MenuFilter) -> &Vec<Allergen> {
+        &filter.avoid
+    }
+
+    fn list_mut(filter: &mut MenuFilter) -> &mut Vec<Allergen> {
+        &mut filter.avoid
+    }
+}
+
+impl FilterWord for Dietary {
+    const QUERY: &'static str = ONLY_QUERY;
+
+    fn icon(self) -> &'static str {
+        match self {
+            Dietary::Vegan => "🌱",
+            Dietary::Vegetarian => "🥕",
+            Dietary::GlutenFree => "🚫🌾",
+            Dietary::NutFree => "🚫🌰",
+            Dietary::DairyFree => "🚫🥛",
+            Dietary::EggFree => "🚫🥚",
+        }
+    }
+
+    fn list(filter: &MenuFilter) -> &Vec<Dietary> {
+        &filter.only
+    }
+
+    fn list_mut(filter: &mut MenuFilter) -> &mut Vec<Dietary> {
+        &mut filter.only
+    }
+}
+
+/// The sentence a screen reader hears for a product's allergens: "Contains gluten, milk. May
+/// contain tree nuts." (`""` when it declares none).
+pub fn allergen_sentence(contains: &[Allergen], may_contain: &[Allergen]) -> String {
+    let list = |words: &[Allergen]| {
+        words
+            .iter()
+            .map(|a| a.label().to_lowercase())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut parts = Vec::new();
+    if !contains.is_empty() {
+        parts.push(format!("Contains {}.", list(contains)));
+    }
+    if !may_contain.is_empty() {
+        parts.push(format!("May contain {}.", list(may_contain)));
+    }
+    parts.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn product(allergens: &[Allergen], may_contain: &[Allergen], dietary: &[Dietary]) -> Product {
+        Product {
+            id: 1,
+            name: "Bun".to_owned(),
+            allergens: allergens.to_vec(),
+            may_contain: may_contain.to_vec(),
+            dietary: dietary.to_vec(),
+            ..Product::default()
+        }
+    }
+
+    #[test]
+    fn avoiding_an_allergen_hides_what_contains_or_may_contain_it() {
+        let filter = MenuFilter::from_query("?avoid=nuts,milk");
+        assert_eq!(filter.avoid, vec![Allergen::Milk, Allergen::Nuts]);
+        assert!(!filter.keeps(&product(&[Allergen::Milk], &[], &[])));
+        assert!(!filter.keeps(&product(&[], &[Allergen::Nuts], &[])));
+        assert!(filter.keeps(&product(&[Allergen::Gluten], &[Allergen::Sesame], &[])));
+    }
+
+    #[test]
+    fn only_keeps_what_carries_every_wanted_label() {
+        let filter = MenuFilter::from_query("only=vegan,gluten_free");
+        assert!(!filter.keeps(&product(&[], &[], &[Dietary::Vegan])));
+        assert!(filter.keeps(&product(&[], &[], &[Dietary::GlutenFree, Dietary::Vegan])));
+        assert!(MenuFilter::default().keeps(&product(&[Allergen::Nuts], &[], &[])));
+    }
+
+    #[test]
+    fn the_query_round_trips_and_ignores_what_it_does_not_know() {
+        let mut filter = MenuFilter::default();
+        assert_eq!(filter.to_query(), "");
+        filter.toggle(Allergen::Nuts, true);
+        filter.toggle(Allergen::Gluten, true);
+        filter.toggle(Dietary::Vegan, true);
+        assert!(filter.has(Allergen::Nuts) && !filter.has(Allergen::Milk));
+        assert_eq!(filter.to_query(), "?avoid=gluten,nuts&only=vegan");
+        assert_eq!(MenuFilter::from_query(&filter.to_query()), filter);
+        filter.toggle(Allergen::Gluten, false);
+        assert_eq!(filter.to_query(), "?avoid=nuts&only=vegan");
+        let odd = MenuFilter::from_query("?t=abc&avoid=truffles,nuts,nuts&only=&x");
+        assert_eq!(odd.avoid, vec![Allergen::Nuts]);
+        assert!(odd.only.is_empty());
+    }
+
+    #[test]
+    fn allergens_are_read_out_as_a_sentence() {
+        assert_eq!(
+            allergen_sentence(&[Allergen::Gluten, Allergen::Milk], &[Allergen::Nuts]),
+            "Contains gluten, milk. May contain tree nuts."
+        );
+        assert_eq!(allergen_sentence(&[], &[]), "");
+    }
+}

@@ -1,0 +1,203 @@
+//! The menu's allergens, labels and filter in headless Chromium, in a shop that sells in euros
+//! the German way: the filter hides what it should (and stays in the address and across visits),
+//! prices read `29,99 €`, and allergens show again in the cart and on the order's page.
+
+use bakery_browser_tests::{Browser, Server, run_walk_with_env};
+use fantoccini::Locator;
+
+type Result<T> = std::result::Result<T, String>;
+
+/// The ids of the products the menu shows, in order.
+async fn shown(browser: &Browser) -> Result<Vec<i64>> {
+    let cards = browser
+        .client
+        .find_all(Locator::Css("[data-testid='product-grid'] > li"))
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut ids = Vec::new();
+    for card in cards {
+        let testid = card.attr("data-testid").await.map_err(|e| e.to_string())?;
+        let id = testid
+            .as_deref()
+            .and_then(|t| t.strip_prefix("product-"))
+            .and_then(|t| t.parse().ok())
+            .ok_or_else(|| format!("a card named {testid:?}"))?;
+        ids.push(id);
+    }
+    Ok(ids)
+}
+
+/// Waits until the menu shows exactly `want`.
+async fn wait_for_menu(browser: &Browser, want: &[i64], what: &str) -> Result<()> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mut last = Vec::new();
+    while std::time::Instant::now() < deadline {
+        last = shown(browser).await.unwrap_or_default();
+        if last == want {
+            return Ok(());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    Err(format!("{what}: the menu shows {last:?}, not {want:?}"))
+}
+
+async fn address(browser: &Browser) -> Result<String> {
+    let url = browser
+        .client
+        .current_url()
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(format!(
+        "{}{}",
+        url.path(),
+        url.query().map(|q| format!("?{q}")).unwrap_or_default()
+    ))
+}
+
+/// Text with no-break spaces read as spaces.
+fn plain(text: &str) -> String {
+    text.replace(['\u{a0}', '\u{202f}'], " ")
+}
+
+async fn menu_walk(server: &Server, browser: &Browser) -> Result<()> {
+    browser.open(server, "/").await?;
+    browser
+        .wait_for("[data-testid='product-1'] [data-testid='allergens']", 30)
+        .await?;
+    let everything: Vec<i64> = (1..=10).collect();
+    wait_for_menu(browser, &everything, "unfiltered").await?;
+
+    // Prices the shop's way; allergens and labels written out beside their icons.
+    let price = browser
+        .wait_for_text("[data-testid='product-1'] [data-testid='price']", 5, |t| {
+            !t.is_empty()
+        })
+        .await?;
+    if plain(&price) != "29,99 €" {
+        return Err(format!("the cake costs {price:?}, not 29,99 €"));
+    }
+    let contains = browser
+        .wait_for_text(
+            "[data-testid='product-1'] [data-testid='allergens']",
+            5,
+            |t| !t.is_empty(),
+        )
+        .await?;
+    for word in ["Gluten", "Eggs", "Soy", "Milk"] {
+        if !contains.contains(word) {
+            return Err(format!("the cake's allergens {contains:?} lack {word}"));
+        }
+    }
+    browser
+        .wait_for_text(
+            "[data-testid='product-1'] [data-testid='may-contain']",
+            5,
+            |t| t.contains("Tree nuts"),
+        )
+        .await?;
+    browser
+        .wait_for_text(
+            "[data-testid='product-2'] [data-testid='dietary']",
+            5,
+            |t| t.contains("Vegan"),
+        )
+        .await?;
+
+    // Hide what contains or may contain nuts: only the breads are left.
+    browser.click("[data-testid='menu-filter'] summary").await?;
+    browser.click("label[for='avoid-nuts']").await?;
+    wait_for_menu(browser, &[2, 6], "without nuts").await?;
+    browser
+        .wait_for_text("[data-testid='filter-count']", 5, |t| {
+            t == "Showing 2 of 10 products."
+        })
+        .await?;
+    if address(browser).await? != "/?avoid=nuts" {
+        return Err(format!(
+            "the filter is not in the address: {}",
+            address(browser).await?
+        ));
+    }
+    browser.screenshot("menu-without-nuts").await?;
+
+    // Without milk, vegetarian only: the biscotti join the breads.
+    browser.click("label[for='avoid-nuts']").await?;
+    browser.click("label[for='avoid-milk']").await?;
+    browser.click("label[for='only-vegetarian']").await?;
+    wait_for_menu(browser, &[2, 6, 10], "no milk, vegetarian").await?;
+    // Vegan and nut-free too: nothing is both vegan and free of a peanut trace but the breads.
+    browser.click("label[for='only-vegan']").await?;
+    wait_for_menu(browser, &[2, 6], "vegan without milk").await?;
+
+    // A shared link carries the filter; a visit to the menu without one keeps the last filter.
+    browser.open(server, "/?only=dairy_free").await?;
+    wait_for_menu(browser, &[2, 6, 10], "a link to dairy-free").await?;
+    let checked = browser
+        .wait_for("#only-dairy_free", 5)
+        .await?
+        .prop("checked")
+        .await
+        .map_err(|e| e.to_string())?;
+    if checked.as_deref() != Some("true") {
+        return Err(format!("the dairy-free box is not ticked: {checked:?}"));
+    }
+    browser.open(server, "/cart").await?;
+    browser.click("a.brand").await?;
+    wait_for_menu(browser, &[2, 6, 10], "back on the menu").await?;
+    browser.click("#clear-filter").await?;
+    wait_for_menu(browser, &everything, "cleared").await?;
+    if address(browser).await? != "/" {
+        return Err(format!(
+            "a cleared filter stays in the address: {}",
+            address(browser).await?
+        ));
+    }
+
+    // The cart and the order's page say the allergens again.
+    browser.click("#add-2").await?;
+    browser
+        .wait_for_text("[data-testid='cart-count']", 5, |t| t == "1")
+        .await?;
+    browser.click("#nav-cart").await?;
+    let note = browser
+        .wait_for_text(
+            "[data-testid='cart-line-2'] [data-testid='allergen-note']",
+            10,
+            |t| !t.is_empty(),
+        )
+        .await?;
+    if !note.contains("Contains gluten. May contain sesame.") {
+        return Err(format!("the cart's allergen note reads {note:?}"));
+    }
+    let total = browser
+        .wait_for_text("[data-testid='cart-total']", 5, |t| !t.is_empty())
+        .await?;
+    if plain(&total) != "8,99 €" {
+        return Err(format!("the cart's total reads {total:?}"));
+    }
+    browser
+        .check_out(server, "Ada Baker", "ada@example.com")
+        .await?;
+    browser
+        .wait_for_text("[data-testid='allergen-note']", 15, |t| {
+            t.contains("Contains gluten")
+        })
+        .await?;
+    let total = browser
+        .wait_for_text("[data-testid='order-total']", 5, |t| !t.is_empty())
+        .await?;
+    if plain(&total) != "8,99 €" {
+        return Err(format!("the order's total reads {total:?}"));
+    }
+    browser.screenshot("menu-order-allergens").await?;
+    browser.no_console_errors_but(|_| false).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_menu_filter_hides_what_it_should_and_allergens_follow_the_order() {
+    let env = [
+        ("BAKERY_SHOP_CURRENCY", "EUR"),
+        ("BAKERY_SHOP_LOCALE", "de-DE"),
+    ];
+    run_walk_with_env(&[], &env, "menu-failure", menu_walk).await;
+}
