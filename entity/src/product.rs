@@ -1,4 +1,5 @@
-//! A product on the bakery's shelf: name, price in cents, pieces in stock and the most one order may take.
+//! A product on the bakery's shelf: name, price in cents, pieces in stock, the most one order may
+//! take, and when the kitchen can make it (lead time, pieces per day, weekdays, dates).
 
 use sea_orm::entity::prelude::*;
 
@@ -17,6 +18,21 @@ pub struct Model {
     /// (`bakery_wire::rules::MAX_QUANTITY`).
     #[serde(default)]
     pub max_per_order: Option<i64>,
+    /// Minutes from the order to the earliest slot it can be ready for.
+    #[serde(default)]
+    pub lead_time_minutes: i64,
+    /// Most pieces the kitchen makes a day; `None`: no limit.
+    #[serde(default)]
+    pub max_per_day: Option<i64>,
+    /// Weekdays it is made, `mon,sat`; `None`: every day.
+    #[serde(default)]
+    pub made_on: Option<String>,
+    /// First date it can be ordered for, `YYYY-MM-DD`.
+    #[serde(default)]
+    pub available_from: Option<String>,
+    /// Last date it can be ordered for, `YYYY-MM-DD`.
+    #[serde(default)]
+    pub available_until: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

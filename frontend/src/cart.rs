@@ -262,6 +262,7 @@ impl Cart {
                 .collect(),
             fulfillment: None,
             delivery_address: None,
+            pickup_at: None,
         }
     }
 }
@@ -278,6 +279,7 @@ mod tests {
             price,
             image_url: String::new(),
             stock,
+            planning: Default::default(),
         }
     }
 

@@ -255,6 +255,7 @@ mod tests {
                 price: 4.5,
                 image_url: String::new(),
                 stock: 10,
+                planning: Default::default(),
             };
             assert!(cart.add(&p).is_ok());
         }

@@ -48,6 +48,7 @@ impl CatalogSnapshot {
                 price: cents_to_price(p.price_cents),
                 image_url: p.image_url.clone(),
                 stock: p.stock,
+                planning: store::catalog::planning_of(p),
             })
             .collect();
         let json = Bytes::from(serde_json::to_vec(&listed)?);

@@ -10,8 +10,8 @@ use tokio::sync::oneshot;
 
 use super::outbox_relay::{OutboxRelay, OutboxWritten};
 use super::supervision::Restarts;
-use crate::store::draft::{OrderDraft, PlaceOutcome};
-use crate::store::intake::place_orders;
+use crate::store::draft::{Booking, OrderDraft, PlaceOutcome};
+use crate::store::intake::place_booked_orders;
 
 /// Why an order could not be stored.
 #[derive(Debug, thiserror::Error)]
@@ -22,10 +22,10 @@ pub enum StoreError {
     Unavailable,
 }
 
-/// Store this order (answered once its batch is committed).
+/// Store this order with its slot booking (answered once its batch is committed).
 #[derive(Message, Debug)]
 #[rtype(result = "Result<PlaceOutcome, StoreError>")]
-pub struct PlaceOrder(pub OrderDraft);
+pub struct PlaceOrder(pub OrderDraft, pub Booking);
 
 /// Counts of what the store has written, to see the batching at work.
 #[derive(Debug, Default)]
@@ -37,7 +37,7 @@ pub struct StoreStats {
 }
 
 type Waiting = (
-    OrderDraft,
+    (OrderDraft, Booking),
     oneshot::Sender<Result<PlaceOutcome, StoreError>>,
 );
 
@@ -105,11 +105,12 @@ impl OrderStore {
         }
         self.in_flight += 1;
         let take = self.waiting.len().min(self.max_batch);
-        let (drafts, answers): (Vec<OrderDraft>, Vec<_>) = self.waiting.drain(..take).unzip();
+        let (drafts, answers): (Vec<(OrderDraft, Booking)>, Vec<_>) =
+            self.waiting.drain(..take).unzip();
         let db = self.db.clone();
         let topic = self.topic.clone();
         let size = drafts.len();
-        let write = async move { place_orders(&db, &drafts, &topic).await };
+        let write = async move { place_booked_orders(&db, &drafts, &topic).await };
         ctx.spawn(write.into_actor(self).map(move |outcomes, act, ctx| {
             let mut outcomes = outcomes.into_iter();
             let mut written = 0;
@@ -173,7 +174,7 @@ impl Handler<PlaceOrder> for OrderStore {
 
     fn handle(&mut self, msg: PlaceOrder, ctx: &mut Self::Context) -> Self::Result {
         let (tx, rx) = oneshot::channel();
-        self.waiting.push((msg.0, tx));
+        self.waiting.push(((msg.0, msg.1), tx));
         // Wait a moment so concurrent requests can join this batch.
         self.arm(self.max_wait, ctx);
         Box::pin(async move { rx.await.unwrap_or(Err(StoreError::Unavailable)) })

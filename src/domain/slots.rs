@@ -305,6 +305,35 @@ impl Calendar {
         counters
     }
 
+    /// The state of `slot` at `now`, for `cart` (maybe empty), given what is booked.
+    pub fn state(
+        &self,
+        now: DateTime<Utc>,
+        switches: Switches,
+        fulfillment: Fulfillment,
+        slot: Slot,
+        cart: &[CartLine],
+        booked: &Booked,
+    ) -> SlotState {
+        let reason = self.timing_refusal(now, switches, slot, cart);
+        let full = |available| SlotState {
+            slot,
+            available: Some(0),
+            reason: Some(available),
+        };
+        if let Some(reason) = reason {
+            return full(reason);
+        }
+        match room(&self.counters(fulfillment, slot, cart), booked) {
+            Some(0) => full(Refusal::SlotFull),
+            available => SlotState {
+                slot,
+                available,
+                reason: None,
+            },
+        }
+    }
+
     /// The state of every slot of `date` at `now`, for `cart` (maybe empty), given what is booked.
     pub fn day_states(
         &self,
@@ -317,28 +346,37 @@ impl Calendar {
     ) -> Vec<SlotState> {
         self.slots(date, fulfillment)
             .into_iter()
-            .map(|slot| {
-                let reason = self.timing_refusal(now, switches, slot, cart);
-                let room = room(&self.counters(fulfillment, slot, cart), booked);
-                match (reason, room) {
-                    (Some(reason), _) => SlotState {
-                        slot,
-                        available: Some(0),
-                        reason: Some(reason),
-                    },
-                    (None, Some(0)) => SlotState {
-                        slot,
-                        available: Some(0),
-                        reason: Some(Refusal::SlotFull),
-                    },
-                    (None, available) => SlotState {
-                        slot,
-                        available,
-                        reason: None,
-                    },
-                }
-            })
+            .map(|slot| self.state(now, switches, fulfillment, slot, cart, booked))
             .collect()
+    }
+
+    /// The scopes and key range of every counter an order of `cart` may book at `now`; `None`
+    /// when nothing it could book has a limit.
+    pub fn counter_window(
+        &self,
+        now: DateTime<Utc>,
+        fulfillment: Fulfillment,
+        cart: &[CartLine],
+    ) -> Option<(Vec<String>, String, String)> {
+        let window = self.window(fulfillment);
+        let mut scopes = Vec::new();
+        if window.slot_orders.is_some() || window.slot_items.is_some() {
+            scopes.push(slot_scope(fulfillment));
+        }
+        if window.day_orders.is_some() {
+            scopes.push(day_scope(fulfillment));
+        }
+        for line in cart.iter().filter(|l| l.max_per_day.is_some()) {
+            scopes.push(product_scope(line.product_id));
+        }
+        if scopes.is_empty() {
+            return None;
+        }
+        // Slots' UTC keys and local dates' keys both sort by time; a day's margin on each side.
+        let today = self.local_date(now);
+        let from = day_key(today - Duration::days(1));
+        let to = day_key(today + Duration::days(i64::from(self.days_ahead) + 2));
+        Some((scopes, from, to))
     }
 
     /// The dates an order may be for at `now`: today to `days_ahead` days on.
@@ -369,8 +407,10 @@ impl Calendar {
             _ => (now, switches),
         };
         self.order_dates(now).into_iter().find_map(|date| {
-            self.day_states(now, switches, date, fulfillment, cart, booked)
+            self.slots(date, fulfillment)
                 .into_iter()
+                .filter(|slot| slot.end > now)
+                .map(|slot| self.state(now, switches, fulfillment, slot, cart, booked))
                 .find(|s| s.reason.is_none())
         })
     }
