@@ -16,13 +16,13 @@ use super::errors::ApiError;
 use super::extract::parse_order_id;
 use super::order_access::{self, Asker, asker, open_to_all, shown_to};
 use super::order_moves::act_on_order;
-use crate::actors::catalog_cache::CatalogSnapshot;
 use super::slots;
+use crate::actors::catalog_cache::CatalogSnapshot;
 use crate::actors::order_store::{PlaceOrder, StoreError as OrderStoreError};
 use crate::domain::StaffAction;
+use crate::domain::slots::CartLine;
 use crate::domain::{Money, OrderRequest};
 use crate::store::draft::{DraftLine, OrderDraft, PlaceOutcome};
-use crate::domain::slots::CartLine;
 use crate::store::{StoreError, board, reads, wire_time};
 
 /// Places an order: 201 with the seed's `{order_id, status, queue_status}` (plus total and time).
@@ -100,7 +100,14 @@ pub async fn create_order(
             Err(OrderStoreError::Database(StoreError::NoRoom)) => {
                 let booked = slots::booked_for(&state, &planning, now, fulfillment, &cart).await?;
                 let full = crate::domain::slots::Refusal::SlotFull;
-                return Err(slots::refused(&planning, now, fulfillment, &cart, &booked, full));
+                return Err(slots::refused(
+                    &planning,
+                    now,
+                    fulfillment,
+                    &cart,
+                    &booked,
+                    full,
+                ));
             }
             other => break other?,
         }

@@ -16,6 +16,7 @@ mod products;
 mod recovery;
 mod retention;
 mod sign_in_limits;
+mod slots;
 mod slow_clients;
 mod staff;
 mod statistics;

@@ -83,7 +83,10 @@ pub struct ProductPlanning {
     #[serde(default)]
     #[cfg_attr(
         feature = "openapi",
-        schema(max_length = 100, pattern = r"^(mon|tue|wed|thu|fri|sat|sun)(-(mon|tue|wed|thu|fri|sat|sun))?(,(mon|tue|wed|thu|fri|sat|sun)(-(mon|tue|wed|thu|fri|sat|sun))?)*$")
+        schema(
+            max_length = 100,
+            pattern = r"^(mon|tue|wed|thu|fri|sat|sun)(-(mon|tue|wed|thu|fri|sat|sun))?(,(mon|tue|wed|thu|fri|sat|sun)(-(mon|tue|wed|thu|fri|sat|sun))?)*$"
+        )
     )]
     pub made_on: Option<String>,
     /// First date it can be ordered for (`YYYY-MM-DD`); null: no first date.
