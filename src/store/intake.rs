@@ -72,6 +72,16 @@ async fn place_in_one_transaction(
     Ok(outcomes)
 }
 
+/// Whether an order was placed under idempotency `key` (a retry is answered with it, whatever
+/// its slot has left).
+pub async fn key_is_stored(conn: &impl ConnectionTrait, key: &str) -> Result<bool, StoreError> {
+    Ok(order::Entity::find()
+        .filter(order::Column::IdempotencyKey.eq(key))
+        .one(conn)
+        .await?
+        .is_some())
+}
+
 /// What one draft of a batch comes to, by the draft's place in the batch.
 enum Plan {
     /// Refused: the key was used a moment ago in this batch for another body.

@@ -166,8 +166,23 @@ async fn every_refusal_code_names_the_next_available_slot(backend: Backend) {
     )
     .await;
     let tomorrow_ten = day_at(1, "10:00:00");
-    let (status, body) = post(&app, &order_for(Some(&tomorrow_ten), 4, 1)).await;
-    assert_eq!(status, 201, "{body}");
+    let keyed = |body: &Value| {
+        app.client
+            .post(app.url("/api/orders"))
+            .header("Idempotency-Key", "slot-retry")
+            .json(body)
+            .send()
+    };
+    let res = keyed(&order_for(Some(&tomorrow_ten), 4, 1)).await.unwrap();
+    assert_eq!(res.status().as_u16(), 201);
+    let body: Value = res.json().await.unwrap();
+    // A retry of the order that took the last place gets its first answer, not `slot_full`.
+    let res = keyed(&order_for(Some(&tomorrow_ten), 4, 1)).await.unwrap();
+    assert_eq!(res.status().as_u16(), 201);
+    assert_eq!(res.headers()["Idempotent-Replayed"], "true");
+    let again: Value = res.json().await.unwrap();
+    assert_eq!(again["order_id"], body["order_id"]);
+    assert_eq!(again["pickup_at"], body["pickup_at"]);
     assert_eq!(
         instant(body["pickup_at"].as_str().unwrap()),
         instant(&tomorrow_ten)
