@@ -7,6 +7,7 @@
 //! `docs/configuration.md` shows it; tests check that the list, the struct and the page agree.
 //! The module imports nothing else from the crate.
 
+mod calendar;
 mod layers;
 pub mod live;
 mod table;
@@ -19,6 +20,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+pub use calendar::CalendarSettings;
 pub use table::{CONFIG_FILE_ENV, SETTINGS, Setting, env_names, markdown_table};
 pub use values::{SmtpServer, SmtpTls, parse_duration, parse_network, parse_sender};
 
@@ -96,6 +98,8 @@ pub struct Settings {
     pub log: LogSettings,
     pub notify: NotifySettings,
     pub chaos: ChaosSettings,
+    /// The default pickup and delivery calendar (admins override it at run time).
+    pub calendar: CalendarSettings,
 }
 
 /// Where the server's certificate and key are (PEM).
@@ -347,6 +351,7 @@ impl Default for Settings {
             log: LogSettings::default(),
             notify: NotifySettings::default(),
             chaos: ChaosSettings::default(),
+            calendar: CalendarSettings::default(),
         }
     }
 }

@@ -405,7 +405,10 @@ impl Application {
             let guards = guards::Guards::start(&settings, parts.links.redis.clone());
             sign_ins = Some(guards.sign_ins.clone());
             client_limits = Some(guards.limits.clone());
+            let planning = crate::api::planning::PlanningCache::new(&settings.calendar)
+                .map_err(|e| StartupError::Calendar(e.to_string()))?;
             let state = web::Data::new(AppState {
+                planning: std::sync::Arc::new(planning),
                 db: db.clone(),
                 catalog,
                 store,

@@ -1,14 +1,17 @@
-//! SeaORM entities of the bakery's tables: products, orders, order items, order events, outbox, staff, notifications, oven leases.
+//! SeaORM entities of the bakery's tables: products, orders, order items, order events, outbox, staff, notifications, oven leases, bookings and planning.
 
 pub mod api_token;
 pub mod audit_log;
+pub mod booking;
 pub mod notification_delivery;
 pub mod order;
+pub mod order_booking;
 pub mod order_event;
 pub mod order_item;
 pub mod order_tracking_token;
 pub mod outbox;
 pub mod oven_lease;
+pub mod planning;
 pub mod product;
 pub mod staff_session;
 pub mod staff_user;

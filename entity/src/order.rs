@@ -27,6 +27,9 @@ pub struct Model {
     pub delivery_address: Option<String>,
     /// The worker process whose oven bakes it (see `oven_lease`); set on `processing`.
     pub lease_owner: Option<String>,
+    /// Start of the order's pickup slot or delivery window (UTC); `None` for orders placed
+    /// before slots existed.
+    pub pickup_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

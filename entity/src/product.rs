@@ -1,4 +1,6 @@
-//! A product on the bakery's shelf: name, price in cents, stock, the most one order may take, allergens and labels.
+//! A product on the bakery's shelf: name, price in cents, pieces in stock, the most one order may
+//! take, allergens and labels, and when the kitchen can make it (lead time, pieces per day,
+//! weekdays, dates).
 
 use sea_orm::entity::prelude::*;
 
@@ -26,6 +28,21 @@ pub struct Model {
     /// Dietary labels, the same way.
     #[serde(default)]
     pub dietary: String,
+    /// Minutes from the order to the earliest slot it can be ready for.
+    #[serde(default)]
+    pub lead_time_minutes: i64,
+    /// Most pieces the kitchen makes a day; `None`: no limit.
+    #[serde(default)]
+    pub max_per_day: Option<i64>,
+    /// Weekdays it is made, `mon,sat`; `None`: every day.
+    #[serde(default)]
+    pub made_on: Option<String>,
+    /// First date it can be ordered for, `YYYY-MM-DD`.
+    #[serde(default)]
+    pub available_from: Option<String>,
+    /// Last date it can be ordered for, `YYYY-MM-DD`.
+    #[serde(default)]
+    pub available_until: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -262,6 +262,7 @@ impl Cart {
                 .collect(),
             fulfillment: None,
             delivery_address: None,
+            pickup_at: None,
         }
     }
 }

@@ -378,6 +378,7 @@ mod tests {
             items: vec![OrderLine::of(4, "Croissant".into(), 2, 450)],
             total: 9.0,
             failure_reason: None,
+            pickup_at: None,
         }
     }
 

@@ -13,6 +13,7 @@ mod m20261130_000008_notification_retries;
 mod m20261130_000009_order_tracking_tokens;
 mod m20261130_000010_product_max_per_order;
 mod m20261130_000011_account_lifecycle_and_oven_leases;
+mod m20261201_000012_pickup_planning;
 mod m20261201_000020_product_allergens_and_labels;
 mod m20261201_000021_sample_catalog_allergens;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000009_order_tracking_tokens::Migration),
             Box::new(m20261130_000010_product_max_per_order::Migration),
             Box::new(m20261130_000011_account_lifecycle_and_oven_leases::Migration),
+            Box::new(m20261201_000012_pickup_planning::Migration),
             Box::new(m20261201_000020_product_allergens_and_labels::Migration),
             Box::new(m20261201_000021_sample_catalog_allergens::Migration),
         ]

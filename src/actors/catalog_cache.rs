@@ -52,6 +52,7 @@ impl CatalogSnapshot {
                 allergens: from_column(&p.allergens),
                 may_contain: from_column(&p.may_contain),
                 dietary: from_column(&p.dietary),
+                planning: store::catalog::planning_of(p),
             })
             .collect();
         let json = Bytes::from(serde_json::to_vec(&listed)?);

@@ -11,8 +11,8 @@ use tokio::sync::oneshot;
 use super::outbox_relay::{OutboxRelay, OutboxWritten};
 use super::supervision::Restarts;
 use crate::metrics::OrderGauges;
-use crate::store::draft::{OrderDraft, PlaceOutcome};
-use crate::store::intake::place_orders;
+use crate::store::draft::{Booking, OrderDraft, PlaceOutcome};
+use crate::store::intake::place_booked_orders;
 
 /// Why an order could not be stored.
 #[derive(Debug, thiserror::Error)]
@@ -23,10 +23,10 @@ pub enum StoreError {
     Unavailable,
 }
 
-/// Store this order (answered once its batch is committed).
+/// Store this order with its slot booking (answered once its batch is committed).
 #[derive(Message, Debug)]
 #[rtype(result = "Result<PlaceOutcome, StoreError>")]
-pub struct PlaceOrder(pub OrderDraft);
+pub struct PlaceOrder(pub OrderDraft, pub Booking);
 
 /// Counts of what the store has written, to see the batching at work.
 #[derive(Debug, Default)]
@@ -38,7 +38,7 @@ pub struct StoreStats {
 }
 
 type Waiting = (
-    OrderDraft,
+    (OrderDraft, Booking),
     oneshot::Sender<Result<PlaceOutcome, StoreError>>,
 );
 
@@ -109,12 +109,13 @@ impl OrderStore {
         }
         self.in_flight += 1;
         let take = self.waiting.len().min(self.max_batch);
-        let (drafts, answers): (Vec<OrderDraft>, Vec<_>) = self.waiting.drain(..take).unzip();
+        let (drafts, answers): (Vec<(OrderDraft, Booking)>, Vec<_>) =
+            self.waiting.drain(..take).unzip();
         self.restarts.member().set_depth(self.waiting.len());
         let db = self.db.clone();
         let topic = self.topic.clone();
         let size = drafts.len();
-        let write = async move { place_orders(&db, &drafts, &topic).await };
+        let write = async move { place_booked_orders(&db, &drafts, &topic).await };
         ctx.spawn(write.into_actor(self).map(move |outcomes, act, ctx| {
             let mut outcomes = outcomes.into_iter();
             let (mut written, mut new_orders) = (0, 0);
@@ -181,7 +182,7 @@ impl Handler<PlaceOrder> for OrderStore {
 
     fn handle(&mut self, msg: PlaceOrder, ctx: &mut Self::Context) -> Self::Result {
         let (tx, rx) = oneshot::channel();
-        self.waiting.push((msg.0, tx));
+        self.waiting.push(((msg.0, msg.1), tx));
         self.restarts.member().set_depth(self.waiting.len());
         // Wait a moment so concurrent requests can join this batch.
         self.arm(self.max_wait, ctx);

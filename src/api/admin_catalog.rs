@@ -20,6 +20,7 @@ use crate::store::catalog::{
 
 fn admin_product(p: product::Model) -> AdminProduct {
     AdminProduct {
+        planning: catalog::planning_of(&p),
         id: p.id,
         name: p.name,
         description: p.description,
@@ -73,6 +74,53 @@ fn check_max_per_order(max: Option<i64>) -> Result<Option<i64>, ApiError> {
         )),
         max => Ok(max),
     }
+}
+
+/// A patch's planning fields: a lead time of 0 to 30 days, 1 to 100000 pieces a day, weekdays
+/// as `domain::calendar` reads them, dates `YYYY-MM-DD` in order.
+fn check_planning(patch: &ProductPatch) -> Result<(), ApiError> {
+    if patch
+        .lead_time_minutes
+        .is_some_and(|m| !(0..=43_200).contains(&m))
+    {
+        return Err(ApiError::invalid(
+            "lead_time_minutes",
+            "must be a whole number from 0 to 43200",
+        ));
+    }
+    if let Some(Some(max)) = patch.max_per_day
+        && !(1..=100_000).contains(&max)
+    {
+        return Err(ApiError::invalid(
+            "max_per_day",
+            "must be a whole number from 1 to 100000, or null for no limit",
+        ));
+    }
+    if let Some(Some(days)) = &patch.made_on
+        && (days.len() > 100 || crate::domain::calendar::parse_days(days).is_err())
+    {
+        return Err(ApiError::invalid(
+            "made_on",
+            "must name weekdays as mon,sat or mon-fri, or be null for every day",
+        ));
+    }
+    let date = |field: &str, value: &Option<Option<String>>| match value {
+        Some(Some(text)) => chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| ApiError::invalid(field, "must be a date YYYY-MM-DD, or null")),
+        _ => Ok(None),
+    };
+    let from = date("available_from", &patch.available_from)?;
+    let until = date("available_until", &patch.available_until)?;
+    if let (Some(from), Some(until)) = (from, until)
+        && until < from
+    {
+        return Err(ApiError::invalid(
+            "available_until",
+            "must not be before available_from",
+        ));
+    }
+    Ok(())
 }
 
 fn check_price(price: f64) -> Result<i64, ApiError> {
@@ -197,6 +245,7 @@ pub async fn change_product(
     let price_cents = patch.price.map(check_price).transpose()?;
     let max_per_order = patch.max_per_order.map(check_max_per_order).transpose()?;
     let labels = check_labels(&patch.labels)?;
+    check_planning(&patch)?;
     let details = serde_json::to_value(&patch).unwrap_or(Value::Null);
     let change = ProductChange {
         name: patch.name,
@@ -206,6 +255,11 @@ pub async fn change_product(
         active: patch.active,
         max_per_order,
         labels,
+        lead_time_minutes: patch.lead_time_minutes,
+        max_per_day: patch.max_per_day,
+        made_on: patch.made_on,
+        available_from: patch.available_from,
+        available_until: patch.available_until,
     };
     let changed = catalog::change_product(&state.db, id, change, &who.actor, details)
         .await?

@@ -10,6 +10,7 @@ use bakery_wire::{ErrorBody, FieldError};
 use sea_orm::DbErr;
 use serde_json::{Value, json};
 
+use crate::domain::slots::Refusal;
 use crate::notify::hosts::UrlRefusal;
 use crate::staff::accounts::AccountError;
 use crate::store::StoreError;
@@ -101,6 +102,15 @@ pub enum ApiError {
     PasswordChangeRequired,
     #[error("The current password is not right.")]
     WrongPassword,
+    /// The time asked for cannot be ordered; `next_available` is the next slot with room.
+    #[error("{}", refusal.message())]
+    SlotRefused {
+        refusal: Refusal,
+        next_available: Option<String>,
+        field: &'static str,
+    },
+    #[error("No slot has room within the days customers may order ahead.")]
+    NoSlot,
 }
 
 impl ApiError {
@@ -139,6 +149,8 @@ impl ApiError {
             ApiError::PasswordChangeRequired => "password_change_required",
             ApiError::WrongPassword => "wrong_password",
             ApiError::WebhookUrl(refusal) => refusal.code(),
+            ApiError::SlotRefused { refusal, .. } => refusal.code(),
+            ApiError::NoSlot => "no_slot",
         }
     }
 
@@ -193,6 +205,11 @@ impl ApiError {
                 retry_after_secs,
             } => json!({ "limit": limit, "retry_after_seconds": retry_after_secs }),
             ApiError::WebhookUrl(_) => json!({ "field": "url" }),
+            ApiError::SlotRefused {
+                next_available,
+                field,
+                ..
+            } => json!({ "field": field, "next_available": next_available }),
             _ => Value::Null,
         }
     }
@@ -227,7 +244,10 @@ impl ResponseError for ApiError {
             ApiError::TooManyAttempts { .. } | ApiError::RateLimited { .. } => {
                 StatusCode::TOO_MANY_REQUESTS
             }
-            ApiError::InvalidTransition { .. } | ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::InvalidTransition { .. }
+            | ApiError::Conflict(_)
+            | ApiError::SlotRefused { .. } => StatusCode::CONFLICT,
+            ApiError::NoSlot => StatusCode::NOT_FOUND,
             ApiError::ProductNotFound(_) | ApiError::TokenNotFound | ApiError::UserNotFound => {
                 StatusCode::NOT_FOUND
             }

@@ -5,6 +5,7 @@ pub mod admin_actors;
 pub mod admin_catalog;
 pub mod admin_notifications;
 pub mod admin_orders;
+pub mod admin_planning;
 pub mod admin_user_changes;
 pub mod body;
 pub mod client;
@@ -18,8 +19,10 @@ pub mod order_access;
 pub mod order_lookup;
 pub mod order_moves;
 pub mod orders;
+pub mod planning;
 pub mod products;
 pub mod shared_answers;
+pub mod slots;
 pub mod sse;
 pub mod staff;
 pub mod staff_account;
@@ -78,6 +81,8 @@ pub struct AppState {
     pub allow_private_webhooks: bool,
     /// How long staff sessions last.
     pub session_policy: SessionPolicy,
+    /// The calendar and switches in force, read through from the database.
+    pub planning: Arc<planning::PlanningCache>,
     /// The shop's name, currency and locale.
     pub shop: bakery_wire::money::ShopInfo,
 }
@@ -116,6 +121,8 @@ fn register(cfg: &mut ServiceConfig, serving: bool) {
         .service(orders::create_order)
         .service(orders::get_order)
         .service(orders::cancel_order)
+        .service(slots::day_slots)
+        .service(slots::next_slot)
         .service(order_lookup::look_up_order)
         .service(events::order_events)
         .service(openapi::openapi_json)
@@ -153,6 +160,10 @@ fn staff_routes(cfg: &mut ServiceConfig) {
         .service(admin_orders::deliver_order)
         .service(admin_orders::cancel_order_as_staff)
         .service(admin_orders::retry_order)
+        .service(admin_planning::get_calendar)
+        .service(admin_planning::put_calendar)
+        .service(admin_planning::get_switches)
+        .service(admin_planning::set_switches)
         .service(admin_accounts::list_users)
         .service(admin_accounts::add_user)
         .service(admin_user_changes::disable_user)

@@ -54,8 +54,9 @@ const SWAGGER_UI_CSS_SRI: &str =
     tags(
         (name = "catalog", description = "What the bakery sells"),
         (name = "orders", description = "Placing and following orders"),
+        (name = "slots", description = "Pickup slots and delivery windows: when an order can be for"),
         (name = "staff", description = "Signing in and out of the back-office"),
-        (name = "admin", description = "The back-office: catalog, stock, order board, accounts, tokens, webhooks, audit"),
+        (name = "admin", description = "The back-office: catalog, stock, order board, calendar and switches, accounts, tokens, webhooks, audit"),
         (name = "operations", description = "Health, metrics and this document"),
     )
 )]

@@ -16,12 +16,14 @@ use super::errors::ApiError;
 use super::extract::parse_order_id;
 use super::order_access::{self, Asker, asker, open_to_all, shown_to};
 use super::order_moves::act_on_order;
+use super::slots;
 use crate::actors::catalog_cache::CatalogSnapshot;
-use crate::actors::order_store::PlaceOrder;
+use crate::actors::order_store::{PlaceOrder, StoreError as OrderStoreError};
 use crate::domain::StaffAction;
+use crate::domain::slots::CartLine;
 use crate::domain::{Money, OrderRequest};
-use crate::store::draft::{DraftLine, OrderDraft, PlaceOutcome};
-use crate::store::{board, reads, wire_time};
+use crate::store::draft::{Booking, DraftLine, OrderDraft, PlaceOutcome};
+use crate::store::{StoreError, board, intake, reads, wire_time};
 
 /// Places an order: 201 with the seed's `{order_id, status, queue_status}` (plus total and time).
 #[utoipa::path(
@@ -66,17 +68,59 @@ pub async fn create_order(
     let idempotency_key = idempotency_key(&req)?;
     let body = read_json(&req, payload, state.body).await?;
     let request = OrderRequest::parse(&body).map_err(ApiError::Validation)?;
-    let mut draft = price_order(&state.catalog.load(), request, idempotency_key, &body)?;
+    let asked = request.pickup_at;
+    let catalog = state.catalog.load();
+    let mut draft = price_order(&catalog, request, idempotency_key, &body)?;
+    let cart: Vec<CartLine> = draft
+        .lines
+        .iter()
+        .filter_map(|l| Some(slots::cart_line(catalog.product(l.product_id)?, l.quantity)))
+        .collect();
     let (first_token, first_hash) = order_access::new_token()?;
     draft.tracking_token_hash = Some(first_hash.clone());
+    let planning = state.planning.current(&state.db).await?;
     // Taken before the write, so that a change of the new order reported before its page is
     // kept stops the keep (its id, and so its shard, is not known yet).
     let counts = state.order_views.change_counts();
-    let outcome = state
-        .store
-        .send(PlaceOrder(draft.clone()))
-        .await
-        .map_err(|e| ApiError::Unavailable(e.to_string()))??;
+    let mut tries = 0;
+    let outcome = loop {
+        let now = chrono::Utc::now();
+        let fulfillment = draft.fulfillment;
+        let booking =
+            match slots::choose_slot(&state, &planning, now, fulfillment, &cart, asked).await {
+                Ok(booking) => booking,
+                // A retry of a placed order gets its first answer, however full its slot is now.
+                Err(refused @ ApiError::SlotRefused { .. }) => match &draft.idempotency_key {
+                    Some(key) if intake::key_is_stored(&state.db, key).await? => Booking::default(),
+                    _ => return Err(refused),
+                },
+                Err(other) => return Err(other),
+            };
+        let sent = state
+            .store
+            .send(PlaceOrder(draft.clone(), booking))
+            .await
+            .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+        match sent {
+            // The slot filled meanwhile: without a time asked for, the next one is tried.
+            Err(OrderStoreError::Database(StoreError::NoRoom)) if asked.is_none() && tries < 3 => {
+                tries += 1;
+            }
+            Err(OrderStoreError::Database(StoreError::NoRoom)) => {
+                let booked = slots::booked_for(&state, &planning, now, fulfillment, &cart).await?;
+                let full = crate::domain::slots::Refusal::SlotFull;
+                return Err(slots::refused(
+                    &planning,
+                    now,
+                    fulfillment,
+                    &cart,
+                    &booked,
+                    full,
+                ));
+            }
+            other => break other?,
+        }
+    };
     let placed = match outcome {
         PlaceOutcome::Placed(placed) => placed,
         PlaceOutcome::KeyReused => return Err(ApiError::IdempotencyKeyReused),
@@ -112,6 +156,7 @@ pub async fn create_order(
             created_at: wire_time(placed.created_at),
             tracking_url: tracking_url(placed.order_id, &token),
             tracking_token: token,
+            pickup_at: placed.pickup_at.map(|at| planning.calendar.show(at)),
         }))
 }
 
@@ -312,8 +357,9 @@ pub async fn cancel_order(
     }
     let cancel = StaffAction::customer_cancel();
     act_on_order(&state, id, &cancel, &raw, asker.actor()).await?;
-    let view = reads::order_view(&state.db, id)
+    let mut view = reads::order_view(&state.db, id)
         .await?
         .ok_or(ApiError::OrderNotFound(raw))?;
+    view.pickup_at = view.pickup_at.map(|at| state.planning.localize(&at));
     Ok(HttpResponse::Ok().json(view))
 }

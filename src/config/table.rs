@@ -353,6 +353,81 @@ pub const SETTINGS: &[Setting] = &[
         "BAKERY_CHAOS_FAILING_ATTEMPTS",
         "fail this many first attempts of every order (tests supervision)",
     ),
+    Setting::new(
+        "calendar.time_zone",
+        "BAKERY_CALENDAR_TIME_ZONE",
+        "the bakery's IANA time zone (`Europe/Paris`); slots are shown with its offset",
+    ),
+    Setting::new(
+        "calendar.hours",
+        "BAKERY_CALENDAR_HOURS",
+        "pickup hours: `;`-separated days and ranges, `mon-fri 07:00-12:00,13:00-18:00; sat 08:00-14:00` (a day not named is closed; `24:00` ends at midnight)",
+    ),
+    Setting::new(
+        "calendar.slot_minutes",
+        "BAKERY_CALENDAR_SLOT_MINUTES",
+        "length of a pickup slot in minutes (5 to 240)",
+    ),
+    Setting::new(
+        "calendar.slot_orders",
+        "BAKERY_CALENDAR_SLOT_ORDERS",
+        "most orders per pickup slot (0: no limit)",
+    ),
+    Setting::new(
+        "calendar.slot_items",
+        "BAKERY_CALENDAR_SLOT_ITEMS",
+        "most items per pickup slot (0: no limit)",
+    ),
+    Setting::new(
+        "calendar.day_orders",
+        "BAKERY_CALENDAR_DAY_ORDERS",
+        "most pickup orders per day (0: no limit)",
+    ),
+    Setting::new(
+        "calendar.delivery_hours",
+        "BAKERY_CALENDAR_DELIVERY_HOURS",
+        "delivery windows' hours, in the format of `calendar.hours`",
+    ),
+    Setting::new(
+        "calendar.delivery_slot_minutes",
+        "BAKERY_CALENDAR_DELIVERY_SLOT_MINUTES",
+        "length of a delivery window in minutes (5 to 240)",
+    ),
+    Setting::new(
+        "calendar.delivery_slot_orders",
+        "BAKERY_CALENDAR_DELIVERY_SLOT_ORDERS",
+        "most orders per delivery window (0: no limit)",
+    ),
+    Setting::new(
+        "calendar.delivery_slot_items",
+        "BAKERY_CALENDAR_DELIVERY_SLOT_ITEMS",
+        "most items per delivery window (0: no limit)",
+    ),
+    Setting::new(
+        "calendar.delivery_day_orders",
+        "BAKERY_CALENDAR_DELIVERY_DAY_ORDERS",
+        "most delivery orders per day (0: no limit)",
+    ),
+    Setting::new(
+        "calendar.days_ahead",
+        "BAKERY_CALENDAR_DAYS_AHEAD",
+        "how many days after today customers may order for (0 to 365)",
+    ),
+    Setting::new(
+        "calendar.cut_off",
+        "BAKERY_CALENDAR_CUT_OFF",
+        "orders for a day close at this time (`HH:MM`) the day before; empty: no cut-off",
+    ),
+    Setting::new(
+        "calendar.closed_dates",
+        "BAKERY_CALENDAR_CLOSED_DATES",
+        "dates the bakery is closed, `YYYY-MM-DD`, comma-separated",
+    ),
+    Setting::new(
+        "calendar.special_hours",
+        "BAKERY_CALENDAR_SPECIAL_HOURS",
+        "hours of particular dates, replacing their weekday's: `2026-12-24 08:00-12:00; 2026-12-31 08:00-14:00`",
+    ),
 ];
 
 /// Every `BAKERY_*` variable the settings read: [`CONFIG_FILE_ENV`] and one per setting.

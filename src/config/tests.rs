@@ -83,6 +83,24 @@ const EXAMPLES: &[(&str, &str)] = &[
     ("BAKERY_NOTIFY_ALLOW_PRIVATE_HOSTS", "true"),
     ("BAKERY_NOTIFY_CA_FILE", "/etc/bakery/company-ca.pem"),
     ("BAKERY_CHAOS_FAILING_ATTEMPTS", "2"),
+    ("BAKERY_CALENDAR_TIME_ZONE", "Europe/Paris"),
+    (
+        "BAKERY_CALENDAR_HOURS",
+        "mon-fri 07:00-12:00,13:00-18:00; sat 08:00-14:00",
+    ),
+    ("BAKERY_CALENDAR_SLOT_MINUTES", "20"),
+    ("BAKERY_CALENDAR_SLOT_ORDERS", "10"),
+    ("BAKERY_CALENDAR_SLOT_ITEMS", "40"),
+    ("BAKERY_CALENDAR_DAY_ORDERS", "200"),
+    ("BAKERY_CALENDAR_DELIVERY_HOURS", "tue,thu 10:00-16:00"),
+    ("BAKERY_CALENDAR_DELIVERY_SLOT_MINUTES", "60"),
+    ("BAKERY_CALENDAR_DELIVERY_SLOT_ORDERS", "4"),
+    ("BAKERY_CALENDAR_DELIVERY_SLOT_ITEMS", "30"),
+    ("BAKERY_CALENDAR_DELIVERY_DAY_ORDERS", "20"),
+    ("BAKERY_CALENDAR_DAYS_AHEAD", "30"),
+    ("BAKERY_CALENDAR_CUT_OFF", "18:00"),
+    ("BAKERY_CALENDAR_CLOSED_DATES", "2026-12-25,2026-12-26"),
+    ("BAKERY_CALENDAR_SPECIAL_HOURS", "2026-12-24 08:00-12:00"),
 ];
 
 /// The example of every setting as a TOML file: numbers and booleans bare, the rest quoted.

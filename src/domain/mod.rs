@@ -1,11 +1,13 @@
 //! The bakery's rules as types: the order lifecycle, validated order requests, money, the
-//! queue message and what anyone may see of an order.
+//! queue message, what anyone may see of an order, and the pickup calendar with its slots.
 
+pub mod calendar;
 pub mod lifecycle;
 mod money;
 mod order_message;
 mod order_request;
 pub mod privacy;
+pub mod slots;
 
 pub use lifecycle::{Move, Moved, MovedFields, StaffAction, can_move};
 pub use money::Money;

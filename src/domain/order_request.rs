@@ -2,6 +2,7 @@
 
 use bakery_wire::rules::{self, MAX_ORDER_LINES};
 use bakery_wire::{FieldError, Fulfillment};
+use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 /// An order as the customer asked for it, every field checked.
@@ -15,6 +16,8 @@ pub struct OrderRequest {
     pub fulfillment: Fulfillment,
     /// Where to deliver; set exactly when `fulfillment` is delivery.
     pub delivery_address: Option<String>,
+    /// The slot asked for (its start); `None`: the earliest that fits.
+    pub pickup_at: Option<DateTime<Utc>>,
 }
 
 /// One requested line; `price_cents` is what the client believed the price was, if it said.
@@ -90,6 +93,23 @@ impl OrderRequest {
             }
             _ => None,
         };
+        let pickup_at = match object.get("pickup_at") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(at)) => match DateTime::parse_from_rfc3339(at.trim()) {
+                Ok(at) => Some(at.with_timezone(&Utc)),
+                Err(_) => {
+                    fail(
+                        "pickup_at",
+                        "must be a slot's start with its offset, as 2026-12-05T10:00:00+01:00",
+                    );
+                    None
+                }
+            },
+            Some(_) => {
+                fail("pickup_at", "must be a string");
+                None
+            }
+        };
         match (customer_name, customer_email, fulfillment) {
             (Some(customer_name), Some(customer_email), Some(fulfillment)) if errors.is_empty() => {
                 Ok(OrderRequest {
@@ -98,6 +118,7 @@ impl OrderRequest {
                     lines,
                     fulfillment,
                     delivery_address,
+                    pickup_at,
                 })
             }
             _ => Err(errors),

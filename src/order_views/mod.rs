@@ -392,6 +392,7 @@ mod tests {
             ready_at: None,
             fulfillment: Fulfillment::Pickup,
             delivery_address: None,
+            pickup_at: None,
         }
     }
 

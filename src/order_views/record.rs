@@ -233,6 +233,7 @@ pub fn pack(view: &OrderView, words: &Words) -> Option<Box<[u8]>> {
     w.own(Some(&view.customer_name));
     w.own(view.failure_reason.as_deref());
     w.own(view.delivery_address.as_deref());
+    w.shared(view.pickup_at.as_deref());
     match &view.ready_at {
         None => w.uint(0),
         Some(at) => {
@@ -282,6 +283,7 @@ pub fn unpack(order_id: i64, record: &[u8], words: &Words) -> Option<OrderView> 
     let customer_name = r.text()??;
     let failure_reason = r.text()?;
     let delivery_address = r.text()?;
+    let pickup_at = r.text()?;
     let ready_at = match r.uint()? {
         0 => None,
         _ => Some(r.time()?),
@@ -320,6 +322,7 @@ pub fn unpack(order_id: i64, record: &[u8], words: &Words) -> Option<OrderView> 
         ready_at,
         fulfillment,
         delivery_address,
+        pickup_at,
     })
 }
 
@@ -364,6 +367,7 @@ mod tests {
             ready_at: Some("2026-11-26 09:00:03".to_owned()),
             fulfillment: Fulfillment::Delivery,
             delivery_address: Some("1 Rue du Pain\nParis".to_owned()),
+            pickup_at: Some("2026-11-26T09:00:00Z".to_owned()),
         }
     }
 

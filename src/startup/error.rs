@@ -25,4 +25,6 @@ pub enum StartupError {
     Redis(String),
     #[error("HTTPS: {0}")]
     Tls(String),
+    #[error("bad settings: {0}")]
+    Calendar(String),
 }

@@ -87,6 +87,11 @@ async fn insert_product(
         allergens: Set(record.labels.allergens.unwrap_or_default()),
         may_contain: Set(record.labels.may_contain.unwrap_or_default()),
         dietary: Set(record.labels.dietary.unwrap_or_default()),
+        lead_time_minutes: Set(0),
+        max_per_day: Set(None),
+        made_on: Set(None),
+        available_from: Set(None),
+        available_until: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     })
@@ -110,6 +115,23 @@ pub struct ProductChange {
     /// `Some(None)`: back to the general rule.
     pub max_per_order: Option<Option<i64>>,
     pub labels: LabelColumns,
+    /// When the kitchen can make it; `Some(None)` clears a limit.
+    pub lead_time_minutes: Option<i64>,
+    pub max_per_day: Option<Option<i64>>,
+    pub made_on: Option<Option<String>>,
+    pub available_from: Option<Option<String>>,
+    pub available_until: Option<Option<String>>,
+}
+
+/// When the kitchen can make `product`, as the API shows it.
+pub fn planning_of(product: &product::Model) -> bakery_wire::ProductPlanning {
+    bakery_wire::ProductPlanning {
+        lead_time_minutes: product.lead_time_minutes,
+        max_per_day: product.max_per_day,
+        made_on: product.made_on.clone(),
+        available_from: product.available_from.clone(),
+        available_until: product.available_until.clone(),
+    }
 }
 
 /// Changes a product; `None` when there is no such product. Orders keep the price they were
@@ -158,6 +180,22 @@ async fn update_product(
     }
     if let Some(max) = change.max_per_order {
         update = update.col_expr(product::Column::MaxPerOrder, Expr::value(max));
+    }
+    if let Some(lead) = change.lead_time_minutes {
+        update = update.col_expr(product::Column::LeadTimeMinutes, Expr::value(lead));
+    }
+    if let Some(max) = change.max_per_day {
+        update = update.col_expr(product::Column::MaxPerDay, Expr::value(max));
+    }
+    let texts = [
+        (product::Column::MadeOn, change.made_on),
+        (product::Column::AvailableFrom, change.available_from),
+        (product::Column::AvailableUntil, change.available_until),
+    ];
+    for (column, value) in texts {
+        if let Some(value) = value {
+            update = update.col_expr(column, Expr::value(value));
+        }
     }
     let labels = change.labels;
     for (column, value) in [

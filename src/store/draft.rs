@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::StoreError;
 use super::notifications;
+use crate::domain::slots::Counter;
 use crate::domain::{MessageItem, OrderMessage};
 
 /// An order checked against the catalog, ready to be written.
@@ -52,6 +53,14 @@ impl OrderDraft {
     }
 }
 
+/// The slot an order is for and the counters it books there (only those with a limit).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Booking {
+    /// Start of the slot; `None`: the order has none (placed without the calendar).
+    pub pickup_at: Option<DateTime<Utc>>,
+    pub counters: Vec<Counter>,
+}
+
 /// What placing one draft came to.
 #[derive(Debug, Clone, PartialEq)]
 pub enum PlaceOutcome {
@@ -69,6 +78,8 @@ pub struct Placed {
     pub created_at: DateTime<Utc>,
     /// True when this is the answer to a retry of an earlier request.
     pub replayed: bool,
+    /// Start of the order's slot.
+    pub pickup_at: Option<DateTime<Utc>>,
 }
 
 /// The first history note of every order.

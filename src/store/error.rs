@@ -44,6 +44,9 @@ pub enum StoreError {
     /// A statement could not be built.
     #[error("cannot build a statement: {0}")]
     Statement(#[from] sea_orm::sea_query::error::Error),
+    /// An order's slot, day or product had no room left (the booking's guarded UPDATE).
+    #[error("no room left in the order's slot")]
+    NoRoom,
     /// A value could not be written as or read from JSON.
     #[error("JSON: {0}")]
     Json(#[from] serde_json::Error),

@@ -1,5 +1,6 @@
 //! Order intake: a batch of new orders written in one transaction, each with its lines, its first
-//! history event and its outbox rows (queue message, notification), idempotency keys honoured.
+//! history event and its outbox rows (queue message, notification), idempotency keys honoured,
+//! slots booked (an order without room is refused alone).
 
 use std::collections::HashMap;
 
@@ -12,9 +13,11 @@ use sea_orm::{
 };
 
 use super::StoreError;
-use super::draft::{OrderDraft, PLACED_NOTE, PlaceOutcome, Placed, message_payload};
+use super::bookings;
+use super::draft::{Booking, OrderDraft, PLACED_NOTE, PlaceOutcome, Placed, message_payload};
 use super::notifications;
 use super::rows::{ROWS_PER_INSERT, fulfillment_name, insert_in_chunks, insert_returning_ids};
+use crate::domain::slots::Counter;
 
 /// Writes many orders in one transaction (each with its items, first event and outbox row).
 /// If the shared transaction fails, each draft is tried again alone, so one bad draft (or a race
@@ -24,14 +27,28 @@ pub async fn place_orders(
     drafts: &[OrderDraft],
     topic: &str,
 ) -> Vec<Result<PlaceOutcome, StoreError>> {
-    match place_in_one_transaction(db, drafts, topic).await {
-        Ok(outcomes) => outcomes.into_iter().map(Ok).collect(),
-        Err(err) if drafts.len() == 1 => vec![Err(err)],
+    let orders: Vec<(OrderDraft, Booking)> = drafts
+        .iter()
+        .map(|d| (d.clone(), Booking::default()))
+        .collect();
+    place_booked_orders(db, &orders, topic).await
+}
+
+/// [`place_orders`] for orders with their slot bookings: an order whose counters have no room
+/// left answers [`StoreError::NoRoom`] and the others of its batch are written.
+pub async fn place_booked_orders(
+    db: &DatabaseConnection,
+    orders: &[(OrderDraft, Booking)],
+    topic: &str,
+) -> Vec<Result<PlaceOutcome, StoreError>> {
+    match place_in_one_transaction(db, orders, topic).await {
+        Ok(outcomes) => outcomes,
+        Err(err) if orders.len() == 1 => vec![Err(err)],
         Err(_) => {
-            let mut outcomes = Vec::with_capacity(drafts.len());
-            for draft in drafts {
-                let one = place_in_one_transaction(db, std::slice::from_ref(draft), topic).await;
-                outcomes.push(one.and_then(|mut v| v.pop().ok_or(StoreError::NoOutcome)));
+            let mut outcomes = Vec::with_capacity(orders.len());
+            for order in orders {
+                let one = place_in_one_transaction(db, std::slice::from_ref(order), topic).await;
+                outcomes.push(one.and_then(|mut v| v.pop().ok_or(StoreError::NoOutcome)?));
             }
             outcomes
         }
@@ -40,18 +57,29 @@ pub async fn place_orders(
 
 async fn place_in_one_transaction(
     db: &DatabaseConnection,
-    drafts: &[OrderDraft],
+    orders: &[(OrderDraft, Booking)],
     topic: &str,
-) -> Result<Vec<PlaceOutcome>, StoreError> {
-    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+) -> Result<Vec<Result<PlaceOutcome, StoreError>>, StoreError> {
+    let books = orders.iter().any(|(_, b)| !b.counters.is_empty());
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres && !books {
         // One statement writes the batch there, atomic on its own (see `intake_pg`).
-        return place_batch(db, drafts, topic).await;
+        return place_batch(db, orders, topic).await;
     }
     let write = super::begin_write_as(db, super::Writer::Intake).await?;
     let txn = &*write;
-    let outcomes = place_batch(txn, drafts, topic).await?;
+    let outcomes = place_batch(txn, orders, topic).await?;
     write.commit().await?;
     Ok(outcomes)
+}
+
+/// Whether an order was placed under idempotency `key` (a retry is answered with it, whatever
+/// its slot has left).
+pub async fn key_is_stored(conn: &impl ConnectionTrait, key: &str) -> Result<bool, StoreError> {
+    Ok(order::Entity::find()
+        .filter(order::Column::IdempotencyKey.eq(key))
+        .one(conn)
+        .await?
+        .is_some())
 }
 
 /// What one draft of a batch comes to, by the draft's place in the batch.
@@ -73,17 +101,17 @@ enum Plan {
 /// for the look-up was made on an empty table.
 async fn place_batch(
     conn: &impl ConnectionTrait,
-    drafts: &[OrderDraft],
+    orders: &[(OrderDraft, Booking)],
     topic: &str,
-) -> Result<Vec<PlaceOutcome>, StoreError> {
-    let mut plans = Vec::with_capacity(drafts.len());
-    let mut new: Vec<&OrderDraft> = Vec::new();
+) -> Result<Vec<Result<PlaceOutcome, StoreError>>, StoreError> {
+    let mut plans = Vec::with_capacity(orders.len());
+    let mut new: Vec<(&OrderDraft, &Booking)> = Vec::new();
     let mut new_by_key: HashMap<&str, usize> = HashMap::new();
-    for draft in drafts {
+    for (draft, booking) in orders {
         let plan = match draft.idempotency_key.as_deref() {
             Some(key) if new_by_key.contains_key(key) => {
                 let n = new_by_key[key];
-                if new[n].request_hash == draft.request_hash {
+                if new[n].0.request_hash == draft.request_hash {
                     Plan::RetryOfNew(n)
                 } else {
                     Plan::KeyReused
@@ -93,18 +121,28 @@ async fn place_batch(
                 if let Some(key) = key {
                     new_by_key.insert(key, new.len());
                 }
-                new.push(draft);
+                new.push((draft, booking));
                 Plan::New(new.len() - 1)
             }
         };
         plans.push(plan);
     }
+    let counters: Vec<&[Counter]> = new.iter().map(|(_, b)| b.counters.as_slice()).collect();
+    let refused = bookings::book_all(conn, &counters).await?;
+    let accepted: Vec<(&OrderDraft, &Booking)> = new
+        .iter()
+        .zip(&refused)
+        .filter(|(_, refused)| !**refused)
+        .map(|(order, _)| *order)
+        .collect();
+    let drafts: Vec<&OrderDraft> = accepted.iter().map(|(d, _)| *d).collect();
+    let pickups: Vec<Option<DateTime<Utc>>> = accepted.iter().map(|(_, b)| b.pickup_at).collect();
     let now = Utc::now();
     let ids = if conn.get_database_backend() == sea_orm::DbBackend::Postgres {
-        super::intake_pg::place_new_orders(conn, &new, topic, now).await?
+        super::intake_pg::place_new_orders(conn, &drafts, &pickups, topic, now).await?
     } else {
-        let ids = insert_orders(conn, &new, now).await?;
-        let fresh: Vec<(&OrderDraft, i64)> = new
+        let ids = insert_orders(conn, &drafts, &pickups, now).await?;
+        let fresh: Vec<(&OrderDraft, i64)> = drafts
             .iter()
             .zip(&ids)
             .filter_map(|(draft, id)| id.map(|id| (*draft, id)))
@@ -112,18 +150,42 @@ async fn place_batch(
         insert_details(conn, &fresh, topic, now).await?;
         ids
     };
-    let outcomes = outcomes_of_inserts(conn, &new, &ids, now).await?;
+    let mut held = Vec::new();
+    for ((_, booking), id) in accepted.iter().zip(&ids) {
+        match id {
+            Some(id) if !booking.counters.is_empty() => {
+                held.push((*id, booking.counters.as_slice()))
+            }
+            Some(_) => {}
+            // Stored before under its key: what this retry booked goes back.
+            None => bookings::unbook(conn, &booking.counters).await?,
+        }
+    }
+    bookings::remember(conn, &held).await?;
+    let outcomes = outcomes_of_inserts(conn, &accepted, &ids, now).await?;
+    let mut accepted_outcomes = outcomes.into_iter();
+    let new_outcomes: Vec<Result<PlaceOutcome, StoreError>> = refused
+        .iter()
+        .map(|refused| match refused {
+            true => Err(StoreError::NoRoom),
+            false => accepted_outcomes.next().ok_or(StoreError::NoOutcome),
+        })
+        .collect();
     Ok(plans
         .into_iter()
         .map(|plan| match plan {
-            Plan::KeyReused => PlaceOutcome::KeyReused,
-            Plan::New(n) => outcomes[n].clone(),
-            Plan::RetryOfNew(n) => match &outcomes[n] {
-                PlaceOutcome::Placed(placed) => PlaceOutcome::Placed(Placed {
+            Plan::KeyReused => Ok(PlaceOutcome::KeyReused),
+            Plan::New(n) => match &new_outcomes[n] {
+                Ok(outcome) => Ok(outcome.clone()),
+                Err(_) => Err(StoreError::NoRoom),
+            },
+            Plan::RetryOfNew(n) => match &new_outcomes[n] {
+                Ok(PlaceOutcome::Placed(placed)) => Ok(PlaceOutcome::Placed(Placed {
                     replayed: true,
                     ..placed.clone()
-                }),
-                PlaceOutcome::KeyReused => PlaceOutcome::KeyReused,
+                })),
+                Ok(PlaceOutcome::KeyReused) => Ok(PlaceOutcome::KeyReused),
+                Err(_) => Err(StoreError::NoRoom),
             },
         })
         .collect())
@@ -133,7 +195,7 @@ async fn place_batch(
 /// if the body is the same, else a refusal.
 async fn outcomes_of_inserts(
     conn: &impl ConnectionTrait,
-    new: &[&OrderDraft],
+    new: &[(&OrderDraft, &Booking)],
     ids: &[Option<i64>],
     now: DateTime<Utc>,
 ) -> Result<Vec<PlaceOutcome>, StoreError> {
@@ -141,7 +203,7 @@ async fn outcomes_of_inserts(
         .iter()
         .zip(ids)
         .filter(|(_, id)| id.is_none())
-        .filter_map(|(draft, _)| draft.idempotency_key.as_deref())
+        .filter_map(|((draft, _), _)| draft.idempotency_key.as_deref())
         .collect();
     let earlier: HashMap<String, order::Model> = if skipped.is_empty() {
         HashMap::new()
@@ -156,12 +218,13 @@ async fn outcomes_of_inserts(
     };
     new.iter()
         .zip(ids)
-        .map(|(draft, id)| match id {
+        .map(|((draft, booking), id)| match id {
             Some(id) => Ok(PlaceOutcome::Placed(Placed {
                 order_id: *id,
                 total_cents: draft.total_cents(),
                 created_at: now,
                 replayed: false,
+                pickup_at: booking.pickup_at,
             })),
             None => {
                 let key = draft.idempotency_key.as_deref().unwrap_or_default();
@@ -175,6 +238,7 @@ async fn outcomes_of_inserts(
                             total_cents: first.total_cents,
                             created_at: first.created_at,
                             replayed: true,
+                            pickup_at: first.pickup_at,
                         })
                     } else {
                         PlaceOutcome::KeyReused
@@ -259,29 +323,37 @@ async fn insert_details(
 async fn insert_orders(
     conn: &impl ConnectionTrait,
     drafts: &[&OrderDraft],
+    pickups: &[Option<DateTime<Utc>>],
     now: DateTime<Utc>,
 ) -> Result<Vec<Option<i64>>, StoreError> {
     use sea_orm::QueryTrait;
     use sea_orm::sea_query::{OnConflict, Query};
     let mut ids = Vec::with_capacity(drafts.len());
-    for chunk in drafts.chunks(ROWS_PER_INSERT) {
-        let rows = chunk.iter().map(|draft| order::ActiveModel {
-            id: NotSet,
-            customer_name: Set(draft.customer_name.clone()),
-            customer_email: Set(draft.customer_email.clone()),
-            status: Set(OrderStatus::Pending.as_str().to_owned()),
-            total_cents: Set(draft.total_cents()),
-            idempotency_key: Set(draft.idempotency_key.clone()),
-            request_hash: Set(Some(draft.request_hash.clone())),
-            failure_reason: Set(None),
-            attempts: Set(0),
-            ready_at: Set(None),
-            created_at: Set(now),
-            updated_at: Set(now),
-            fulfillment: Set(fulfillment_name(draft.fulfillment).to_owned()),
-            delivery_address: Set(draft.delivery_address.clone()),
-            lease_owner: Set(None),
-        });
+    for (chunk, pickups) in drafts
+        .chunks(ROWS_PER_INSERT)
+        .zip(pickups.chunks(ROWS_PER_INSERT))
+    {
+        let rows = chunk
+            .iter()
+            .zip(pickups)
+            .map(|(draft, pickup_at)| order::ActiveModel {
+                id: NotSet,
+                customer_name: Set(draft.customer_name.clone()),
+                customer_email: Set(draft.customer_email.clone()),
+                status: Set(OrderStatus::Pending.as_str().to_owned()),
+                total_cents: Set(draft.total_cents()),
+                idempotency_key: Set(draft.idempotency_key.clone()),
+                request_hash: Set(Some(draft.request_hash.clone())),
+                failure_reason: Set(None),
+                attempts: Set(0),
+                ready_at: Set(None),
+                created_at: Set(now),
+                updated_at: Set(now),
+                fulfillment: Set(fulfillment_name(draft.fulfillment).to_owned()),
+                delivery_address: Set(draft.delivery_address.clone()),
+                lease_owner: Set(None),
+                pickup_at: Set(*pickup_at),
+            });
         let mut insert = order::Entity::insert_many(rows).into_query();
         insert
             .on_conflict(

@@ -26,21 +26,23 @@ const TAKE_IDS: &str = "SELECT nextval('orders_id_seq') AS order_id, \
 /// The batch: `$1..$11` and `$24` one element per order, `$12..$16` one per line, `$17..$19` one
 /// per outbox row; `$20` the time, `$21` the first status, `$22` its note, `$23` the
 /// notifications' topic (their rows are written only while someone listens); `$24` the hash of
-/// each order's first tracking token (empty: none). Answers the ids of the orders
+/// each order's first tracking token (empty: none); `$25` each order's slot start, read where
+/// `$26` is true. Answers the ids of the orders
 /// inserted (an order whose key was stored before is left out, and so are its rows).
 const PLACE_BATCH: &str = concat!(
     "WITH draft AS (
     SELECT * FROM unnest($1::int8[], $2::int8[], $3::text[], $4::text[], $5::int8[],
-        $6::text[], $7::bool[], $8::text[], $9::text[], $10::text[], $11::bool[], $24::text[])
+        $6::text[], $7::bool[], $8::text[], $9::text[], $10::text[], $11::bool[], $24::text[],
+        $25::timestamptz[], $26::bool[])
         AS d(order_id, event_id, customer_name, customer_email, total_cents,
              idempotency_key, keyed, request_hash, fulfillment, delivery_address, addressed,
-             token_hash)
+             token_hash, pickup_at, scheduled)
 ), placed AS (
     INSERT INTO orders (id, customer_name, customer_email, status, total_cents, idempotency_key,
-        request_hash, attempts, created_at, updated_at, fulfillment, delivery_address)
+        request_hash, attempts, created_at, updated_at, fulfillment, delivery_address, pickup_at)
     SELECT order_id, customer_name, customer_email, $21, total_cents,
         CASE WHEN keyed THEN idempotency_key END, request_hash, 0, $20, $20, fulfillment,
-        CASE WHEN addressed THEN delivery_address END
+        CASE WHEN addressed THEN delivery_address END, CASE WHEN scheduled THEN pickup_at END
     FROM draft
     ON CONFLICT (idempotency_key) DO NOTHING
     RETURNING id
@@ -76,6 +78,7 @@ SELECT id FROM placed"
 pub(super) async fn place_new_orders(
     conn: &impl ConnectionTrait,
     drafts: &[&OrderDraft],
+    pickups: &[Option<DateTime<Utc>>],
     topic: &str,
     now: DateTime<Utc>,
 ) -> Result<Vec<Option<i64>>, StoreError> {
@@ -86,7 +89,7 @@ pub(super) async fn place_new_orders(
     let stmt = Statement::from_sql_and_values(
         DbBackend::Postgres,
         PLACE_BATCH,
-        batch_values(drafts, &ids, topic, now)?,
+        batch_values(drafts, pickups, &ids, topic, now)?,
     );
     let placed: HashSet<i64> = conn
         .query_all_raw(stmt)
@@ -114,6 +117,7 @@ async fn take_ids(conn: &impl ConnectionTrait, n: usize) -> Result<Vec<(i64, i64
 /// The values of [`PLACE_BATCH`], in its parameters' order.
 fn batch_values(
     drafts: &[&OrderDraft],
+    pickups: &[Option<DateTime<Utc>>],
     ids: &[(i64, i64)],
     topic: &str,
     now: DateTime<Utc>,
@@ -149,6 +153,20 @@ fn batch_values(
         notifications::TOPIC.into(),
     ]);
     values.push(token_hashes.into());
+    values.push(
+        pickups
+            .iter()
+            .map(|p| p.unwrap_or(now))
+            .collect::<Vec<_>>()
+            .into(),
+    );
+    values.push(
+        pickups
+            .iter()
+            .map(Option::is_some)
+            .collect::<Vec<_>>()
+            .into(),
+    );
     Ok(values)
 }
 

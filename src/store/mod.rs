@@ -1,10 +1,12 @@
-//! The bakery's database work as plain async functions: catalog, intake, moves, reads, outbox.
+//! The bakery's database work as plain async functions: catalog, intake, moves, reads, outbox,
+//! slot bookings and planning.
 //!
 //! Actors and handlers call these; each is usable (and tested) on its own with any connection.
 
 mod arrays_pg;
 pub mod audit;
 pub mod board;
+pub mod bookings;
 pub mod catalog;
 pub mod connect;
 pub mod deliveries;
@@ -20,6 +22,7 @@ pub mod notifications;
 pub mod order_counts;
 pub mod outbox;
 pub mod oven_leases;
+pub mod planning;
 pub mod reads;
 pub mod retention;
 mod rows;
@@ -49,6 +52,12 @@ pub fn wire_time(at: DateTime<Utc>) -> String {
         at.minute(),
         at.second()
     )
+}
+
+/// A slot's start as stored pages show it: RFC 3339 in UTC (`2026-12-05T09:00:00Z`); the API
+/// shows it with the bakery's offset.
+pub fn pickup_time(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 /// A transaction that writes; on SQLite it also holds the process's write gate until it ends.

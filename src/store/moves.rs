@@ -104,6 +104,18 @@ pub async fn apply_moves(
             });
         }
     }
+    // A rejected, cancelled or failed order gives back the slot it booked.
+    let ended: Vec<i64> = groups
+        .iter()
+        .filter(|(change, _)| {
+            matches!(
+                change.to,
+                OrderStatus::Rejected | OrderStatus::Cancelled | OrderStatus::Failed
+            )
+        })
+        .flat_map(|(_, ids)| ids.iter().copied())
+        .collect();
+    super::bookings::give_back(conn, &ended).await?;
     let applied: Vec<&Move> = moves
         .iter()
         .zip(&applies)

@@ -14,7 +14,7 @@ use sea_orm::{
 use super::StoreError;
 use super::draft::{OrderDraft, PLACED_NOTE, Placed};
 use super::rows::parse_fulfillment;
-use super::wire_time;
+use super::{pickup_time, wire_time};
 
 /// The order's status, if it exists.
 pub async fn current_status(
@@ -199,6 +199,7 @@ pub fn placed_view(draft: &OrderDraft, placed: &Placed) -> OrderView {
         ready_at: None,
         fulfillment: draft.fulfillment,
         delivery_address: draft.delivery_address.clone(),
+        pickup_at: placed.pickup_at.map(pickup_time),
     }
 }
 
@@ -235,5 +236,6 @@ fn view_of(
         ready_at: order.ready_at.map(wire_time),
         fulfillment: parse_fulfillment(&order.fulfillment),
         delivery_address: order.delivery_address,
+        pickup_at: order.pickup_at.map(pickup_time),
     })
 }

@@ -10,3 +10,4 @@ mod faults;
 mod flow;
 mod oven_leases;
 mod reload;
+mod slots;

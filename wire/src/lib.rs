@@ -73,6 +73,42 @@ pub struct Product {
     /// Dietary labels the product carries.
     #[serde(default)]
     pub dietary: Vec<Dietary>,
+    /// When the kitchen can make it.
+    #[serde(flatten, default)]
+    pub planning: ProductPlanning,
+}
+
+/// When the kitchen can make a product: its lead time, pieces per day, weekdays and dates.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProductPlanning {
+    /// Minutes from ordering to the earliest slot it can be ready for (0 to 43200: 30 days).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 43200))]
+    pub lead_time_minutes: i64,
+    /// Most pieces the kitchen makes a day (1 to 100000); null: no limit.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 100000))]
+    pub max_per_day: Option<i64>,
+    /// Weekdays it is made, as `mon,sat` or `mon-fri` (lists and ranges of `mon`..`sun`); null:
+    /// every day.
+    #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 100,
+            pattern = r"^(mon|tue|wed|thu|fri|sat|sun)(-(mon|tue|wed|thu|fri|sat|sun))?(,(mon|tue|wed|thu|fri|sat|sun)(-(mon|tue|wed|thu|fri|sat|sun))?)*$"
+        )
+    )]
+    pub made_on: Option<String>,
+    /// First date it can be ordered for (`YYYY-MM-DD`); null: no first date.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(format = Date))]
+    pub available_from: Option<String>,
+    /// Last date it can be ordered for (`YYYY-MM-DD`); null: no last date.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(format = Date))]
+    pub available_until: Option<String>,
 }
 
 /// The body of `POST /api/orders`.
@@ -110,6 +146,12 @@ pub struct NewOrder {
     /// line breaks allowed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivery_address: Option<String>,
+    /// The start of a slot of `GET /api/slots` (ISO 8601 / RFC 3339 with an offset); absent or
+    /// null: the earliest slot that fits. A time that is not a slot's start is a 400; a slot
+    /// that cannot be ordered is a 409 whose `code` says why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
+    pub pickup_at: Option<String>,
 }
 
 /// One line of a new order; `price`, when given, must equal the catalog's price.
@@ -151,6 +193,9 @@ pub struct OrderAccepted {
     /// The storefront's page of the order, carrying the token: `/orders/{order_id}?t={token}`.
     #[serde(default)]
     pub tracking_url: String,
+    /// Start of the order's pickup slot or delivery window, RFC 3339 with the bakery's offset.
+    #[serde(default)]
+    pub pickup_at: Option<String>,
 }
 
 /// `POST /api/order-lookup`: an order number and the e-mail it was placed with.
@@ -207,6 +252,10 @@ pub struct OrderView {
     /// The delivery address; null for pickup orders and for anyone without the order's token.
     #[serde(default)]
     pub delivery_address: Option<String>,
+    /// Start of the order's pickup slot or delivery window, RFC 3339 with the bakery's offset;
+    /// null for orders placed before slots existed.
+    #[serde(default)]
+    pub pickup_at: Option<String>,
 }
 
 /// One line of a stored order, with the name and price as ordered.
@@ -410,4 +459,66 @@ mod tests {
             assert_eq!(json, format!("\"{}\"", s.as_str()));
         }
     }
+}
+
+/// Why a slot cannot be ordered (also the `code` of a refused order's 409).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum SlotReason {
+    /// No room left (the slot's or the day's orders or items, or a product's pieces of the day).
+    SlotFull,
+    /// The bakery, or the kitchen of a product in the cart, is closed then.
+    Closed,
+    /// Too soon: the slot ends before the cart can be ready, or is past.
+    LeadTime,
+    /// Orders for that day closed at the cut-off the day before.
+    CutOff,
+    /// Beyond the days customers may order ahead.
+    TooFarAhead,
+    /// Online orders are paused.
+    Paused,
+}
+
+/// One slot of `GET /api/slots`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SlotView {
+    /// When the slot starts (send it as an order's `pickup_at`), RFC 3339 with the bakery's offset.
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
+    pub start: String,
+    /// When the slot ends, RFC 3339 with the bakery's offset.
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
+    pub end: String,
+    /// Orders it can still take; 0 when `reason` is set; null: no limit.
+    #[cfg_attr(feature = "openapi", schema(minimum = 0))]
+    pub available: Option<i64>,
+    /// Why it cannot be ordered; null when it can.
+    pub reason: Option<SlotReason>,
+}
+
+/// `GET /api/slots`: a day's slots.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DaySlots {
+    /// The day, `YYYY-MM-DD`, in the bakery's time zone.
+    #[cfg_attr(feature = "openapi", schema(format = Date))]
+    pub date: String,
+    pub fulfillment: Fulfillment,
+    /// The bakery's IANA time zone.
+    pub time_zone: String,
+    pub slots: Vec<SlotView>,
+}
+
+/// `GET /api/slots/next`: the earliest slot with room.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NextSlot {
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
+    pub start: String,
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
+    pub end: String,
+    /// Orders it can still take; null: no limit.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
+    pub available: Option<i64>,
 }

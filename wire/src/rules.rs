@@ -165,6 +165,15 @@ pub mod whole {
     }
 }
 
+/// `#[serde(deserialize_with)]` for a patch's text field: present (text, or null for "none") or
+/// absent (`None`, with `#[serde(default)]`).
+pub fn present_text<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<String>>, D::Error> {
+    use serde::Deserialize;
+    Option::<String>::deserialize(deserializer).map(Some)
+}
+
 /// Checks how many pieces one line asks for.
 pub fn check_quantity(quantity: i64) -> Result<(), &'static str> {
     if (MIN_QUANTITY..=MAX_QUANTITY).contains(&quantity) {

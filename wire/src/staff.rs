@@ -100,6 +100,9 @@ pub struct AdminProduct {
     /// Most pieces of this product in one order; null: the general rule (1000).
     #[serde(default)]
     pub max_per_order: Option<i64>,
+    /// When the kitchen can make it.
+    #[serde(flatten, default)]
+    pub planning: crate::ProductPlanning,
     /// Allergens it contains.
     #[serde(default)]
     pub allergens: Vec<crate::Allergen>,
@@ -217,6 +220,52 @@ pub struct ProductPatch {
         schema(value_type = Option<i64>, minimum = 1, maximum = 1000)
     )]
     pub max_per_order: Option<Option<i64>>,
+    /// Minutes from ordering to the earliest slot it can be ready for, 0 to 43200 (30 days).
+    #[serde(
+        default,
+        deserialize_with = "crate::rules::whole::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 43200))]
+    pub lead_time_minutes: Option<i64>,
+    /// Most pieces the kitchen makes a day, 1 to 100000; null: no limit.
+    #[serde(
+        default,
+        deserialize_with = "crate::rules::whole::present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = Option<i64>, minimum = 1, maximum = 100000)
+    )]
+    pub max_per_day: Option<Option<i64>>,
+    /// Weekdays it is made, `mon,sat` or `mon-fri`; null: every day.
+    #[serde(
+        default,
+        deserialize_with = "crate::rules::present_text",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = Option<String>, max_length = 100, pattern = r"^(mon|tue|wed|thu|fri|sat|sun)(-(mon|tue|wed|thu|fri|sat|sun))?(,(mon|tue|wed|thu|fri|sat|sun)(-(mon|tue|wed|thu|fri|sat|sun))?)*$")
+    )]
+    pub made_on: Option<Option<String>>,
+    /// First date it can be ordered for, `YYYY-MM-DD`; null: none.
+    #[serde(
+        default,
+        deserialize_with = "crate::rules::present_text",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
+    pub available_from: Option<Option<String>>,
+    /// Last date it can be ordered for, `YYYY-MM-DD`, not before `available_from`; null: none.
+    #[serde(
+        default,
+        deserialize_with = "crate::rules::present_text",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
+    pub available_until: Option<Option<String>>,
     #[serde(flatten)]
     pub labels: LabelsPatch,
 }
@@ -289,6 +338,9 @@ pub struct BoardOrder {
     pub total: f64,
     #[serde(default)]
     pub failure_reason: Option<String>,
+    /// Start of the order's pickup slot or delivery window, RFC 3339 with the bakery's offset.
+    #[serde(default)]
+    pub pickup_at: Option<String>,
 }
 
 /// The body of `POST /api/admin/orders/{id}/cancel` (and of a customer's own cancel, which

@@ -1,0 +1,138 @@
+//! The planning in force in this process: the calendar (the settings' `[calendar]`, or the one
+//! admins stored) and the board's switches, read through from the database at most every
+//! [`FRESH_FOR`], so a change on any replica holds on every replica within a second.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use arc_swap::ArcSwap;
+use chrono::{DateTime, Utc};
+use sea_orm::DatabaseConnection;
+use serde_json::{Value, json};
+
+use crate::config::CalendarSettings;
+use crate::domain::calendar::{Calendar, CalendarError};
+use crate::domain::slots::Switches;
+use crate::store::{StoreError, planning};
+
+/// How long a read of the planning is used before the database is asked again.
+pub const FRESH_FOR: Duration = Duration::from_millis(500);
+
+/// The calendar and switches in force.
+#[derive(Debug, Clone)]
+pub struct Planning {
+    pub calendar: Calendar,
+    /// The calendar's text form, as `GET /api/admin/calendar` shows it.
+    pub calendar_text: CalendarSettings,
+    pub switches: Switches,
+}
+
+/// The planning, read through from the database.
+pub struct PlanningCache {
+    defaults: Planning,
+    current: ArcSwap<(Instant, Arc<Planning>)>,
+    reload: tokio::sync::Mutex<()>,
+}
+
+impl PlanningCache {
+    /// Starts from the settings' calendar (checked here: a bad one stops the start).
+    pub fn new(defaults: &CalendarSettings) -> Result<PlanningCache, CalendarError> {
+        let defaults = Planning {
+            calendar: Calendar::parse(defaults)?,
+            calendar_text: defaults.clone(),
+            switches: Switches::default(),
+        };
+        let stale = Instant::now()
+            .checked_sub(FRESH_FOR * 2)
+            .unwrap_or_else(Instant::now);
+        Ok(PlanningCache {
+            current: ArcSwap::from_pointee((stale, Arc::new(defaults.clone()))),
+            defaults,
+            reload: tokio::sync::Mutex::new(()),
+        })
+    }
+
+    /// The planning as last read (for rendering; may be up to [`FRESH_FOR`] old).
+    pub fn loaded(&self) -> Arc<Planning> {
+        self.current.load().1.clone()
+    }
+
+    /// The planning, read again when older than [`FRESH_FOR`] (one reader at a time).
+    pub async fn current(&self, db: &DatabaseConnection) -> Result<Arc<Planning>, StoreError> {
+        let fresh = |at: Instant| at.elapsed() < FRESH_FOR;
+        let now = self.current.load();
+        if fresh(now.0) {
+            return Ok(now.1.clone());
+        }
+        let _one = self.reload.lock().await;
+        let now = self.current.load();
+        if fresh(now.0) {
+            return Ok(now.1.clone());
+        }
+        let read_at = Instant::now();
+        let stored = planning::load(db).await?;
+        let planning = Arc::new(self.merge_stored(stored));
+        self.current.store(Arc::new((read_at, planning.clone())));
+        Ok(planning)
+    }
+
+    /// A stored page's slot time (RFC 3339, UTC) shown with the bakery's offset.
+    pub fn localize(&self, at: &str) -> String {
+        match DateTime::parse_from_rfc3339(at) {
+            Ok(t) => self.loaded().calendar.show(t.with_timezone(&Utc)),
+            Err(_) => at.to_owned(),
+        }
+    }
+
+    /// Forgets the last read: the next one asks the database (after a change made here).
+    pub fn forget(&self) {
+        let old = self.current.load().1.clone();
+        let stale = Instant::now()
+            .checked_sub(FRESH_FOR * 2)
+            .unwrap_or_else(Instant::now);
+        self.current.store(Arc::new((stale, old)));
+    }
+
+    fn merge_stored(&self, stored: planning::StoredPlanning) -> Planning {
+        let mut planning = self.defaults.clone();
+        if let Some(value) = stored.calendar {
+            let parsed = serde_json::from_value::<CalendarSettings>(value)
+                .ok()
+                .and_then(|text| Some((Calendar::parse(&text).ok()?, text)));
+            match parsed {
+                Some((calendar, text)) => {
+                    planning.calendar = calendar;
+                    planning.calendar_text = text;
+                }
+                None => tracing::warn!("the stored calendar does not parse; using the settings'"),
+            }
+        }
+        if let Some(value) = stored.switches {
+            planning.switches = switches_from_json(&value);
+        }
+        planning
+    }
+}
+
+/// The switches as stored: `{"busy_minutes": n, "paused_until": "<RFC 3339>" | null}`.
+pub fn switches_json(switches: Switches) -> Value {
+    json!({
+        "busy_minutes": switches.busy_minutes,
+        "paused_until": switches.paused_until.map(|at| at.to_rfc3339()),
+    })
+}
+
+fn switches_from_json(value: &Value) -> Switches {
+    Switches {
+        busy_minutes: value
+            .get("busy_minutes")
+            .and_then(Value::as_u64)
+            .and_then(|n| u32::try_from(n).ok())
+            .unwrap_or(0),
+        paused_until: value
+            .get("paused_until")
+            .and_then(Value::as_str)
+            .and_then(|at| DateTime::parse_from_rfc3339(at).ok())
+            .map(|at| at.with_timezone(&Utc)),
+    }
+}

@@ -1,0 +1,72 @@
+//! The bakery's planning as set at run time: the admins' calendar and the board's busy and pause
+//! switches, each a JSON row of `planning`, changed and audited in one transaction.
+
+use chrono::Utc;
+use entity::planning;
+use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait};
+use serde_json::Value;
+
+use super::StoreError;
+use super::audit;
+
+/// The calendar's row.
+pub const CALENDAR: &str = "calendar";
+/// The switches' row.
+pub const SWITCHES: &str = "switches";
+
+/// The stored planning: the calendar and the switches as JSON, where set.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StoredPlanning {
+    pub calendar: Option<Value>,
+    pub switches: Option<Value>,
+}
+
+/// Reads both rows in one query.
+pub async fn load(conn: &impl ConnectionTrait) -> Result<StoredPlanning, StoreError> {
+    let mut stored = StoredPlanning::default();
+    for row in planning::Entity::find().all(conn).await? {
+        let value = serde_json::from_str(&row.value)?;
+        match row.name.as_str() {
+            CALENDAR => stored.calendar = Some(value),
+            SWITCHES => stored.switches = Some(value),
+            _ => {}
+        }
+    }
+    Ok(stored)
+}
+
+/// Stores `value` under `name` (`CALENDAR` or `SWITCHES`), audited as `actor`'s `action` in
+/// the same transaction.
+pub async fn store(
+    db: &DatabaseConnection,
+    name: &str,
+    value: &Value,
+    actor: &str,
+    action: &str,
+) -> Result<(), StoreError> {
+    let write = super::begin_write(db).await?;
+    planning::Entity::insert(planning::ActiveModel {
+        name: Set(name.to_owned()),
+        value: Set(value.to_string()),
+        updated_at: Set(Utc::now()),
+    })
+    .on_conflict(
+        OnConflict::column(planning::Column::Name)
+            .update_columns([planning::Column::Value, planning::Column::UpdatedAt])
+            .to_owned(),
+    )
+    .exec_without_returning(&*write)
+    .await?;
+    audit::record(
+        &*write,
+        actor,
+        action,
+        &format!("planning:{name}"),
+        value.clone(),
+    )
+    .await?;
+    write.commit().await?;
+    Ok(())
+}
