@@ -14,6 +14,7 @@ mod m20261130_000009_order_tracking_tokens;
 mod m20261130_000010_product_max_per_order;
 mod m20261130_000011_account_lifecycle_and_oven_leases;
 mod m20261201_000012_pickup_planning;
+mod m20261201_000040_scheduled_orders;
 
 /// Runs the bakery's migrations in order.
 pub struct Migrator;
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000010_product_max_per_order::Migration),
             Box::new(m20261130_000011_account_lifecycle_and_oven_leases::Migration),
             Box::new(m20261201_000012_pickup_planning::Migration),
+            Box::new(m20261201_000040_scheduled_orders::Migration),
         ]
     }
 }

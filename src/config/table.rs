@@ -246,6 +246,12 @@ pub const SETTINGS: &[Setting] = &[
         "how often a worker renews its lease and takes over the orders of gone workers",
     ),
     Setting::new(
+        "worker.schedule_sweep",
+        "BAKERY_WORKER_SCHEDULE_SWEEP",
+        "how often a worker looks for `scheduled` orders whose start time (slot less \
+         `worker.prep_time`) comes before the next look; those get a timer",
+    ),
+    Setting::new(
         "retention.idempotency_keys",
         "BAKERY_RETENTION_IDEMPOTENCY_KEYS",
         "how long an order's `Idempotency-Key` is kept (a retry after that places a new order)",

@@ -15,6 +15,7 @@ mod oven_leases;
 mod products;
 mod recovery;
 mod retention;
+mod scheduled;
 mod sign_in_limits;
 mod slow_clients;
 mod staff;

@@ -83,7 +83,10 @@ pub struct ProductPlanning {
     #[serde(default)]
     #[cfg_attr(
         feature = "openapi",
-        schema(max_length = 100, pattern = r"^(mon|tue|wed|thu|fri|sat|sun)(-(mon|tue|wed|thu|fri|sat|sun))?(,(mon|tue|wed|thu|fri|sat|sun)(-(mon|tue|wed|thu|fri|sat|sun))?)*$")
+        schema(
+            max_length = 100,
+            pattern = r"^(mon|tue|wed|thu|fri|sat|sun)(-(mon|tue|wed|thu|fri|sat|sun))?(,(mon|tue|wed|thu|fri|sat|sun)(-(mon|tue|wed|thu|fri|sat|sun))?)*$"
+        )
     )]
     pub made_on: Option<String>,
     /// First date it can be ordered for (`YYYY-MM-DD`); null: no first date.
@@ -241,6 +244,10 @@ pub struct OrderView {
     /// null for orders placed before slots existed.
     #[serde(default)]
     pub pickup_at: Option<String>,
+    /// End of that slot or window (its start plus the calendar's slot length), RFC 3339 with
+    /// the bakery's offset; null when `pickup_at` is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pickup_until: Option<String>,
 }
 
 /// One line of a stored order, with the name and price as ordered.
@@ -270,6 +277,8 @@ pub struct StatusChange {
 #[serde(rename_all = "snake_case")]
 pub enum OrderStatus {
     Pending,
+    /// Stock reserved; waits for its start time (its slot less the preparation time).
+    Scheduled,
     Processing,
     Ready,
     /// A delivery order on its way.
@@ -285,8 +294,9 @@ pub enum OrderStatus {
 
 impl OrderStatus {
     /// Every status, in lifecycle order.
-    pub const ALL: [OrderStatus; 9] = [
+    pub const ALL: [OrderStatus; 10] = [
         OrderStatus::Pending,
+        OrderStatus::Scheduled,
         OrderStatus::Processing,
         OrderStatus::Ready,
         OrderStatus::OutForDelivery,
@@ -301,6 +311,7 @@ impl OrderStatus {
     pub fn as_str(self) -> &'static str {
         match self {
             OrderStatus::Pending => "pending",
+            OrderStatus::Scheduled => "scheduled",
             OrderStatus::Processing => "processing",
             OrderStatus::Ready => "ready",
             OrderStatus::OutForDelivery => "out_for_delivery",
