@@ -15,27 +15,24 @@ use bakery_test_support::{
 };
 use bakery_wire::OrderStatus;
 
-/// A slot starting at the next whole minute at least `ahead` from now, and the preparation time
-/// that has the kitchen start it `lead` from now: the order waits seconds, not minutes.
+/// A slot starting at the next whole minute at least `ahead` from now (a 5-minute slot must fit
+/// before midnight, else midnight), and the preparation time that has the kitchen start it
+/// `lead` from now: the order waits seconds, not minutes.
 fn near_slot(ahead: Span, lead: Span) -> (DateTime<Utc>, Duration) {
     let now = Utc::now();
-    let slot = (now + ahead + Span::minutes(1))
+    let mut slot = (now + ahead + Span::minutes(1))
         .duration_trunc(Span::minutes(1))
         .unwrap();
+    if slot.format("%H:%M").to_string().as_str() > "23:55" {
+        slot = slot.duration_trunc(Span::days(1)).unwrap() + Span::days(1);
+    }
     let prep = (slot - now - lead).to_std().unwrap();
     (slot, prep)
 }
 
-/// Opening hours that make `slot` the day's first slot (5 minutes long).
-fn hours_from(slot: DateTime<Utc>) -> (String, String) {
-    let date = slot.format("%Y-%m-%d").to_string();
-    let from = slot.format("%H:%M").to_string();
-    let special = if from == "23:59" {
-        format!("{date} 23:55-24:00")
-    } else {
-        format!("{date} {from}-24:00")
-    };
-    (special, date)
+/// Special hours that make `slot` the first slot of its day.
+fn hours_from(slot: DateTime<Utc>) -> String {
+    slot.format("%Y-%m-%d %H:%M-24:00").to_string()
 }
 
 fn order_for(pickup_at: &str) -> Value {
@@ -51,7 +48,7 @@ fn history(order: &bakery_wire::OrderView) -> Vec<OrderStatus> {
 
 async fn a_scheduled_order_starts_at_its_time_and_is_ready_by_its_slot(backend: Backend) {
     let (slot, prep) = near_slot(Span::seconds(8), Span::seconds(4));
-    let (special, _) = hours_from(slot);
+    let special = hours_from(slot);
     let app = spawn_app_with(backend, |s| {
         s.worker.prep_time = prep;
         s.worker.schedule_sweep = Duration::from_millis(500);
@@ -72,8 +69,7 @@ async fn a_scheduled_order_starts_at_its_time_and_is_ready_by_its_slot(backend: 
         "the test was too slow to see it wait"
     );
     assert_eq!(
-        app.scalar(&format!("SELECT stock FROM products WHERE id = 1"))
-            .await,
+        app.scalar("SELECT stock FROM products WHERE id = 1").await,
         300 - 2,
         "stock is reserved when the order is scheduled"
     );
@@ -126,10 +122,8 @@ async fn a_scheduled_order_starts_at_its_time_and_is_ready_by_its_slot(backend: 
         )
     );
     assert_eq!(
-        app.scalar(&format!(
-            "SELECT COUNT(*) FROM orders WHERE start_at IS NOT NULL"
-        ))
-        .await,
+        app.scalar("SELECT COUNT(*) FROM orders WHERE start_at IS NOT NULL")
+            .await,
         0
     );
 }
@@ -201,9 +195,9 @@ async fn a_scheduled_order_is_cancelled_until_its_cut_off(backend: Backend) {
         s.calendar.cut_off = "23:59".into();
     })
     .await;
-    // Tomorrow's orders close tonight at 23:59, the day after's tomorrow.
-    let day_after = (Utc::now() + Span::days(2)).format("%Y-%m-%d").to_string();
-    let slot = format!("{day_after}T10:00:00Z");
+    // Tomorrow's orders close tonight at 23:59.
+    let tomorrow = (Utc::now() + Span::days(1)).format("%Y-%m-%d").to_string();
+    let slot = format!("{tomorrow}T10:00:00Z");
     let first = accepted(app.post_order(&order_for(&slot)).await).await;
     let second = accepted(app.post_order(&order_for(&slot)).await).await;
     for order in [&first, &second] {
@@ -213,7 +207,8 @@ async fn a_scheduled_order_is_cancelled_until_its_cut_off(backend: Backend) {
         assert_eq!(o.status, OrderStatus::Scheduled);
     }
     let stock = "SELECT stock FROM products WHERE id = 1";
-    let booked = "SELECT COALESCE(SUM(orders), 0) FROM bookings WHERE scope = 'slot pickup'";
+    let booked =
+        "SELECT CAST(COALESCE(SUM(orders), 0) AS BIGINT) FROM bookings WHERE scope = 'slot pickup'";
     assert_eq!(app.scalar(stock).await, 300 - 4);
     assert_eq!(app.scalar(booked).await, 2);
 
@@ -232,7 +227,7 @@ async fn a_scheduled_order_is_cancelled_until_its_cut_off(backend: Backend) {
     );
     assert_eq!(app.scalar(&held).await, 0);
 
-    // The admin moves the cut-off to midnight: the day's orders closed last night.
+    // The admin moves the cut-off to midnight: tomorrow's orders closed this morning.
     let admin = staff_token(&app, "admin").await;
     let (status, mut calendar) =
         staff_call(&app, &admin, Method::GET, "/api/admin/calendar", None).await;
@@ -283,7 +278,7 @@ async fn kill_9_while_scheduled_still_bakes_it_on_time(backend: Backend) {
     let db = TestDatabase::create(backend).await;
     let client = bakery_test_support::client();
     let (slot, prep) = near_slot(Span::seconds(12), Span::seconds(8));
-    let (special, _) = hours_from(slot);
+    let special = hours_from(slot);
     let prep_text = format!("{}ms", prep.as_millis());
     let env = [
         ("BAKERY_PREP_TIME", prep_text.as_str()),
