@@ -99,6 +99,34 @@ pub fn group(orders: &[BoardOrder]) -> Vec<(Column, Vec<BoardOrder>)> {
         .collect()
 }
 
+/// The day a production sheet's address asks for (`?date=…`): `today`, `tomorrow` or
+/// `YYYY-MM-DD`; anything else is today.
+pub fn production_day(search: &str) -> String {
+    let asked = search
+        .trim_start_matches('?')
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("date="))
+        .unwrap_or("today");
+    let is_date = asked.len() == 10
+        && asked.bytes().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    if asked == "tomorrow" || is_date {
+        asked.to_owned()
+    } else {
+        "today".to_owned()
+    }
+}
+
+/// A slot's start as the sheet shows it: its local `HH:MM` (RFC 3339 with the bakery's offset).
+pub fn slot_time(start: &str) -> String {
+    start.get(11..16).unwrap_or(start).to_owned()
+}
+
 /// A guarded move staff can make on an order: the lifecycle's own actions (`bakery_wire::lifecycle`).
 pub use bakery_wire::lifecycle::Action;
 
@@ -604,5 +632,15 @@ mod tests {
         assert_eq!(items_summary(&o), "2 × Croissant");
         assert_eq!(time_of_day("2026-11-25 08:15:00"), "08:15");
         assert_eq!(time_of_day("soon"), "soon");
+    }
+
+    #[test]
+    fn the_production_sheet_reads_its_day_from_the_address() {
+        assert_eq!(production_day("?date=tomorrow"), "tomorrow");
+        assert_eq!(production_day("?x=1&date=2026-12-05"), "2026-12-05");
+        assert_eq!(production_day(""), "today");
+        assert_eq!(production_day("?date=2026-12-5"), "today");
+        assert_eq!(production_day("?date=%3Cscript"), "today");
+        assert_eq!(slot_time("2026-12-05T10:15:00+01:00"), "10:15");
     }
 }

@@ -7,6 +7,7 @@ mod money;
 mod order_message;
 mod order_request;
 pub mod privacy;
+pub mod production;
 pub mod schedule;
 pub mod slots;
 

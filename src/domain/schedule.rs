@@ -11,6 +11,16 @@ pub fn start_time(pickup_at: DateTime<Utc>, prep: Duration) -> DateTime<Utc> {
     pickup_at - prep
 }
 
+/// The instants local `date` runs between in the bakery's time zone: its midnight up to the
+/// next (23 or 25 hours on a DST change day).
+pub fn day_span(
+    calendar: &Calendar,
+    date: chrono::NaiveDate,
+) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+    let midnight = |d: chrono::NaiveDate| instant(calendar, d.and_hms_opt(0, 0, 0)?);
+    Some((midnight(date)?, midnight(date.succ_opt()?)?))
+}
+
 /// Until when the customer may cancel a scheduled order for `pickup_at`: the calendar's cut-off
 /// on the day before its slot's day (bakery's local time); `None` without a cut-off (then until
 /// the kitchen starts it). In a spring-forward gap, the first local time after it.
@@ -20,7 +30,15 @@ pub fn customer_cancel_until(
 ) -> Option<DateTime<Utc>> {
     let minute = calendar.cut_off?;
     let eve = calendar.local_date(pickup_at).pred_opt()?;
-    let mut local = eve.and_hms_opt(0, 0, 0)? + Duration::minutes(i64::from(minute));
+    instant(
+        calendar,
+        eve.and_hms_opt(0, 0, 0)? + Duration::minutes(i64::from(minute)),
+    )
+}
+
+/// The instant of a local time of the bakery: the earlier of a fall-back hour, the first local
+/// time after a spring-forward gap.
+fn instant(calendar: &Calendar, mut local: chrono::NaiveDateTime) -> Option<DateTime<Utc>> {
     for _ in 0..8 {
         if let Some(at) = calendar.time_zone.from_local_datetime(&local).earliest() {
             return Some(at.with_timezone(&Utc));

@@ -12,6 +12,7 @@ mod migrate;
 mod notifications;
 mod orders;
 mod oven_leases;
+mod production;
 mod products;
 mod recovery;
 mod retention;

@@ -8,6 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 pub mod lifecycle;
+pub mod production;
 pub mod rules;
 pub mod staff;
 

@@ -48,6 +48,8 @@ pub enum Page {
     StaffAudit,
     #[to("/staff/notifications")]
     StaffNotifications,
+    #[to("/staff/production")]
+    StaffProduction,
     #[not_found]
     NotFound,
 }
@@ -63,6 +65,7 @@ impl Page {
                 | Page::StaffTokens
                 | Page::StaffAudit
                 | Page::StaffNotifications
+                | Page::StaffProduction
         )
     }
 }
@@ -200,7 +203,8 @@ fn App() -> View {
                             | Page::StaffUsers
                             | Page::StaffTokens
                             | Page::StaffAudit
-                            | Page::StaffNotifications => view! { staff::StaffPage(page=route.get_clone()) },
+                            | Page::StaffNotifications
+                            | Page::StaffProduction => view! { staff::StaffPage(page=route.get_clone()) },
                             Page::NotFound => view! { NotFound {} },
                         })
                     }
