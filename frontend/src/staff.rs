@@ -417,6 +417,7 @@ mod tests {
             }],
             total: 9.0,
             failure_reason: None,
+            pickup_at: None,
         }
     }
 

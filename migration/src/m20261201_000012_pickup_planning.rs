@@ -86,10 +86,19 @@ impl MigrationTrait for Migration {
                 .not_null()
                 .default(0)
                 .to_owned(),
-            ColumnDef::new(Products::MaxPerDay).big_integer().null().to_owned(),
+            ColumnDef::new(Products::MaxPerDay)
+                .big_integer()
+                .null()
+                .to_owned(),
             ColumnDef::new(Products::MadeOn).string().null().to_owned(),
-            ColumnDef::new(Products::AvailableFrom).string().null().to_owned(),
-            ColumnDef::new(Products::AvailableUntil).string().null().to_owned(),
+            ColumnDef::new(Products::AvailableFrom)
+                .string()
+                .null()
+                .to_owned(),
+            ColumnDef::new(Products::AvailableUntil)
+                .string()
+                .null()
+                .to_owned(),
         ];
         for mut column in columns {
             manager

@@ -275,7 +275,7 @@ pub async fn change_stock(
     };
     let product =
         match catalog::change_stock(&state.db, id, stock_move, &who.actor, &change.reason).await? {
-            StockOutcome::Changed(product) => product,
+            StockOutcome::Changed(product) => *product,
             StockOutcome::NoSuchProduct => return Err(ApiError::ProductNotFound(id)),
             StockOutcome::WouldGoNegative { stock } => {
                 return Err(ApiError::Conflict(format!(

@@ -18,6 +18,7 @@ use super::errors::ApiError;
 use super::extract::{check_text, parse_order_id};
 use super::openapi::{BoardDay, BoardEvent, StaffCancel};
 use super::order_moves::act_on_order;
+use super::planning::Planning;
 use super::sse::sse_response;
 use super::staff::{BAKERS, Staff};
 use crate::domain::StaffAction;
@@ -26,8 +27,11 @@ use crate::staff::accounts::Principal;
 use crate::store::wire_time;
 use crate::store::{board as board_reads, parse_fulfillment};
 
-fn board_order((o, items): (order::Model, Vec<order_item::Model>)) -> BoardOrder {
-    BoardOrder {
+fn board_order(
+    planning: &Planning,
+) -> impl Fn((order::Model, Vec<order_item::Model>)) -> BoardOrder + '_ {
+    move |(o, items)| BoardOrder {
+        pickup_at: o.pickup_at.map(|at| planning.calendar.show(at)),
         order_id: o.id,
         customer_name: o.customer_name,
         customer_email: o.customer_email,
@@ -96,7 +100,12 @@ pub async fn board(
     let found = board_reads::orders_of_day(&state.db, day, status).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(found.into_iter().map(board_order).collect::<Vec<_>>()))
+        .json(
+            found
+                .into_iter()
+                .map(board_order(&state.planning.loaded()))
+                .collect::<Vec<_>>(),
+        ))
 }
 
 #[utoipa::path(
@@ -254,7 +263,7 @@ async fn move_order(
     let order = board_reads::order_with_items(&state.db, order_id)
         .await?
         .ok_or_else(|| ApiError::OrderNotFound(raw_id.to_owned()))?;
-    Ok(HttpResponse::Ok().json(board_order(order)))
+    Ok(HttpResponse::Ok().json(board_order(&state.planning.loaded())(order)))
 }
 
 /// Every Server-Sent Event frame of the board: one per status change of any order.

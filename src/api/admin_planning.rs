@@ -104,7 +104,14 @@ pub async fn put_calendar(
     let text: CalendarSettings = body(&req, payload, state.body).await?;
     check_calendar(&text)?;
     let value = serde_json::to_value(&text).map_err(ApiError::internal)?;
-    planning::store(&state.db, planning::CALENDAR, &value, &who.actor, "calendar.update").await?;
+    planning::store(
+        &state.db,
+        planning::CALENDAR,
+        &value,
+        &who.actor,
+        "calendar.update",
+    )
+    .await?;
     state.planning.forget();
     Ok(HttpResponse::Ok().json(&text))
 }
@@ -216,7 +223,14 @@ pub async fn set_switches(
         paused_until,
     };
     let value = switches_json(switches);
-    planning::store(&state.db, planning::SWITCHES, &value, &who.actor, "switches.set").await?;
+    planning::store(
+        &state.db,
+        planning::SWITCHES,
+        &value,
+        &who.actor,
+        "switches.set",
+    )
+    .await?;
     state.planning.forget();
     let planning = state.planning.current(&state.db).await?;
     Ok(HttpResponse::Ok().json(switches_view(&planning, switches)))

@@ -22,8 +22,8 @@ use crate::actors::order_store::{PlaceOrder, StoreError as OrderStoreError};
 use crate::domain::slots::CartLine;
 use crate::domain::{Money, OrderRequest};
 use crate::domain::{StaffAction, schedule};
-use crate::store::draft::{DraftLine, OrderDraft, PlaceOutcome};
-use crate::store::{StoreError, board, reads, wire_time};
+use crate::store::draft::{Booking, DraftLine, OrderDraft, PlaceOutcome};
+use crate::store::{StoreError, board, intake, reads, wire_time};
 
 /// Places an order: 201 with the seed's `{order_id, status, queue_status}` (plus total and time).
 #[utoipa::path(
@@ -86,7 +86,16 @@ pub async fn create_order(
     let outcome = loop {
         let now = chrono::Utc::now();
         let fulfillment = draft.fulfillment;
-        let booking = slots::choose_slot(&state, &planning, now, fulfillment, &cart, asked).await?;
+        let booking =
+            match slots::choose_slot(&state, &planning, now, fulfillment, &cart, asked).await {
+                Ok(booking) => booking,
+                // A retry of a placed order gets its first answer, however full its slot is now.
+                Err(refused @ ApiError::SlotRefused { .. }) => match &draft.idempotency_key {
+                    Some(key) if intake::key_is_stored(&state.db, key).await? => Booking::default(),
+                    _ => return Err(refused),
+                },
+                Err(other) => return Err(other),
+            };
         let sent = state
             .store
             .send(PlaceOrder(draft.clone(), booking))

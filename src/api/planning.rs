@@ -71,7 +71,7 @@ impl PlanningCache {
         }
         let read_at = Instant::now();
         let stored = planning::load(db).await?;
-        let planning = Arc::new(self.from_stored(stored));
+        let planning = Arc::new(self.merge_stored(stored));
         self.current.store(Arc::new((read_at, planning.clone())));
         Ok(planning)
     }
@@ -110,7 +110,7 @@ impl PlanningCache {
         self.current.store(Arc::new((stale, old)));
     }
 
-    fn from_stored(&self, stored: planning::StoredPlanning) -> Planning {
+    fn merge_stored(&self, stored: planning::StoredPlanning) -> Planning {
         let mut planning = self.defaults.clone();
         if let Some(value) = stored.calendar {
             let parsed = serde_json::from_value::<CalendarSettings>(value)

@@ -81,7 +81,11 @@ pub async fn choose_slot(
     let calendar = &planning.calendar;
     let booked = booked_for(state, planning, now, fulfillment, cart).await?;
     let refuse = |refusal| refused(planning, now, fulfillment, cart, &booked, refusal);
-    if planning.switches.paused_until.is_some_and(|until| until > now) {
+    if planning
+        .switches
+        .paused_until
+        .is_some_and(|until| until > now)
+    {
         return Err(refuse(Refusal::Paused));
     }
     let state_now = match asked {
@@ -98,8 +102,7 @@ pub async fn choose_slot(
             };
             calendar.state(now, planning.switches, fulfillment, slot, cart, &booked)
         }
-        None => match calendar.next_available(now, planning.switches, fulfillment, cart, &booked)
-        {
+        None => match calendar.next_available(now, planning.switches, fulfillment, cart, &booked) {
             Some(state) => state,
             None => return Err(refuse(Refusal::SlotFull)),
         },

@@ -9,6 +9,9 @@ use chrono::{DateTime, Utc};
 /// One order line to bake: order, slot start, product id and name, quantity.
 pub type Line<'a> = (i64, DateTime<Utc>, i64, &'a str, i64);
 
+/// Pieces and the orders behind them, by slot start.
+type BySlot = BTreeMap<DateTime<Utc>, (i64, Vec<i64>)>;
+
 /// The sheet of `lines`; `show` writes a slot's start for people (the bakery's offset).
 pub fn sheet(
     date: &str,
@@ -17,8 +20,7 @@ pub fn sheet(
     show: impl Fn(DateTime<Utc>) -> String,
 ) -> ProductionSheet {
     // By product name, then id; each product's slots by time.
-    let mut products: BTreeMap<(&str, i64), BTreeMap<DateTime<Utc>, (i64, Vec<i64>)>> =
-        BTreeMap::new();
+    let mut products: BTreeMap<(&str, i64), BySlot> = BTreeMap::new();
     let mut orders: Vec<i64> = Vec::new();
     for &(order_id, slot, product_id, name, quantity) in lines {
         let (sum, ids) = products

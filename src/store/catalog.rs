@@ -201,7 +201,7 @@ pub enum StockMove {
 /// What changing stock came to.
 #[derive(Debug, Clone, PartialEq)]
 pub enum StockOutcome {
-    Changed(product::Model),
+    Changed(Box<product::Model>),
     NoSuchProduct,
     /// The adjustment would leave fewer than zero pieces; nothing changed.
     WouldGoNegative {
@@ -261,7 +261,7 @@ async fn update_stock(
     let changed = update.exec(db).await?.rows_affected > 0;
     let product = product::Entity::find_by_id(id).one(db).await?;
     Ok(match (changed, product) {
-        (true, Some(product)) => StockOutcome::Changed(product),
+        (true, Some(product)) => StockOutcome::Changed(Box::new(product)),
         (false, Some(product)) => StockOutcome::WouldGoNegative {
             stock: product.stock,
         },

@@ -13,11 +13,11 @@ use sea_orm::{
 };
 
 use super::StoreError;
-use crate::domain::slots::Counter;
 use super::bookings;
 use super::draft::{Booking, OrderDraft, PLACED_NOTE, PlaceOutcome, Placed, message_payload};
 use super::notifications;
 use super::rows::{ROWS_PER_INSERT, fulfillment_name, insert_in_chunks, insert_returning_ids};
+use crate::domain::slots::Counter;
 
 /// Writes many orders in one transaction (each with its items, first event and outbox row).
 /// If the shared transaction fails, each draft is tried again alone, so one bad draft (or a race
@@ -70,6 +70,16 @@ async fn place_in_one_transaction(
     let outcomes = place_batch(txn, orders, topic).await?;
     write.commit().await?;
     Ok(outcomes)
+}
+
+/// Whether an order was placed under idempotency `key` (a retry is answered with it, whatever
+/// its slot has left).
+pub async fn key_is_stored(conn: &impl ConnectionTrait, key: &str) -> Result<bool, StoreError> {
+    Ok(order::Entity::find()
+        .filter(order::Column::IdempotencyKey.eq(key))
+        .one(conn)
+        .await?
+        .is_some())
 }
 
 /// What one draft of a batch comes to, by the draft's place in the batch.
@@ -143,7 +153,9 @@ async fn place_batch(
     let mut held = Vec::new();
     for ((_, booking), id) in accepted.iter().zip(&ids) {
         match id {
-            Some(id) if !booking.counters.is_empty() => held.push((*id, booking.counters.as_slice())),
+            Some(id) if !booking.counters.is_empty() => {
+                held.push((*id, booking.counters.as_slice()))
+            }
             Some(_) => {}
             // Stored before under its key: what this retry booked goes back.
             None => bookings::unbook(conn, &booking.counters).await?,
@@ -321,25 +333,28 @@ async fn insert_orders(
         .chunks(ROWS_PER_INSERT)
         .zip(pickups.chunks(ROWS_PER_INSERT))
     {
-        let rows = chunk.iter().zip(pickups).map(|(draft, pickup_at)| order::ActiveModel {
-            id: NotSet,
-            customer_name: Set(draft.customer_name.clone()),
-            customer_email: Set(draft.customer_email.clone()),
-            status: Set(OrderStatus::Pending.as_str().to_owned()),
-            total_cents: Set(draft.total_cents()),
-            idempotency_key: Set(draft.idempotency_key.clone()),
-            request_hash: Set(Some(draft.request_hash.clone())),
-            failure_reason: Set(None),
-            attempts: Set(0),
-            ready_at: Set(None),
-            created_at: Set(now),
-            updated_at: Set(now),
-            fulfillment: Set(fulfillment_name(draft.fulfillment).to_owned()),
-            delivery_address: Set(draft.delivery_address.clone()),
-            lease_owner: Set(None),
-            pickup_at: Set(*pickup_at),
-            start_at: Set(None),
-        });
+        let rows = chunk
+            .iter()
+            .zip(pickups)
+            .map(|(draft, pickup_at)| order::ActiveModel {
+                id: NotSet,
+                customer_name: Set(draft.customer_name.clone()),
+                customer_email: Set(draft.customer_email.clone()),
+                status: Set(OrderStatus::Pending.as_str().to_owned()),
+                total_cents: Set(draft.total_cents()),
+                idempotency_key: Set(draft.idempotency_key.clone()),
+                request_hash: Set(Some(draft.request_hash.clone())),
+                failure_reason: Set(None),
+                attempts: Set(0),
+                ready_at: Set(None),
+                created_at: Set(now),
+                updated_at: Set(now),
+                fulfillment: Set(fulfillment_name(draft.fulfillment).to_owned()),
+                delivery_address: Set(draft.delivery_address.clone()),
+                lease_owner: Set(None),
+                pickup_at: Set(*pickup_at),
+                start_at: Set(None),
+            });
         let mut insert = order::Entity::insert_many(rows).into_query();
         insert
             .on_conflict(

@@ -153,8 +153,20 @@ fn batch_values(
         notifications::TOPIC.into(),
     ]);
     values.push(token_hashes.into());
-    values.push(pickups.iter().map(|p| p.unwrap_or(now)).collect::<Vec<_>>().into());
-    values.push(pickups.iter().map(Option::is_some).collect::<Vec<_>>().into());
+    values.push(
+        pickups
+            .iter()
+            .map(|p| p.unwrap_or(now))
+            .collect::<Vec<_>>()
+            .into(),
+    );
+    values.push(
+        pickups
+            .iter()
+            .map(Option::is_some)
+            .collect::<Vec<_>>()
+            .into(),
+    );
     Ok(values)
 }
 

@@ -59,7 +59,14 @@ pub async fn store(
     )
     .exec_without_returning(&*write)
     .await?;
-    audit::record(&*write, actor, action, &format!("planning:{name}"), value.clone()).await?;
+    audit::record(
+        &*write,
+        actor,
+        action,
+        &format!("planning:{name}"),
+        value.clone(),
+    )
+    .await?;
     write.commit().await?;
     Ok(())
 }

@@ -18,6 +18,7 @@ mod recovery;
 mod retention;
 mod scheduled;
 mod sign_in_limits;
+mod slots;
 mod slow_clients;
 mod staff;
 mod statistics;

@@ -9,3 +9,4 @@ mod dead_letters;
 mod faults;
 mod flow;
 mod oven_leases;
+mod slots;

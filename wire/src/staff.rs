@@ -305,6 +305,9 @@ pub struct BoardOrder {
     pub total: f64,
     #[serde(default)]
     pub failure_reason: Option<String>,
+    /// Start of the order's pickup slot or delivery window, RFC 3339 with the bakery's offset.
+    #[serde(default)]
+    pub pickup_at: Option<String>,
 }
 
 /// The body of `POST /api/admin/orders/{id}/cancel` (and of a customer's own cancel, which

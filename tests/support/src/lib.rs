@@ -118,6 +118,8 @@ pub struct TestDatabase {
 enum Cleanup {
     File(PathBuf),
     Postgres(String),
+    /// Another handle's to clean up.
+    Nothing,
 }
 
 impl TestDatabase {
@@ -146,6 +148,14 @@ impl TestDatabase {
         }
     }
 
+    /// Another handle on the same database (for a second process on it); the first one cleans up.
+    pub fn shared(&self) -> TestDatabase {
+        TestDatabase {
+            url: self.url.clone(),
+            cleanup: Cleanup::Nothing,
+        }
+    }
+
     /// A direct connection, to look at or change the data behind the app's back.
     pub async fn connect(&self) -> DatabaseConnection {
         let mut options = sea_orm::ConnectOptions::new(self.url.clone());
@@ -157,6 +167,7 @@ impl TestDatabase {
 impl Drop for TestDatabase {
     fn drop(&mut self) {
         match &self.cleanup {
+            Cleanup::Nothing => {}
             Cleanup::File(dir) => {
                 let _ = std::fs::remove_dir_all(dir);
             }
