@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use bakery_test_support::{Backend, accepted, on_both_databases, spawn_app};
 
-use super::scheduled::{staff_call, staff_token};
+use super::scheduled::staff_token;
 
 fn order(pickup_at: &str, items: &[(i64, i64)]) -> Value {
     let items: Vec<Value> = items
@@ -73,7 +73,7 @@ async fn the_sheet_sums_the_days_accepted_orders(backend: Backend) {
 
     let baker = staff_token(&app, "baker").await;
     let path = format!("/api/admin/production?date={tomorrow}");
-    let (status, sheet) = staff_call(&app, &baker, Method::GET, &path, None).await;
+    let (status, sheet) = app.staff_call(&baker, Method::GET, &path, None).await;
     assert_eq!(status, 200, "{sheet}");
     assert_eq!(sheet["date"], tomorrow.as_str());
     assert_eq!(sheet["orders"], 3, "{sheet}");
@@ -145,7 +145,7 @@ async fn the_sheet_sums_the_days_accepted_orders(backend: Backend) {
     let (status, _) = app.get_json(&path).await;
     assert_eq!(status, 401);
     let bad = "/api/admin/production?date=2026-13-45";
-    let (status, body) = staff_call(&app, &baker, Method::GET, bad, None).await;
+    let (status, body) = app.staff_call(&baker, Method::GET, bad, None).await;
     assert_eq!(status, 400, "{body}");
     assert_eq!(body["code"], "validation_failed", "{body}");
 }

@@ -160,22 +160,6 @@ pub async fn staff_token(app: &TestApp, role: &str) -> String {
     token
 }
 
-pub async fn staff_call(
-    app: &TestApp,
-    token: &str,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut req = app.client.request(method, app.url(path)).bearer_auth(token);
-    if let Some(body) = body {
-        req = req.json(&body);
-    }
-    let res = req.send().await.unwrap();
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
-}
-
 async fn customer_cancel(app: &TestApp, id: i64, token: &str) -> (u16, Value) {
     let res = app
         .client
@@ -229,18 +213,14 @@ async fn a_scheduled_order_is_cancelled_until_its_cut_off(backend: Backend) {
 
     // The admin moves the cut-off to midnight: tomorrow's orders closed this morning.
     let admin = staff_token(&app, "admin").await;
-    let (status, mut calendar) =
-        staff_call(&app, &admin, Method::GET, "/api/admin/calendar", None).await;
+    let (status, mut calendar) = app
+        .staff_call(&admin, Method::GET, "/api/admin/calendar", None)
+        .await;
     assert_eq!(status, 200, "{calendar}");
     calendar["cut_off"] = json!("00:00");
-    let (status, body) = staff_call(
-        &app,
-        &admin,
-        Method::PUT,
-        "/api/admin/calendar",
-        Some(calendar),
-    )
-    .await;
+    let (status, body) = app
+        .staff_call(&admin, Method::PUT, "/api/admin/calendar", Some(calendar))
+        .await;
     assert_eq!(status, 200, "{body}");
     let (status, body) = customer_cancel(&app, second.order_id, &second.tracking_token).await;
     assert_eq!(status, 409, "{body}");
@@ -260,14 +240,14 @@ async fn a_scheduled_order_is_cancelled_until_its_cut_off(backend: Backend) {
     // Staff may cancel it until it is baked.
     let baker = staff_token(&app, "baker").await;
     let path = format!("/api/admin/orders/{}/cancel", second.order_id);
-    let (status, body) = staff_call(
-        &app,
-        &baker,
-        Method::POST,
-        &path,
-        Some(json!({"reason": "shop closed"})),
-    )
-    .await;
+    let (status, body) = app
+        .staff_call(
+            &baker,
+            Method::POST,
+            &path,
+            Some(json!({"reason": "shop closed"})),
+        )
+        .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(app.scalar(stock).await, 300);
     assert_eq!(app.scalar(booked).await, 0);
