@@ -173,6 +173,30 @@ fn cart_of(query: &SlotsQuery, catalog: &CatalogSnapshot) -> Result<Vec<CartLine
     Ok(cart)
 }
 
+/// What a slot query asks about, with the planning and bookings to answer it.
+struct Asked {
+    fulfillment: Fulfillment,
+    cart: Vec<CartLine>,
+    planning: std::sync::Arc<Planning>,
+    now: DateTime<Utc>,
+    booked: Booked,
+}
+
+async fn asked(query: &SlotsQuery, state: &AppState) -> Result<Asked, ApiError> {
+    let fulfillment = fulfillment_of(query)?;
+    let cart = cart_of(query, &state.catalog.load())?;
+    let planning = state.planning.current(&state.db).await?;
+    let now = Utc::now();
+    let booked = booked_for(state, &planning, now, fulfillment, &cart).await?;
+    Ok(Asked {
+        fulfillment,
+        cart,
+        planning,
+        now,
+        booked,
+    })
+}
+
 fn reason(refusal: Refusal) -> SlotReason {
     match refusal {
         Refusal::SlotFull => SlotReason::SlotFull,
@@ -226,11 +250,13 @@ pub async fn day_slots(
             .filter(|_| text.len() == 10)
             .ok_or_else(|| ApiError::invalid("date", "must be a date YYYY-MM-DD"))?,
     };
-    let fulfillment = fulfillment_of(&query)?;
-    let cart = cart_of(&query, &state.catalog.load())?;
-    let planning = state.planning.current(&state.db).await?;
-    let now = Utc::now();
-    let booked = booked_for(&state, &planning, now, fulfillment, &cart).await?;
+    let Asked {
+        fulfillment,
+        cart,
+        planning,
+        now,
+        booked,
+    } = asked(&query, &state).await?;
     let slots = planning
         .calendar
         .day_states(now, planning.switches, date, fulfillment, &cart, &booked)
@@ -270,11 +296,13 @@ pub async fn next_slot(
     query: web::Query<SlotsQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let fulfillment = fulfillment_of(&query)?;
-    let cart = cart_of(&query, &state.catalog.load())?;
-    let planning = state.planning.current(&state.db).await?;
-    let now = Utc::now();
-    let booked = booked_for(&state, &planning, now, fulfillment, &cart).await?;
+    let Asked {
+        fulfillment,
+        cart,
+        planning,
+        now,
+        booked,
+    } = asked(&query, &state).await?;
     let next = planning
         .calendar
         .next_available(now, planning.switches, fulfillment, &cart, &booked)
