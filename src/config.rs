@@ -184,6 +184,10 @@ pub struct WorkerSettings {
     /// How often a worker renews its lease and looks for the orders of gone workers.
     #[serde(with = "values::duration")]
     pub lease_sweep: Duration,
+    /// How often a worker looks for scheduled orders due to go into the oven (those due before
+    /// the next look get a timer; the start time stored with the order is the truth).
+    #[serde(with = "values::duration")]
+    pub schedule_sweep: Duration,
 }
 
 /// Staff sessions.
@@ -379,6 +383,7 @@ impl Default for WorkerSettings {
             restart_max: Duration::from_secs(10),
             lease_time: Duration::from_secs(30),
             lease_sweep: Duration::from_secs(10),
+            schedule_sweep: Duration::from_secs(2),
         }
     }
 }
@@ -519,6 +524,7 @@ impl Settings {
         }
         let durations = [
             ("worker.lease_sweep", self.worker.lease_sweep),
+            ("worker.schedule_sweep", self.worker.schedule_sweep),
             ("sessions.idle_timeout", self.sessions.idle_timeout),
             ("sessions.lifetime", self.sessions.lifetime),
         ];

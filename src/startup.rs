@@ -35,7 +35,7 @@ use crate::actors::order_consumer::OrderConsumer;
 use crate::actors::order_processor::{ProcessingContext, Shift};
 use crate::actors::order_store::{OrderStore, StoreStats};
 use crate::actors::outbox_relay::OutboxRelay;
-use crate::actors::oven::{Oven, OvenLease};
+use crate::actors::oven::{KitchenClock, Oven, OvenLease};
 use crate::actors::processor_pool::ProcessorPool;
 use crate::actors::roster::Roster;
 use crate::actors::status_link::{StatusFanout, StatusListener};
@@ -250,7 +250,11 @@ impl Builder<'_> {
         let oven_id = lease.oven_id.clone();
         let oven = {
             let (db, bus, restarts) = (self.db.clone(), bus.clone(), self.restarts("oven"));
-            Supervisor::start(move |_| Oven::new(db, bus, restarts, lease))
+            let clock = KitchenClock {
+                prep_time: settings.worker.prep_time,
+                schedule_sweep: settings.worker.schedule_sweep,
+            };
+            Supervisor::start(move |_| Oven::new(db, bus, restarts, lease, clock))
         };
         let shift = Arc::new(Shift::default());
         let context = Arc::new(ProcessingContext {

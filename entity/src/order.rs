@@ -9,7 +9,7 @@ pub struct Model {
     pub id: i64,
     pub customer_name: String,
     pub customer_email: String,
-    /// `pending`, `processing`, `ready`, `completed`, `rejected`, `cancelled` or `failed`.
+    /// `pending`, `scheduled`, `processing`, `ready`, `completed`, `rejected`, `cancelled` or `failed`.
     pub status: String,
     pub total_cents: i64,
     #[sea_orm(unique)]
@@ -30,6 +30,9 @@ pub struct Model {
     /// Start of the order's pickup slot or delivery window (UTC); `None` for orders placed
     /// before slots existed.
     pub pickup_at: Option<DateTimeUtc>,
+    /// When a `scheduled` order goes into the oven (`pickup_at` less the preparation time);
+    /// `None` once it has left `scheduled`, and for every other order.
+    pub start_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

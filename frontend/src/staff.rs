@@ -30,6 +30,8 @@ impl Caps {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Column {
     Pending,
+    /// Stock set aside, waiting for its start time.
+    Scheduled,
     Processing,
     Ready,
     OutForDelivery,
@@ -38,8 +40,9 @@ pub enum Column {
 }
 
 impl Column {
-    pub const ALL: [Column; 5] = [
+    pub const ALL: [Column; 6] = [
         Column::Pending,
+        Column::Scheduled,
         Column::Processing,
         Column::Ready,
         Column::OutForDelivery,
@@ -49,6 +52,7 @@ impl Column {
     pub fn of(status: OrderStatus) -> Column {
         match status {
             OrderStatus::Pending => Column::Pending,
+            OrderStatus::Scheduled => Column::Scheduled,
             OrderStatus::Processing => Column::Processing,
             OrderStatus::Ready => Column::Ready,
             OrderStatus::OutForDelivery => Column::OutForDelivery,
@@ -59,6 +63,7 @@ impl Column {
     pub fn title(self) -> &'static str {
         match self {
             Column::Pending => "New",
+            Column::Scheduled => "Scheduled",
             Column::Processing => "In the oven",
             Column::Ready => "Ready",
             Column::OutForDelivery => "Out for delivery",
@@ -70,6 +75,7 @@ impl Column {
     pub fn key(self) -> &'static str {
         match self {
             Column::Pending => "pending",
+            Column::Scheduled => "scheduled",
             Column::Processing => "processing",
             Column::Ready => "ready",
             Column::OutForDelivery => "out_for_delivery",
@@ -91,6 +97,34 @@ pub fn group(orders: &[BoardOrder]) -> Vec<(Column, Vec<BoardOrder>)> {
             (column, list)
         })
         .collect()
+}
+
+/// The day a production sheet's address asks for (`?date=…`): `today`, `tomorrow` or
+/// `YYYY-MM-DD`; anything else is today.
+pub fn production_day(search: &str) -> String {
+    let asked = search
+        .trim_start_matches('?')
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("date="))
+        .unwrap_or("today");
+    let is_date = asked.len() == 10
+        && asked.bytes().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    if asked == "tomorrow" || is_date {
+        asked.to_owned()
+    } else {
+        "today".to_owned()
+    }
+}
+
+/// A slot's start as the sheet shows it: its local `HH:MM` (RFC 3339 with the bakery's offset).
+pub fn slot_time(start: &str) -> String {
+    start.get(11..16).unwrap_or(start).to_owned()
 }
 
 /// A guarded move staff can make on an order: the lifecycle's own actions (`bakery_wire::lifecycle`).
@@ -404,6 +438,7 @@ mod tests {
     fn every_status_has_a_column_and_the_board_keeps_the_order() {
         use OrderStatus::*;
         let orders = vec![
+            order(6, Scheduled, Fulfillment::Pickup),
             order(5, Ready, Fulfillment::Pickup),
             order(4, Pending, Fulfillment::Pickup),
             order(3, Ready, Fulfillment::Delivery),
@@ -411,12 +446,13 @@ mod tests {
             order(1, Delivered, Fulfillment::Delivery),
         ];
         let columns = group(&orders);
-        assert_eq!(columns.len(), 5);
+        assert_eq!(columns.len(), 6);
         let ids = |c: usize| columns[c].1.iter().map(|o| o.order_id).collect::<Vec<_>>();
         assert_eq!(ids(0), vec![4]);
-        assert!(ids(1).is_empty());
-        assert_eq!(ids(2), vec![5, 3]);
-        assert_eq!(ids(4), vec![2, 1]);
+        assert_eq!(ids(1), vec![6]);
+        assert!(ids(2).is_empty());
+        assert_eq!(ids(3), vec![5, 3]);
+        assert_eq!(ids(5), vec![2, 1]);
         for s in OrderStatus::ALL {
             assert!(Column::ALL.contains(&Column::of(s)));
         }
@@ -428,6 +464,7 @@ mod tests {
         use OrderStatus::*;
         assert_eq!(board_actions(Pending, Pickup), vec![Action::Cancel]);
         assert_eq!(board_actions(Processing, Delivery), vec![Action::Cancel]);
+        assert_eq!(board_actions(Scheduled, Pickup), vec![Action::Cancel]);
         assert_eq!(board_actions(Ready, Pickup), vec![Action::Complete]);
         assert_eq!(board_actions(Ready, Delivery), vec![Action::Dispatch]);
         assert_eq!(
@@ -591,5 +628,15 @@ mod tests {
         assert_eq!(items_summary(&o), "2 × Croissant");
         assert_eq!(time_of_day("2026-11-25 08:15:00"), "08:15");
         assert_eq!(time_of_day("soon"), "soon");
+    }
+
+    #[test]
+    fn the_production_sheet_reads_its_day_from_the_address() {
+        assert_eq!(production_day("?date=tomorrow"), "tomorrow");
+        assert_eq!(production_day("?x=1&date=2026-12-05"), "2026-12-05");
+        assert_eq!(production_day(""), "today");
+        assert_eq!(production_day("?date=2026-12-5"), "today");
+        assert_eq!(production_day("?date=%3Cscript"), "today");
+        assert_eq!(slot_time("2026-12-05T10:15:00+01:00"), "10:15");
     }
 }

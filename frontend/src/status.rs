@@ -6,6 +6,7 @@ use bakery_wire::{Fulfillment, OrderStatus};
 pub fn label(status: OrderStatus) -> &'static str {
     match status {
         OrderStatus::Pending => "Received",
+        OrderStatus::Scheduled => "Scheduled",
         OrderStatus::Processing => "In the oven",
         OrderStatus::Ready => "Ready",
         OrderStatus::OutForDelivery => "Out for delivery",
@@ -21,6 +22,9 @@ pub fn label(status: OrderStatus) -> &'static str {
 pub fn explanation(status: OrderStatus) -> &'static str {
     match status {
         OrderStatus::Pending => "We have your order and will start on it in a moment.",
+        OrderStatus::Scheduled => {
+            "Your items are set aside; we will bake them to be ready at your time."
+        }
         OrderStatus::Processing => "Your items are set aside and baking now.",
         OrderStatus::Ready => "Your order is ready. Come by the counter to pick it up!",
         OrderStatus::OutForDelivery => "Your order is on its way to you.",
@@ -80,9 +84,64 @@ pub fn steps(fulfillment: Fulfillment) -> &'static [OrderStatus] {
     }
 }
 
-/// How far along its happy path the order is (index into [`steps`]), or `None` off it.
+/// How far along its happy path the order is (index into [`steps`]), or `None` off it. A
+/// scheduled order is still at the first step: the kitchen has yet to start on it.
 pub fn step(status: OrderStatus, fulfillment: Fulfillment) -> Option<usize> {
+    let status = match status {
+        OrderStatus::Scheduled => OrderStatus::Pending,
+        other => other,
+    };
     steps(fulfillment).iter().position(|s| *s == status)
+}
+
+/// The order's slot as the customer reads it, in the bakery's local time:
+/// "Ready for pickup Saturday 10:00–10:15" (a delivery: "Delivered Saturday 10:00–10:15").
+/// `start` and `end` are RFC 3339 with the bakery's offset, as the order page carries them.
+pub fn slot_sentence(start: &str, end: Option<&str>, fulfillment: Fulfillment) -> Option<String> {
+    let (date, from) = local_parts(start)?;
+    let day = weekday(date)?;
+    let until = end
+        .and_then(local_parts)
+        .map(|(_, to)| format!("–{to}"))
+        .unwrap_or_default();
+    let what = match fulfillment {
+        Fulfillment::Pickup => "Ready for pickup",
+        Fulfillment::Delivery => "Delivered",
+    };
+    Some(format!("{what} {day} {from}{until}"))
+}
+
+/// `YYYY-MM-DD` and `HH:MM` of an RFC 3339 time, as written (its own offset).
+fn local_parts(at: &str) -> Option<(&str, &str)> {
+    let date = at.get(..10)?;
+    let time = at.get(11..16)?;
+    (at.as_bytes().get(10) == Some(&b'T') && time.as_bytes().get(2) == Some(&b':'))
+        .then_some((date, time))
+}
+
+/// The weekday's name of a `YYYY-MM-DD` date (Sakamoto's method).
+fn weekday(date: &str) -> Option<&'static str> {
+    const NAMES: [&str; 7] = [
+        "Sunday",
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+    ];
+    const OFFSETS: [i64; 12] = [0, 3, 2, 5, 0, 3, 5, 1, 4, 6, 2, 4];
+    let mut year: i64 = date.get(..4)?.parse().ok()?;
+    let month: usize = date.get(5..7)?.parse().ok()?;
+    let day: i64 = date.get(8..10)?.parse().ok()?;
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+        return None;
+    }
+    if month < 3 {
+        year -= 1;
+    }
+    let n = (year + year / 4 - year / 100 + year / 400 + OFFSETS[month - 1] + day).rem_euclid(7);
+    NAMES.get(usize::try_from(n).ok()?).copied()
 }
 
 #[cfg(test)]
@@ -104,6 +163,30 @@ mod tests {
         assert_eq!(step(OrderStatus::Delivered, delivery), Some(4));
         assert_eq!(step(OrderStatus::Completed, delivery), None);
         assert!(explanation_for(OrderStatus::Ready, pickup).contains("counter"));
+        assert_eq!(step(OrderStatus::Scheduled, pickup), Some(0));
         assert!(!explanation_for(OrderStatus::Ready, delivery).contains("counter"));
+    }
+
+    #[test]
+    fn a_slot_reads_as_a_weekday_and_local_times() {
+        let pickup = Fulfillment::Pickup;
+        assert_eq!(
+            slot_sentence(
+                "2026-12-05T10:00:00+01:00",
+                Some("2026-12-05T10:15:00+01:00"),
+                pickup
+            )
+            .as_deref(),
+            Some("Ready for pickup Saturday 10:00–10:15")
+        );
+        assert_eq!(
+            slot_sentence("2024-02-29T08:30:00Z", None, Fulfillment::Delivery).as_deref(),
+            Some("Delivered Thursday 08:30")
+        );
+        assert_eq!(
+            slot_sentence("2026-01-01T00:00:00Z", None, pickup).as_deref(),
+            Some("Ready for pickup Thursday 00:00")
+        );
+        assert_eq!(slot_sentence("soon", None, pickup), None);
     }
 }

@@ -16,6 +16,7 @@ mod m20261130_000011_account_lifecycle_and_oven_leases;
 mod m20261201_000012_pickup_planning;
 mod m20261201_000020_product_allergens_and_labels;
 mod m20261201_000021_sample_catalog_allergens;
+mod m20261201_000040_scheduled_orders;
 
 /// Runs the bakery's migrations in order.
 pub struct Migrator;
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000012_pickup_planning::Migration),
             Box::new(m20261201_000020_product_allergens_and_labels::Migration),
             Box::new(m20261201_000021_sample_catalog_allergens::Migration),
+            Box::new(m20261201_000040_scheduled_orders::Migration),
         ]
     }
 }

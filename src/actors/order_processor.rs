@@ -1,4 +1,4 @@
-//! OrderProcessor: takes order messages from the inbox in batches, reserves stock and puts orders in the oven.
+//! OrderProcessor: takes order messages from the inbox in batches, reserves stock and puts orders in the oven or on its clock.
 //!
 //! Each processor takes what is waiting (as [`batching`] says) and starts it in one transaction.
 //! A transient failure stops the actor; its supervisor restarts it after a backoff delay and the
@@ -15,7 +15,7 @@ use tokio::sync::watch;
 use tracing::Instrument;
 
 use super::catalog_cache::{CatalogCache, Invalidate};
-use super::oven::{Bake, Oven};
+use super::oven::{Bake, Oven, StartAt};
 use super::supervision::Restarts;
 use crate::config::live::LiveSettings;
 use crate::events::StatusBus;
@@ -312,7 +312,10 @@ impl OrderProcessor {
             let attempt = delivery.attempt;
             match result {
                 Ok((order_id, outcome)) => {
-                    baked |= matches!(outcome, StartOutcome::Baking { .. });
+                    baked |= matches!(
+                        outcome,
+                        StartOutcome::Baking { .. } | StartOutcome::Scheduled { .. }
+                    );
                     settles.push(if self.announce(order_id, attempt, outcome) {
                         Settle::Ack(delivery)
                     } else {
@@ -369,6 +372,12 @@ impl OrderProcessor {
                 tracing::info!(order_id, attempt, ready_at = %ready_at, "stock reserved; order in the oven");
                 kitchen.bus.publish(moved);
                 kitchen.oven.do_send(Bake { order_id, ready_at });
+                true
+            }
+            StartOutcome::Scheduled { moved, start_at } => {
+                tracing::info!(order_id, attempt, start_at = %start_at, "stock reserved; order scheduled");
+                kitchen.bus.publish(moved);
+                kitchen.oven.do_send(StartAt { order_id, start_at });
                 true
             }
             StartOutcome::Rejected { moved } => {

@@ -111,6 +111,11 @@ pub enum ApiError {
     },
     #[error("No slot has room within the days customers may order ahead.")]
     NoSlot,
+    /// A customer's cancel of a scheduled order after its day's cut-off.
+    #[error(
+        "Orders for that day can no longer be cancelled online (the cut-off was {cut_off}); please call the bakery."
+    )]
+    CancelClosed { order_id: i64, cut_off: String },
 }
 
 impl ApiError {
@@ -150,6 +155,7 @@ impl ApiError {
             ApiError::WrongPassword => "wrong_password",
             ApiError::WebhookUrl(refusal) => refusal.code(),
             ApiError::SlotRefused { refusal, .. } => refusal.code(),
+            ApiError::CancelClosed { .. } => "cancel_cut_off",
             ApiError::NoSlot => "no_slot",
         }
     }
@@ -210,6 +216,9 @@ impl ApiError {
                 field,
                 ..
             } => json!({ "field": field, "next_available": next_available }),
+            ApiError::CancelClosed { order_id, cut_off } => {
+                json!({ "order_id": order_id, "cut_off": cut_off })
+            }
             _ => Value::Null,
         }
     }
@@ -246,7 +255,8 @@ impl ResponseError for ApiError {
             }
             ApiError::InvalidTransition { .. }
             | ApiError::Conflict(_)
-            | ApiError::SlotRefused { .. } => StatusCode::CONFLICT,
+            | ApiError::SlotRefused { .. }
+            | ApiError::CancelClosed { .. } => StatusCode::CONFLICT,
             ApiError::NoSlot => StatusCode::NOT_FOUND,
             ApiError::ProductNotFound(_) | ApiError::TokenNotFound | ApiError::UserNotFound => {
                 StatusCode::NOT_FOUND

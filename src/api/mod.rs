@@ -6,6 +6,7 @@ pub mod admin_catalog;
 pub mod admin_notifications;
 pub mod admin_orders;
 pub mod admin_planning;
+pub mod admin_production;
 pub mod admin_user_changes;
 pub mod body;
 pub mod client;
@@ -164,6 +165,8 @@ fn staff_routes(cfg: &mut ServiceConfig) {
         .service(admin_planning::put_calendar)
         .service(admin_planning::get_switches)
         .service(admin_planning::set_switches)
+        .service(admin_production::production_sheet)
+        .service(admin_production::production_csv)
         .service(admin_accounts::list_users)
         .service(admin_accounts::add_user)
         .service(admin_user_changes::disable_user)

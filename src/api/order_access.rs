@@ -102,7 +102,7 @@ pub fn open_to_all(state: &AppState) -> bool {
 /// The page as `asker` may see it: in full for the customer and staff (and for anyone when the
 /// bakery is open), else the counter's view.
 pub fn shown_to(mut view: OrderView, asker: &Asker, state: &AppState) -> OrderView {
-    view.pickup_at = view.pickup_at.map(|at| state.planning.localize(&at));
+    state.planning.localize_view(&mut view);
     if asker.is_trusted() || open_to_all(state) {
         view
     } else {

@@ -19,9 +19,9 @@ use super::order_moves::act_on_order;
 use super::slots;
 use crate::actors::catalog_cache::CatalogSnapshot;
 use crate::actors::order_store::{PlaceOrder, StoreError as OrderStoreError};
-use crate::domain::StaffAction;
 use crate::domain::slots::CartLine;
 use crate::domain::{Money, OrderRequest};
+use crate::domain::{StaffAction, schedule};
 use crate::store::draft::{Booking, DraftLine, OrderDraft, PlaceOutcome};
 use crate::store::{StoreError, board, intake, reads, wire_time};
 
@@ -298,11 +298,12 @@ pub async fn get_order(
         .body(body))
 }
 
-/// `POST /api/orders/{id}/cancel`: a customer takes back their own order while it is pending,
-/// proving it is theirs with its tracking token (staff may too).
+/// `POST /api/orders/{id}/cancel`: a customer takes back their own order while it is pending, or
+/// scheduled until its day's cut-off, proving it is theirs with its tracking token (staff may
+/// too, any time before it is baked).
 #[utoipa::path(
     tag = "orders",
-    summary = "A customer cancels their pending order",
+    summary = "A customer cancels their pending or scheduled order",
     description = "One of the order's tracking tokens (`?t=` or `X-Order-Token`), a staff bearer token \
         or a staff session (with `X-CSRF-Token`) proves the right to cancel; a `customer_email` in the body \
         proves nothing, unless the bakery runs with `order_lookup = \"open\"`, where the order's e-mail does.",
@@ -316,7 +317,8 @@ pub async fn get_order(
         (status = 403, description = "No valid tracking token nor staff sign-in (`order_token_required`), \
             a session without its CSRF token (`csrf_failed`), or with `order_lookup = \"open\"` an e-mail that is not the order's (`forbidden`)", body = ErrorBody),
         (status = 404, description = "No such order", body = ErrorBody),
-        (status = 409, description = "The order is no longer pending", body = ErrorBody),
+        (status = 409, description = "The order is no longer pending or scheduled (`invalid_transition`), \
+            or it is scheduled and its day's cut-off has passed (`cancel_cut_off`, `details.cut_off`)", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 408, description = "The body did not arrive within the time limit", body = ErrorBody),
         (status = 415, description = "Not JSON", body = ErrorBody),
@@ -355,11 +357,24 @@ pub async fn cancel_order(
             return Err(ApiError::NotYourOrder);
         }
     }
+    if asker.actor().is_none()
+        && order.status == OrderStatus::Scheduled.as_str()
+        && let Some(pickup_at) = order.pickup_at
+    {
+        let planning = state.planning.current(&state.db).await?;
+        let until = schedule::customer_cancel_until(&planning.calendar, pickup_at);
+        if let Some(cut_off) = until.filter(|cut_off| chrono::Utc::now() >= *cut_off) {
+            return Err(ApiError::CancelClosed {
+                order_id: id,
+                cut_off: planning.calendar.show(cut_off),
+            });
+        }
+    }
     let cancel = StaffAction::customer_cancel();
     act_on_order(&state, id, &cancel, &raw, asker.actor()).await?;
     let mut view = reads::order_view(&state.db, id)
         .await?
         .ok_or(ApiError::OrderNotFound(raw))?;
-    view.pickup_at = view.pickup_at.map(|at| state.planning.localize(&at));
+    state.planning.localize_view(&mut view);
     Ok(HttpResponse::Ok().json(view))
 }

@@ -84,6 +84,23 @@ impl PlanningCache {
         }
     }
 
+    /// An order page's slot shown with the bakery's offset: `pickup_at` localized and
+    /// `pickup_until` (its start plus the slot length of its fulfillment) added.
+    pub fn localize_view(&self, view: &mut bakery_wire::OrderView) {
+        let Some(at) = view.pickup_at.as_deref() else {
+            return;
+        };
+        let Ok(start) = DateTime::parse_from_rfc3339(at) else {
+            return;
+        };
+        let loaded = self.loaded();
+        let calendar = &loaded.calendar;
+        let start = start.with_timezone(&Utc);
+        let length = i64::from(calendar.window(view.fulfillment).slot_minutes);
+        view.pickup_at = Some(calendar.show(start));
+        view.pickup_until = Some(calendar.show(start + chrono::Duration::minutes(length)));
+    }
+
     /// Forgets the last read: the next one asks the database (after a change made here).
     pub fn forget(&self) {
         let old = self.current.load().1.clone();

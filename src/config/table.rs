@@ -248,6 +248,12 @@ pub const SETTINGS: &[Setting] = &[
         "how often a worker renews its lease and takes over the orders of gone workers",
     ),
     Setting::new(
+        "worker.schedule_sweep",
+        "BAKERY_WORKER_SCHEDULE_SWEEP",
+        "how often a worker looks for `scheduled` orders whose start time (slot less \
+         `worker.prep_time`) comes before the next look; those get a timer",
+    ),
+    Setting::new(
         "shop.name",
         "BAKERY_SHOP_NAME",
         "the shop's name, on the site (`GET /api/shop`) and under its e-mails",

@@ -62,6 +62,7 @@ const EXAMPLES: &[(&str, &str)] = &[
     ("BAKERY_WORKER_RESTART_MAX", "1m"),
     ("BAKERY_WORKER_LEASE_TIME", "1m"),
     ("BAKERY_WORKER_LEASE_SWEEP", "5s"),
+    ("BAKERY_WORKER_SCHEDULE_SWEEP", "1s"),
     ("BAKERY_SESSION_IDLE_TIMEOUT", "15m"),
     ("BAKERY_SHOP_NAME", "Zoë's Bakery"),
     ("BAKERY_SHOP_CURRENCY", "EUR"),

@@ -20,6 +20,8 @@ pub struct Move {
     pub clear_reason: bool,
     /// The worker process whose oven bakes the order from now on.
     pub lease_owner: Option<String>,
+    /// When a `scheduled` order goes into the oven (a move to `scheduled`).
+    pub start_at: Option<DateTime<Utc>>,
 }
 
 impl Move {
@@ -35,7 +37,14 @@ impl Move {
             attempts: None,
             clear_reason: false,
             lease_owner: None,
+            start_at: None,
         }
+    }
+
+    /// When the order goes into the oven (a move to `scheduled`).
+    pub fn starting_at(mut self, at: DateTime<Utc>) -> Move {
+        self.start_at = Some(at);
+        self
     }
 
     /// The worker process whose oven takes the order (a move to `processing`).

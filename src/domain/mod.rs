@@ -1,5 +1,5 @@
 //! The bakery's rules as types: the order lifecycle, validated order requests, money, the
-//! queue message, what anyone may see of an order, and the pickup calendar with its slots.
+//! queue message, what anyone may see of an order, and the pickup calendar with its slots and the kitchen's clock.
 
 pub mod calendar;
 pub mod lifecycle;
@@ -7,6 +7,8 @@ mod money;
 mod order_message;
 mod order_request;
 pub mod privacy;
+pub mod production;
+pub mod schedule;
 pub mod slots;
 
 pub use lifecycle::{Move, Moved, MovedFields, StaffAction, can_move};

@@ -112,6 +112,12 @@ pub fn mail_text(n: &Notification, shop: &MailShop) -> (String, String) {
     let id = n.order_id;
     let subject = match (n.status, n.fulfillment) {
         (OrderStatus::Pending, _) => format!("We have your order #{id}"),
+        (OrderStatus::Scheduled, Fulfillment::Pickup) => {
+            format!("Your order #{id} is set aside for its pickup time")
+        }
+        (OrderStatus::Scheduled, Fulfillment::Delivery) => {
+            format!("Your order #{id} is set aside for its delivery window")
+        }
         (OrderStatus::Processing, _) => format!("Your order #{id} is in the oven"),
         (OrderStatus::Ready, Fulfillment::Pickup) => {
             format!("Your order #{id} is ready for pickup")

@@ -393,6 +393,7 @@ mod tests {
             fulfillment: Fulfillment::Pickup,
             delivery_address: None,
             pickup_at: None,
+            pickup_until: None,
         }
     }
 

@@ -323,6 +323,7 @@ pub fn unpack(order_id: i64, record: &[u8], words: &Words) -> Option<OrderView> 
         fulfillment,
         delivery_address,
         pickup_at,
+        pickup_until: None,
     })
 }
 
@@ -368,6 +369,7 @@ mod tests {
             fulfillment: Fulfillment::Delivery,
             delivery_address: Some("1 Rue du Pain\nParis".to_owned()),
             pickup_at: Some("2026-11-26T09:00:00Z".to_owned()),
+            pickup_until: None,
         }
     }
 

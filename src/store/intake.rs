@@ -353,6 +353,7 @@ async fn insert_orders(
                 delivery_address: Set(draft.delivery_address.clone()),
                 lease_owner: Set(None),
                 pickup_at: Set(*pickup_at),
+                start_at: Set(None),
             });
         let mut insert = order::Entity::insert_many(rows).into_query();
         insert

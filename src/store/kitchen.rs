@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use bakery_wire::{Fulfillment, OrderStatus};
 use chrono::{DateTime, Utc};
-use entity::{order_item, product};
+use entity::{order, order_item, product};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
@@ -20,6 +20,7 @@ use super::StoreError;
 use super::moves::{apply_moves, for_no_key_update, lock_orders};
 use super::rows::parse_fulfillment;
 use super::wire_time;
+use crate::domain::schedule::start_time;
 use crate::domain::{Move, Moved};
 
 /// What trying to start an order came to.
@@ -29,6 +30,12 @@ pub enum StartOutcome {
     Baking {
         moved: Moved,
         ready_at: DateTime<Utc>,
+    },
+    /// Stock is reserved and the order waits for its start time (its slot less the preparation
+    /// time), stored in `orders.start_at`.
+    Scheduled {
+        moved: Moved,
+        start_at: DateTime<Utc>,
     },
     /// Some line could not be served; nothing was taken.
     Rejected { moved: Moved },
@@ -47,15 +54,18 @@ pub struct Start {
 
 /// Starts pending orders together: in the given order, each whose lines all fit in the stock
 /// left moves to `processing` (stock taken, in the oven of worker `oven` until now +
-/// `prep_time`); one that does not fit is `rejected` with the reason and takes nothing. Answers
-/// follow `starts`.
+/// `prep_time`) or, when its slot less `prep_time` is still to come, to `scheduled` (stock
+/// taken, its start time stored); one that does not fit is `rejected` with the reason and takes
+/// nothing. Answers follow `starts`.
 pub async fn start_orders(
     db: &DatabaseConnection,
     starts: &[Start],
     prep_time: Duration,
     oven: &str,
 ) -> Result<Vec<StartOutcome>, StoreError> {
-    let ready_at = Utc::now() + chrono::Duration::from_std(prep_time).unwrap_or_default();
+    let prep = chrono::Duration::from_std(prep_time).unwrap_or_default();
+    let started = Utc::now();
+    let ready_at = started + prep;
     let write = super::begin_write(db).await?;
     let txn = &*write;
     let ids: Vec<i64> = starts.iter().map(|s| s.order_id).collect();
@@ -91,11 +101,29 @@ pub async fn start_orders(
             continue;
         }
         let order_lines = lines.get(&start.order_id).map(Vec::as_slice).unwrap_or(&[]);
+        let start_at = orders
+            .get(&start.order_id)
+            .and_then(|o| o.pickup_at)
+            .map(|pickup_at| start_time(pickup_at, prep))
+            .filter(|start_at| *start_at > started);
         let mv = match short_line(order_lines, &stock) {
             None => {
                 for line in order_lines {
                     *stock.entry(line.product_id).or_default() -= line.quantity;
                     *taken.entry(line.product_id).or_default() += line.quantity;
+                }
+                if let Some(start_at) = start_at {
+                    moves.push(
+                        Move::new(
+                            start.order_id,
+                            &[OrderStatus::Pending],
+                            OrderStatus::Scheduled,
+                        )
+                        .note(format!("baking starts at {}", wire_time(start_at)))
+                        .starting_at(start_at)
+                        .attempts(start.attempt),
+                    );
+                    continue;
                 }
                 Move::new(
                     start.order_id,
@@ -152,6 +180,13 @@ pub async fn start_orders(
             Some(m) if m.change.status == OrderStatus::Processing => {
                 StartOutcome::Baking { moved: m, ready_at }
             }
+            Some(m) if m.change.status == OrderStatus::Scheduled => {
+                let start_at = orders
+                    .get(&start.order_id)
+                    .and_then(|o| o.pickup_at)
+                    .map_or(ready_at, |pickup_at| start_time(pickup_at, prep));
+                StartOutcome::Scheduled { moved: m, start_at }
+            }
             Some(m) => StartOutcome::Rejected { moved: m },
             None => match status.get(&start.order_id) {
                 Some(now) => StartOutcome::Skipped(*now),
@@ -193,6 +228,63 @@ fn short_line<'a>(
         }
     }
     None
+}
+
+/// The `scheduled` orders whose start time is at or before `until`, earliest first (at most
+/// `most`): `(order id, start time)`.
+pub async fn scheduled_until(
+    db: &DatabaseConnection,
+    until: DateTime<Utc>,
+    most: u64,
+) -> Result<Vec<(i64, DateTime<Utc>)>, StoreError> {
+    use sea_orm::QuerySelect;
+    let found: Vec<(i64, Option<DateTime<Utc>>)> = order::Entity::find()
+        .select_only()
+        .column(order::Column::Id)
+        .column(order::Column::StartAt)
+        .filter(order::Column::StartAt.lte(until))
+        .filter(order::Column::Status.eq(OrderStatus::Scheduled.as_str()))
+        .order_by_asc(order::Column::StartAt)
+        .limit(most)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(found
+        .into_iter()
+        .filter_map(|(id, at)| Some((id, at?)))
+        .collect())
+}
+
+/// Puts scheduled orders whose start time has come into the oven of worker `oven` together:
+/// each still `scheduled` moves to `processing`, in the oven until now + `prep_time`. The move
+/// is guarded, so of several workers trying, one moves each order. Returns the moves made and
+/// the end of their baking.
+pub async fn start_scheduled(
+    db: &DatabaseConnection,
+    ids: &[i64],
+    prep_time: Duration,
+    oven: &str,
+) -> Result<(Vec<Moved>, DateTime<Utc>), StoreError> {
+    let now = Utc::now();
+    let ready_at = now + chrono::Duration::from_std(prep_time).unwrap_or_default();
+    let write = super::begin_write(db).await?;
+    let txn = &*write;
+    let orders = lock_orders(txn, ids).await?;
+    let note = format!("in the oven until {}", wire_time(ready_at));
+    let moves = ids
+        .iter()
+        .filter_map(|id| orders.get(id))
+        .filter(|o| o.start_at.is_some_and(|at| at <= now))
+        .map(|o| {
+            Move::new(o.id, &[OrderStatus::Scheduled], OrderStatus::Processing)
+                .note(note.clone())
+                .ready_at(ready_at)
+                .leased_to(oven)
+        })
+        .collect();
+    let moved = apply_moves(txn, moves, &orders).await?;
+    write.commit().await?;
+    Ok((moved.into_iter().flatten().collect(), ready_at))
 }
 
 /// Takes baked orders out of the oven together: each still `processing` becomes `ready` (for

@@ -23,6 +23,7 @@ pub mod order_counts;
 pub mod outbox;
 pub mod oven_leases;
 pub mod planning;
+pub mod production;
 pub mod reads;
 pub mod retention;
 mod rows;

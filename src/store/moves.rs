@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 
 use bakery_wire::{OrderStatus, StatusChange};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use entity::{order, order_event};
 use sea_orm::sea_query::{Expr, LockType};
 use sea_orm::{
@@ -200,6 +200,7 @@ fn same_change(a: &Move, b: &Move) -> bool {
         && a.attempts == b.attempts
         && a.clear_reason == b.clear_reason
         && a.lease_owner == b.lease_owner
+        && a.start_at == b.start_at
 }
 
 /// The UPDATE that makes `change` (without its WHERE).
@@ -221,6 +222,12 @@ fn update_for(change: &Move, now: chrono::DateTime<Utc>) -> sea_orm::UpdateMany<
     }
     if let Some(oven) = &change.lease_owner {
         update = update.col_expr(order::Column::LeaseOwner, Expr::value(oven.as_str()));
+    }
+    if let Some(start_at) = change.start_at {
+        update = update.col_expr(order::Column::StartAt, Expr::value(start_at));
+    } else if change.from.contains(&OrderStatus::Scheduled) {
+        // Off the kitchen's clock (a NULL left NULL keeps the update in place on PostgreSQL).
+        update = update.col_expr(order::Column::StartAt, Expr::value(None::<DateTime<Utc>>));
     }
     update
 }

@@ -200,6 +200,7 @@ pub fn placed_view(draft: &OrderDraft, placed: &Placed) -> OrderView {
         fulfillment: draft.fulfillment,
         delivery_address: draft.delivery_address.clone(),
         pickup_at: placed.pickup_at.map(pickup_time),
+        pickup_until: None,
     }
 }
 
@@ -237,5 +238,6 @@ fn view_of(
         fulfillment: parse_fulfillment(&order.fulfillment),
         delivery_address: order.delivery_address,
         pickup_at: order.pickup_at.map(pickup_time),
+        pickup_until: None,
     })
 }

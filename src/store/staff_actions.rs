@@ -58,8 +58,8 @@ pub async fn apply_action(
         return Err(ActionError::Refused(now));
     };
     match action.action {
-        Action::Cancel if status == OrderStatus::Processing => {
-            // Its stock was reserved when it went into the oven.
+        Action::Cancel if matches!(status, OrderStatus::Scheduled | OrderStatus::Processing) => {
+            // Its stock was reserved when it was scheduled or went into the oven.
             let items = order_item::Entity::find()
                 .filter(order_item::Column::OrderId.eq(order_id))
                 .order_by_asc(order_item::Column::ProductId)

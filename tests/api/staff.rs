@@ -85,13 +85,7 @@ async fn bearer(
     path: &str,
     body: Option<Value>,
 ) -> (u16, Value) {
-    let mut req = app.client.request(method, app.url(path)).bearer_auth(token);
-    if let Some(body) = body {
-        req = req.json(&body);
-    }
-    let res = req.send().await.unwrap();
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
+    app.staff_call(token, method, path, body).await
 }
 
 /// Every back-office route, with a body that would be valid, and whether bakers may use it.

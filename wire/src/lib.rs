@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 pub mod lifecycle;
 pub mod menu;
 pub mod money;
+pub mod production;
 pub mod rules;
 pub mod staff;
 
@@ -256,6 +257,10 @@ pub struct OrderView {
     /// null for orders placed before slots existed.
     #[serde(default)]
     pub pickup_at: Option<String>,
+    /// End of that slot or window (its start plus the calendar's slot length), RFC 3339 with
+    /// the bakery's offset; null when `pickup_at` is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pickup_until: Option<String>,
 }
 
 /// One line of a stored order, with the name and price as ordered.
@@ -307,6 +312,8 @@ pub struct StatusChange {
 #[serde(rename_all = "snake_case")]
 pub enum OrderStatus {
     Pending,
+    /// Stock reserved; waits for its start time (its slot less the preparation time).
+    Scheduled,
     Processing,
     Ready,
     /// A delivery order on its way.
@@ -322,8 +329,9 @@ pub enum OrderStatus {
 
 impl OrderStatus {
     /// Every status, in lifecycle order.
-    pub const ALL: [OrderStatus; 9] = [
+    pub const ALL: [OrderStatus; 10] = [
         OrderStatus::Pending,
+        OrderStatus::Scheduled,
         OrderStatus::Processing,
         OrderStatus::Ready,
         OrderStatus::OutForDelivery,
@@ -338,6 +346,7 @@ impl OrderStatus {
     pub fn as_str(self) -> &'static str {
         match self {
             OrderStatus::Pending => "pending",
+            OrderStatus::Scheduled => "scheduled",
             OrderStatus::Processing => "processing",
             OrderStatus::Ready => "ready",
             OrderStatus::OutForDelivery => "out_for_delivery",

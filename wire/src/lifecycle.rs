@@ -108,6 +108,10 @@ const fn asked(
 pub const TRANSITIONS: &[Transition] = &[
     // Stock reserved, into the oven.
     kitchen(Pending, Processing),
+    // Stock reserved, for a slot later than the preparation time: waits for its start time.
+    kitchen(Pending, Scheduled),
+    // Its start time has come: into the oven.
+    kitchen(Scheduled, Processing),
     // A line could not be served from stock.
     kitchen(Pending, Rejected),
     // Baked.
@@ -127,10 +131,13 @@ pub const TRANSITIONS: &[Transition] = &[
     ),
     asked(Staff, OutForDelivery, Delivered, Deliver, None),
     asked(Staff, Pending, Cancelled, Cancel, None),
+    asked(Staff, Scheduled, Cancelled, Cancel, None),
     asked(Staff, Processing, Cancelled, Cancel, None),
     asked(Staff, Failed, Pending, Retry, None),
-    // Until the kitchen has started on it.
+    // Until the kitchen has started on it (a scheduled one: until its day's cut-off, checked by
+    // the API against the calendar).
     asked(Customer, Pending, Cancelled, Cancel, None),
+    asked(Customer, Scheduled, Cancelled, Cancel, None),
     // A dead-lettered order replayed from the command line.
     Transition {
         from: Failed,
@@ -207,6 +214,13 @@ mod tests {
             }
         }
         assert!(can_move(Pending, Processing));
+        assert!(can_move(Pending, Scheduled));
+        assert!(can_move(Scheduled, Processing));
+        assert!(
+            !can_move(Scheduled, Ready),
+            "a scheduled order is baked first"
+        );
+        assert!(!can_move(Processing, Scheduled));
         assert!(can_move(Failed, Pending), "a replay starts over");
         assert!(!can_move(Ready, Pending));
         assert!(!can_move(Pending, Delivered));
@@ -224,6 +238,9 @@ mod tests {
         assert_eq!(actions_for(Failed, Pickup, Staff), vec![Retry]);
         assert_eq!(actions_for(Processing, Pickup, Customer), vec![]);
         assert_eq!(actions_for(Pending, Pickup, Customer), vec![Cancel]);
+        assert_eq!(actions_for(Scheduled, Pickup, Staff), vec![Cancel]);
+        assert_eq!(actions_for(Scheduled, Delivery, Customer), vec![Cancel]);
+        assert_eq!(actions_for(Scheduled, Pickup, Kitchen), vec![]);
         for done in [Completed, Delivered, Rejected, Cancelled] {
             for by in [Kitchen, Staff, Customer, Operator] {
                 assert!(actions_for(done, Pickup, by).is_empty(), "{done}");

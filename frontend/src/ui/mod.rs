@@ -54,6 +54,8 @@ pub enum Page {
     StaffActors,
     #[to("/staff/notifications")]
     StaffNotifications,
+    #[to("/staff/production")]
+    StaffProduction,
     #[not_found]
     NotFound,
 }
@@ -70,6 +72,7 @@ impl Page {
                 | Page::StaffAudit
                 | Page::StaffActors
                 | Page::StaffNotifications
+                | Page::StaffProduction
         )
     }
 }
@@ -222,7 +225,8 @@ fn App() -> View {
                             | Page::StaffTokens
                             | Page::StaffAudit
                             | Page::StaffActors
-                            | Page::StaffNotifications => view! { staff::StaffPage(page=route.get_clone()) },
+                            | Page::StaffNotifications
+                            | Page::StaffProduction => view! { staff::StaffPage(page=route.get_clone()) },
                             Page::NotFound => view! { NotFound {} },
                         })
                     }

@@ -198,7 +198,7 @@ fn OrderDetails(
             .map(|a| view! { p(class="address", data-testid="delivery-address") { (a) } }),
     );
     let cancel = match token.0 {
-        Some(token) if current == OrderStatus::Pending => {
+        Some(token) if matches!(current, OrderStatus::Pending | OrderStatus::Scheduled) => {
             view! { CancelOwnOrder(id=view.order_id, order=order, token=token) }
         }
         Some(_) => view! {},
@@ -211,6 +211,14 @@ fn OrderDetails(
         },
     };
     let placed = format!("Placed {} UTC for {}", view.created_at, view.customer_name);
+    let slot = View::from(
+        view.pickup_at
+            .as_deref()
+            .and_then(|start| {
+                status::slot_sentence(start, view.pickup_until.as_deref(), view.fulfillment)
+            })
+            .map(|text| view! { p(data-testid="pickup-slot") { strong { (text) } } }),
+    );
 
     view! {
         section(class="panel status-panel", aria-labelledby="status-title") {
@@ -228,6 +236,7 @@ fn OrderDetails(
         section(class="panel", aria-labelledby="fulfillment-title") {
             h2(id="fulfillment-title") { "Pickup or delivery" }
             p(data-testid="fulfillment", data-fulfillment=match view.fulfillment { Fulfillment::Pickup => "pickup", Fulfillment::Delivery => "delivery" }) { (how) }
+            (slot)
             (address)
         }
         section(class="panel", aria-labelledby="items-title") {

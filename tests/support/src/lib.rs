@@ -426,6 +426,27 @@ impl TestApp {
         (status, res.json().await.unwrap_or(Value::Null))
     }
 
+    /// Sends a request as the staff bearer `token`: the status and the body as JSON (null when
+    /// not JSON).
+    pub async fn staff_call(
+        &self,
+        token: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut req = self
+            .client
+            .request(method, self.url(path))
+            .bearer_auth(token);
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let res = req.send().await.unwrap();
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+
     /// Reads `GET path` as `T` (`None` unless a 200).
     pub async fn get<T: DeserializeOwned>(&self, path: &str) -> (u16, Option<T>) {
         get_at(&self.client, &self.address, path).await

@@ -8,6 +8,7 @@ mod admin;
 mod board;
 mod catalog;
 mod notifications;
+mod production;
 
 use bakery_wire::staff::{CSRF_HEADER, SignIn, StaffRole, StaffSession};
 use serde::de::DeserializeOwned;
@@ -170,6 +171,7 @@ pub fn StaffPage(page: Page) -> View {
             let caps = Caps::of(role);
             match page {
                 Page::StaffBoard => view! { board::BoardPage {} },
+                Page::StaffProduction => view! { production::ProductionPage {} },
                 Page::StaffCatalog => view! { catalog::CatalogAdmin(caps=caps) },
                 Page::StaffUsers if caps.administer => view! { admin::UsersPage {} },
                 Page::StaffTokens if caps.administer => view! { admin::TokensPage {} },
@@ -308,6 +310,7 @@ pub fn StaffHeader(route: ReadSignal<Page>) -> View {
             view! {
                 li { a(href="/staff", id="nav-board", aria-current=current(Page::StaffBoard)) { "Board" } }
                 li { a(href="/staff/catalog", id="nav-catalog", aria-current=current(Page::StaffCatalog)) { "Catalog" } }
+                li { a(href="/staff/production?date=tomorrow", id="nav-production", aria-current=current(Page::StaffProduction)) { "Bake tomorrow" } }
                 (admin)
                 li { button(class="nav-button", r#type="button", id="staff-sign-out", on:click=sign_out) { "Sign out" } }
                 li { button(class="nav-button", r#type="button", id="staff-sign-out-everywhere", on:click=everywhere) { "Everywhere" } }
