@@ -14,7 +14,8 @@
 # Two refusals of a new order depend on state the document cannot describe, so they count as
 # accepted there: a product the catalog does not have (400 `unknown_product`) and an
 # Idempotency-Key used before for another body (422). A webhook URL outside the document's
-# pattern may still be accepted (see the config below).
+# pattern may still be accepted, and a few values of the document's shape may still be refused
+# (see the config below).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -90,6 +91,21 @@ algorithms = ["dependency-analysis"]
 include-path = "/api/orders"
 include-method = "POST"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", 400, 401, 403, 404, 409, 422, 429, "5xx"]
+
+# The slots of a cart refuse a product the catalog does not have (400 `unknown_product`), which
+# depends on state the document cannot describe.
+[[operations]]
+include-path-regex = "^/api/slots"
+include-method = "GET"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", 400, 401, 403, 404, 409, 429, "5xx"]
+
+# A product's dates and the calendar's text forms (hours, closed dates, special hours) must name
+# days and times that exist (no 2026-02-30, no 25:00), which no pattern can state: a value that
+# matches the document's shape may still be refused with 400 naming the field.
+[[operations]]
+include-path-regex = "^/api/admin/(products/[{]id[}]|calendar)$"
+include-method-regex = "^(PATCH|PUT)$"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", 400, 401, 403, 404, 409, 429, "5xx"]
 
 # A webhook's URL is any http(s) URL that parses, has no credentials and no private host: no
 # pattern can say that, so the document's pattern is a subset the server always accepts (a

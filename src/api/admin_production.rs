@@ -54,7 +54,7 @@ async fn sheet_for(state: &AppState, query: &SheetQuery) -> Result<ProductionShe
     description = "Orders not cancelled, rejected or failed whose slot (`pickup_at`) falls on the \
         bakery's local day; each product's pieces per slot and in all, with the orders behind them.",
     security(("session" = []), ("bearer" = [])),
-    params(("date" = Option<String>, Query, pattern = r"^(today|tomorrow|[0-9]{4}-[0-9]{2}-[0-9]{2})$",
+    params(("date" = Option<String>, Query, format = Date,
         description = "`today` (the default), `tomorrow` or a day, YYYY-MM-DD, in the bakery's time zone")),
     responses(
         (status = 200, description = "The sheet", body = ProductionSheet),
@@ -84,7 +84,7 @@ pub async fn production_sheet(
     description = "Columns `date,slot,product_id,product,quantity,orders`: a row per product and \
         slot, then the product's `all day` row; order numbers separated by spaces.",
     security(("session" = []), ("bearer" = [])),
-    params(("date" = Option<String>, Query, pattern = r"^(today|tomorrow|[0-9]{4}-[0-9]{2}-[0-9]{2})$",
+    params(("date" = Option<String>, Query, format = Date,
         description = "`today` (the default), `tomorrow` or a day, YYYY-MM-DD, in the bakery's time zone")),
     responses(
         (status = 200, description = "The sheet, `text/csv`, as an attachment `production-YYYY-MM-DD.csv`", body = String, content_type = "text/csv"),
