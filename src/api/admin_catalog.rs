@@ -13,6 +13,7 @@ use super::body::read_body as body;
 use super::errors::ApiError;
 use super::extract::{check_text, positive_id};
 use super::order_moves::catalog_changed;
+use super::shared_answers::{AdminChange, AdminRead, JsonBody};
 use super::staff::{ADMIN, BAKERS, Staff};
 use crate::store::catalog::{
     self, LabelColumns, ProductChange, ProductRecord, StockMove, StockOutcome,
@@ -141,9 +142,7 @@ fn check_price(price: f64) -> Result<i64, ApiError> {
     security(("session" = []), ("bearer" = [])),
     responses(
         (status = 200, description = "The products", body = Vec<AdminProduct>),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Role not allowed", body = ErrorBody),
-        (status = 503, description = "The database cannot be reached", body = ErrorBody),
+        AdminRead,
     )
 )]
 #[get("/admin/products")]
@@ -165,12 +164,7 @@ pub async fn list_all_products(
     responses(
         (status = 201, description = "Added", body = AdminProduct),
         (status = 400, description = "Invalid JSON or fields", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Role not allowed, or no valid X-CSRF-Token", body = ErrorBody),
-        (status = 413, description = "Body too large", body = ErrorBody),
-        (status = 408, description = "The body did not arrive within the time limit", body = ErrorBody),
-        (status = 415, description = "Not JSON", body = ErrorBody),
-        (status = 503, description = "The database cannot be reached", body = ErrorBody),
+        AdminChange, JsonBody,
     )
 )]
 #[post("/admin/products")]
@@ -213,13 +207,8 @@ pub async fn add_product(
     responses(
         (status = 200, description = "Changed", body = AdminProduct),
         (status = 400, description = "Bad id, invalid JSON or fields", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Role not allowed, or no valid X-CSRF-Token", body = ErrorBody),
         (status = 404, description = "No such product", body = ErrorBody),
-        (status = 413, description = "Body too large", body = ErrorBody),
-        (status = 408, description = "The body did not arrive within the time limit", body = ErrorBody),
-        (status = 415, description = "Not JSON", body = ErrorBody),
-        (status = 503, description = "The database cannot be reached", body = ErrorBody),
+        AdminChange, JsonBody,
     )
 )]
 #[patch("/admin/products/{id}")]
@@ -278,14 +267,9 @@ pub async fn change_product(
     responses(
         (status = 200, description = "Changed", body = AdminProduct),
         (status = 400, description = "Bad id, invalid JSON or fields", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Role not allowed, or no valid X-CSRF-Token", body = ErrorBody),
         (status = 404, description = "No such product", body = ErrorBody),
         (status = 409, description = "The adjustment would go below zero", body = ErrorBody),
-        (status = 413, description = "Body too large", body = ErrorBody),
-        (status = 408, description = "The body did not arrive within the time limit", body = ErrorBody),
-        (status = 415, description = "Not JSON", body = ErrorBody),
-        (status = 503, description = "The database cannot be reached", body = ErrorBody),
+        AdminChange, JsonBody,
     )
 )]
 #[post("/admin/products/{id}/stock")]

@@ -19,6 +19,7 @@ use super::extract::{check_text, parse_order_id};
 use super::openapi::{BoardDay, BoardEvent, StaffCancel};
 use super::order_moves::act_on_order;
 use super::planning::Planning;
+use super::shared_answers::{AdminChange, AdminRead, JsonBody};
 use super::sse::sse_response;
 use super::staff::{BAKERS, Staff};
 use crate::domain::StaffAction;
@@ -68,9 +69,7 @@ pub struct BoardQuery {
     responses(
         (status = 200, description = "The board", body = Vec<BoardOrder>),
         (status = 400, description = "Bad day or status", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Role not allowed", body = ErrorBody),
-        (status = 503, description = "The database cannot be reached", body = ErrorBody),
+        AdminRead,
     )
 )]
 #[get("/admin/orders")]
@@ -112,11 +111,9 @@ pub async fn board(
     responses(
         (status = 200, description = "Moved", body = BoardOrder),
         (status = 400, description = "`id` is not a number", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Role not allowed, or no valid X-CSRF-Token", body = ErrorBody),
         (status = 404, description = "No such order", body = ErrorBody),
         (status = 409, description = "The order is not a ready pickup order", body = ErrorBody),
-        (status = 503, description = "The database cannot be reached", body = ErrorBody),
+        AdminChange,
     )
 )]
 #[post("/admin/orders/{id}/complete")]
@@ -138,11 +135,9 @@ pub async fn complete_order(
     responses(
         (status = 200, description = "Moved", body = BoardOrder),
         (status = 400, description = "`id` is not a number", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Role not allowed, or no valid X-CSRF-Token", body = ErrorBody),
         (status = 404, description = "No such order", body = ErrorBody),
         (status = 409, description = "The order is not a ready delivery order", body = ErrorBody),
-        (status = 503, description = "The database cannot be reached", body = ErrorBody),
+        AdminChange,
     )
 )]
 #[post("/admin/orders/{id}/dispatch")]
@@ -164,11 +159,9 @@ pub async fn dispatch_order(
     responses(
         (status = 200, description = "Moved", body = BoardOrder),
         (status = 400, description = "`id` is not a number", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Role not allowed, or no valid X-CSRF-Token", body = ErrorBody),
         (status = 404, description = "No such order", body = ErrorBody),
         (status = 409, description = "The order is not out for delivery", body = ErrorBody),
-        (status = 503, description = "The database cannot be reached", body = ErrorBody),
+        AdminChange,
     )
 )]
 #[post("/admin/orders/{id}/deliver")]
@@ -190,11 +183,9 @@ pub async fn deliver_order(
     responses(
         (status = 200, description = "Moved", body = BoardOrder),
         (status = 400, description = "`id` is not a number", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Role not allowed, or no valid X-CSRF-Token", body = ErrorBody),
         (status = 404, description = "No such order", body = ErrorBody),
         (status = 409, description = "The order has not failed", body = ErrorBody),
-        (status = 503, description = "The database cannot be reached", body = ErrorBody),
+        AdminChange,
     )
 )]
 #[post("/admin/orders/{id}/retry")]
@@ -218,14 +209,9 @@ pub async fn retry_order(
     responses(
         (status = 200, description = "Cancelled", body = BoardOrder),
         (status = 400, description = "`id` is not a number, invalid JSON, or no reason", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Role not allowed, or no valid X-CSRF-Token", body = ErrorBody),
         (status = 404, description = "No such order", body = ErrorBody),
         (status = 409, description = "The order is past pending and processing", body = ErrorBody),
-        (status = 413, description = "Body too large", body = ErrorBody),
-        (status = 408, description = "The body did not arrive within the time limit", body = ErrorBody),
-        (status = 415, description = "Not JSON", body = ErrorBody),
-        (status = 503, description = "The database cannot be reached", body = ErrorBody),
+        AdminChange, JsonBody,
     )
 )]
 #[post("/admin/orders/{id}/cancel")]

@@ -11,6 +11,7 @@ use super::AppState;
 use super::body::read_body as body;
 use super::errors::ApiError;
 use super::planning::{Planning, switches_json};
+use super::shared_answers::{AdminChange, AdminRead, JsonBody};
 use super::staff::{ADMIN, BAKERS, Staff};
 use crate::config::CalendarSettings;
 use crate::domain::calendar::Calendar;
@@ -57,9 +58,7 @@ fn switches_view(planning: &Planning, switches: Switches) -> SwitchesView {
     security(("session" = []), ("bearer" = [])),
     responses(
         (status = 200, description = "The calendar", body = CalendarSettings),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Role not allowed", body = ErrorBody),
-        (status = 503, description = "The database cannot be reached", body = ErrorBody),
+        AdminRead,
     )
 )]
 #[get("/admin/calendar")]
@@ -85,12 +84,7 @@ pub async fn get_calendar(
     responses(
         (status = 200, description = "Stored", body = CalendarSettings),
         (status = 400, description = "Invalid JSON or a field that does not parse", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Role not allowed, or no valid X-CSRF-Token", body = ErrorBody),
-        (status = 413, description = "Body too large", body = ErrorBody),
-        (status = 408, description = "The body did not arrive within the time limit", body = ErrorBody),
-        (status = 415, description = "Not JSON", body = ErrorBody),
-        (status = 503, description = "The database cannot be reached", body = ErrorBody),
+        AdminChange, JsonBody,
     )
 )]
 #[put("/admin/calendar")]
@@ -157,9 +151,7 @@ fn check_calendar(text: &CalendarSettings) -> Result<(), ApiError> {
     security(("session" = []), ("bearer" = [])),
     responses(
         (status = 200, description = "The switches", body = SwitchesView),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Role not allowed", body = ErrorBody),
-        (status = 503, description = "The database cannot be reached", body = ErrorBody),
+        AdminRead,
     )
 )]
 #[get("/admin/switches")]
@@ -185,12 +177,7 @@ pub async fn get_switches(
     responses(
         (status = 200, description = "Set", body = SwitchesView),
         (status = 400, description = "Invalid JSON, `busy_minutes` out of range or `paused_until` not a time with an offset", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Role not allowed, or no valid X-CSRF-Token", body = ErrorBody),
-        (status = 413, description = "Body too large", body = ErrorBody),
-        (status = 408, description = "The body did not arrive within the time limit", body = ErrorBody),
-        (status = 415, description = "Not JSON", body = ErrorBody),
-        (status = 503, description = "The database cannot be reached", body = ErrorBody),
+        AdminChange, JsonBody,
     )
 )]
 #[post("/admin/switches")]

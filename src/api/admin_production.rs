@@ -9,6 +9,7 @@ use chrono::{Duration, NaiveDate, Utc};
 
 use super::AppState;
 use super::errors::ApiError;
+use super::shared_answers::AdminRead;
 use super::staff::{BAKERS, Staff};
 use crate::domain::{production, schedule};
 use crate::store::production::lines_to_bake;
@@ -59,9 +60,7 @@ async fn sheet_for(state: &AppState, query: &SheetQuery) -> Result<ProductionShe
     responses(
         (status = 200, description = "The sheet", body = ProductionSheet),
         (status = 400, description = "Bad date", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Role not allowed", body = ErrorBody),
-        (status = 503, description = "The database cannot be reached", body = ErrorBody),
+        AdminRead,
     )
 )]
 #[get("/admin/production")]
@@ -89,9 +88,7 @@ pub async fn production_sheet(
     responses(
         (status = 200, description = "The sheet, `text/csv`, as an attachment `production-YYYY-MM-DD.csv`", body = String, content_type = "text/csv"),
         (status = 400, description = "Bad date", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Role not allowed", body = ErrorBody),
-        (status = 503, description = "The database cannot be reached", body = ErrorBody),
+        AdminRead,
     )
 )]
 #[get("/admin/production.csv")]

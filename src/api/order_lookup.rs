@@ -13,6 +13,7 @@ use super::body::read_body;
 use super::client::{self, ClientAddress};
 use super::errors::ApiError;
 use super::order_access::issue_token;
+use super::shared_answers::JsonBody;
 use crate::store::tracking;
 
 /// Exchanges an order number and its e-mail for a tracking token.
@@ -27,13 +28,11 @@ use crate::store::tracking;
         (status = 200, description = "The order's new tracking token", body = OrderTracking),
         (status = 400, description = "Not a JSON object, or a field missing or invalid", body = ErrorBody),
         (status = 404, description = "No order with this number and e-mail", body = ErrorBody),
-        (status = 408, description = "The body did not arrive within the time limit", body = ErrorBody),
-        (status = 413, description = "Body too large", body = ErrorBody),
-        (status = 415, description = "Not JSON", body = ErrorBody),
         (status = 429, description = "This client looked up more orders than `limits.order_lookups_per_minute` allows \
             (`rate_limited`)", body = ErrorBody,
             headers(("Retry-After" = u64, description = "Seconds until a try may succeed"))),
         (status = 503, description = "The database cannot be reached", body = ErrorBody),
+        JsonBody,
     )
 )]
 #[post("/order-lookup")]

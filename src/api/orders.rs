@@ -16,6 +16,7 @@ use super::errors::ApiError;
 use super::extract::parse_order_id;
 use super::order_access::{self, Asker, asker, open_to_all, shown_to};
 use super::order_moves::act_on_order;
+use super::shared_answers::JsonBody;
 use super::slots;
 use crate::actors::catalog_cache::CatalogSnapshot;
 use crate::actors::order_store::{PlaceOrder, StoreError as OrderStoreError};
@@ -319,10 +320,8 @@ pub async fn get_order(
         (status = 404, description = "No such order", body = ErrorBody),
         (status = 409, description = "The order is no longer pending or scheduled (`invalid_transition`), \
             or it is scheduled and its day's cut-off has passed (`cancel_cut_off`, `details.cut_off`)", body = ErrorBody),
-        (status = 413, description = "Body too large", body = ErrorBody),
-        (status = 408, description = "The body did not arrive within the time limit", body = ErrorBody),
-        (status = 415, description = "Not JSON", body = ErrorBody),
         (status = 503, description = "The database cannot be reached", body = ErrorBody),
+        JsonBody,
     )
 )]
 #[post("/orders/{id}/cancel")]

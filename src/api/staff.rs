@@ -19,6 +19,7 @@ use super::AppState;
 use super::body::read_json;
 use super::client::ClientAddress;
 use super::errors::ApiError;
+use super::shared_answers::JsonBody;
 use crate::staff::accounts::{self, Principal};
 use crate::staff::audit;
 use crate::staff::rate_limit::SignInRefusal;
@@ -133,13 +134,11 @@ pub(super) fn session_cookie(
             headers(("Set-Cookie" = String, description = "The session cookie"))),
         (status = 400, description = "Not JSON, or no e-mail and password", body = ErrorBody),
         (status = 401, description = "Wrong e-mail or password", body = ErrorBody),
-        (status = 413, description = "Body too large", body = ErrorBody),
-        (status = 408, description = "The body did not arrive within the time limit", body = ErrorBody),
-        (status = 415, description = "Not JSON", body = ErrorBody),
         (status = 429, description = "Too many failed sign-ins from this address", body = ErrorBody,
             headers(("Retry-After" = u64, description = "Seconds until a try may succeed"))),
         (status = 503, description = "The database cannot be reached, or too many passwords are being checked (`busy`, with `Retry-After`)", body = ErrorBody,
             headers(("Retry-After" = u64, description = "Seconds to wait, when `busy`"))),
+        JsonBody,
     )
 )]
 #[post("/staff/sign-in")]

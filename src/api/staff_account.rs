@@ -8,6 +8,7 @@ use bakery_wire::staff::{PasswordChange, StaffRole, StaffSession};
 use super::AppState;
 use super::body::read_body as body;
 use super::errors::ApiError;
+use super::shared_answers::JsonBody;
 use super::staff::{Staff, session_cookie, signed_in};
 use crate::staff::lifecycle::{self, AccountChange};
 use crate::staff::sessions;
@@ -25,10 +26,8 @@ use crate::staff::sessions;
         (status = 400, description = "Invalid JSON, a new password under 10 characters, or the same as the current one", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "The current password is not right (`wrong_password`), a bearer token, or no valid X-CSRF-Token", body = ErrorBody),
-        (status = 408, description = "The body did not arrive within the time limit", body = ErrorBody),
-        (status = 413, description = "Body too large", body = ErrorBody),
-        (status = 415, description = "Not JSON", body = ErrorBody),
         (status = 503, description = "The database cannot be reached", body = ErrorBody),
+        JsonBody,
     )
 )]
 #[post("/staff/password")]
