@@ -12,13 +12,7 @@ use bakery_wire::{Allergen, Dietary};
 
 /// A bearer token of a new admin, made in the database as `bakery user` would.
 async fn admin_token(app: &TestApp) -> String {
-    let db = app.db.connect().await;
-    let admin = bakery_wire::staff::StaffRole::Admin;
-    let (_, token) = bakery::staff::accounts::create_api_token(&db, "menu test", admin, "test")
-        .await
-        .unwrap();
-    db.close().await.unwrap();
-    token
+    app.admin_bearer("menu test").await
 }
 
 async fn admin(
@@ -28,16 +22,7 @@ async fn admin(
     path: &str,
     body: Value,
 ) -> (u16, Value) {
-    let res = app
-        .client
-        .request(method, app.url(path))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
+    app.staff_call(token, method, path, Some(body)).await
 }
 
 /// The catalog as raw JSON (to see exactly which fields it has) and its ETag.

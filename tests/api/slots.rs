@@ -57,18 +57,7 @@ async fn staff_call(
     path: &str,
     body: Value,
 ) -> (u16, Value) {
-    let res = app
-        .client
-        .request(method, app.url(path))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    (
-        res.status().as_u16(),
-        res.json().await.unwrap_or(Value::Null),
-    )
+    app.staff_call(token, method, path, Some(body)).await
 }
 
 /// Sets the calendar (fields not given take their defaults).

@@ -4,7 +4,6 @@
 
 use std::time::Duration;
 
-use bakery_wire::staff::StaffRole;
 use bakery_wire::{OrderAccepted, OrderView};
 use futures_util::StreamExt;
 use serde_json::{Value, json};
@@ -74,12 +73,7 @@ async fn first_event(app: &TestApp, id: i64) -> String {
 
 /// A bearer token of an admin.
 async fn admin_token(app: &TestApp) -> String {
-    let db = app.db.connect().await;
-    let (_, token) =
-        bakery::staff::accounts::create_api_token(&db, "ops", StaffRole::Admin, "test")
-            .await
-            .unwrap();
-    token
+    app.admin_bearer("ops").await
 }
 
 async fn strangers_see_the_counter_view_and_owners_everything(backend: Backend) {

@@ -426,6 +426,18 @@ impl TestApp {
         (status, res.json().await.unwrap_or(Value::Null))
     }
 
+    /// A bearer token of a new admin token named `name`, made in the database as
+    /// `bakery user` would.
+    pub async fn admin_bearer(&self, name: &str) -> String {
+        let db = self.db.connect().await;
+        let admin = bakery_wire::staff::StaffRole::Admin;
+        let (_, token) = bakery::staff::accounts::create_api_token(&db, name, admin, "test")
+            .await
+            .unwrap();
+        db.close().await.unwrap();
+        token
+    }
+
     /// Sends a request as the staff bearer `token`: the status and the body as JSON (null when
     /// not JSON).
     pub async fn staff_call(
