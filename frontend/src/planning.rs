@@ -177,10 +177,9 @@ impl CalendarForm {
             for (day, text) in form.days.iter().enumerate() {
                 match parse_ranges(text) {
                     Ok(ranges) => week[day] = ranges,
-                    Err(message) => fail(
-                        kind.day_key(day),
-                        format!("{}: {message}", WEEKDAYS[day].1),
-                    ),
+                    Err(message) => {
+                        fail(kind.day_key(day), format!("{}: {message}", WEEKDAYS[day].1))
+                    }
                 }
             }
             let slot = number(&form.slot_minutes, 5, 240, false)
@@ -532,7 +531,11 @@ impl LocalNow {
         let date = format!("{year}-{month}-{day}");
         let hour: u32 = hour.parse().ok()?;
         let min: u32 = minute.parse().ok()?;
-        let offset = match gmt.trim().trim_start_matches("GMT").trim_start_matches("UTC") {
+        let offset = match gmt
+            .trim()
+            .trim_start_matches("GMT")
+            .trim_start_matches("UTC")
+        {
             "" => "+00:00".to_owned(),
             o if o.len() == 6 && (o.starts_with('+') || o.starts_with('-')) => o.to_owned(),
             o if o.len() == 3 && (o.starts_with('+') || o.starts_with('-')) => format!("{o}:00"),
@@ -566,7 +569,7 @@ impl LocalNow {
     /// for the rest of today.
     pub fn closing(&self, calendar: &CalendarText) -> Option<String> {
         let closed = items(&calendar.closed_dates, ',');
-        if closed.iter().any(|d| *d == self.date) {
+        if closed.contains(&self.date) {
             return None;
         }
         let special = items(&calendar.special_hours, ';')
@@ -582,7 +585,10 @@ impl LocalNow {
                 parse_ranges(&split_week(&calendar.hours)[day]).ok()?
             }
         };
-        let end = ranges.last().map(|r| r.1).filter(|end| *end > self.minute)?;
+        let end = ranges
+            .last()
+            .map(|r| r.1)
+            .filter(|end| *end > self.minute)?;
         Some(self.at(end, false))
     }
 }
@@ -665,9 +671,7 @@ mod tests {
         form.pickup.days[6] = "10:00-12:00".into();
         assert_eq!(
             form.to_text().map(|t| t.hours),
-            Ok(
-                "mon-fri 07:00-12:00,13:00-18:00; sat 08:00-14:00; sun 10:00-12:00".into()
-            )
+            Ok("mon-fri 07:00-12:00,13:00-18:00; sat 08:00-14:00; sun 10:00-12:00".into())
         );
         form.pickup.days[2] = String::new();
         assert_eq!(
@@ -811,14 +815,23 @@ mod tests {
             .unwrap_or_else(|| panic!("parts"));
         assert_eq!(now.minute, 13 * 60 + 5);
         assert_eq!(now.at(14 * 60 + 30, false), "2026-12-31T14:30:00+01:00");
-        assert_eq!(now.until("14:30").as_deref(), Some("2026-12-31T14:30:00+01:00"));
-        assert_eq!(now.until("09:00").as_deref(), Some("2027-01-01T09:00:00+01:00"));
+        assert_eq!(
+            now.until("14:30").as_deref(),
+            Some("2026-12-31T14:30:00+01:00")
+        );
+        assert_eq!(
+            now.until("09:00").as_deref(),
+            Some("2027-01-01T09:00:00+01:00")
+        );
         assert_eq!(now.until("9am"), None);
         assert_eq!(now.at(DAY, false), "2027-01-01T00:00:00+01:00");
         let utc = LocalNow::from_parts("2026", "02", "28", "00", "00", "GMT");
         assert_eq!(utc.map(|n| n.offset), Some("+00:00".into()));
         let west = LocalNow::from_parts("2026", "02", "28", "23", "59", "GMT-05:00");
-        assert_eq!(west.map(|n| n.at(0, true)), Some("2026-03-01T00:00:00-05:00".into()));
+        assert_eq!(
+            west.map(|n| n.at(0, true)),
+            Some("2026-03-01T00:00:00-05:00".into())
+        );
         assert_eq!(next_date("2028-02-28"), "2028-02-29");
         assert_eq!(weekday("2026-12-01"), Some(1));
         assert_eq!(weekday("1970-01-01"), Some(3));
@@ -829,7 +842,8 @@ mod tests {
         // 2026-12-01 is a Tuesday.
         let now = LocalNow::from_parts("2026", "12", "01", "12", "30", "GMT+01:00")
             .unwrap_or_else(|| panic!("parts"));
-        let calendar = text(|t| t.hours = "mon-fri 07:00-12:00,13:00-18:00; sat 08:00-14:00".into());
+        let calendar =
+            text(|t| t.hours = "mon-fri 07:00-12:00,13:00-18:00; sat 08:00-14:00".into());
         assert_eq!(
             now.closing(&calendar).as_deref(),
             Some("2026-12-01T18:00:00+01:00")
