@@ -75,6 +75,8 @@ pub fn SwitchesBar() -> View {
     let until = create_signal(String::new());
     // The minute the page last looked at the clock: "until closing" and the date follow it.
     let tick = create_signal(0u32);
+    // How many clicks were answered: a read started before one is dropped.
+    let changes = create_signal(0u32);
 
     // What is in force, read again every ten seconds (another till, another replica).
     spawn_local_scoped(async move {
@@ -87,8 +89,11 @@ pub fn SwitchesBar() -> View {
             {
                 calendar.set(Some(found));
             }
+            // A click answered while this read was on its way is newer than what it read.
+            let asked_at = changes.get_untracked();
             if !busy.get_untracked()
                 && let Ok(found) = ctx.call::<Switches>("GET", URL, None).await
+                && changes.get_untracked() == asked_at
             {
                 switches.set(Some(found));
             }
@@ -117,6 +122,7 @@ pub fn SwitchesBar() -> View {
         spawn_local_scoped(async move {
             match ctx.call::<Switches>("POST", URL, Some(&body)).await {
                 Ok(fresh) => {
+                    changes.update(|n| *n += 1);
                     switches.set(Some(fresh));
                     said.set(done.to_owned());
                 }
@@ -194,7 +200,7 @@ pub fn SwitchesBar() -> View {
             }
             form(class="switch-until", on:submit=pause_until, novalidate=true) {
                 label(r#for="switch-until") { "Pause until (bakery time, HH:MM)" }
-                input(id="switch-until", r#type="text", inputmode="numeric", autocomplete="off",
+                input(id="switch-until", r#type="text", autocomplete="off",
                     placeholder="14:30", aria-describedby="switch-error", bind:value=until)
                 button(class="button small", r#type="submit", id="switch-pause-until", disabled=move || busy.get()) { "Pause" }
             }
