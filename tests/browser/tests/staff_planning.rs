@@ -201,6 +201,13 @@ async fn tomorrow(browser: &Browser) -> Result<()> {
             "the board's sheet is {title:?}, today is {today:?}"
         ));
     }
+    // The sheet's own buttons change the day too.
+    browser
+        .click(".production-sheet a[href='/staff/production?date=today']")
+        .await?;
+    browser
+        .wait_for_text("#page-title", 10, |t| t.contains(&today))
+        .await?;
     browser.click("#nav-board").await?;
     browser.wait_for("[data-testid='board']", 10).await?;
     Ok(())

@@ -184,7 +184,7 @@ pub fn BoardPage() -> View {
     view! {
         div(class="board-head") {
             h1(id="page-title", tabindex="-1") { "Today's orders" }
-            a(class="button", href="/staff/production?date=tomorrow", data-testid="board-tomorrow") { "Tomorrow's production sheet" }
+            a(class="button", href="/staff/production?date=tomorrow", rel="external", data-testid="board-tomorrow") { "Tomorrow's production sheet" }
             p(class="muted live-note", data-testid="board-live", aria-live="polite") { (note) }
         }
         SwitchesBar {}

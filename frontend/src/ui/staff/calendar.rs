@@ -403,7 +403,7 @@ pub fn CalendarPage(can_edit: bool) -> View {
         form.cut_off,
         errors,
         can_edit,
-        "numeric",
+        "text",
         "18:00",
     );
     let closed = list(

@@ -313,7 +313,7 @@ pub fn StaffHeader(route: ReadSignal<Page>) -> View {
             view! {
                 li { a(href="/staff", id="nav-board", aria-current=current(Page::StaffBoard)) { "Board" } }
                 li { a(href="/staff/catalog", id="nav-catalog", aria-current=current(Page::StaffCatalog)) { "Catalog" } }
-                li { a(href="/staff/production?date=tomorrow", id="nav-production", aria-current=current(Page::StaffProduction)) { "Bake tomorrow" } }
+                li { a(href="/staff/production?date=tomorrow", rel="external", id="nav-production", aria-current=current(Page::StaffProduction)) { "Bake tomorrow" } }
                 li { a(href="/staff/calendar", id="nav-calendar", aria-current=current(Page::StaffCalendar)) { "Calendar" } }
                 (admin)
                 li { button(class="nav-button", r#type="button", id="staff-sign-out", on:click=sign_out) { "Sign out" } }
