@@ -174,6 +174,16 @@ async fn switches(browser: &Browser) -> Result<()> {
         .wait_for_text(busy, 10, |t| t.starts_with("Not busy"))
         .await?;
 
+    // Until closing: the default calendar is open all day, so until midnight.
+    browser.click("#switch-pause-closing").await?;
+    browser
+        .wait_for_text(pause, 10, |t| t.ends_with(" 00:00"))
+        .await?;
+    browser.click("#switch-resume").await?;
+    browser
+        .wait_for_text(pause, 10, |t| t == "Taking online orders.")
+        .await?;
+
     // A time typed by hand: the pause shows it.
     browser.type_into("#switch-until", "23:59").await?;
     browser.click("#switch-pause-until").await?;
