@@ -1,6 +1,7 @@
 //! The staff's planning rules on the host side: the calendar page's form (opening hours per
 //! weekday, limits, closed dates and special hours) to and from the calendar's text form, its
-//! checks, and the order board's busy and pause switches.
+//! checks. The text formats themselves are in [`hours`]; the order board's busy and pause
+//! switches and the bakery's clock in [`clock`].
 //!
 //! The calendar travels as `GET`/`PUT /api/admin/calendar` carries it: hours, dates and the
 //! cut-off as strings in one format each (the server's `domain::calendar` reads them and answers
@@ -9,6 +10,13 @@
 
 use bakery_wire::{ErrorBody, FieldError};
 use serde::{Deserialize, Serialize};
+
+mod clock;
+mod hours;
+
+pub use clock::{LocalNow, Switches, next_date};
+pub use hours::split_week;
+use hours::{DAY, Ranges, is_date, items, join_week, parse_ranges, parse_time, ranges_text};
 
 /// The weekdays, Monday first: the calendar's name and the page's.
 pub const WEEKDAYS: [(&str, &str); 7] = [
@@ -20,9 +28,6 @@ pub const WEEKDAYS: [(&str, &str); 7] = [
     ("sat", "Saturday"),
     ("sun", "Sunday"),
 ];
-
-/// Minutes in a day; `24:00` is this.
-const DAY: u32 = 24 * 60;
 
 /// The calendar as `/api/admin/calendar` reads and writes it. Fields the page does not know
 /// (added to the server later) are kept and sent back as they were.
@@ -284,147 +289,6 @@ fn number(text: &str, min: u32, max: u32, empty_is_zero: bool) -> Result<u32, St
     }
 }
 
-/// The non-empty, trimmed items of a separated list.
-fn items(text: &str, separator: char) -> Vec<String> {
-    text.split(separator)
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect()
-}
-
-/// `YYYY-MM-DD` with a month and day in range (the server checks the calendar).
-fn is_date(text: &str) -> bool {
-    let b = text.as_bytes();
-    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' || !digits(0..4) {
-        return false;
-    }
-    if !digits(5..7) || !digits(8..10) {
-        return false;
-    }
-    let month: u32 = text[5..7].parse().unwrap_or(0);
-    let day: u32 = text[8..10].parse().unwrap_or(0);
-    (1..=12).contains(&month) && (1..=31).contains(&day)
-}
-
-/// Opening ranges of a day in minutes from midnight.
-type Ranges = Vec<(u32, u32)>;
-
-/// `HH:MM` as minutes from midnight, `24:00` included.
-fn parse_time(text: &str) -> Option<u32> {
-    let (h, m) = text.trim().split_once(':')?;
-    if h.len() != 2 || m.len() != 2 {
-        return None;
-    }
-    let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
-    let minute = h * 60 + m;
-    (m < 60 && minute <= DAY).then_some(minute)
-}
-
-fn time_text(minute: u32) -> String {
-    format!("{:02}:{:02}", minute / 60, minute % 60)
-}
-
-/// A day's ranges as typed, `07:00-12:00, 13:00-18:00` (empty: closed): sorted, each start
-/// before its end, none overlapping.
-fn parse_ranges(text: &str) -> Result<Ranges, String> {
-    let mut ranges = Vec::new();
-    for range in items(text, ',') {
-        let parsed = range.split_once('-').and_then(|(from, to)| {
-            let (from, to) = (parse_time(from)?, parse_time(to)?);
-            (from < to).then_some((from, to))
-        });
-        match parsed {
-            Some(r) => ranges.push(r),
-            None => {
-                return Err(format!(
-                    "write hours as ranges like 07:00-12:00, 13:00-18:00, each start before its end (not {range:?})."
-                ));
-            }
-        }
-    }
-    ranges.sort_unstable();
-    if ranges.windows(2).any(|w| w[0].1 > w[1].0) {
-        return Err("the ranges overlap.".to_owned());
-    }
-    Ok(ranges)
-}
-
-fn ranges_text(ranges: &[(u32, u32)], separator: &str) -> String {
-    ranges
-        .iter()
-        .map(|(a, b)| format!("{}-{}", time_text(*a), time_text(*b)))
-        .collect::<Vec<_>>()
-        .join(separator)
-}
-
-/// The weekdays a calendar's day list names (`mon-fri`, `sat,sun`, wrapping `sat-mon`).
-fn parse_days(text: &str) -> Option<Vec<usize>> {
-    let index = |name: &str| {
-        WEEKDAYS
-            .iter()
-            .position(|(d, _)| d.eq_ignore_ascii_case(name.trim()))
-    };
-    let mut days = Vec::new();
-    for part in text.split(',') {
-        let (from, to) = part.split_once('-').unwrap_or((part, part));
-        let (from, to) = (index(from)?, index(to)?);
-        let mut day = from;
-        loop {
-            days.push(day);
-            if day == to {
-                break;
-            }
-            day = (day + 1) % 7;
-        }
-    }
-    Some(days)
-}
-
-/// The calendar's hours (`mon-fri 07:00-12:00,13:00-18:00; sat 08:00-14:00`) as one field per
-/// weekday (`07:00-12:00, 13:00-18:00`). A group that does not read is left out (the server
-/// only stores hours that read).
-pub fn split_week(hours: &str) -> [String; 7] {
-    let mut week: [Ranges; 7] = Default::default();
-    for group in items(hours, ';') {
-        let Some((days, ranges)) = group.split_once(' ') else {
-            continue;
-        };
-        let (Some(days), Ok(ranges)) = (parse_days(days), parse_ranges(ranges)) else {
-            continue;
-        };
-        for day in days {
-            week[day].extend(&ranges);
-            week[day].sort_unstable();
-        }
-    }
-    week.map(|ranges| ranges_text(&ranges, ", "))
-}
-
-/// One field per weekday back to the calendar's hours, neighbouring days with the same hours
-/// named as a range: `mon-fri 07:00-12:00,13:00-18:00; sat 08:00-14:00`.
-fn join_week(week: &[Ranges; 7]) -> String {
-    let mut groups = Vec::new();
-    let mut day = 0;
-    while day < 7 {
-        let mut last = day;
-        while last + 1 < 7 && week[last + 1] == week[day] {
-            last += 1;
-        }
-        if !week[day].is_empty() {
-            let days = if last == day {
-                WEEKDAYS[day].0.to_owned()
-            } else {
-                format!("{}-{}", WEEKDAYS[day].0, WEEKDAYS[last].0)
-            };
-            groups.push(format!("{days} {}", ranges_text(&week[day], ",")));
-        }
-        day = last + 1;
-    }
-    groups.join("; ")
-}
-
 /// The fields a refused save names (`details` of a 400), or none when the answer names none.
 pub fn server_field_errors(body: &str) -> Vec<FieldError> {
     serde_json::from_str::<ErrorBody>(body)
@@ -459,181 +323,6 @@ pub fn field_label(field: &str) -> &'static str {
         "special_hours" => "Special hours",
         _ => "This field",
     }
-}
-
-/// The busy and pause switches as `/api/admin/switches` reads and writes them: the whole state
-/// each time (a field left out is cleared).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Switches {
-    /// Minutes added to the earliest slot; 0: not busy.
-    #[serde(default)]
-    pub busy_minutes: u32,
-    /// RFC 3339 with the bakery's offset; `None`: taking orders.
-    #[serde(default)]
-    pub paused_until: Option<String>,
-}
-
-impl Switches {
-    /// Busy by `minutes` (0: not busy), the pause unchanged.
-    pub fn with_busy(&self, minutes: u32) -> Switches {
-        Switches {
-            busy_minutes: minutes,
-            paused_until: self.paused_until.clone(),
-        }
-    }
-
-    /// Paused until `until` (`None`: taking orders again), the busy time unchanged.
-    pub fn with_pause(&self, until: Option<String>) -> Switches {
-        Switches {
-            busy_minutes: self.busy_minutes,
-            paused_until: until,
-        }
-    }
-
-    /// The board's line about the busy switch: "Busy: +20 min".
-    pub fn busy_text(&self) -> Option<String> {
-        (self.busy_minutes > 0).then(|| format!("Busy: +{} min", self.busy_minutes))
-    }
-
-    /// The board's line about the pause: "Online orders paused until 14:30" (with the date
-    /// when it is not `today`, `YYYY-MM-DD`).
-    pub fn pause_text(&self, today: &str) -> Option<String> {
-        let until = self.paused_until.as_deref()?;
-        let (date, time) = (until.get(..10)?, until.get(11..16)?);
-        Some(if date == today || today.is_empty() {
-            format!("Online orders paused until {time}")
-        } else {
-            format!("Online orders paused until {date} {time}")
-        })
-    }
-}
-
-/// The bakery's clock right now: its local date, minute of the day and UTC offset (`+01:00`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LocalNow {
-    /// `YYYY-MM-DD`.
-    pub date: String,
-    pub minute: u32,
-    pub offset: String,
-}
-
-impl LocalNow {
-    /// From the parts the browser's `Intl.DateTimeFormat` gives for the bakery's zone:
-    /// year, month, day, hour, minute and `GMT+01:00` (or `GMT` for UTC).
-    pub fn from_parts(
-        year: &str,
-        month: &str,
-        day: &str,
-        hour: &str,
-        minute: &str,
-        gmt: &str,
-    ) -> Option<LocalNow> {
-        let date = format!("{year}-{month}-{day}");
-        let hour: u32 = hour.parse().ok()?;
-        let min: u32 = minute.parse().ok()?;
-        let offset = match gmt
-            .trim()
-            .trim_start_matches("GMT")
-            .trim_start_matches("UTC")
-        {
-            "" => "+00:00".to_owned(),
-            o if o.len() == 6 && (o.starts_with('+') || o.starts_with('-')) => o.to_owned(),
-            o if o.len() == 3 && (o.starts_with('+') || o.starts_with('-')) => format!("{o}:00"),
-            _ => return None,
-        };
-        (is_date(&date) && hour <= 24 && min < 60).then(|| LocalNow {
-            date,
-            minute: (hour % 24) * 60 + min,
-            offset,
-        })
-    }
-
-    /// The RFC 3339 time of `minute` (0 to 1440) of today, or of tomorrow when `next_day`.
-    pub fn at(&self, minute: u32, next_day: bool) -> String {
-        let (mut date, mut minute) = (self.date.clone(), minute);
-        let days = u32::from(next_day) + minute / DAY;
-        minute %= DAY;
-        for _ in 0..days {
-            date = next_date(&date);
-        }
-        format!("{date}T{}:00{}", time_text(minute), self.offset)
-    }
-
-    /// "Until a time" as typed (`HH:MM`): today's when still to come, else tomorrow's.
-    pub fn until(&self, typed: &str) -> Option<String> {
-        let minute = parse_time(typed).filter(|m| *m < DAY)?;
-        Some(self.at(minute, minute <= self.minute))
-    }
-
-    /// When today's pickup hours end (after now), as RFC 3339; `None` when the bakery is closed
-    /// for the rest of today.
-    pub fn closing(&self, calendar: &CalendarText) -> Option<String> {
-        let closed = items(&calendar.closed_dates, ',');
-        if closed.contains(&self.date) {
-            return None;
-        }
-        let special = items(&calendar.special_hours, ';')
-            .into_iter()
-            .find_map(|line| {
-                let (date, ranges) = line.split_once(' ')?;
-                (date == self.date).then(|| parse_ranges(ranges).ok())?
-            });
-        let ranges = match special {
-            Some(ranges) => ranges,
-            None => {
-                let day = weekday(&self.date)?;
-                parse_ranges(&split_week(&calendar.hours)[day]).ok()?
-            }
-        };
-        let end = ranges
-            .last()
-            .map(|r| r.1)
-            .filter(|end| *end > self.minute)?;
-        Some(self.at(end, false))
-    }
-}
-
-/// Days since 1970-01-01 of a `YYYY-MM-DD` date (proleptic Gregorian).
-fn days_from_civil(date: &str) -> Option<i64> {
-    if !is_date(date) {
-        return None;
-    }
-    let y: i64 = date[..4].parse().ok()?;
-    let m: i64 = date[5..7].parse().ok()?;
-    let d: i64 = date[8..10].parse().ok()?;
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    Some(era * 146_097 + doe - 719_468)
-}
-
-fn civil_from_days(days: i64) -> String {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
-}
-
-/// The day after a `YYYY-MM-DD` date (the date itself when it does not read).
-pub fn next_date(date: &str) -> String {
-    days_from_civil(date)
-        .map(|d| civil_from_days(d + 1))
-        .unwrap_or_else(|| date.to_owned())
-}
-
-/// The weekday of a date, Monday 0.
-fn weekday(date: &str) -> Option<usize> {
-    // 1970-01-01 was a Thursday.
-    days_from_civil(date).map(|d| (d + 3).rem_euclid(7) as usize)
 }
 
 #[cfg(test)]
@@ -779,92 +468,5 @@ mod tests {
         assert!(errors[0].message.starts_with("Time zone must be an IANA"));
         assert!(server_field_errors("<html>").is_empty());
         assert!(server_field_errors(r#"{"error":"x","code":"y","details":null}"#).is_empty());
-    }
-
-    #[test]
-    fn switches_read_in_words_and_change_one_at_a_time() {
-        let off = Switches::default();
-        assert_eq!(off.busy_text(), None);
-        assert_eq!(off.pause_text("2026-12-01"), None);
-        let busy = off.with_busy(20);
-        assert_eq!(busy.busy_text().as_deref(), Some("Busy: +20 min"));
-        let paused = busy.with_pause(Some("2026-12-01T14:30:00+01:00".into()));
-        assert_eq!(paused.busy_minutes, 20);
-        assert_eq!(
-            paused.pause_text("2026-12-01").as_deref(),
-            Some("Online orders paused until 14:30")
-        );
-        assert_eq!(
-            paused.pause_text("2026-11-30").as_deref(),
-            Some("Online orders paused until 2026-12-01 14:30")
-        );
-        assert_eq!(paused.with_busy(0).paused_until, paused.paused_until);
-        assert_eq!(
-            serde_json::to_value(paused.with_pause(None)).unwrap_or_default(),
-            json!({"busy_minutes": 20, "paused_until": null})
-        );
-        let read: Switches =
-            serde_json::from_value(json!({"busy_minutes": 30, "paused_until": null}))
-                .unwrap_or_default();
-        assert_eq!(read, off.with_busy(30));
-    }
-
-    #[test]
-    fn the_bakerys_clock_gives_pause_times() {
-        let now = LocalNow::from_parts("2026", "12", "31", "13", "05", "GMT+01:00")
-            .unwrap_or_else(|| panic!("parts"));
-        assert_eq!(now.minute, 13 * 60 + 5);
-        assert_eq!(now.at(14 * 60 + 30, false), "2026-12-31T14:30:00+01:00");
-        assert_eq!(
-            now.until("14:30").as_deref(),
-            Some("2026-12-31T14:30:00+01:00")
-        );
-        assert_eq!(
-            now.until("09:00").as_deref(),
-            Some("2027-01-01T09:00:00+01:00")
-        );
-        assert_eq!(now.until("9am"), None);
-        assert_eq!(now.at(DAY, false), "2027-01-01T00:00:00+01:00");
-        let utc = LocalNow::from_parts("2026", "02", "28", "00", "00", "GMT");
-        assert_eq!(utc.map(|n| n.offset), Some("+00:00".into()));
-        let west = LocalNow::from_parts("2026", "02", "28", "23", "59", "GMT-05:00");
-        assert_eq!(
-            west.map(|n| n.at(0, true)),
-            Some("2026-03-01T00:00:00-05:00".into())
-        );
-        assert_eq!(next_date("2028-02-28"), "2028-02-29");
-        assert_eq!(weekday("2026-12-01"), Some(1));
-        assert_eq!(weekday("1970-01-01"), Some(3));
-    }
-
-    #[test]
-    fn closing_is_the_end_of_todays_last_hours() {
-        // 2026-12-01 is a Tuesday.
-        let now = LocalNow::from_parts("2026", "12", "01", "12", "30", "GMT+01:00")
-            .unwrap_or_else(|| panic!("parts"));
-        let calendar =
-            text(|t| t.hours = "mon-fri 07:00-12:00,13:00-18:00; sat 08:00-14:00".into());
-        assert_eq!(
-            now.closing(&calendar).as_deref(),
-            Some("2026-12-01T18:00:00+01:00")
-        );
-        let special = text(|t| {
-            t.hours = calendar.hours.clone();
-            t.special_hours = "2026-12-01 08:00-12:00, 13:00-15:00".into();
-        });
-        assert_eq!(
-            now.closing(&special).as_deref(),
-            Some("2026-12-01T15:00:00+01:00")
-        );
-        let closed = text(|t| t.closed_dates = "2026-11-30,2026-12-01".into());
-        assert_eq!(now.closing(&closed), None);
-        let all_day = CalendarText::default();
-        assert_eq!(
-            now.closing(&all_day).as_deref(),
-            Some("2026-12-02T00:00:00+01:00")
-        );
-        let late = LocalNow::from_parts("2026", "12", "01", "19", "00", "GMT+01:00")
-            .unwrap_or_else(|| panic!("parts"));
-        assert_eq!(late.closing(&calendar), None);
     }
 }
