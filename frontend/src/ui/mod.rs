@@ -56,6 +56,8 @@ pub enum Page {
     StaffNotifications,
     #[to("/staff/production")]
     StaffProduction,
+    #[to("/staff/calendar")]
+    StaffCalendar,
     #[not_found]
     NotFound,
 }
@@ -73,6 +75,7 @@ impl Page {
                 | Page::StaffActors
                 | Page::StaffNotifications
                 | Page::StaffProduction
+                | Page::StaffCalendar
         )
     }
 }
@@ -226,7 +229,8 @@ fn App() -> View {
                             | Page::StaffAudit
                             | Page::StaffActors
                             | Page::StaffNotifications
-                            | Page::StaffProduction => view! { staff::StaffPage(page=route.get_clone()) },
+                            | Page::StaffProduction
+                            | Page::StaffCalendar => view! { staff::StaffPage(page=route.get_clone()) },
                             Page::NotFound => view! { NotFound {} },
                         })
                     }

@@ -13,6 +13,7 @@ use wasm_bindgen::closure::Closure;
 use web_sys::{EventSource, MessageEvent};
 
 use super::StaffCtx;
+use super::switches::SwitchesBar;
 use crate::money::format_cents;
 use crate::staff::{
     Action, ActionButton, BoardEvent, Column, EventEffect, apply_event, board_actions,
@@ -183,9 +184,10 @@ pub fn BoardPage() -> View {
     view! {
         div(class="board-head") {
             h1(id="page-title", tabindex="-1") { "Today's orders" }
-            a(class="button", href="/staff/production?date=tomorrow", data-testid="board-tomorrow") { "Tomorrow's production sheet" }
+            a(class="button", href="/staff/production?date=tomorrow", rel="external", data-testid="board-tomorrow") { "Tomorrow's production sheet" }
             p(class="muted live-note", data-testid="board-live", aria-live="polite") { (note) }
         }
+        SwitchesBar {}
         p(class="alert", role="alert", hidden=move || problem.with(String::is_empty)) { (problem) }
         p(class="loading", role="status", hidden=move || loaded.get()) { "Loading the board…" }
         div(class="board", data-testid="board") { (columns) }

@@ -6,9 +6,11 @@ mod account;
 mod actors;
 mod admin;
 mod board;
+mod calendar;
 mod catalog;
 mod notifications;
 mod production;
+mod switches;
 
 use bakery_wire::staff::{CSRF_HEADER, SignIn, StaffRole, StaffSession};
 use serde::de::DeserializeOwned;
@@ -172,6 +174,7 @@ pub fn StaffPage(page: Page) -> View {
             match page {
                 Page::StaffBoard => view! { board::BoardPage {} },
                 Page::StaffProduction => view! { production::ProductionPage {} },
+                Page::StaffCalendar => view! { calendar::CalendarPage(can_edit=caps.administer) },
                 Page::StaffCatalog => view! { catalog::CatalogAdmin(caps=caps) },
                 Page::StaffUsers if caps.administer => view! { admin::UsersPage {} },
                 Page::StaffTokens if caps.administer => view! { admin::TokensPage {} },
@@ -310,7 +313,8 @@ pub fn StaffHeader(route: ReadSignal<Page>) -> View {
             view! {
                 li { a(href="/staff", id="nav-board", aria-current=current(Page::StaffBoard)) { "Board" } }
                 li { a(href="/staff/catalog", id="nav-catalog", aria-current=current(Page::StaffCatalog)) { "Catalog" } }
-                li { a(href="/staff/production?date=tomorrow", id="nav-production", aria-current=current(Page::StaffProduction)) { "Bake tomorrow" } }
+                li { a(href="/staff/production?date=tomorrow", rel="external", id="nav-production", aria-current=current(Page::StaffProduction)) { "Bake tomorrow" } }
+                li { a(href="/staff/calendar", id="nav-calendar", aria-current=current(Page::StaffCalendar)) { "Calendar" } }
                 (admin)
                 li { button(class="nav-button", r#type="button", id="staff-sign-out", on:click=sign_out) { "Sign out" } }
                 li { button(class="nav-button", r#type="button", id="staff-sign-out-everywhere", on:click=everywhere) { "Everywhere" } }

@@ -1,6 +1,9 @@
 //! The production sheet (`/staff/production?date=…`): what to bake for a day, per product and
 //! slot, with the orders behind each line; printable (the print stylesheet leaves only the sheet)
 //! and downloadable as CSV.
+//!
+//! Links to a sheet load the page afresh (`rel="external"`): the router keeps only the path of a
+//! link to another page and does not rebuild this one for a new query, and the day is in the query.
 
 use bakery_wire::production::ProductionSheet;
 use sycamore::futures::spawn_local_scoped;
@@ -86,8 +89,8 @@ pub fn ProductionPage() -> View {
         section(class="panel production-sheet", aria-labelledby="page-title") {
             h1(id="page-title", tabindex="-1") { (title) }
             p(class="no-print") {
-                a(class="button", href="/staff/production?date=today") { "Today" } " "
-                a(class="button", href="/staff/production?date=tomorrow", data-testid="production-tomorrow") { "Tomorrow" } " "
+                a(class="button", href="/staff/production?date=today", rel="external") { "Today" } " "
+                a(class="button", href="/staff/production?date=tomorrow", rel="external", data-testid="production-tomorrow") { "Tomorrow" } " "
                 a(class="button", href=csv, download="") { "Download CSV" } " "
                 button(class="button", r#type="button", on:click=print) { "Print" }
             }

@@ -1,0 +1,282 @@
+//! The order board's busy and pause switches as the board shows and changes them, and the
+//! bakery's clock: today's date, the time and the UTC offset in its time zone, from which the
+//! pause times ("30 minutes", "until closing", "until 14:30") are written.
+
+use serde::{Deserialize, Serialize};
+
+use super::CalendarText;
+use super::hours::{DAY, is_date, items, parse_ranges, parse_time, split_week, time_text};
+
+/// The busy and pause switches as `/api/admin/switches` reads and writes them: the whole state
+/// each time (a field left out is cleared).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Switches {
+    /// Minutes added to the earliest slot; 0: not busy.
+    #[serde(default)]
+    pub busy_minutes: u32,
+    /// RFC 3339 with the bakery's offset; `None`: taking orders.
+    #[serde(default)]
+    pub paused_until: Option<String>,
+}
+
+impl Switches {
+    /// Busy by `minutes` (0: not busy), the pause unchanged.
+    pub fn with_busy(&self, minutes: u32) -> Switches {
+        Switches {
+            busy_minutes: minutes,
+            paused_until: self.paused_until.clone(),
+        }
+    }
+
+    /// Paused until `until` (`None`: taking orders again), the busy time unchanged.
+    pub fn with_pause(&self, until: Option<String>) -> Switches {
+        Switches {
+            busy_minutes: self.busy_minutes,
+            paused_until: until,
+        }
+    }
+
+    /// The board's line about the busy switch: "Busy: +20 min".
+    pub fn busy_text(&self) -> Option<String> {
+        (self.busy_minutes > 0).then(|| format!("Busy: +{} min", self.busy_minutes))
+    }
+
+    /// The board's line about the pause: "Online orders paused until 14:30" (with the date
+    /// when it is not `today`, `YYYY-MM-DD`).
+    pub fn pause_text(&self, today: &str) -> Option<String> {
+        let until = self.paused_until.as_deref()?;
+        let (date, time) = (until.get(..10)?, until.get(11..16)?);
+        Some(if date == today || today.is_empty() {
+            format!("Online orders paused until {time}")
+        } else {
+            format!("Online orders paused until {date} {time}")
+        })
+    }
+}
+
+/// The bakery's clock right now: its local date, minute of the day and UTC offset (`+01:00`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalNow {
+    /// `YYYY-MM-DD`.
+    pub date: String,
+    pub minute: u32,
+    pub offset: String,
+}
+
+impl LocalNow {
+    /// From the parts the browser's `Intl.DateTimeFormat` gives for the bakery's zone:
+    /// year, month, day, hour, minute and `GMT+01:00` (or `GMT` for UTC).
+    pub fn from_parts(
+        year: &str,
+        month: &str,
+        day: &str,
+        hour: &str,
+        minute: &str,
+        gmt: &str,
+    ) -> Option<LocalNow> {
+        let date = format!("{year}-{month}-{day}");
+        let hour: u32 = hour.parse().ok()?;
+        let min: u32 = minute.parse().ok()?;
+        let offset = match gmt
+            .trim()
+            .trim_start_matches("GMT")
+            .trim_start_matches("UTC")
+        {
+            "" => "+00:00".to_owned(),
+            o if o.len() == 6 && (o.starts_with('+') || o.starts_with('-')) => o.to_owned(),
+            o if o.len() == 3 && (o.starts_with('+') || o.starts_with('-')) => format!("{o}:00"),
+            _ => return None,
+        };
+        (is_date(&date) && hour <= 24 && min < 60).then(|| LocalNow {
+            date,
+            minute: (hour % 24) * 60 + min,
+            offset,
+        })
+    }
+
+    /// The RFC 3339 time of `minute` (0 to 1440) of today, or of tomorrow when `next_day`.
+    pub fn at(&self, minute: u32, next_day: bool) -> String {
+        let (mut date, mut minute) = (self.date.clone(), minute);
+        let days = u32::from(next_day) + minute / DAY;
+        minute %= DAY;
+        for _ in 0..days {
+            date = next_date(&date);
+        }
+        format!("{date}T{}:00{}", time_text(minute), self.offset)
+    }
+
+    /// "Until a time" as typed (`HH:MM`): today's when still to come, else tomorrow's.
+    pub fn until(&self, typed: &str) -> Option<String> {
+        let minute = parse_time(typed).filter(|m| *m < DAY)?;
+        Some(self.at(minute, minute <= self.minute))
+    }
+
+    /// When today's pickup hours end (after now), as RFC 3339; `None` when the bakery is closed
+    /// for the rest of today.
+    pub fn closing(&self, calendar: &CalendarText) -> Option<String> {
+        let closed = items(&calendar.closed_dates, ',');
+        if closed.contains(&self.date) {
+            return None;
+        }
+        let special = items(&calendar.special_hours, ';')
+            .into_iter()
+            .find_map(|line| {
+                let (date, ranges) = line.split_once(' ')?;
+                (date == self.date).then(|| parse_ranges(ranges).ok())?
+            });
+        let ranges = match special {
+            Some(ranges) => ranges,
+            None => {
+                let day = weekday(&self.date)?;
+                parse_ranges(&split_week(&calendar.hours)[day]).ok()?
+            }
+        };
+        let end = ranges
+            .last()
+            .map(|r| r.1)
+            .filter(|end| *end > self.minute)?;
+        Some(self.at(end, false))
+    }
+}
+
+/// Days since 1970-01-01 of a `YYYY-MM-DD` date (proleptic Gregorian).
+fn days_from_civil(date: &str) -> Option<i64> {
+    if !is_date(date) {
+        return None;
+    }
+    let y: i64 = date[..4].parse().ok()?;
+    let m: i64 = date[5..7].parse().ok()?;
+    let d: i64 = date[8..10].parse().ok()?;
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some(era * 146_097 + doe - 719_468)
+}
+
+fn civil_from_days(days: i64) -> String {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// The day after a `YYYY-MM-DD` date (the date itself when it does not read).
+pub fn next_date(date: &str) -> String {
+    days_from_civil(date)
+        .map(|d| civil_from_days(d + 1))
+        .unwrap_or_else(|| date.to_owned())
+}
+
+/// The weekday of a date, Monday 0.
+fn weekday(date: &str) -> Option<usize> {
+    // 1970-01-01 was a Thursday.
+    days_from_civil(date).map(|d| (d + 3).rem_euclid(7) as usize)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn text(edit: impl FnOnce(&mut CalendarText)) -> CalendarText {
+        let mut t = CalendarText::default();
+        edit(&mut t);
+        t
+    }
+
+    #[test]
+    fn switches_read_in_words_and_change_one_at_a_time() {
+        let off = Switches::default();
+        assert_eq!(off.busy_text(), None);
+        assert_eq!(off.pause_text("2026-12-01"), None);
+        let busy = off.with_busy(20);
+        assert_eq!(busy.busy_text().as_deref(), Some("Busy: +20 min"));
+        let paused = busy.with_pause(Some("2026-12-01T14:30:00+01:00".into()));
+        assert_eq!(paused.busy_minutes, 20);
+        assert_eq!(
+            paused.pause_text("2026-12-01").as_deref(),
+            Some("Online orders paused until 14:30")
+        );
+        assert_eq!(
+            paused.pause_text("2026-11-30").as_deref(),
+            Some("Online orders paused until 2026-12-01 14:30")
+        );
+        assert_eq!(paused.with_busy(0).paused_until, paused.paused_until);
+        assert_eq!(
+            serde_json::to_value(paused.with_pause(None)).unwrap_or_default(),
+            json!({"busy_minutes": 20, "paused_until": null})
+        );
+        let read: Switches =
+            serde_json::from_value(json!({"busy_minutes": 30, "paused_until": null}))
+                .unwrap_or_default();
+        assert_eq!(read, off.with_busy(30));
+    }
+
+    #[test]
+    fn the_bakerys_clock_gives_pause_times() {
+        let now = LocalNow::from_parts("2026", "12", "31", "13", "05", "GMT+01:00")
+            .unwrap_or_else(|| panic!("parts"));
+        assert_eq!(now.minute, 13 * 60 + 5);
+        assert_eq!(now.at(14 * 60 + 30, false), "2026-12-31T14:30:00+01:00");
+        assert_eq!(
+            now.until("14:30").as_deref(),
+            Some("2026-12-31T14:30:00+01:00")
+        );
+        assert_eq!(
+            now.until("09:00").as_deref(),
+            Some("2027-01-01T09:00:00+01:00")
+        );
+        assert_eq!(now.until("9am"), None);
+        assert_eq!(now.at(DAY, false), "2027-01-01T00:00:00+01:00");
+        let utc = LocalNow::from_parts("2026", "02", "28", "00", "00", "GMT");
+        assert_eq!(utc.map(|n| n.offset), Some("+00:00".into()));
+        let west = LocalNow::from_parts("2026", "02", "28", "23", "59", "GMT-05:00");
+        assert_eq!(
+            west.map(|n| n.at(0, true)),
+            Some("2026-03-01T00:00:00-05:00".into())
+        );
+        assert_eq!(next_date("2028-02-28"), "2028-02-29");
+        assert_eq!(weekday("2026-12-01"), Some(1));
+        assert_eq!(weekday("1970-01-01"), Some(3));
+    }
+
+    #[test]
+    fn closing_is_the_end_of_todays_last_hours() {
+        // 2026-12-01 is a Tuesday.
+        let now = LocalNow::from_parts("2026", "12", "01", "12", "30", "GMT+01:00")
+            .unwrap_or_else(|| panic!("parts"));
+        let calendar =
+            text(|t| t.hours = "mon-fri 07:00-12:00,13:00-18:00; sat 08:00-14:00".into());
+        assert_eq!(
+            now.closing(&calendar).as_deref(),
+            Some("2026-12-01T18:00:00+01:00")
+        );
+        let special = text(|t| {
+            t.hours = calendar.hours.clone();
+            t.special_hours = "2026-12-01 08:00-12:00, 13:00-15:00".into();
+        });
+        assert_eq!(
+            now.closing(&special).as_deref(),
+            Some("2026-12-01T15:00:00+01:00")
+        );
+        let closed = text(|t| t.closed_dates = "2026-11-30,2026-12-01".into());
+        assert_eq!(now.closing(&closed), None);
+        let all_day = CalendarText::default();
+        assert_eq!(
+            now.closing(&all_day).as_deref(),
+            Some("2026-12-02T00:00:00+01:00")
+        );
+        let late = LocalNow::from_parts("2026", "12", "01", "19", "00", "GMT+01:00")
+            .unwrap_or_else(|| panic!("parts"));
+        assert_eq!(late.closing(&calendar), None);
+    }
+}
