@@ -237,7 +237,7 @@ fn a_day_tells_why_none_of_its_slots_can_be_ordered() {
         ("slot pickup".into(), "2026-12-02T08:00:00Z".into()),
         (1, 1),
     );
-    let day = states("2026-12-02", "2026-12-02T07:30:00Z", &booked);
+    let day = states("2026-12-02", "2026-12-02T08:10:00Z", &booked);
     assert_eq!(day[0].reason, Some(Refusal::LeadTime));
     assert_eq!(day_refusal(&day), Some(Refusal::SlotFull));
 }

@@ -98,7 +98,10 @@ async fn choose_day(browser: &Browser, date: &str) -> Result<()> {
         .await
         .map_err(|e| format!("choosing {date}: {e}"))?;
     browser
-        .wait_for(&format!("label[data-start^='{date}T'], [data-testid='day-reason']"), 10)
+        .wait_for(
+            &format!("label[data-start^='{date}T'], [data-testid='day-reason']"),
+            10,
+        )
         .await?;
     Ok(())
 }
@@ -198,7 +201,9 @@ async fn pickup_walk(server: &Server, browser: &Browser) -> Result<()> {
         .wait_for_text("[data-testid='pickup-slot']", 5, |t| !t.is_empty())
         .await?;
     if !slot.contains("10:00–11:00") {
-        return Err(format!("after the live update the order page says {slot:?}"));
+        return Err(format!(
+            "after the live update the order page says {slot:?}"
+        ));
     }
     browser.screenshot("pickup-02-order-page").await?;
 
@@ -263,7 +268,9 @@ async fn pickup_walk(server: &Server, browser: &Browser) -> Result<()> {
         .wait_for_text("[data-testid='confirmation-when']", 10, |t| !t.is_empty())
         .await?;
     if !when.contains(&offered) {
-        return Err(format!("offered {offered:?}, the confirmation says {when:?}"));
+        return Err(format!(
+            "offered {offered:?}, the confirmation says {when:?}"
+        ));
     }
 
     // A lead time set by staff is explained in the cart.
