@@ -246,11 +246,11 @@ pub fn WhenPicker(
                     let state = if disabled { "unavailable" } else { "open" };
                     let reason = View::from(
                         slot.unavailable
-                            .map(|why| view! { span(class="slot-reason") { (format!(" — {why}")) } }),
+                            .map(|why| view! { span(class="slot-reason") { span(class="visually-hidden") { " — " } (why) } }),
                     );
                     let hint = View::from(
                         slot.hint
-                            .map(|h| view! { span(class="slot-hint") { (format!(" · {h}")) } }),
+                            .map(|h| view! { span(class="slot-hint") { span(class="visually-hidden") { " · " } (h) } }),
                     );
                     let on_start = start.clone();
                     let value = start.clone();
