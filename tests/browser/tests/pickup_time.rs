@@ -228,6 +228,25 @@ async fn pickup_walk(server: &Server, browser: &Browser) -> Result<()> {
         return Err("a full slot can still be chosen".to_owned());
     }
     browser.screenshot("pickup-03-full-slot").await?;
+    // Delivery has windows of its own (15 minutes, no limit): 10:00 is free there.
+    browser.click("#fulfillment-delivery").await?;
+    browser
+        .wait_for_text("#slot-list legend", 10, |t| {
+            t.starts_with("Delivery windows on")
+        })
+        .await?;
+    browser
+        .wait_for(
+            &format!("label[data-start='{tomorrow}T10:00:00+05:30'][data-state='open']"),
+            10,
+        )
+        .await?;
+    browser.click("#fulfillment-pickup").await?;
+    browser
+        .wait_for_text("#slot-list legend", 10, |t| {
+            t.starts_with("Pickup times on")
+        })
+        .await?;
     choose_day(browser, &closed).await?;
     browser
         .wait_for_text("[data-testid='day-reason']", 10, |t| {
