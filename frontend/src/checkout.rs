@@ -6,6 +6,32 @@ use bakery_wire::{ErrorBody, FieldError, Fulfillment, NewOrder, OrderAccepted, p
 
 use crate::cart::Cart;
 use crate::money::format_cents;
+use crate::pickup::{self, Refused};
+
+/// When the customer wants the order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum When {
+    /// As soon as possible: no `pickup_at` is sent, the bakery takes the earliest slot.
+    #[default]
+    Soonest,
+    /// The slot starting then (RFC 3339, as the slot list gave it).
+    Slot(String),
+    /// "At a time I choose", but no slot chosen yet.
+    Unchosen,
+}
+
+impl When {
+    /// The `pickup_at` to send.
+    pub fn pickup_at(&self) -> Option<String> {
+        match self {
+            When::Slot(start) => Some(start.clone()),
+            When::Soonest | When::Unchosen => None,
+        }
+    }
+}
+
+/// The message when "at a time I choose" has no time chosen.
+pub const CHOOSE_A_TIME: &str = "Choose a time, or choose \"As soon as possible\".";
 
 /// What is wrong with the checkout form, field by field, as shown next to each field.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -14,6 +40,8 @@ pub struct FormErrors {
     pub email: Option<String>,
     /// The delivery address (only asked for delivery).
     pub address: Option<String>,
+    /// The pickup or delivery time.
+    pub when: Option<String>,
     /// Problems with the cart's lines (quantities, too many lines).
     pub cart: Vec<String>,
     /// Anything that belongs to no field.
@@ -25,6 +53,7 @@ impl FormErrors {
         self.name.is_none()
             && self.email.is_none()
             && self.address.is_none()
+            && self.when.is_none()
             && self.cart.is_empty()
             && self.general.is_none()
     }
@@ -57,6 +86,7 @@ pub fn validate(
     email: &str,
     fulfillment: Fulfillment,
     address: &str,
+    when: &When,
     cart: &Cart,
 ) -> FormErrors {
     FormErrors {
@@ -66,6 +96,7 @@ pub fn validate(
             Fulfillment::Delivery => address_error(address),
             Fulfillment::Pickup => None,
         },
+        when: (*when == When::Unchosen).then(|| CHOOSE_A_TIME.to_owned()),
         cart: if cart.is_empty() {
             vec!["Your cart is empty.".to_owned()]
         } else {
@@ -75,19 +106,22 @@ pub fn validate(
     }
 }
 
-/// The order to send: the cart's lines with the prices seen, and how it reaches the customer.
-/// A pickup order carries no address, whatever the hidden field still holds.
+/// The order to send: the cart's lines with the prices seen, how it reaches the customer and
+/// when. A pickup order carries no address, whatever the hidden field still holds; "as soon as
+/// possible" sends no `pickup_at`.
 pub fn new_order(
     cart: &Cart,
     name: &str,
     email: &str,
     fulfillment: Fulfillment,
     address: &str,
+    when: &When,
 ) -> NewOrder {
     let mut order = cart.to_new_order(name, email);
     order.fulfillment = Some(fulfillment);
     order.delivery_address =
         (fulfillment == Fulfillment::Delivery).then(|| address.trim().to_owned());
+    order.pickup_at = when.pickup_at();
     order
 }
 
@@ -103,6 +137,8 @@ pub enum Outcome {
     UnknownProduct(String),
     /// The idempotency key was used for another order body: start a fresh attempt.
     KeyReused(String),
+    /// The time asked for cannot be had (a 409 with a slot code): say why, offer the next one.
+    SlotRefused(Refused),
     /// Anything else; retrying with the same key is safe.
     Failed(String),
 }
@@ -120,6 +156,9 @@ pub fn classify(status: u16, body: &str, cart: &Cart) -> Outcome {
             "The bakery could not take the order right now (HTTP {status}). Please try again."
         ));
     };
+    if let Some(refused) = pickup::refused(&error) {
+        return Outcome::SlotRefused(refused);
+    }
     match error.code.as_str() {
         "validation_failed" => Outcome::Invalid(field_errors(&error, cart)),
         "price_mismatch" => Outcome::PriceMismatch(price_mismatch_message(&error)),
@@ -165,6 +204,9 @@ pub fn field_errors(error: &ErrorBody, cart: &Cart) -> FormErrors {
             }
             "delivery_address" => {
                 out.address = Some(format!("Address {}.", e.message.trim_end_matches('.')))
+            }
+            "pickup_at" => {
+                out.when = Some(format!("The time {}.", e.message.trim_end_matches('.')))
             }
             field if field.starts_with("items") => {
                 out.cart.push(item_message(field, &e.message, cart))
@@ -266,17 +308,24 @@ mod tests {
     fn the_form_is_checked_by_the_shared_rules() {
         let cart = cart_of(&["Croissant"]);
         let pickup = Fulfillment::Pickup;
-        assert!(validate("Ann", "ann@example.com", pickup, "", &cart).is_empty());
-        let errors = validate("  ", "not-an-email", pickup, "", &cart);
+        assert!(validate("Ann", "ann@example.com", pickup, "", &When::Soonest, &cart).is_empty());
+        let errors = validate("  ", "not-an-email", pickup, "", &When::Soonest, &cart);
         assert_eq!(errors.name.as_deref(), Some("Name is required."));
         assert_eq!(
             errors.email.as_deref(),
             Some("E-mail must be a valid e-mail address, like name@example.com.")
         );
         assert_eq!(
-            validate("Ann", "ann@example.com", pickup, "", &Cart::default())
-                .cart
-                .len(),
+            validate(
+                "Ann",
+                "ann@example.com",
+                pickup,
+                "",
+                &When::Soonest,
+                &Cart::default()
+            )
+            .cart
+            .len(),
             1
         );
         // Surrounding spaces are forgiven: they are trimmed before sending.
@@ -306,7 +355,14 @@ mod tests {
     fn delivery_needs_an_address_and_pickup_sends_none() {
         let cart = cart_of(&["Croissant"]);
         let delivery = Fulfillment::Delivery;
-        let errors = validate("Ann", "ann@example.com", delivery, "   ", &cart);
+        let errors = validate(
+            "Ann",
+            "ann@example.com",
+            delivery,
+            "   ",
+            &When::Soonest,
+            &cart,
+        );
         assert_eq!(
             errors.address.as_deref(),
             Some("Address is required for delivery.")
@@ -319,12 +375,20 @@ mod tests {
                 "ann@example.com",
                 delivery,
                 "1 Main St\nFlat 2",
+                &When::Soonest,
                 &cart
             )
             .is_empty()
         );
 
-        let order = new_order(&cart, "Ann", "ann@example.com", delivery, " 1 Main St ");
+        let order = new_order(
+            &cart,
+            "Ann",
+            "ann@example.com",
+            delivery,
+            " 1 Main St ",
+            &When::Soonest,
+        );
         assert_eq!(order.fulfillment, Some(Fulfillment::Delivery));
         assert_eq!(order.delivery_address.as_deref(), Some("1 Main St"));
         let json = serde_json::to_value(&order).unwrap_or_default();
@@ -336,11 +400,16 @@ mod tests {
             "ann@example.com",
             Fulfillment::Pickup,
             "left over",
+            &When::Soonest,
         );
         assert_eq!(order.delivery_address, None);
         let json = serde_json::to_value(&order).unwrap_or_default();
         assert_eq!(json["fulfillment"], json!("pickup"));
         assert!(json.get("delivery_address").is_none());
+        assert!(
+            json.get("pickup_at").is_none(),
+            "as soon as possible sends no time"
+        );
 
         let body = json!({
             "error": "The order is invalid.", "code": "validation_failed",
@@ -435,6 +504,47 @@ mod tests {
         assert_eq!(
             classify(429, &other, &cart),
             Outcome::Failed("Slow down.".to_owned())
+        );
+    }
+
+    #[test]
+    fn a_chosen_time_is_sent_and_a_refused_one_explained() {
+        let cart = cart_of(&["Croissant"]);
+        let pickup = Fulfillment::Pickup;
+        let errors = validate("Ann", "ann@example.com", pickup, "", &When::Unchosen, &cart);
+        assert_eq!(errors.when.as_deref(), Some(CHOOSE_A_TIME));
+        let at = When::Slot("2026-12-03T10:15:00+01:00".to_owned());
+        assert!(validate("Ann", "ann@example.com", pickup, "", &at, &cart).is_empty());
+        let order = new_order(&cart, "Ann", "ann@example.com", pickup, "", &at);
+        let json = serde_json::to_value(&order).unwrap_or_default();
+        assert_eq!(json["pickup_at"], json!("2026-12-03T10:15:00+01:00"));
+
+        let body = json!({"error": "That time is fully booked.", "code": "slot_full",
+            "details": {"field": "pickup_at", "next_available": "2026-12-03T10:30:00+01:00"}})
+        .to_string();
+        match classify(409, &body, &cart) {
+            Outcome::SlotRefused(refused) => {
+                assert_eq!(
+                    refused.next_available.as_deref(),
+                    Some("2026-12-03T10:30:00+01:00")
+                );
+                assert!(
+                    refused.message.contains("Thursday 3 December, 10:30"),
+                    "{}",
+                    refused.message
+                );
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        let body = json!({"error": "x", "code": "validation_failed",
+            "details": [{"field": "pickup_at", "message": "must be the start of one of that day's slots"}]})
+        .to_string();
+        let Outcome::Invalid(errors) = classify(400, &body, &cart) else {
+            panic!("expected field errors");
+        };
+        assert_eq!(
+            errors.when.as_deref(),
+            Some("The time must be the start of one of that day's slots.")
         );
     }
 

@@ -8,6 +8,7 @@ pub mod cart;
 pub mod checkout;
 pub mod menu;
 pub mod money;
+pub mod pickup;
 pub mod planning;
 pub mod recent;
 pub mod staff;

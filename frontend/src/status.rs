@@ -95,53 +95,15 @@ pub fn step(status: OrderStatus, fulfillment: Fulfillment) -> Option<usize> {
 }
 
 /// The order's slot as the customer reads it, in the bakery's local time:
-/// "Ready for pickup Saturday 10:00–10:15" (a delivery: "Delivered Saturday 10:00–10:15").
+/// "Ready for pickup Saturday 5 December, 10:00–10:15" (a delivery: "Delivered Saturday …").
 /// `start` and `end` are RFC 3339 with the bakery's offset, as the order page carries them.
 pub fn slot_sentence(start: &str, end: Option<&str>, fulfillment: Fulfillment) -> Option<String> {
-    let (date, from) = local_parts(start)?;
-    let day = weekday(date)?;
-    let until = end
-        .and_then(local_parts)
-        .map(|(_, to)| format!("–{to}"))
-        .unwrap_or_default();
+    let when = crate::pickup::span(start, end)?;
     let what = match fulfillment {
         Fulfillment::Pickup => "Ready for pickup",
         Fulfillment::Delivery => "Delivered",
     };
-    Some(format!("{what} {day} {from}{until}"))
-}
-
-/// `YYYY-MM-DD` and `HH:MM` of an RFC 3339 time, as written (its own offset).
-fn local_parts(at: &str) -> Option<(&str, &str)> {
-    let date = at.get(..10)?;
-    let time = at.get(11..16)?;
-    (at.as_bytes().get(10) == Some(&b'T') && time.as_bytes().get(2) == Some(&b':'))
-        .then_some((date, time))
-}
-
-/// The weekday's name of a `YYYY-MM-DD` date (Sakamoto's method).
-fn weekday(date: &str) -> Option<&'static str> {
-    const NAMES: [&str; 7] = [
-        "Sunday",
-        "Monday",
-        "Tuesday",
-        "Wednesday",
-        "Thursday",
-        "Friday",
-        "Saturday",
-    ];
-    const OFFSETS: [i64; 12] = [0, 3, 2, 5, 0, 3, 5, 1, 4, 6, 2, 4];
-    let mut year: i64 = date.get(..4)?.parse().ok()?;
-    let month: usize = date.get(5..7)?.parse().ok()?;
-    let day: i64 = date.get(8..10)?.parse().ok()?;
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
-        return None;
-    }
-    if month < 3 {
-        year -= 1;
-    }
-    let n = (year + year / 4 - year / 100 + year / 400 + OFFSETS[month - 1] + day).rem_euclid(7);
-    NAMES.get(usize::try_from(n).ok()?).copied()
+    Some(format!("{what} {when}"))
 }
 
 #[cfg(test)]
@@ -177,15 +139,15 @@ mod tests {
                 pickup
             )
             .as_deref(),
-            Some("Ready for pickup Saturday 10:00–10:15")
+            Some("Ready for pickup Saturday 5 December, 10:00–10:15")
         );
         assert_eq!(
             slot_sentence("2024-02-29T08:30:00Z", None, Fulfillment::Delivery).as_deref(),
-            Some("Delivered Thursday 08:30")
+            Some("Delivered Thursday 29 February, 08:30")
         );
         assert_eq!(
             slot_sentence("2026-01-01T00:00:00Z", None, pickup).as_deref(),
-            Some("Ready for pickup Thursday 00:00")
+            Some("Ready for pickup Thursday 1 January, 00:00")
         );
         assert_eq!(slot_sentence("soon", None, pickup), None);
     }

@@ -291,6 +291,10 @@ pub async fn get_order(
             view
         }
     };
+    // The slot is shown in the bakery's zone as it is now: a replica that has not read the
+    // planning since it started, or since an admin changed it, must not show the old one.
+    // Unreachable, the last one read will do: the page itself is already in hand.
+    let _ = state.planning.current(&state.db).await;
     let view = shown_to(view, &asker, &state);
     let body = serde_json::to_vec(&view).map_err(ApiError::internal)?;
     Ok(HttpResponse::Ok()
@@ -374,6 +378,7 @@ pub async fn cancel_order(
     let mut view = reads::order_view(&state.db, id)
         .await?
         .ok_or(ApiError::OrderNotFound(raw))?;
+    let _ = state.planning.current(&state.db).await;
     state.planning.localize_view(&mut view);
     Ok(HttpResponse::Ok().json(view))
 }

@@ -13,7 +13,7 @@ use super::errors::ApiError;
 use super::planning::Planning;
 use crate::actors::catalog_cache::CatalogSnapshot;
 use crate::domain::calendar::parse_days;
-use crate::domain::slots::{Booked, CartLine, Refusal, SlotState};
+use crate::domain::slots::{Booked, CartLine, Refusal, SlotState, day_refusal};
 use crate::store::bookings;
 use crate::store::draft::Booking;
 
@@ -225,7 +225,9 @@ fn slot_view(planning: &Planning, state: &SlotState) -> SlotView {
         in its time zone. `available` is the number of orders a slot can still take after the \
         slot's and the day's limits, the per-product daily caps and lead times of the `items` \
         given, and the busy and pause switches; 0 with a `reason` when it cannot be ordered; null \
-        when nothing limits it.",
+        when nothing limits it. The day's own `reason` says why none of it can be ordered (`closed` \
+        for a day without hours), and `first_date` to `last_date` are the days customers may order \
+        for now.",
     params(
         ("date" = String, Query, format = Date, description = "The day, YYYY-MM-DD, in the bakery's time zone"),
         ("fulfillment" = Option<Fulfillment>, Query, description = "`pickup` (the default) or `delivery`"),
@@ -257,19 +259,22 @@ pub async fn day_slots(
         now,
         booked,
     } = asked(&query, &state).await?;
-    let slots = planning
-        .calendar
-        .day_states(now, planning.switches, date, fulfillment, &cart, &booked)
-        .iter()
-        .map(|s| slot_view(&planning, s))
-        .collect();
+    let states =
+        planning
+            .calendar
+            .day_states(now, planning.switches, date, fulfillment, &cart, &booked);
+    let dates = planning.calendar.order_dates(now);
+    let day = |d: Option<&NaiveDate>| d.map(|d| d.format("%Y-%m-%d").to_string());
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(DaySlots {
             date: date.format("%Y-%m-%d").to_string(),
             fulfillment,
             time_zone: planning.calendar.time_zone.name().to_owned(),
-            slots,
+            slots: states.iter().map(|s| slot_view(&planning, s)).collect(),
+            reason: day_refusal(&states).map(reason),
+            first_date: day(dates.first()).unwrap_or_default(),
+            last_date: day(dates.last()).unwrap_or_default(),
         }))
 }
 

@@ -416,6 +416,20 @@ impl Calendar {
     }
 }
 
+/// Why no slot of a day can be ordered, from its slots' states: `Closed` when it has none, else
+/// the reason of its last slot (the earlier ones of today are often only past); `None` when some
+/// slot can be ordered.
+pub fn day_refusal(states: &[SlotState]) -> Option<Refusal> {
+    if states.iter().any(|s| s.reason.is_none()) {
+        return None;
+    }
+    Some(
+        states
+            .last()
+            .map_or(Refusal::Closed, |s| s.reason.unwrap_or(Refusal::Closed)),
+    )
+}
+
 /// Orders the counters still allow given `booked` (`None`: no limit on orders); 0 when some
 /// counter has no room for its items.
 pub fn room(counters: &[Counter], booked: &Booked) -> Option<i64> {

@@ -22,6 +22,7 @@ mod reload;
 mod retention;
 mod scheduled;
 mod sign_in_limits;
+mod slot_days;
 mod slots;
 mod slow_clients;
 mod staff;

@@ -517,6 +517,18 @@ pub struct DaySlots {
     /// The bakery's IANA time zone.
     pub time_zone: String,
     pub slots: Vec<SlotView>,
+    /// Why no slot of the day can be ordered: `closed` for a day without hours, else the reason
+    /// of its last slot (earlier ones are often only past); null when some slot can be.
+    #[serde(default)]
+    pub reason: Option<SlotReason>,
+    /// The first day customers may order for now: today in the bakery's time zone (`YYYY-MM-DD`).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(format = Date))]
+    pub first_date: String,
+    /// The last day customers may order for now (today plus the calendar's days ahead).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(format = Date))]
+    pub last_date: String,
 }
 
 /// `GET /api/slots/next`: the earliest slot with room.

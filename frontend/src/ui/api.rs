@@ -1,6 +1,9 @@
 //! The bakery's HTTP API as the storefront uses it (same origin, JSON over `fetch`).
 
-use bakery_wire::{IDEMPOTENCY_KEY_HEADER, OrderLookup, OrderTracking, OrderView, Product};
+use bakery_wire::{
+    DaySlots, Fulfillment, IDEMPOTENCY_KEY_HEADER, NextSlot, OrderLookup, OrderTracking, OrderView,
+    Product,
+};
 use serde::de::DeserializeOwned;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -143,4 +146,51 @@ pub async fn look_up(order_id: i64, email: &str) -> Result<OrderTracking, ApiErr
         .await
         .map_err(|m| ApiError::offline(&m))?;
     decode(reply)
+}
+
+fn fulfillment_query(fulfillment: Fulfillment) -> &'static str {
+    match fulfillment {
+        Fulfillment::Pickup => "pickup",
+        Fulfillment::Delivery => "delivery",
+    }
+}
+
+/// `GET /api/slots`: a day's slots for the cart (`items` as `1:2,3:1`, maybe empty).
+pub async fn day_slots(
+    date: &str,
+    fulfillment: Fulfillment,
+    items: &str,
+) -> Result<DaySlots, ApiError> {
+    let mut url = format!(
+        "/api/slots?date={date}&fulfillment={}",
+        fulfillment_query(fulfillment)
+    );
+    if !items.is_empty() {
+        url.push_str(&format!("&items={items}"));
+    }
+    let reply = send("GET", &url, None, None)
+        .await
+        .map_err(|m| ApiError::offline(&m))?;
+    decode(reply)
+}
+
+/// `GET /api/slots/next`: the earliest slot for the cart; `Ok(None)` when no day ahead has room.
+pub async fn next_slot(
+    fulfillment: Fulfillment,
+    items: &str,
+) -> Result<Option<NextSlot>, ApiError> {
+    let mut url = format!(
+        "/api/slots/next?fulfillment={}",
+        fulfillment_query(fulfillment)
+    );
+    if !items.is_empty() {
+        url.push_str(&format!("&items={items}"));
+    }
+    let reply = send("GET", &url, None, None)
+        .await
+        .map_err(|m| ApiError::offline(&m))?;
+    if reply.status == 404 {
+        return Ok(None);
+    }
+    decode(reply).map(Some)
 }

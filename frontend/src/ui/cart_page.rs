@@ -1,11 +1,15 @@
-//! The cart: change quantities, remove lines, see the total, go to checkout.
+//! The cart: change quantities, remove lines, see the total and how far ahead its products must
+//! be ordered, go to checkout.
 
+use bakery_wire::Fulfillment;
+use sycamore::futures::spawn_local_scoped;
 use sycamore::prelude::*;
 use wasm_bindgen::JsValue;
 
-use super::{Catalog, Shop, browser, labels};
+use super::{Catalog, Shop, api, browser, labels};
 use crate::cart::{Cart, CartLine};
 use crate::money::format_cents;
+use crate::pickup;
 
 /// What the catalog changed in the cart since the customer last looked; dismissible.
 #[component]
@@ -61,6 +65,7 @@ pub fn CartPage() -> View {
                         key=|line| (line.product_id, line.unit_cents, line.stock),
                     )
                 }
+                LeadTimes {}
                 div(class="cart-summary panel") {
                     p(class="total") {
                         span { "Total" }
@@ -135,5 +140,62 @@ fn LineRow(line: CartLine) -> View {
             button(class="link-button remove", r#type="button", id=format!("remove-{id}"), aria-label=remove_label,
                 on:click=move |_| shop.cart.update(|c| c.remove(id))) { "Remove" }
         }
+    }
+}
+
+/// The cart's products that must be ordered ahead, each with its lead time and the earliest
+/// time it can be ready: "Celebration Cake: order 48 h ahead — earliest Thursday 3 December, 10:00".
+#[component]
+pub fn LeadTimes() -> View {
+    let shop = use_context::<Shop>();
+    let notes = create_signal(Vec::<String>::new());
+    create_effect(move || {
+        let lines = match shop.catalog.get_clone() {
+            Catalog::Ready(products) => shop.cart.with(|c| pickup::lead_lines(c, &products)),
+            _ => Vec::new(),
+        };
+        if lines.is_empty() {
+            notes.set(Vec::new());
+            return;
+        }
+        // Said at once; the earliest times follow as the bakery answers.
+        notes.set(
+            lines
+                .iter()
+                .map(|l| pickup::lead_note(&l.name, l.lead_time_minutes, None))
+                .collect(),
+        );
+        spawn_local_scoped(async move {
+            let mut said = Vec::with_capacity(lines.len());
+            for line in &lines {
+                let earliest = api::next_slot(Fulfillment::Pickup, &line.items())
+                    .await
+                    .ok()
+                    .flatten();
+                said.push(pickup::lead_note(
+                    &line.name,
+                    line.lead_time_minutes,
+                    earliest.as_ref().map(|n| n.start.as_str()),
+                ));
+            }
+            notes.set(said);
+        });
+    });
+    view! {
+        (if notes.with(Vec::is_empty) {
+            view! {}
+        } else {
+            let items = View::from(
+                notes.get_clone().into_iter().map(|n| view! { li { (n) } }).collect::<Vec<_>>(),
+            );
+            view! {
+                section(class="notice lead-times", aria-labelledby="lead-times-title", data-testid="lead-times") {
+                    div {
+                        h2(id="lead-times-title") { "Order ahead" }
+                        ul { (items) }
+                    }
+                }
+            }
+        })
     }
 }

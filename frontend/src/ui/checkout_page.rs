@@ -1,5 +1,6 @@
-//! Checkout: name and e-mail checked as the server checks them, one idempotency key per
-//! attempt, and every refusal explained next to what caused it.
+//! Checkout: name and e-mail checked as the server checks them, when to pick up or deliver
+//! (as soon as possible, or a chosen slot), one idempotency key per attempt, and every refusal
+//! explained next to what caused it; a refused time offers the next free one with one click.
 
 use sycamore::futures::spawn_local_scoped;
 use sycamore::prelude::*;
@@ -8,10 +9,12 @@ use sycamore_router::navigate;
 use bakery_wire::Fulfillment;
 
 use super::cart_page::Notices;
+use super::pickup_picker::{WhenChoice, WhenPicker};
 use super::{Placed, Shop, api, browser};
 use crate::cart::Cart;
 use crate::checkout::{self, Attempt, FormErrors, Outcome};
 use crate::money::format_cents;
+use crate::pickup::{self, Refused};
 
 /// Where the pending attempt lives, so a reload or a second click re-sends the same key.
 const ATTEMPT_KEY: &str = "bakery.checkout.attempt";
@@ -50,13 +53,15 @@ pub fn CheckoutPage() -> View {
     // A banner above the form: price changes, offline, anything not tied to a field.
     let alert = create_signal(Option::<String>::None);
     let busy = create_signal(false);
+    let when = WhenChoice::new();
+    // A time the bakery refused, with the next free one to take instead.
+    let refused = create_signal(Option::<Refused>::None);
 
     let name_error = move || errors.with(|e| e.name.clone());
     let email_error = move || errors.with(|e| e.email.clone());
     let address_error = move || errors.with(|e| e.address.clone());
 
-    let submit = move |event: web_sys::SubmitEvent| {
-        event.prevent_default();
+    let place = move || {
         // A second click while the first is on its way must not become a second order.
         if busy.get_untracked() {
             return;
@@ -67,7 +72,8 @@ pub fn CheckoutPage() -> View {
         );
         let cart = shop.cart.get_clone_untracked();
         let (how, where_to) = (fulfillment.get_untracked(), address.get_clone_untracked());
-        let found = checkout::validate(&customer_name, &customer_email, how, &where_to, &cart);
+        let at = when.when();
+        let found = checkout::validate(&customer_name, &customer_email, how, &where_to, &at, &cart);
         if !found.is_empty() {
             focus_first_error(&found);
             errors.set(found);
@@ -75,7 +81,9 @@ pub fn CheckoutPage() -> View {
         }
         errors.set(FormErrors::default());
         alert.set(None);
-        let order = checkout::new_order(&cart, &customer_name, &customer_email, how, &where_to);
+        refused.set(None);
+        let order =
+            checkout::new_order(&cart, &customer_name, &customer_email, how, &where_to, &at);
         let Ok(body) = serde_json::to_string(&order) else {
             alert.set(Some(
                 "Your order could not be prepared. Please reload the page.".to_owned(),
@@ -111,6 +119,10 @@ pub fn CheckoutPage() -> View {
                     shop.placed.set(Some(Placed {
                         order_id: accepted.order_id,
                         customer_name,
+                        when: accepted
+                            .pickup_at
+                            .as_deref()
+                            .and_then(|start| crate::status::slot_sentence(start, None, how)),
                     }));
                     let page = if accepted.tracking_url.starts_with("/orders/") {
                         accepted.tracking_url.clone()
@@ -134,6 +146,13 @@ pub fn CheckoutPage() -> View {
                     alert.set(Some(message));
                     browser::focus("checkout-alert");
                 }
+                Outcome::SlotRefused(found) => {
+                    // Nothing is lost: the cart and the form stay; the slots are read again.
+                    browser::forget(ATTEMPT_KEY);
+                    refused.set(Some(found));
+                    when.reload.update(|n| *n += 1);
+                    browser::focus("slot-refused");
+                }
                 Outcome::KeyReused(message) => {
                     browser::forget(ATTEMPT_KEY);
                     alert.set(Some(message));
@@ -148,6 +167,26 @@ pub fn CheckoutPage() -> View {
                 }
             }
         });
+    };
+    let submit = move |event: web_sys::SubmitEvent| {
+        event.prevent_default();
+        place();
+    };
+    let take_next = move |_| {
+        let next = refused.with_untracked(|r| r.as_ref().and_then(|r| r.next_available.clone()));
+        if let Some(start) = next {
+            when.pick(&start);
+            place();
+        }
+    };
+    let refused_message =
+        move || refused.with(|r| r.as_ref().map(|r| r.message.clone()).unwrap_or_default());
+    let next_offer = move || {
+        refused.with(|r| {
+            r.as_ref()
+                .and_then(|r| r.next_available.as_deref())
+                .and_then(|start| pickup::span(start, None))
+        })
     };
 
     let is_empty = create_selector(move || shop.cart.with(Cart::is_empty));
@@ -190,6 +229,19 @@ pub fn CheckoutPage() -> View {
                         div(id="checkout-alert", class="alert", role="alert", tabindex="-1",
                             hidden=move || alert.with(Option::is_none)) {
                             (move || alert.get_clone().unwrap_or_default())
+                        }
+                        div(id="slot-refused", class="alert", role="alert", tabindex="-1",
+                            data-testid="slot-refused", hidden=move || refused.with(Option::is_none)) {
+                            p { (refused_message) }
+                            (move || match next_offer() {
+                                Some(when) => view! {
+                                    button(class="button primary", r#type="button", id="take-next-slot",
+                                        disabled=move || busy.get(), on:click=take_next) {
+                                        (format!("Order for {when} instead"))
+                                    }
+                                },
+                                None => view! {},
+                            })
                         }
                         (move || {
                             let list = cart_errors();
@@ -264,6 +316,7 @@ pub fn CheckoutPage() -> View {
                                 span { "Deliver to my door" }
                             }
                         }
+                        WhenPicker(choice=when, fulfillment=fulfillment, errors=errors)
                         div(class="field", hidden=move || !delivery.get()) {
                             label(r#for="delivery-address") { "Delivery address" }
                             textarea(
@@ -305,6 +358,8 @@ fn focus_first_error(errors: &FormErrors) {
         browser::focus("customer-email");
     } else if errors.address.is_some() {
         browser::focus("delivery-address");
+    } else if errors.when.is_some() {
+        browser::focus("pickup-day");
     } else if !errors.cart.is_empty() || errors.general.is_some() {
         browser::focus("checkout-alert");
     }

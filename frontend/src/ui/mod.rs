@@ -9,6 +9,7 @@ mod labels;
 mod live;
 mod lookup;
 mod order_page;
+mod pickup_picker;
 mod staff;
 
 use bakery_wire::Product;
@@ -93,6 +94,8 @@ pub enum Catalog {
 pub struct Placed {
     pub order_id: i64,
     pub customer_name: String,
+    /// When it will be ready, in the bakery's local time ("Ready for pickup Thursday …").
+    pub when: Option<String>,
 }
 
 /// State every page shares, provided as context (a `Copy` bundle of signals).

@@ -36,7 +36,7 @@ pub fn OrderPage(id: i64) -> View {
     let thanks = shop.placed.with_untracked(|p| {
         p.as_ref()
             .filter(|p| p.order_id == id)
-            .map(|p| p.customer_name.clone())
+            .map(|p| (p.customer_name.clone(), p.when.clone()))
     });
 
     let body = move || match order.get_clone() {
@@ -56,7 +56,10 @@ pub fn OrderPage(id: i64) -> View {
         }
     };
 
-    let banner = View::from(thanks.map(|name| {
+    let banner = View::from(thanks.map(|(name, when)| {
+        let when = View::from(when.map(
+            |w| view! { p { strong(data-testid="confirmation-when") { (format!("{w}.")) } } },
+        ));
         view! {
             div(class="confirmation", id="confirmation", data-testid="confirmation") {
                 h2 { (format!("Thank you, {name}!")) }
@@ -65,6 +68,7 @@ pub fn OrderPage(id: i64) -> View {
                     strong(data-testid="confirmation-order-number") { (format!("#{id}")) }
                     ". Keep it handy: this page follows your order as we bake it."
                 }
+                (when)
             }
         }
     }));

@@ -203,3 +203,41 @@ fn room_counts_orders_items_days_and_products() {
     );
     assert!(states.iter().all(|s| s.reason == Some(Refusal::SlotFull)));
 }
+
+#[test]
+fn a_day_tells_why_none_of_its_slots_can_be_ordered() {
+    let c = calendar(|t| {
+        t.hours = "mon-fri 07:00-09:00".into();
+        t.slot_minutes = 60;
+        t.slot_orders = 1;
+    });
+    let states = |day: &str, now: &str, booked: &Booked| {
+        c.day_states(
+            utc(now),
+            Switches::default(),
+            date(day),
+            Fulfillment::Pickup,
+            &[],
+            booked,
+        )
+    };
+    // 2026-12-05 is a Saturday: no hours.
+    let none = Booked::new();
+    assert_eq!(
+        day_refusal(&states("2026-12-05", "2026-12-01T10:00:00Z", &none)),
+        Some(Refusal::Closed)
+    );
+    assert_eq!(
+        day_refusal(&states("2026-12-02", "2026-12-01T10:00:00Z", &none)),
+        None
+    );
+    // Its first slot past, its last full: the day is full, not too soon.
+    let mut booked = Booked::new();
+    booked.insert(
+        ("slot pickup".into(), "2026-12-02T08:00:00Z".into()),
+        (1, 1),
+    );
+    let day = states("2026-12-02", "2026-12-02T08:10:00Z", &booked);
+    assert_eq!(day[0].reason, Some(Refusal::LeadTime));
+    assert_eq!(day_refusal(&day), Some(Refusal::SlotFull));
+}
