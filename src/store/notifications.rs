@@ -40,6 +40,79 @@ pub struct Notification {
     pub total: Option<f64>,
 }
 
+/// The `event` of a reminder's JSON.
+pub const REMINDER_EVENT: &str = "order.reminder";
+
+/// A reminder of an order's slot, sent once `notify.reminder_before` ahead of it. This is the
+/// webhook body, field for field; its `event` (`order.reminder`) tells it from a status
+/// notification, which has none.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reminder {
+    /// Always [`REMINDER_EVENT`].
+    pub event: String,
+    pub order_id: i64,
+    /// The order's status when it was reminded.
+    pub status: OrderStatus,
+    /// The slot's start, RFC 3339 with the bakery's offset (`2026-12-05T10:00:00+01:00`).
+    pub pickup_at: String,
+    /// The slot's end (its start plus the calendar's slot length), the same way.
+    pub pickup_until: String,
+    /// The bakery's IANA time zone, the one the times are written in.
+    pub time_zone: String,
+    pub fulfillment: Fulfillment,
+    pub customer_name: String,
+    pub customer_email: String,
+    /// The order's total, two decimals.
+    pub total: f64,
+    /// When the reminder was written, `YYYY-MM-DD HH:MM:SS`, UTC.
+    pub at: String,
+}
+
+/// What a notification outbox row carries: a status change, or a reminder.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outgoing {
+    Status(Notification),
+    Reminder(Reminder),
+}
+
+impl Outgoing {
+    /// Reads an outbox row's JSON: a reminder when its `event` says so, else a status change.
+    pub fn parse(payload: &str) -> Result<Outgoing, serde_json::Error> {
+        #[derive(Deserialize)]
+        struct Event {
+            #[serde(default)]
+            event: Option<String>,
+        }
+        let event: Event = serde_json::from_str(payload)?;
+        match event.event.as_deref() {
+            Some(REMINDER_EVENT) => serde_json::from_str(payload).map(Outgoing::Reminder),
+            _ => serde_json::from_str(payload).map(Outgoing::Status),
+        }
+    }
+
+    pub fn order_id(&self) -> i64 {
+        match self {
+            Outgoing::Status(n) => n.order_id,
+            Outgoing::Reminder(r) => r.order_id,
+        }
+    }
+
+    pub fn customer_email(&self) -> &str {
+        match self {
+            Outgoing::Status(n) => &n.customer_email,
+            Outgoing::Reminder(r) => &r.customer_email,
+        }
+    }
+
+    /// The status a status notification announces (`None` for a reminder).
+    pub fn announced_status(&self) -> Option<OrderStatus> {
+        match self {
+            Outgoing::Status(n) => Some(n.status),
+            Outgoing::Reminder(_) => None,
+        }
+    }
+}
+
 /// The order as far as a notification needs it.
 pub struct Recipient<'a> {
     pub order_id: i64,
