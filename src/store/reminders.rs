@@ -42,9 +42,10 @@ pub const BATCH: u64 = 256;
 fn due(backend: DbBackend, before: Duration, now: DateTime<Utc>) -> Select<order::Entity> {
     use order::Column as C;
     let window = chrono::Duration::from_std(before).unwrap_or(chrono::Duration::MAX);
-    let seconds = before.as_secs();
-    // Placed at least `before` ahead of its slot: a literal number of seconds, the same text on
-    // every sweep while the setting holds.
+    // Placed at least `before` ahead of its slot: a literal number of seconds (to the
+    // millisecond, as the window's own bound), the same text on every sweep while the setting
+    // holds.
+    let seconds = format!("{:.3}", before.as_secs_f64());
     let placed_ahead = match backend {
         DbBackend::Postgres => {
             format!("created_at <= pickup_at - make_interval(secs => {seconds})")
