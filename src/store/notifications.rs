@@ -302,3 +302,50 @@ pub async fn endpoints(
         .await
         .map_err(StoreError::from)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_status_change_reads_as_one_and_a_reminder_by_its_event() {
+        let to = Recipient {
+            order_id: 7,
+            customer_name: "Zoë",
+            customer_email: "zoe@example.com",
+            fulfillment: Fulfillment::Pickup,
+            total_cents: 5998,
+        };
+        let at = "2026-12-05T09:00:00Z".parse().unwrap();
+        let status = payload(3, &to, OrderStatus::Ready, None, at).unwrap();
+        assert!(
+            !status.contains("event\""),
+            "status bodies stay as they were: {status}"
+        );
+        let read = Outgoing::parse(&status).unwrap();
+        assert_eq!(read.announced_status(), Some(OrderStatus::Ready));
+        assert_eq!(
+            (read.order_id(), read.customer_email()),
+            (7, "zoe@example.com")
+        );
+
+        let reminder = Reminder {
+            event: REMINDER_EVENT.to_owned(),
+            order_id: 8,
+            status: OrderStatus::Scheduled,
+            pickup_at: "2026-12-05T10:00:00+01:00".to_owned(),
+            pickup_until: "2026-12-05T10:15:00+01:00".to_owned(),
+            time_zone: "Europe/Paris".to_owned(),
+            fulfillment: Fulfillment::Delivery,
+            customer_name: "Zoë".to_owned(),
+            customer_email: "zoe@example.com".to_owned(),
+            total: 59.98,
+            at: "2026-12-05 08:00:00".to_owned(),
+        };
+        let json = serde_json::to_string(&reminder).unwrap();
+        let read = Outgoing::parse(&json).unwrap();
+        assert_eq!(read, Outgoing::Reminder(reminder));
+        assert_eq!((read.order_id(), read.announced_status()), (8, None));
+        assert!(Outgoing::parse(r#"{"event":"order.reminder","order_id":1}"#).is_err());
+    }
+}
