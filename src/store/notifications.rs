@@ -1,4 +1,4 @@
-//! Customer notifications in the database: the outbox rows written with each status move, and webhook endpoints (their deliveries are in `deliveries`).
+//! Customer notifications in the database: the outbox rows written with each status move (and the reminders before a slot, `store::reminders`), their bodies, and webhook endpoints (their deliveries are in `deliveries`).
 
 use bakery_wire::{Fulfillment, OrderStatus};
 use chrono::{DateTime, Utc};
