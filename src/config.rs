@@ -310,6 +310,10 @@ pub struct NotifySettings {
     /// PEM file of extra CA certificates to trust for webhook receivers and the SMTP server
     /// (besides the built-in web roots), e.g. a company's own CA.
     pub ca_file: Option<PathBuf>,
+    /// How long before an order's slot its customer is reminded (e-mail and webhooks), once;
+    /// `0s`: no reminders.
+    #[serde(with = "values::duration")]
+    pub reminder_before: Duration,
 }
 
 /// Deliberate faults for testing supervision; all off by default.
@@ -435,6 +439,7 @@ impl Default for NotifySettings {
             retry_base: Duration::from_secs(10),
             allow_private_hosts: false,
             ca_file: None,
+            reminder_before: Duration::from_secs(2 * 3600),
         }
     }
 }

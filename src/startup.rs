@@ -227,6 +227,18 @@ impl Builder<'_> {
         Ok(())
     }
 
+    /// The sweep that writes the reminders before orders' slots, beside the oven's sweep.
+    fn start_reminders(&self, gauges: &Arc<OrderGauges>) -> Result<(), StartupError> {
+        let defaults = crate::domain::calendar::Calendar::parse(&self.settings.calendar)
+            .map_err(|e| StartupError::Calendar(e.to_string()))?;
+        let (db, live, gauges) = (self.db.clone(), self.live.clone(), gauges.clone());
+        supervise_loop(self.restarts("reminders"), move || {
+            let (db, live) = (db.clone(), live.clone());
+            crate::notify::reminders::keep_reminding(db, live, defaults.clone(), gauges.clone())
+        });
+        Ok(())
+    }
+
     /// The oven (under the lease of `oven_id`), the processor pool and, with RabbitMQ, the
     /// consumer that feeds it; embedded, the orders still pending are handed to the pool again.
     /// Returns the pool's shift and the pool.
@@ -353,6 +365,9 @@ impl Application {
             parts.start_notifier(&bus).await?;
         }
         let oven_id = oven_leases::new_oven_id();
+        if role != Role::Serve {
+            parts.start_reminders(&gauges)?;
+        }
         let kitchen = match role {
             Role::Serve => None,
             _ => Some(

@@ -33,6 +33,9 @@ pub struct Model {
     /// When a `scheduled` order goes into the oven (`pickup_at` less the preparation time);
     /// `None` once it has left `scheduled`, and for every other order.
     pub start_at: Option<DateTimeUtc>,
+    /// When the customer's reminder before the slot was written (`notify.reminder_before`);
+    /// `None` until then. Set once, by a guarded update, whichever worker sweeps first.
+    pub reminded_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -17,6 +17,7 @@ mod m20261201_000012_pickup_planning;
 mod m20261201_000020_product_allergens_and_labels;
 mod m20261201_000021_sample_catalog_allergens;
 mod m20261201_000040_scheduled_orders;
+mod m20261202_000010_order_reminders;
 
 /// Runs the bakery's migrations in order.
 pub struct Migrator;
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000020_product_allergens_and_labels::Migration),
             Box::new(m20261201_000021_sample_catalog_allergens::Migration),
             Box::new(m20261201_000040_scheduled_orders::Migration),
+            Box::new(m20261202_000010_order_reminders::Migration),
         ]
     }
 }

@@ -14,7 +14,7 @@ use super::staff::{ADMIN, Staff};
 use crate::notify::hosts;
 use crate::staff::secrets::random_token;
 use crate::store::deliveries::{self as delivery_store, Revived};
-use crate::store::notifications;
+use crate::store::notifications::{self, Outgoing};
 use crate::store::wire_time;
 
 fn webhook(e: entity::webhook_endpoint::Model, secret: Option<String>) -> Webhook {
@@ -56,7 +56,7 @@ pub async fn list_webhooks(
 #[utoipa::path(
     tag = "admin",
     summary = "Add a webhook endpoint (admin)",
-    description = "Every order status change is POSTed to it as JSON `{event_id, order_id, status, note, at, customer_name, customer_email, fulfillment}` with `X-Bakery-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<body>\" keyed with the secret>` (signed afresh on every try; receivers refuse a `t` more than 5 minutes from their clock) and `X-Bakery-Delivery: <outbox id>-<endpoint id>` (the same on retries). A 2xx answer counts as delivered; a 4xx other than 408 and 429 makes the delivery `dead` at once; anything else is retried with exponential backoff until `notify.max_attempts`. `http://` or `https://`; no user or password in the URL; hosts on loopback, link-local or private networks are refused (when added, and after each DNS look-up) unless the server allows private hosts.",
+    description = "Every order status change is POSTed to it as JSON `{event_id, order_id, status, note, at, customer_name, customer_email, fulfillment, total}`, and each order's reminder before its slot as `{event: \"order.reminder\", order_id, status, pickup_at, pickup_until, time_zone, fulfillment, customer_name, customer_email, total, at}`, with `X-Bakery-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<body>\" keyed with the secret>` (signed afresh on every try; receivers refuse a `t` more than 5 minutes from their clock) and `X-Bakery-Delivery: <outbox id>-<endpoint id>` (the same on retries). A 2xx answer counts as delivered; a 4xx other than 408 and 429 makes the delivery `dead` at once; anything else is retried with exponential backoff until `notify.max_attempts`. `http://` or `https://`; no user or password in the URL; hosts on loopback, link-local or private networks are refused (when added, and after each DNS look-up) unless the server allows private hosts.",
     security(("session" = []), ("bearer" = [])),
     request_body(content = NewWebhook, content_type = "application/json"),
     responses(
@@ -160,8 +160,8 @@ pub async fn deliveries(
                 .map(|(d, n)| NotificationDelivery {
                     id: d.id,
                     outbox_id: d.outbox_id,
-                    order_id: n.as_ref().map(|n| n.order_id),
-                    order_status: n.as_ref().map(|n| n.status),
+                    order_id: n.as_ref().map(Outgoing::order_id),
+                    order_status: n.as_ref().and_then(Outgoing::announced_status),
                     channel: d.channel,
                     target: d.target,
                     status: d.status,

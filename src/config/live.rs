@@ -17,6 +17,7 @@ pub const LIVE_KEYS: &[&str] = &[
     "log.filter",
     "limits.order_posts_per_minute",
     "limits.order_lookups_per_minute",
+    "notify.reminder_before",
 ];
 
 /// The process's current settings: read with [`LiveSettings::current`], followed with
@@ -68,6 +69,7 @@ impl LiveSettings {
         next.log.filter = loaded.log.filter.clone();
         next.limits.order_posts_per_minute = loaded.limits.order_posts_per_minute;
         next.limits.order_lookups_per_minute = loaded.limits.order_lookups_per_minute;
+        next.notify.reminder_before = loaded.notify.reminder_before;
         let changes = differences(&old, loaded);
         if !changes.live.is_empty() {
             let next = Arc::new(next);

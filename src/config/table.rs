@@ -355,6 +355,14 @@ pub const SETTINGS: &[Setting] = &[
          (the built-in web roots are always trusted)",
     ),
     Setting::new(
+        "notify.reminder_before",
+        "BAKERY_NOTIFY_REMINDER_BEFORE",
+        "how long before an order's slot (pickup time or delivery window) its customer gets one \
+         reminder, by e-mail and to the webhooks, if the order is still on and was placed before \
+         then (`0s`: no reminders; looked for every `worker.schedule_sweep` by the workers; live \
+         on reload)",
+    ),
+    Setting::new(
         "chaos.failing_attempts",
         "BAKERY_CHAOS_FAILING_ATTEMPTS",
         "fail this many first attempts of every order (tests supervision)",

@@ -83,6 +83,7 @@ const EXAMPLES: &[(&str, &str)] = &[
     ("BAKERY_NOTIFY_RETRY_BASE", "1m"),
     ("BAKERY_NOTIFY_ALLOW_PRIVATE_HOSTS", "true"),
     ("BAKERY_NOTIFY_CA_FILE", "/etc/bakery/company-ca.pem"),
+    ("BAKERY_NOTIFY_REMINDER_BEFORE", "1day"),
     ("BAKERY_CHAOS_FAILING_ATTEMPTS", "2"),
     ("BAKERY_CALENDAR_TIME_ZONE", "Europe/Paris"),
     (

@@ -90,6 +90,15 @@ impl OrderGauges {
         self.events.fetch_add(1, Ordering::Release);
     }
 
+    /// `n` outbox rows were written without a move (reminders); call after the commit.
+    pub fn outbox_written(&self, n: u64) {
+        if n == 0 {
+            return;
+        }
+        self.backlog_net.fetch_add(signed(n), Ordering::Relaxed);
+        self.events.fetch_add(1, Ordering::Release);
+    }
+
     /// `n` outbox rows were marked published (committed).
     pub fn outbox_published(&self, n: u64) {
         if n == 0 {

@@ -1,4 +1,4 @@
-//! E-mail to customers through the configured SMTP server (plain, STARTTLS or implicit TLS, with SMTP AUTH when the URL carries a user): one short plain-text mail per status change.
+//! E-mail to customers through the configured SMTP server (plain, STARTTLS or implicit TLS, with SMTP AUTH when the URL carries a user): one short plain-text mail per status change, and one reminder before the order's slot.
 
 use std::time::Duration;
 
@@ -12,7 +12,7 @@ use lettre::{Address, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executo
 
 use super::Failure;
 use crate::config::{SmtpServer, SmtpTls, parse_sender};
-use crate::store::notifications::Notification;
+use crate::store::notifications::{Notification, Outgoing, Reminder};
 
 /// Who signs the mails and how they write money.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -78,10 +78,13 @@ impl Mailer {
     /// ([`bakery_wire::rules::check_email`], the rule this mailer goes by) or lettre refuses, and
     /// a permanent (5xx) answer of the server, are permanent failures; anything else (4xx, no
     /// connection, a timeout, a TLS failure) is worth another try.
-    pub async fn send(&self, notification: &Notification) -> Result<(), Failure> {
-        let to = recipient(&notification.customer_email)
+    pub async fn send(&self, notification: &Outgoing) -> Result<(), Failure> {
+        let to = recipient(notification.customer_email())
             .map_err(|e| Failure::Permanent(format!("not a deliverable address: {e}")))?;
-        let (subject, body) = mail_text(notification, &self.shop);
+        let (subject, body) = match notification {
+            Outgoing::Status(n) => mail_text(n, &self.shop),
+            Outgoing::Reminder(r) => reminder_text(r, &self.shop),
+        };
         let message = Message::builder()
             .from(self.from.clone())
             .to(Mailbox::new(None, to))
@@ -148,6 +151,40 @@ pub fn mail_text(n: &Notification, shop: &MailShop) -> (String, String) {
     (subject, body)
 }
 
+/// The subject and plain-text body of a reminder's mail: the order's slot in words, in the
+/// bakery's local time (the offset its times carry), and the total, signed by `shop`.
+pub fn reminder_text(r: &Reminder, shop: &MailShop) -> (String, String) {
+    let id = r.order_id;
+    let slot = slot_words(&r.pickup_at, &r.pickup_until)
+        .unwrap_or_else(|| format!("{} to {}", r.pickup_at, r.pickup_until));
+    let subject = match r.fulfillment {
+        Fulfillment::Pickup => format!("Reminder: pick up your order #{id} on {slot}"),
+        Fulfillment::Delivery => format!("Reminder: your order #{id} arrives on {slot}"),
+    };
+    let mut body = format!(
+        "Hello {},\n\n{subject}.\n\nTimes are in the bakery's time zone, {}.\n",
+        r.customer_name, r.time_zone
+    );
+    if let Some(total) = price_to_cents(r.total) {
+        body.push_str(&format!("\nTotal: {}\n", shop.money.format(total)));
+    }
+    body.push_str(&format!("\n{}\n", shop.name));
+    (subject, body)
+}
+
+/// A slot in words from its RFC 3339 start and end, in their own offset:
+/// `Saturday 5 December, 10:00 to 10:15` (the end's date too when it is another day).
+fn slot_words(start: &str, end: &str) -> Option<String> {
+    let start = chrono::DateTime::parse_from_rfc3339(start).ok()?;
+    let end = chrono::DateTime::parse_from_rfc3339(end).ok()?;
+    let until = if end.date_naive() == start.date_naive() {
+        end.format("%H:%M")
+    } else {
+        end.format("%A %-d %B, %H:%M")
+    };
+    Some(format!("{} to {until}", start.format("%A %-d %B, %H:%M")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -201,6 +238,49 @@ mod tests {
         assert!(
             err.contains("BAKERY_SMTP_URL") && !err.contains("pass@"),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn a_reminder_says_the_slot_in_the_bakerys_local_time() {
+        let reminder = Reminder {
+            event: crate::store::notifications::REMINDER_EVENT.to_owned(),
+            order_id: 12,
+            status: OrderStatus::Scheduled,
+            pickup_at: "2026-12-05T10:00:00+01:00".to_owned(),
+            pickup_until: "2026-12-05T10:15:00+01:00".to_owned(),
+            time_zone: "Europe/Paris".to_owned(),
+            fulfillment: Fulfillment::Pickup,
+            customer_name: "Zoë".to_owned(),
+            customer_email: "zoe@example.com".to_owned(),
+            total: 59.98,
+            at: "2026-12-05 07:00:02".to_owned(),
+        };
+        let shop = MailShop {
+            name: "Zoe's Bakery".to_owned(),
+            money: MoneyFormat::default(),
+        };
+        let (subject, body) = reminder_text(&reminder, &shop);
+        assert_eq!(
+            subject,
+            "Reminder: pick up your order #12 on Saturday 5 December, 10:00 to 10:15"
+        );
+        assert_eq!(
+            body,
+            "Hello Zoë,\n\nReminder: pick up your order #12 on Saturday 5 December, 10:00 to \
+             10:15.\n\nTimes are in the bakery's time zone, Europe/Paris.\n\nTotal: $59.98\n\n\
+             Zoe's Bakery\n"
+        );
+        let late = Reminder {
+            fulfillment: Fulfillment::Delivery,
+            pickup_at: "2026-12-31T23:45:00-05:00".to_owned(),
+            pickup_until: "2027-01-01T00:15:00-05:00".to_owned(),
+            ..reminder
+        };
+        assert_eq!(
+            reminder_text(&late, &shop).0,
+            "Reminder: your order #12 arrives on Thursday 31 December, 23:45 to Friday 1 \
+             January, 00:15"
         );
     }
 

@@ -11,6 +11,7 @@
 
 pub mod email;
 pub mod hosts;
+pub mod reminders;
 pub mod webhooks;
 
 use std::time::Duration;
@@ -21,7 +22,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::store::StoreError;
 use crate::store::deliveries::{self, Due, Outcome};
-use crate::store::notifications::{EMAIL, Notification, WEBHOOK};
+use crate::store::notifications::{EMAIL, Outgoing, WEBHOOK};
 use crate::telemetry::{mask_email, without_email};
 pub use email::Mailer;
 
@@ -181,7 +182,7 @@ async fn deliver(due: &Due, channels: &Channels) -> Result<(), Failure> {
             "this process sends no e-mail".to_owned(),
         ));
     };
-    let notification: Notification = serde_json::from_str(&due.payload)
+    let notification = Outgoing::parse(&due.payload)
         .map_err(|e| Failure::Permanent(format!("unreadable notification: {e}")))?;
     // The relay's answer may quote the address; the log and the stored error keep it masked.
     mailer

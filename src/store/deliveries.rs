@@ -17,7 +17,7 @@ use sea_orm::{
 };
 
 use super::StoreError;
-use super::notifications::{EMAIL, Notification, TOPIC, WEBHOOK};
+use super::notifications::{EMAIL, Outgoing, TOPIC, WEBHOOK};
 
 /// Waiting for its next try.
 pub const PENDING: &str = "pending";
@@ -82,8 +82,8 @@ pub async fn fan_out(db: &DatabaseConnection, limit: u64) -> Result<usize, Store
         let targets = endpoints.iter().map(|e| (WEBHOOK, e.id.to_string()));
         let mut targets: Vec<(&str, String)> = targets.collect();
         if email {
-            match serde_json::from_str::<Notification>(&row.payload) {
-                Ok(n) => targets.push((EMAIL, n.customer_email)),
+            match Outgoing::parse(&row.payload) {
+                Ok(n) => targets.push((EMAIL, n.customer_email().to_owned())),
                 Err(err) => {
                     tracing::error!(outbox_id = row.id, error = %err, "unreadable notification; no e-mail");
                 }
@@ -320,7 +320,7 @@ pub async fn latest(
     conn: &impl ConnectionTrait,
     status: Option<&str>,
     limit: u64,
-) -> Result<Vec<(notification_delivery::Model, Option<Notification>)>, StoreError> {
+) -> Result<Vec<(notification_delivery::Model, Option<Outgoing>)>, StoreError> {
     let mut query = notification_delivery::Entity::find();
     if let Some(status) = status {
         query = query.filter(notification_delivery::Column::Status.eq(status));
@@ -342,7 +342,7 @@ pub async fn latest(
             let notification = rows
                 .iter()
                 .find(|r| r.id == d.outbox_id)
-                .and_then(|r| serde_json::from_str(&r.payload).ok());
+                .and_then(|r| Outgoing::parse(&r.payload).ok());
             (d, notification)
         })
         .collect())

@@ -354,6 +354,7 @@ async fn insert_orders(
                 lease_owner: Set(None),
                 pickup_at: Set(*pickup_at),
                 start_at: Set(None),
+                reminded_at: NotSet,
             });
         let mut insert = order::Entity::insert_many(rows).into_query();
         insert

@@ -25,6 +25,7 @@ pub mod oven_leases;
 pub mod planning;
 pub mod production;
 pub mod reads;
+pub mod reminders;
 pub mod retention;
 mod rows;
 pub mod staff_actions;

@@ -1,4 +1,4 @@
-//! Customer notifications in the database: the outbox rows written with each status move, and webhook endpoints (their deliveries are in `deliveries`).
+//! Customer notifications in the database: the outbox rows written with each status move (and the reminders before a slot, `store::reminders`), their bodies, and webhook endpoints (their deliveries are in `deliveries`).
 
 use bakery_wire::{Fulfillment, OrderStatus};
 use chrono::{DateTime, Utc};
@@ -38,6 +38,79 @@ pub struct Notification {
     /// The order's total, two decimals (absent in notifications written before it was added).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total: Option<f64>,
+}
+
+/// The `event` of a reminder's JSON.
+pub const REMINDER_EVENT: &str = "order.reminder";
+
+/// A reminder of an order's slot, sent once `notify.reminder_before` ahead of it. This is the
+/// webhook body, field for field; its `event` (`order.reminder`) tells it from a status
+/// notification, which has none.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reminder {
+    /// Always [`REMINDER_EVENT`].
+    pub event: String,
+    pub order_id: i64,
+    /// The order's status when it was reminded.
+    pub status: OrderStatus,
+    /// The slot's start, RFC 3339 with the bakery's offset (`2026-12-05T10:00:00+01:00`).
+    pub pickup_at: String,
+    /// The slot's end (its start plus the calendar's slot length), the same way.
+    pub pickup_until: String,
+    /// The bakery's IANA time zone, the one the times are written in.
+    pub time_zone: String,
+    pub fulfillment: Fulfillment,
+    pub customer_name: String,
+    pub customer_email: String,
+    /// The order's total, two decimals.
+    pub total: f64,
+    /// When the reminder was written, `YYYY-MM-DD HH:MM:SS`, UTC.
+    pub at: String,
+}
+
+/// What a notification outbox row carries: a status change, or a reminder.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outgoing {
+    Status(Notification),
+    Reminder(Reminder),
+}
+
+impl Outgoing {
+    /// Reads an outbox row's JSON: a reminder when its `event` says so, else a status change.
+    pub fn parse(payload: &str) -> Result<Outgoing, serde_json::Error> {
+        #[derive(Deserialize)]
+        struct Event {
+            #[serde(default)]
+            event: Option<String>,
+        }
+        let event: Event = serde_json::from_str(payload)?;
+        match event.event.as_deref() {
+            Some(REMINDER_EVENT) => serde_json::from_str(payload).map(Outgoing::Reminder),
+            _ => serde_json::from_str(payload).map(Outgoing::Status),
+        }
+    }
+
+    pub fn order_id(&self) -> i64 {
+        match self {
+            Outgoing::Status(n) => n.order_id,
+            Outgoing::Reminder(r) => r.order_id,
+        }
+    }
+
+    pub fn customer_email(&self) -> &str {
+        match self {
+            Outgoing::Status(n) => &n.customer_email,
+            Outgoing::Reminder(r) => &r.customer_email,
+        }
+    }
+
+    /// The status a status notification announces (`None` for a reminder).
+    pub fn announced_status(&self) -> Option<OrderStatus> {
+        match self {
+            Outgoing::Status(n) => Some(n.status),
+            Outgoing::Reminder(_) => None,
+        }
+    }
 }
 
 /// The order as far as a notification needs it.
@@ -228,4 +301,51 @@ pub async fn endpoints(
         .all(conn)
         .await
         .map_err(StoreError::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_status_change_reads_as_one_and_a_reminder_by_its_event() {
+        let to = Recipient {
+            order_id: 7,
+            customer_name: "Zoë",
+            customer_email: "zoe@example.com",
+            fulfillment: Fulfillment::Pickup,
+            total_cents: 5998,
+        };
+        let at = "2026-12-05T09:00:00Z".parse().unwrap();
+        let status = payload(3, &to, OrderStatus::Ready, None, at).unwrap();
+        assert!(
+            !status.contains("event\""),
+            "status bodies stay as they were: {status}"
+        );
+        let read = Outgoing::parse(&status).unwrap();
+        assert_eq!(read.announced_status(), Some(OrderStatus::Ready));
+        assert_eq!(
+            (read.order_id(), read.customer_email()),
+            (7, "zoe@example.com")
+        );
+
+        let reminder = Reminder {
+            event: REMINDER_EVENT.to_owned(),
+            order_id: 8,
+            status: OrderStatus::Scheduled,
+            pickup_at: "2026-12-05T10:00:00+01:00".to_owned(),
+            pickup_until: "2026-12-05T10:15:00+01:00".to_owned(),
+            time_zone: "Europe/Paris".to_owned(),
+            fulfillment: Fulfillment::Delivery,
+            customer_name: "Zoë".to_owned(),
+            customer_email: "zoe@example.com".to_owned(),
+            total: 59.98,
+            at: "2026-12-05 08:00:00".to_owned(),
+        };
+        let json = serde_json::to_string(&reminder).unwrap();
+        let read = Outgoing::parse(&json).unwrap();
+        assert_eq!(read, Outgoing::Reminder(reminder));
+        assert_eq!((read.order_id(), read.announced_status()), (8, None));
+        assert!(Outgoing::parse(r#"{"event":"order.reminder","order_id":1}"#).is_err());
+    }
 }

@@ -19,6 +19,7 @@ mod production;
 mod products;
 mod recovery;
 mod reload;
+mod reminders;
 mod retention;
 mod scheduled;
 mod sign_in_limits;

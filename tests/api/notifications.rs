@@ -15,17 +15,17 @@ use bakery_test_support::{
     Backend, TestApp, TestDatabase, probe, seed_order, spawn_app_with, wait_until,
 };
 
-const SECRET: &str = "webhook-secret-of-the-test";
+pub(crate) const SECRET: &str = "webhook-secret-of-the-test";
 const ADMIN_PASSWORD: &str = "owner-secret-password-1";
 
 /// One call the webhook receiver got, and what it answered.
 #[derive(Debug, Clone)]
-struct WebhookCall {
-    delivery: String,
-    signature: String,
-    content_type: String,
-    body: String,
-    answered: u16,
+pub(crate) struct WebhookCall {
+    pub(crate) delivery: String,
+    pub(crate) signature: String,
+    pub(crate) content_type: String,
+    pub(crate) body: String,
+    pub(crate) answered: u16,
 }
 
 /// Serves every connection `listener` accepts with `serve(server, stream)`, each on a task of its
@@ -46,15 +46,15 @@ where
 /// An HTTP server that records webhook calls; answers 500 to the first `fail_next` calls, then
 /// `answer` (204 unless changed).
 #[derive(Clone)]
-struct WebhookReceiver {
-    url: String,
+pub(crate) struct WebhookReceiver {
+    pub(crate) url: String,
     calls: Arc<Mutex<Vec<WebhookCall>>>,
     fail_next: Arc<AtomicU32>,
     answer: Arc<AtomicU16>,
 }
 
 impl WebhookReceiver {
-    async fn start() -> WebhookReceiver {
+    pub(crate) async fn start() -> WebhookReceiver {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}/hooks/bakery", listener.local_addr().unwrap());
         let receiver = WebhookReceiver::new(url);
@@ -139,7 +139,7 @@ impl WebhookReceiver {
         }
     }
 
-    fn calls(&self) -> Vec<WebhookCall> {
+    pub(crate) fn calls(&self) -> Vec<WebhookCall> {
         self.calls.lock().unwrap().clone()
     }
 
@@ -155,8 +155,8 @@ impl WebhookReceiver {
 /// Just enough of an SMTP server to take mails; while `refusing`, answers 451 to MAIL FROM; a
 /// recipient `nobody@…` is unknown (550).
 #[derive(Clone)]
-struct SmtpReceiver {
-    url: String,
+pub(crate) struct SmtpReceiver {
+    pub(crate) url: String,
     mails: Arc<Mutex<Vec<String>>>,
     refusing: Arc<AtomicBool>,
     /// While set, answers 550 to RCPT TO, quoting the address (as real relays do).
@@ -164,7 +164,7 @@ struct SmtpReceiver {
 }
 
 impl SmtpReceiver {
-    async fn start() -> SmtpReceiver {
+    pub(crate) async fn start() -> SmtpReceiver {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("smtp://{}", listener.local_addr().unwrap());
         let receiver = SmtpReceiver {
@@ -228,13 +228,13 @@ impl SmtpReceiver {
         }
     }
 
-    fn mails(&self) -> Vec<String> {
+    pub(crate) fn mails(&self) -> Vec<String> {
         self.mails.lock().unwrap().clone()
     }
 }
 
 /// Whether a call's signature holds now, as a receiver checks it.
-fn signed(call: &WebhookCall) -> bool {
+pub(crate) fn signed(call: &WebhookCall) -> bool {
     let now = chrono::Utc::now().timestamp();
     verify_signature(
         SECRET,
@@ -247,13 +247,13 @@ fn signed(call: &WebhookCall) -> bool {
 }
 
 /// Lets webhooks go to the receivers on 127.0.0.1, and retries failures after 50 ms.
-fn private_receivers(s: &mut bakery::config::Settings) {
+pub(crate) fn private_receivers(s: &mut bakery::config::Settings) {
     s.notify.allow_private_hosts = true;
     s.notify.retry_base = Duration::from_millis(50);
 }
 
 /// Waits until every notification written so far has its deliveries and none is pending.
-async fn all_settled(app: &TestApp) {
+pub(crate) async fn all_settled(app: &TestApp) {
     app.wait_for_scalar(
         "SELECT COUNT(*) FROM outbox WHERE topic = 'notifications' AND published_at IS NULL",
         0,
@@ -271,7 +271,7 @@ async fn all_settled(app: &TestApp) {
 }
 
 /// [`wait_until`] for a check that needs no waiting of its own (what the receivers recorded).
-async fn eventually(within: Duration, what: &str, mut check: impl FnMut() -> bool) {
+pub(crate) async fn eventually(within: Duration, what: &str, mut check: impl FnMut() -> bool) {
     wait_until(within, what, || std::future::ready(check())).await
 }
 

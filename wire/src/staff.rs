@@ -496,7 +496,8 @@ pub struct NotificationDelivery {
     pub outbox_id: i64,
     #[serde(default)]
     pub order_id: Option<i64>,
-    /// The order status the notification announces.
+    /// The order status the notification announces (null for a reminder before the order's
+    /// slot).
     #[serde(default)]
     pub order_status: Option<OrderStatus>,
     /// `webhook` or `email`.
