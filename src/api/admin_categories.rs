@@ -74,7 +74,7 @@ async fn answer(state: &AppState, outcome: CategoryOutcome) -> Result<Category, 
     )
 )]
 #[get("/admin/categories")]
-pub async fn list_categories(
+pub async fn list_all_categories(
     staff: Staff,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {

@@ -156,7 +156,7 @@ fn staff_routes(cfg: &mut ServiceConfig) {
         .service(admin_catalog::add_product)
         .service(admin_catalog::change_product)
         .service(admin_catalog::change_stock)
-        .service(admin_categories::list_categories)
+        .service(admin_categories::list_all_categories)
         .service(admin_categories::add_category)
         .service(admin_categories::change_category)
         .service(admin_categories::remove_category)

@@ -7,6 +7,7 @@ mod actors;
 mod admin;
 mod board;
 mod catalog;
+mod categories;
 mod notifications;
 mod production;
 
