@@ -281,6 +281,15 @@ fn ProductRow(
             )
         };
         let none_selected = category_choice.with_untracked(String::is_empty);
+        // Read from the select itself: `change` is what every browser and driver fires.
+        let pick = move |event: web_sys::Event| {
+            let value = event
+                .target()
+                .and_then(|t| js_sys::Reflect::get(&t, &"value".into()).ok())
+                .and_then(|v| v.as_string())
+                .unwrap_or_default();
+            category_choice.set(value);
+        };
         view! {
             div(class="card-actions") {
                 button(class="button small", r#type="button", id=format!("edit-{id}"),
@@ -295,7 +304,7 @@ fn ProductRow(
                 (price_field)
                 div(class="field") {
                     label(r#for=select_for) { "Category" }
-                    select(id=select_id, bind:value=category_choice) {
+                    select(id=select_id, on:change=pick, on:input=pick) {
                         option(value="", selected=none_selected) { (format!("None (shown under “{OTHER}”)")) }
                         (options)
                     }

@@ -9,25 +9,26 @@ use sycamore::prelude::*;
 use super::{StaffCtx, field};
 use crate::groups::OTHER;
 
-/// Reads the categories and the products again (a category change shows in both).
+/// Reads the categories and the products again (a category change shows in both). Both are
+/// read before either is shown: showing the categories may drop the row that asked.
 pub async fn reload(
     ctx: StaffCtx,
     categories: Signal<Vec<Category>>,
     products: Signal<Vec<AdminProduct>>,
     problem: Signal<String>,
 ) {
-    match ctx
+    let listed = ctx
         .call::<Vec<Category>>("GET", "/api/admin/categories", None)
-        .await
-    {
-        Ok(list) => categories.set(list),
+        .await;
+    let all = ctx
+        .call::<Vec<AdminProduct>>("GET", "/api/admin/products", None)
+        .await;
+    match all {
+        Ok(list) => products.set(list),
         Err(e) => problem.set(e.message),
     }
-    match ctx
-        .call::<Vec<AdminProduct>>("GET", "/api/admin/products", None)
-        .await
-    {
-        Ok(list) => products.set(list),
+    match listed {
+        Ok(list) => categories.set(list),
         Err(e) => problem.set(e.message),
     }
 }
