@@ -2,7 +2,7 @@
 //! and as the additive `category` of `GET /api/products`; admins add, rename, move and remove
 //! them and set a product's by id or name, each change audited and followed by the public menu;
 //! removing a category leaves its products uncategorised; bad input is a 400, 404 or 409, never a
-//! 5xx.
+//! 5xx; and the migrations roll back and forward.
 
 use std::time::Duration;
 
@@ -497,3 +497,42 @@ async fn bad_category_requests_are_4xx_never_5xx(backend: Backend) {
     assert_eq!(category_of(&app, 1).await.as_deref(), Some("Cakes"));
 }
 on_both_databases!(bad_category_requests_are_4xx_never_5xx);
+
+async fn the_category_migrations_roll_back_and_forward(backend: Backend) {
+    use migration::{Migrator, MigratorTrait};
+    let db = bakery_test_support::TestDatabase::create(backend).await;
+    let conn = db.connect().await;
+    Migrator::up(&conn, None).await.unwrap();
+    let count = |sql: &'static str| {
+        let db = &db;
+        async move { bakery_test_support::probe(&db.url).await.scalar(sql).await }
+    };
+    assert_eq!(count("SELECT COUNT(*) FROM categories").await, 4);
+    assert_eq!(
+        count("SELECT COUNT(*) FROM products WHERE category_id IS NOT NULL").await,
+        10
+    );
+    // Back before categories: the table and the column are gone, the products stay.
+    Migrator::down(&conn, Some(2)).await.unwrap();
+    assert_eq!(count("SELECT COUNT(*) FROM products").await, 10);
+    let (products_columns, missing_table) = match backend {
+        Backend::Sqlite => (
+            "SELECT COUNT(*) FROM pragma_table_info('products') WHERE name = 'category_id'",
+            "SELECT COUNT(*) FROM sqlite_master WHERE name = 'categories'",
+        ),
+        Backend::Postgres => (
+            "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'products' AND column_name = 'category_id'",
+            "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'categories'",
+        ),
+    };
+    assert_eq!(count(products_columns).await, 0);
+    assert_eq!(count(missing_table).await, 0);
+    // And forward again: the sample is sorted once more.
+    Migrator::up(&conn, None).await.unwrap();
+    assert_eq!(
+        count("SELECT COUNT(*) FROM products WHERE category_id IS NOT NULL").await,
+        10
+    );
+    conn.close().await.unwrap();
+}
+on_both_databases!(the_category_migrations_roll_back_and_forward);
