@@ -6,8 +6,8 @@ use entity::{category, product};
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    TransactionTrait,
+    AccessMode, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait,
+    IsolationLevel, QueryFilter, QueryOrder, TransactionTrait,
 };
 use serde_json::{Value, json};
 
@@ -26,10 +26,20 @@ pub async fn active_products(db: &impl ConnectionTrait) -> Result<Vec<product::M
 }
 
 /// The menu in one consistent read: the active products and every category in display order.
+/// (A SQLite transaction reads one snapshot; PostgreSQL needs `REPEATABLE READ` for that.)
 pub async fn menu(
     db: &DatabaseConnection,
 ) -> Result<(Vec<product::Model>, Vec<category::Model>), StoreError> {
-    let read = db.begin().await?;
+    let read = match db.get_database_backend() {
+        DbBackend::Postgres => {
+            db.begin_with_config(
+                Some(IsolationLevel::RepeatableRead),
+                Some(AccessMode::ReadOnly),
+            )
+            .await?
+        }
+        _ => db.begin().await?,
+    };
     let products = active_products(&read).await?;
     let categories = categories::in_order(&read).await?;
     read.commit().await?;
