@@ -82,9 +82,11 @@ fn check_labels(labels: &LabelsPatch) -> Result<LabelColumns, ApiError> {
     })
 }
 
-/// The category a patch asks for: by id or by name (not both); `Some(None)`: uncategorised.
+/// The category a patch asks for: by id or by name (not both, unless both are null);
+/// `Some(None)`: uncategorised.
 fn check_category(pick: &CategoryPick) -> Result<Option<Option<CategoryRef>>, ApiError> {
     match (&pick.category_id, &pick.category) {
+        (Some(None), Some(None)) => Ok(Some(None)),
         (Some(_), Some(_)) => Err(ApiError::invalid(
             "category",
             "give the category by category_id or by category (its name), not both",

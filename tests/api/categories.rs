@@ -202,6 +202,16 @@ async fn admins_manage_categories_and_the_menu_follows(backend: Backend) {
         (&bun["category"], &bun["category_id"]),
         (&Value::Null, &Value::Null)
     );
+    // Both ways at once only when both say "none".
+    let (status, _) = admin(
+        &app,
+        &token,
+        Method::PATCH,
+        "/api/admin/products/5",
+        Some(json!({"category_id": null, "category": null})),
+    )
+    .await;
+    assert_eq!(status, 200);
     wait_until(
         Duration::from_secs(5),
         "products to change category",
