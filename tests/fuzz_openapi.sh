@@ -101,11 +101,19 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", 400, 401, 403
 
 # A product's dates and the calendar's text forms (hours, closed dates, special hours) must name
 # days and times that exist (no 2026-02-30, no 25:00), which no pattern can state: a value that
-# matches the document's shape may still be refused with 400 naming the field.
+# matches the document's shape may still be refused with 400 naming the field. A product's
+# category, by id or name, must exist (404 `category_not_found`), given one way only (400).
 [[operations]]
 include-path-regex = "^/api/admin/(products/[{]id[}]|calendar)$"
 include-method-regex = "^(PATCH|PUT)$"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", 400, 401, 403, 404, 409, 429, "5xx"]
+
+# A category's name must not be another's, whatever the letters' case (409 `category_exists`),
+# which depends on state the document cannot describe.
+[[operations]]
+include-path-regex = "^/api/admin/categories"
+include-method-regex = "^(POST|PATCH)$"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", 401, 403, 404, 409, 429, "5xx"]
 
 # A webhook's URL is any http(s) URL that parses, has no credentials and no private host: no
 # pattern can say that, so the document's pattern is a subset the server always accepts (a

@@ -1,8 +1,9 @@
-//! SeaORM entities of the bakery's tables: products, orders, order items, order events, outbox, staff, notifications, oven leases, bookings and planning.
+//! SeaORM entities of the bakery's tables: products and their categories, orders, order items, order events, outbox, staff, notifications, oven leases, bookings and planning.
 
 pub mod api_token;
 pub mod audit_log;
 pub mod booking;
+pub mod category;
 pub mod notification_delivery;
 pub mod order;
 pub mod order_booking;

@@ -1,5 +1,5 @@
 //! A product on the bakery's shelf: name, price in cents, pieces in stock, the most one order may
-//! take, allergens and labels, and when the kitchen can make it (lead time, pieces per day,
+//! take, allergens and labels, its category, and when the kitchen can make it (lead time, pieces per day,
 //! weekdays, dates).
 
 use sea_orm::entity::prelude::*;
@@ -43,6 +43,9 @@ pub struct Model {
     /// Last date it can be ordered for, `YYYY-MM-DD`.
     #[serde(default)]
     pub available_until: Option<String>,
+    /// Its category (`categories.id`); `None`: uncategorised.
+    #[serde(default)]
+    pub category_id: Option<i64>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

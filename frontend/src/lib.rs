@@ -6,6 +6,7 @@
 
 pub mod cart;
 pub mod checkout;
+pub mod groups;
 pub mod menu;
 pub mod money;
 pub mod pickup;

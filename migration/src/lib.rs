@@ -18,6 +18,8 @@ mod m20261201_000020_product_allergens_and_labels;
 mod m20261201_000021_sample_catalog_allergens;
 mod m20261201_000040_scheduled_orders;
 mod m20261202_000010_order_reminders;
+mod m20261202_000020_product_categories;
+mod m20261202_000021_sample_catalog_categories;
 
 /// Runs the bakery's migrations in order.
 pub struct Migrator;
@@ -42,6 +44,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000021_sample_catalog_allergens::Migration),
             Box::new(m20261201_000040_scheduled_orders::Migration),
             Box::new(m20261202_000010_order_reminders::Migration),
+            Box::new(m20261202_000020_product_categories::Migration),
+            Box::new(m20261202_000021_sample_catalog_categories::Migration),
         ]
     }
 }

@@ -1,4 +1,4 @@
-//! CatalogCache: owns the catalog snapshot (pre-serialized JSON + ETag) and reloads it, coalesced, after changes.
+//! CatalogCache: owns the catalog snapshot (the products' and categories' pre-serialized JSON + ETags) and reloads it, coalesced, after changes.
 //!
 //! Request handlers read the current snapshot through [`SharedCatalog`] without messaging the
 //! actor; the actor alone loads and swaps it. With Redis, a reload first looks in Redis (the
@@ -12,9 +12,9 @@ use std::time::Duration;
 use actix::prelude::*;
 use arc_swap::ArcSwap;
 use bakery_wire::menu::from_column;
-use bakery_wire::{Product, cents_to_price};
+use bakery_wire::{Category, Product, cents_to_price};
 use bytes::Bytes;
-use entity::product;
+use entity::{category, product};
 use sea_orm::DatabaseConnection;
 use sha2::{Digest, Sha256};
 
@@ -28,18 +28,28 @@ const COALESCE_WINDOW: Duration = Duration::from_millis(20);
 /// unreachable is picked up by then).
 const REFRESH_EVERY: Duration = Duration::from_secs(10);
 
-/// The catalog as served: the JSON body, its ETag, and the products by id for order checks.
+/// The catalog as served: the products' JSON body and the categories' (each with its ETag), and
+/// the products by id for order checks.
 #[derive(Debug)]
 pub struct CatalogSnapshot {
     pub json: Bytes,
     /// Quoted strong ETag of `json`.
     pub etag: String,
+    /// `GET /api/categories`: the categories in display order, with their products on the menu.
+    pub categories_json: Bytes,
+    /// Quoted strong ETag of `categories_json`.
+    pub categories_etag: String,
     products: HashMap<i64, product::Model>,
 }
 
 impl CatalogSnapshot {
-    /// Serializes the products once, for every reader of this snapshot.
-    pub fn build(products: Vec<product::Model>) -> Result<CatalogSnapshot, serde_json::Error> {
+    /// Serializes the products and the categories once, for every reader of this snapshot.
+    pub fn build(
+        products: Vec<product::Model>,
+        categories: Vec<category::Model>,
+    ) -> Result<CatalogSnapshot, serde_json::Error> {
+        let names: HashMap<i64, &str> =
+            categories.iter().map(|c| (c.id, c.name.as_str())).collect();
         let listed: Vec<Product> = products
             .iter()
             .map(|p| Product {
@@ -52,22 +62,35 @@ impl CatalogSnapshot {
                 allergens: from_column(&p.allergens),
                 may_contain: from_column(&p.may_contain),
                 dietary: from_column(&p.dietary),
+                category: p
+                    .category_id
+                    .and_then(|id| names.get(&id))
+                    .map(|name| (*name).to_owned()),
                 planning: store::catalog::planning_of(p),
             })
             .collect();
+        let listed_categories: Vec<Category> = categories
+            .iter()
+            .map(|c| Category {
+                id: c.id,
+                name: c.name.clone(),
+                position: c.position,
+                product_count: products
+                    .iter()
+                    .filter(|p| p.category_id == Some(c.id))
+                    .count()
+                    .try_into()
+                    .unwrap_or(i64::MAX),
+            })
+            .collect();
         let json = Bytes::from(serde_json::to_vec(&listed)?);
-        let digest = Sha256::digest(&json);
-        let etag = format!(
-            "\"{}\"",
-            digest[..12]
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect::<String>()
-        );
+        let categories_json = Bytes::from(serde_json::to_vec(&listed_categories)?);
         let products = products.into_iter().map(|p| (p.id, p)).collect();
         Ok(CatalogSnapshot {
+            etag: etag_of(&json),
             json,
-            etag,
+            categories_etag: etag_of(&categories_json),
+            categories_json,
             products,
         })
     }
@@ -78,13 +101,32 @@ impl CatalogSnapshot {
     }
 }
 
+/// A quoted strong ETag of `body`: the start of its SHA-256, in hex.
+fn etag_of(body: &[u8]) -> String {
+    let digest = Sha256::digest(body);
+    format!(
+        "\"{}\"",
+        digest[..12]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    )
+}
+
+/// The catalog as Redis keeps it for the replicas: the rows a snapshot is built from.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StoredCatalog {
+    products: Vec<product::Model>,
+    categories: Vec<category::Model>,
+}
+
 /// The current snapshot, swapped atomically by the actor and read lock-free by handlers.
 pub type SharedCatalog = Arc<ArcSwap<CatalogSnapshot>>;
 
-/// Loads a fresh snapshot from the database.
+/// Loads a fresh snapshot from the database (products and categories in one read).
 pub async fn load_snapshot(db: &DatabaseConnection) -> Result<CatalogSnapshot, StoreError> {
-    let products = store::catalog::active_products(db).await?;
-    Ok(CatalogSnapshot::build(products)?)
+    let (products, categories) = store::catalog::menu(db).await?;
+    Ok(CatalogSnapshot::build(products, categories)?)
 }
 
 /// Loads a snapshot through the Redis second level: announce a change made here (if `announce`),
@@ -95,7 +137,9 @@ pub async fn load_through_cache(
     redis: &RedisCache,
     announce: bool,
 ) -> Result<CatalogSnapshot, StoreError> {
-    let build = |products| CatalogSnapshot::build(products).map_err(StoreError::from);
+    let build = |stored: StoredCatalog| {
+        CatalogSnapshot::build(stored.products, stored.categories).map_err(StoreError::from)
+    };
     if announce && let Err(err) = redis.announce_change().await {
         tracing::warn!(error = %err, "catalog change not announced; replicas refresh within 10 s");
     }
@@ -106,20 +150,25 @@ pub async fn load_through_cache(
             return load_snapshot(db).await;
         }
     };
+    // A copy in another shape (stored by an older release) counts as a miss and is replaced.
     if let Ok(Some(json)) = redis.catalog(version).await
-        && let Ok(products) = serde_json::from_slice::<Vec<product::Model>>(&json)
+        && let Ok(stored) = serde_json::from_slice::<StoredCatalog>(&json)
     {
         crate::metrics::cache_hit();
-        return build(products);
+        return build(stored);
     }
     crate::metrics::cache_miss();
-    let products = store::catalog::active_products(db).await?;
-    if let Ok(json) = serde_json::to_vec(&products)
+    let (products, categories) = store::catalog::menu(db).await?;
+    let stored = StoredCatalog {
+        products,
+        categories,
+    };
+    if let Ok(json) = serde_json::to_vec(&stored)
         && let Err(err) = redis.store_catalog(version, &json).await
     {
         tracing::debug!(error = %err, "catalog not stored in redis");
     }
-    build(products)
+    build(stored)
 }
 
 /// Stock or products changed: reload the catalog soon. `announce`: the change was made in this

@@ -3,7 +3,11 @@
 
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use bakery_wire::menu::{Vocabulary, from_column, parse_list, to_column};
-use bakery_wire::staff::{AdminProduct, LabelsPatch, NewProduct, ProductPatch, StockChange};
+use std::collections::HashMap;
+
+use bakery_wire::staff::{
+    AdminProduct, CategoryPick, LabelsPatch, NewProduct, ProductPatch, StockChange,
+};
 use bakery_wire::{Allergen, Dietary, ErrorBody, cents_to_price, price_to_cents};
 use entity::product;
 use serde_json::Value;
@@ -16,11 +20,23 @@ use super::order_moves::catalog_changed;
 use super::shared_answers::{AdminChange, AdminRead, JsonBody};
 use super::staff::{ADMIN, BAKERS, Staff};
 use crate::store::catalog::{
-    self, LabelColumns, ProductChange, ProductRecord, StockMove, StockOutcome,
+    self, LabelColumns, ProductChange, ProductChanged, ProductRecord, StockMove, StockOutcome,
 };
+use crate::store::categories::{self, CategoryRef};
 
-fn admin_product(p: product::Model) -> AdminProduct {
+/// The names of the categories by id, to show a product's.
+async fn category_names(state: &AppState) -> Result<HashMap<i64, String>, ApiError> {
+    Ok(categories::in_order(&state.db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.name))
+        .collect())
+}
+
+fn admin_product(p: product::Model, names: &HashMap<i64, String>) -> AdminProduct {
     AdminProduct {
+        category: p.category_id.and_then(|id| names.get(&id).cloned()),
+        category_id: p.category_id,
         planning: catalog::planning_of(&p),
         id: p.id,
         name: p.name,
@@ -64,6 +80,35 @@ fn check_labels(labels: &LabelsPatch) -> Result<LabelColumns, ApiError> {
         may_contain: column::<Allergen>("may_contain", labels.may_contain.as_ref())?,
         dietary: column::<Dietary>("dietary", labels.dietary.as_ref())?,
     })
+}
+
+/// The category a patch asks for: by id or by name (not both, unless both are null);
+/// `Some(None)`: uncategorised.
+fn check_category(pick: &CategoryPick) -> Result<Option<Option<CategoryRef>>, ApiError> {
+    match (&pick.category_id, &pick.category) {
+        (Some(None), Some(None)) => Ok(Some(None)),
+        (Some(_), Some(_)) => Err(ApiError::invalid(
+            "category",
+            "give the category by category_id or by category (its name), not both",
+        )),
+        (Some(None), None) | (None, Some(None)) => Ok(Some(None)),
+        (Some(Some(id)), None) if *id < 1 => Err(ApiError::invalid(
+            "category_id",
+            "must be a positive whole number, or null for none",
+        )),
+        (Some(Some(id)), None) => Ok(Some(Some(CategoryRef::Id(*id)))),
+        (None, Some(Some(name))) => {
+            let name = name.trim();
+            if name.is_empty() || name.chars().count() > 100 {
+                return Err(ApiError::invalid(
+                    "category",
+                    "must be a category's name (1 to 100 characters), or null for none",
+                ));
+            }
+            Ok(Some(Some(CategoryRef::Name(name.to_owned()))))
+        }
+        (None, None) => Ok(None),
+    }
 }
 
 /// A product's own largest quantity per order: 1 to the general rule's 1000.
@@ -152,7 +197,12 @@ pub async fn list_all_products(
 ) -> Result<HttpResponse, ApiError> {
     staff.require(BAKERS)?;
     let products = catalog::all_products(&state.db).await?;
-    Ok(HttpResponse::Ok().json(products.into_iter().map(admin_product).collect::<Vec<_>>()))
+    let names = category_names(&state).await?;
+    let listed: Vec<AdminProduct> = products
+        .into_iter()
+        .map(|p| admin_product(p, &names))
+        .collect();
+    Ok(HttpResponse::Ok().json(listed))
 }
 
 /// `POST /api/admin/products`: adds a product (admins).
@@ -194,7 +244,8 @@ pub async fn add_product(
     };
     let added = catalog::add_product(&state.db, record, &who.actor).await?;
     catalog_changed(&state);
-    Ok(HttpResponse::Created().json(admin_product(added)))
+    let names = category_names(&state).await?;
+    Ok(HttpResponse::Created().json(admin_product(added, &names)))
 }
 
 /// `PATCH /api/admin/products/{id}`: changes some fields (admins). Existing orders keep their prices.
@@ -207,7 +258,7 @@ pub async fn add_product(
     responses(
         (status = 200, description = "Changed", body = AdminProduct),
         (status = 400, description = "Bad id, invalid JSON or fields", body = ErrorBody),
-        (status = 404, description = "No such product", body = ErrorBody),
+        (status = 404, description = "No such product (`product_not_found`), or no such category (`category_not_found`, `details.field` says which)", body = ErrorBody),
         AdminChange, JsonBody,
     )
 )]
@@ -234,6 +285,7 @@ pub async fn change_product(
     let price_cents = patch.price.map(check_price).transpose()?;
     let max_per_order = patch.max_per_order.map(check_max_per_order).transpose()?;
     let labels = check_labels(&patch.labels)?;
+    let category = check_category(&patch.category)?;
     check_planning(&patch)?;
     let details = serde_json::to_value(&patch).unwrap_or(Value::Null);
     let change = ProductChange {
@@ -249,12 +301,22 @@ pub async fn change_product(
         made_on: patch.made_on,
         available_from: patch.available_from,
         available_until: patch.available_until,
+        category,
     };
-    let changed = catalog::change_product(&state.db, id, change, &who.actor, details)
-        .await?
-        .ok_or(ApiError::ProductNotFound(id))?;
+    let changed = match catalog::change_product(&state.db, id, change, &who.actor, details).await? {
+        ProductChanged::Changed(product) => *product,
+        ProductChanged::NoSuchProduct => return Err(ApiError::ProductNotFound(id)),
+        ProductChanged::NoSuchCategory => {
+            let field = match patch.category.category_id {
+                Some(_) => "category_id",
+                None => "category",
+            };
+            return Err(ApiError::CategoryNotFound { field });
+        }
+    };
     catalog_changed(&state);
-    Ok(HttpResponse::Ok().json(admin_product(changed)))
+    let names = category_names(&state).await?;
+    Ok(HttpResponse::Ok().json(admin_product(changed, &names)))
 }
 
 /// `POST /api/admin/products/{id}/stock`: sets or adjusts stock with a reason (admins, bakers).
@@ -307,5 +369,6 @@ pub async fn change_stock(
             }
         };
     catalog_changed(&state);
-    Ok(HttpResponse::Ok().json(admin_product(product)))
+    let names = category_names(&state).await?;
+    Ok(HttpResponse::Ok().json(admin_product(product, &names)))
 }

@@ -90,6 +90,11 @@ pub enum ApiError {
     },
     #[error("No product has the id {0}.")]
     ProductNotFound(i64),
+    /// A category named by id in the path, or by id or name (`field`) in a body.
+    #[error("There is no such category.")]
+    CategoryNotFound { field: &'static str },
+    #[error("A category named {0:?} exists already.")]
+    CategoryExists(String),
     #[error("{0}")]
     Conflict(String),
     #[error("No such token.")]
@@ -148,6 +153,8 @@ impl ApiError {
             ApiError::Busy { .. } => "busy",
             ApiError::InvalidTransition { .. } => "invalid_transition",
             ApiError::ProductNotFound(_) => "product_not_found",
+            ApiError::CategoryNotFound { .. } => "category_not_found",
+            ApiError::CategoryExists(_) => "category_exists",
             ApiError::Conflict(_) => "conflict",
             ApiError::TokenNotFound => "token_not_found",
             ApiError::UserNotFound => "user_not_found",
@@ -199,6 +206,8 @@ impl ApiError {
                 wanted,
             } => json!({ "order_id": order_id, "status": status, "wanted": wanted }),
             ApiError::ProductNotFound(id) => json!({ "product_id": id }),
+            ApiError::CategoryNotFound { field } => json!({ "field": field }),
+            ApiError::CategoryExists(name) => json!({ "field": "name", "existing": name }),
             ApiError::TooManyAttempts { retry_after_secs } => {
                 json!({ "retry_after_seconds": retry_after_secs })
             }
@@ -256,11 +265,13 @@ impl ResponseError for ApiError {
             ApiError::InvalidTransition { .. }
             | ApiError::Conflict(_)
             | ApiError::SlotRefused { .. }
-            | ApiError::CancelClosed { .. } => StatusCode::CONFLICT,
+            | ApiError::CancelClosed { .. }
+            | ApiError::CategoryExists(_) => StatusCode::CONFLICT,
             ApiError::NoSlot => StatusCode::NOT_FOUND,
-            ApiError::ProductNotFound(_) | ApiError::TokenNotFound | ApiError::UserNotFound => {
-                StatusCode::NOT_FOUND
-            }
+            ApiError::ProductNotFound(_)
+            | ApiError::CategoryNotFound { .. }
+            | ApiError::TokenNotFound
+            | ApiError::UserNotFound => StatusCode::NOT_FOUND,
         }
     }
 

@@ -3,6 +3,7 @@
 pub mod admin_accounts;
 pub mod admin_actors;
 pub mod admin_catalog;
+pub mod admin_categories;
 pub mod admin_notifications;
 pub mod admin_orders;
 pub mod admin_planning;
@@ -118,6 +119,7 @@ fn register(cfg: &mut ServiceConfig, serving: bool) {
     cfg.service(health::health);
     let mut api = scope("/api")
         .service(products::list_products)
+        .service(products::list_categories)
         .service(products::shop)
         .service(orders::create_order)
         .service(orders::get_order)
@@ -154,6 +156,10 @@ fn staff_routes(cfg: &mut ServiceConfig) {
         .service(admin_catalog::add_product)
         .service(admin_catalog::change_product)
         .service(admin_catalog::change_stock)
+        .service(admin_categories::list_all_categories)
+        .service(admin_categories::add_category)
+        .service(admin_categories::change_category)
+        .service(admin_categories::remove_category)
         .service(admin_orders::board)
         .service(admin_orders::board_events)
         .service(admin_orders::complete_order)

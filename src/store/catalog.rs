@@ -1,16 +1,19 @@
-//! The catalog: the products customers can order, and the back-office's changes to them.
+//! The catalog: the products customers can order, and the back-office's changes to them (their
+//! categories are `super::categories`).
 
 use chrono::Utc;
-use entity::product;
+use entity::{category, product};
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    AccessMode, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait,
+    IsolationLevel, QueryFilter, QueryOrder, TransactionTrait,
 };
 use serde_json::{Value, json};
 
 use super::StoreError;
 use super::audit;
+use super::categories::{self, CategoryRef};
 
 /// The products customers can order.
 pub async fn active_products(db: &impl ConnectionTrait) -> Result<Vec<product::Model>, StoreError> {
@@ -20,6 +23,27 @@ pub async fn active_products(db: &impl ConnectionTrait) -> Result<Vec<product::M
         .all(db)
         .await
         .map_err(StoreError::from)
+}
+
+/// The menu in one consistent read: the active products and every category in display order.
+/// (A SQLite transaction reads one snapshot; PostgreSQL needs `REPEATABLE READ` for that.)
+pub async fn menu(
+    db: &DatabaseConnection,
+) -> Result<(Vec<product::Model>, Vec<category::Model>), StoreError> {
+    let read = match db.get_database_backend() {
+        DbBackend::Postgres => {
+            db.begin_with_config(
+                Some(IsolationLevel::RepeatableRead),
+                Some(AccessMode::ReadOnly),
+            )
+            .await?
+        }
+        _ => db.begin().await?,
+    };
+    let products = active_products(&read).await?;
+    let categories = categories::in_order(&read).await?;
+    read.commit().await?;
+    Ok((products, categories))
 }
 
 /// Every product, inactive ones too.
@@ -92,6 +116,7 @@ async fn insert_product(
         made_on: Set(None),
         available_from: Set(None),
         available_until: Set(None),
+        category_id: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     })
@@ -121,6 +146,17 @@ pub struct ProductChange {
     pub made_on: Option<Option<String>>,
     pub available_from: Option<Option<String>>,
     pub available_until: Option<Option<String>>,
+    /// Its category; `Some(None)`: uncategorised.
+    pub category: Option<Option<CategoryRef>>,
+}
+
+/// What changing a product came to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ProductChanged {
+    Changed(Box<product::Model>),
+    NoSuchProduct,
+    /// The category asked for does not exist; nothing changed.
+    NoSuchCategory,
 }
 
 /// When the kitchen can make `product`, as the API shows it.
@@ -134,31 +170,42 @@ pub fn planning_of(product: &product::Model) -> bakery_wire::ProductPlanning {
     }
 }
 
-/// Changes a product; `None` when there is no such product. Orders keep the price they were
-/// placed with (their lines store it). Audited as `actor`'s, with `details`, in the same
-/// transaction.
+/// Changes a product. Orders keep the price they were placed with (their lines store it).
+/// Audited as `actor`'s, with `details`, in the same transaction.
 pub async fn change_product(
     db: &DatabaseConnection,
     id: i64,
     change: ProductChange,
     actor: &str,
     details: Value,
-) -> Result<Option<product::Model>, StoreError> {
+) -> Result<ProductChanged, StoreError> {
     let write = super::begin_write(db).await?;
-    let Some(changed) = update_product(&*write, id, change).await? else {
+    let category = match &change.category {
+        Some(Some(wanted)) => match categories::resolve(&*write, wanted).await? {
+            Some(found) => Some(Some(found)),
+            None => {
+                write.rollback().await?;
+                return Ok(ProductChanged::NoSuchCategory);
+            }
+        },
+        Some(None) => Some(None),
+        None => None,
+    };
+    let Some(changed) = update_product(&*write, id, change, category).await? else {
         write.rollback().await?;
-        return Ok(None);
+        return Ok(ProductChanged::NoSuchProduct);
     };
     let target = format!("product:{id}");
     audit::record(&*write, actor, "product.update", &target, details).await?;
     write.commit().await?;
-    Ok(Some(changed))
+    Ok(ProductChanged::Changed(Box::new(changed)))
 }
 
 async fn update_product(
     db: &impl ConnectionTrait,
     id: i64,
     change: ProductChange,
+    category: Option<Option<i64>>,
 ) -> Result<Option<product::Model>, StoreError> {
     let mut update = product::Entity::update_many()
         .col_expr(product::Column::UpdatedAt, Expr::value(Utc::now()))
@@ -180,6 +227,9 @@ async fn update_product(
     }
     if let Some(max) = change.max_per_order {
         update = update.col_expr(product::Column::MaxPerOrder, Expr::value(max));
+    }
+    if let Some(category) = category {
+        update = update.col_expr(product::Column::CategoryId, Expr::value(category));
     }
     if let Some(lead) = change.lead_time_minutes {
         update = update.col_expr(product::Column::LeadTimeMinutes, Expr::value(lead));

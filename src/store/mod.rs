@@ -8,6 +8,7 @@ pub mod audit;
 pub mod board;
 pub mod bookings;
 pub mod catalog;
+pub mod categories;
 pub mod connect;
 pub mod deliveries;
 pub mod draft;

@@ -5,6 +5,7 @@
 mod accounts;
 mod actors;
 mod bad_input;
+mod categories;
 mod client_limits;
 mod headers;
 mod health;

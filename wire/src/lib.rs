@@ -14,7 +14,7 @@ pub mod production;
 pub mod rules;
 pub mod staff;
 
-pub use menu::{Allergen, Dietary};
+pub use menu::{Allergen, Category, Dietary};
 pub use staff::Fulfillment;
 
 /// The text the seed's API returns once an order has been handed to the queue.
@@ -74,6 +74,9 @@ pub struct Product {
     /// Dietary labels the product carries.
     #[serde(default)]
     pub dietary: Vec<Dietary>,
+    /// The name of its category (`GET /api/categories` gives their order); null: uncategorised.
+    #[serde(default)]
+    pub category: Option<String>,
     /// When the kitchen can make it.
     #[serde(flatten, default)]
     pub planning: ProductPlanning,

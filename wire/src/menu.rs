@@ -1,6 +1,6 @@
 //! What the menu says about each product besides its price: the EU's 14 allergens (contained or
 //! possibly contained) and dietary labels, as fixed vocabularies the server, the admin API and the
-//! storefront share.
+//! storefront share; and the categories the menu is grouped by.
 
 use serde::{Deserialize, Serialize};
 
@@ -145,6 +145,25 @@ impl Vocabulary for Dietary {
             Dietary::EggFree => "Egg-free",
         }
     }
+}
+
+/// A category of the menu, as `GET /api/categories` and `GET /api/admin/categories` list them
+/// (in the menu's order: by `position`, then `id`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Category {
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
+    pub id: i64,
+    /// Unique, whatever the letters' case.
+    pub name: String,
+    /// Its place on the menu, from 1 (first).
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
+    pub position: i64,
+    /// Products in it: on the menu (`GET /api/categories`), or all, inactive ones too (the
+    /// admin list).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0))]
+    pub product_count: i64,
 }
 
 /// Reads a list of names into words, sorted in vocabulary order without repeats; `Err(i)` names

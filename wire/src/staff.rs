@@ -112,6 +112,12 @@ pub struct AdminProduct {
     /// Its dietary labels.
     #[serde(default)]
     pub dietary: Vec<crate::Dietary>,
+    /// Its category's id; null: uncategorised.
+    #[serde(default)]
+    pub category_id: Option<i64>,
+    /// Its category's name; null: uncategorised.
+    #[serde(default)]
+    pub category: Option<String>,
 }
 
 /// `POST /api/admin/products`: a new product.
@@ -268,6 +274,96 @@ pub struct ProductPatch {
     pub available_until: Option<Option<String>>,
     #[serde(flatten)]
     pub labels: LabelsPatch,
+    #[serde(flatten)]
+    pub category: CategoryPick,
+}
+
+/// A product's category as an admin sets it, by id or by name (one of the two; absent: unchanged;
+/// null: uncategorised). A category that does not exist is a 404 `category_not_found`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CategoryPick {
+    /// The category's id.
+    #[serde(
+        default,
+        deserialize_with = "crate::rules::whole::present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>, minimum = 1))]
+    pub category_id: Option<Option<i64>>,
+    /// The category's name, whatever the letters' case.
+    #[serde(
+        default,
+        deserialize_with = "crate::rules::present_text",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = Option<String>, min_length = 1, max_length = 100)
+    )]
+    pub category: Option<Option<String>>,
+}
+
+/// `POST /api/admin/categories`: a new category of the menu.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewCategory {
+    /// One line of visible text (spaces around it are dropped); unique whatever the letters' case.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 100,
+            pattern = r"^[^\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]*[^\s\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb][^\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]*$"
+        )
+    )]
+    pub name: String,
+    /// Its place on the menu, from 1; the categories from there move down one. Absent, null or
+    /// past the end: last.
+    #[serde(
+        default,
+        deserialize_with = "crate::rules::whole::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 1000000))]
+    pub position: Option<i64>,
+}
+
+/// `PATCH /api/admin/categories/{id}`: rename it, move it, or both (absent: unchanged).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CategoryPatch {
+    /// The new name, as for a new category.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 100,
+            pattern = r"^[^\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]*[^\s\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb][^\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]*$"
+        )
+    )]
+    pub name: Option<String>,
+    /// Its new place on the menu, from 1 (past the end: last); the others close up around it.
+    #[serde(
+        default,
+        deserialize_with = "crate::rules::whole::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 1000000))]
+    pub position: Option<i64>,
+}
+
+/// The answer to `DELETE /api/admin/categories/{id}`: the category removed, and the products that
+/// were in it, now uncategorised (the menu shows them under "Other").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CategoryRemoved {
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
+    pub id: i64,
+    pub name: String,
+    /// Ids of the products that were in it.
+    pub uncategorised: Vec<i64>,
 }
 
 /// A product's allergens and dietary labels as an admin sends them: each list replaces the

@@ -72,6 +72,12 @@ pub async fn products() -> Result<Vec<Product>, String> {
     serde_json::from_str(&reply.body).map_err(|_| "The menu could not be read.".to_owned())
 }
 
+/// `GET /api/categories`: the menu's categories in display order.
+pub async fn categories() -> Result<Vec<bakery_wire::Category>, String> {
+    let reply = send("GET", "/api/categories", None, None).await?;
+    decode(reply).map_err(|e| e.message)
+}
+
 /// `GET /api/shop`: the shop's name, currency and locale.
 pub async fn shop() -> Result<bakery_wire::money::ShopInfo, String> {
     let reply = send("GET", "/api/shop", None, None).await?;

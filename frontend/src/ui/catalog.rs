@@ -1,11 +1,13 @@
 //! The menu: every product as a card with its price, stock, allergens and dietary labels and an
-//! add-to-cart button, and a filter by allergen and label kept in the address (and remembered).
+//! add-to-cart button, grouped under its category's heading in the shop's order, and a filter by
+//! allergen and label kept in the address (and remembered).
 
-use bakery_wire::{Allergen, Dietary, Product, price_to_cents};
+use bakery_wire::{Allergen, Category, Dietary, Product, price_to_cents};
 use sycamore::futures::spawn_local_scoped;
 use sycamore::prelude::*;
 
-use super::{Catalog, Shop, browser, labels};
+use super::{Catalog, Shop, api, browser, labels};
+use crate::groups::{self, MenuGroup};
 use crate::menu::{FilterWord, MenuFilter};
 use crate::money::format_cents;
 
@@ -67,6 +69,12 @@ pub fn CatalogPage() -> View {
             .unwrap_or_default(),
     };
     let filter = create_signal(initial);
+    // The categories' order of display, read beside the catalog; `Some(empty)` when it could not
+    // be read (the menu then heads groups in the order products name them).
+    let categories = create_signal(None::<Vec<Category>>);
+    spawn_local_scoped(async move {
+        categories.set(Some(api::categories().await.unwrap_or_default()));
+    });
     create_effect(move || {
         let query = filter.with(MenuFilter::to_query);
         browser::replace_query(&query);
@@ -74,6 +82,9 @@ pub fn CatalogPage() -> View {
     });
 
     let body = move || match shop.catalog.get_clone() {
+        Catalog::Ready(_) if categories.with(Option::is_none) => view! {
+            p(class="loading", role="status") { "Warming up the oven… loading the menu." }
+        },
         Catalog::Loading => view! {
             p(class="loading", role="status") { "Warming up the oven… loading the menu." }
         },
@@ -101,15 +112,15 @@ pub fn CatalogPage() -> View {
                 true => view! {
                     p(class="empty", data-testid="filter-empty") { "Nothing on the menu matches your filter." }
                 },
-                false => view! {
-                    ul(class="product-grid", data-testid="product-grid") {
-                        Keyed(
-                            list=shown,
-                            view=move |p| view! { ProductCard(product=p, announcement=announcement) },
-                            key=|p| (p.id, p.stock, price_to_cents(p.price), p.name.clone(), p.allergens.clone(), p.may_contain.clone(), p.dietary.clone()),
-                        )
-                    }
-                },
+                false => {
+                    let order = categories.get_clone().unwrap_or_default();
+                    View::from(
+                        groups::group(&shown, &order)
+                            .into_iter()
+                            .map(|g| menu_group(g, announcement))
+                            .collect::<Vec<_>>(),
+                    )
+                }
             };
             view! {
                 p(class="filter-count", role="status", data-testid="filter-count") { (count) }
@@ -126,6 +137,25 @@ pub fn CatalogPage() -> View {
         p(class="visually-hidden", aria-live="polite", data-testid="cart-announcement") { (announcement) }
         FilterPanel(filter=filter)
         (body)
+    }
+}
+
+/// One category's heading and its products' cards.
+fn menu_group(group: MenuGroup, announcement: Signal<String>) -> View {
+    let heading_id = format!("group-{}", group.key);
+    let labelled_by = heading_id.clone();
+    let name = group.name.clone();
+    view! {
+        section(class="menu-group", data-testid="menu-group", data-category=group.name, aria-labelledby=labelled_by) {
+            h2(id=heading_id, class="menu-group-title") { (name) }
+            ul(class="product-grid", data-testid="product-grid") {
+                Keyed(
+                    list=group.products,
+                    view=move |p| view! { ProductCard(product=p, announcement=announcement) },
+                    key=|p| (p.id, p.stock, price_to_cents(p.price), p.name.clone(), p.allergens.clone(), p.may_contain.clone(), p.dietary.clone()),
+                )
+            }
+        }
     }
 }
 
@@ -225,7 +255,7 @@ fn ProductCard(product: Product, announcement: Signal<String>) -> View {
                 span { (art_text) }
             }
             div(class="product-body") {
-                h2(id=title_id, class="product-name") { (name) }
+                h3(id=title_id, class="product-name") { (name) }
                 p(class="product-description") { (description) }
                 (labels)
                 div(class="product-meta") {

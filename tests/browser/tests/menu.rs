@@ -1,6 +1,8 @@
-//! The menu's allergens, labels and filter in headless Chromium, in a shop that sells in euros
-//! the German way: the filter hides what it should (and stays in the address and across visits),
-//! prices read `29,99 €`, and allergens show again in the cart and on the order's page.
+//! The menu's categories, allergens, labels and filter in headless Chromium, in a shop that sells
+//! in euros the German way: products come under their categories' headings in the shop's order,
+//! the filter hides what it should (and stays in the address and across visits, emptied
+//! headings going with it), prices read `29,99 €`, and allergens show again in the cart and on
+//! the order's page.
 
 use bakery_browser_tests::{Browser, Server, run_walk_with_env};
 use fantoccini::Locator;
@@ -26,6 +28,51 @@ async fn shown(browser: &Browser) -> Result<Vec<i64>> {
     }
     Ok(ids)
 }
+
+/// The menu's headings in order, each with the ids of the products under it.
+async fn groups(browser: &Browser) -> Result<Vec<(String, Vec<i64>)>> {
+    let script = r#"
+        return Array.from(document.querySelectorAll("[data-testid='menu-group']")).map(g => [
+            g.querySelector('h2').textContent.trim(),
+            Array.from(g.querySelectorAll("[data-testid='product-grid'] > li"))
+                .map(li => Number(li.dataset.testid.replace('product-', ''))),
+        ]);
+    "#;
+    let value = browser
+        .client
+        .execute(script, vec![])
+        .await
+        .map_err(|e| e.to_string())?;
+    serde_json::from_value(value).map_err(|e| e.to_string())
+}
+
+/// Waits until the menu's headings and their products are exactly `want`.
+async fn wait_for_groups(browser: &Browser, want: &[(&str, &[i64])], what: &str) -> Result<()> {
+    let want: Vec<(String, Vec<i64>)> = want
+        .iter()
+        .map(|(name, ids)| ((*name).to_owned(), ids.to_vec()))
+        .collect();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mut last = Vec::new();
+    while std::time::Instant::now() < deadline {
+        last = groups(browser).await.unwrap_or_default();
+        if last == want {
+            return Ok(());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    Err(format!(
+        "{what}: the menu's groups are {last:?}, not {want:?}"
+    ))
+}
+
+/// The sample catalog as the menu groups it.
+const SAMPLE_GROUPS: [(&str, &[i64]); 4] = [
+    ("Cakes", &[1, 9]),
+    ("Breads", &[2, 6]),
+    ("Pastries", &[4, 5, 7, 8]),
+    ("Muffins & Biscuits", &[3, 10]),
+];
 
 /// Waits until the menu shows exactly `want`.
 async fn wait_for_menu(browser: &Browser, want: &[i64], what: &str) -> Result<()> {
@@ -64,7 +111,12 @@ async fn menu_walk(server: &Server, browser: &Browser) -> Result<()> {
     browser
         .wait_for("[data-testid='product-1'] [data-testid='allergens']", 30)
         .await?;
-    let everything: Vec<i64> = (1..=10).collect();
+    // Grouped under their categories' headings, in the shop's order.
+    wait_for_groups(browser, &SAMPLE_GROUPS, "unfiltered").await?;
+    let everything: Vec<i64> = SAMPLE_GROUPS
+        .iter()
+        .flat_map(|(_, ids)| ids.iter().copied())
+        .collect();
     wait_for_menu(browser, &everything, "unfiltered").await?;
 
     // Prices the shop's way; allergens and labels written out beside their icons.
@@ -107,6 +159,8 @@ async fn menu_walk(server: &Server, browser: &Browser) -> Result<()> {
     browser.click("[data-testid='menu-filter'] summary").await?;
     browser.click("label[for='avoid-nuts']").await?;
     wait_for_menu(browser, &[2, 6], "without nuts").await?;
+    // Only the breads' heading is left.
+    wait_for_groups(browser, &[("Breads", &[2, 6])], "without nuts").await?;
     browser
         .wait_for_text("[data-testid='filter-count']", 5, |t| {
             t == "Showing 2 of 10 products."
@@ -125,6 +179,12 @@ async fn menu_walk(server: &Server, browser: &Browser) -> Result<()> {
     browser.click("label[for='avoid-milk']").await?;
     browser.click("label[for='only-vegetarian']").await?;
     wait_for_menu(browser, &[2, 6, 10], "no milk, vegetarian").await?;
+    wait_for_groups(
+        browser,
+        &[("Breads", &[2, 6]), ("Muffins & Biscuits", &[10])],
+        "no milk, vegetarian",
+    )
+    .await?;
     // Vegan and nut-free too: nothing is both vegan and free of a peanut trace but the breads.
     browser.click("label[for='only-vegan']").await?;
     wait_for_menu(browser, &[2, 6], "vegan without milk").await?;
@@ -146,6 +206,7 @@ async fn menu_walk(server: &Server, browser: &Browser) -> Result<()> {
     wait_for_menu(browser, &[2, 6, 10], "back on the menu").await?;
     browser.click("#clear-filter").await?;
     wait_for_menu(browser, &everything, "cleared").await?;
+    wait_for_groups(browser, &SAMPLE_GROUPS, "cleared").await?;
     if address(browser).await? != "/" {
         return Err(format!(
             "a cleared filter stays in the address: {}",

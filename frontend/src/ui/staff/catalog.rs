@@ -1,12 +1,15 @@
 //! The catalog as staff manage it: stock set or adjusted with a reason (admins and bakers);
-//! names, descriptions, prices, the menu on/off switch and new products (admins).
+//! names, descriptions, prices, categories, the menu on/off switch and new products, and the
+//! menu's categories (admins).
 
-use bakery_wire::staff::{AdminProduct, NewProduct, ProductPatch};
-use bakery_wire::{cents_to_price, price_to_cents};
+use bakery_wire::staff::{AdminProduct, CategoryPick, NewProduct, ProductPatch};
+use bakery_wire::{Category, cents_to_price, price_to_cents};
 use sycamore::futures::spawn_local_scoped;
 use sycamore::prelude::*;
 
+use super::categories::{CategoryAdmin, reload};
 use super::{StaffCtx, field};
+use crate::groups::OTHER;
 use crate::money::format_cents;
 use crate::staff::{Caps, StockMode, parse_price, stock_change};
 use crate::ui::browser;
@@ -29,18 +32,14 @@ pub fn CatalogAdmin(caps: Caps) -> View {
     browser::set_title("Catalog and stock");
     on_mount(|| browser::focus("page-title"));
     let products = create_signal(Vec::<AdminProduct>::new());
+    let categories = create_signal(Vec::<Category>::new());
     let problem = create_signal(String::new());
-    spawn_local_scoped(async move {
-        match ctx
-            .call::<Vec<AdminProduct>>("GET", "/api/admin/products", None)
-            .await
-        {
-            Ok(list) => products.set(list),
-            Err(e) => problem.set(e.message),
-        }
-    });
+    spawn_local_scoped(reload(ctx, categories, products, problem));
     let add = if caps.edit_catalog {
-        view! { NewProductForm(products=products) }
+        view! {
+            CategoryAdmin(categories=categories, products=products)
+            NewProductForm(products=products)
+        }
     } else {
         view! {}
     };
@@ -51,8 +50,8 @@ pub fn CatalogAdmin(caps: Caps) -> View {
         ul(class="admin-products", data-testid="admin-products") {
             Keyed(
                 list=move || products.get_clone(),
-                view=move |p| view! { ProductRow(product=p, caps=caps, products=products) },
-                key=|p| (p.id, p.stock, p.active, price_to_cents(p.price), p.name.clone(), p.description.clone()),
+                view=move |p| view! { ProductRow(product=p, caps=caps, products=products, categories=categories) },
+                key=|p| (p.id, p.stock, p.active, price_to_cents(p.price), p.name.clone(), p.description.clone(), p.category_id, p.category.clone()),
             )
         }
     }
@@ -146,7 +145,12 @@ fn NewProductForm(products: Signal<Vec<AdminProduct>>) -> View {
 }
 
 #[component(inline_props)]
-fn ProductRow(product: AdminProduct, caps: Caps, products: Signal<Vec<AdminProduct>>) -> View {
+fn ProductRow(
+    product: AdminProduct,
+    caps: Caps,
+    products: Signal<Vec<AdminProduct>>,
+    categories: Signal<Vec<Category>>,
+) -> View {
     let ctx = use_context::<StaffCtx>();
     let id = product.id;
     let error = create_signal(String::new());
@@ -202,6 +206,9 @@ fn ProductRow(product: AdminProduct, caps: Caps, products: Signal<Vec<AdminProdu
         "{:.2}",
         cents_to_price(price_to_cents(product.price).unwrap_or(0))
     ));
+    // The category's id as the select holds it ("" for none).
+    let category_now = product.category_id;
+    let category_choice = create_signal(category_now.map(|c| c.to_string()).unwrap_or_default());
     let edit_submit = move |event: web_sys::SubmitEvent| {
         event.prevent_default();
         let new_price = match parse_price(&price.get_clone_untracked()) {
@@ -211,10 +218,17 @@ fn ProductRow(product: AdminProduct, caps: Caps, products: Signal<Vec<AdminProdu
                 return;
             }
         };
+        // Only a category actually chosen anew is sent.
+        let chosen = category_choice.with_untracked(|c| c.parse::<i64>().ok());
+        let category = CategoryPick {
+            category_id: (chosen != category_now).then_some(chosen),
+            category: None,
+        };
         let patch = ProductPatch {
             name: Some(name.get_clone_untracked().trim().to_owned()),
             description: Some(description.get_clone_untracked().trim().to_owned()),
             price: Some(new_price),
+            category,
             ..ProductPatch::default()
         };
         send(
@@ -250,6 +264,32 @@ fn ProductRow(product: AdminProduct, caps: Caps, products: Signal<Vec<AdminProdu
             "text",
             price,
         );
+        let select_id = format!("category-{id}");
+        let select_for = select_id.clone();
+        let options = move || {
+            let current = category_choice.get_clone_untracked();
+            View::from(
+                categories
+                    .get_clone()
+                    .into_iter()
+                    .map(|c| {
+                        let value = c.id.to_string();
+                        let selected = value == current;
+                        view! { option(value=value, selected=selected) { (c.name) } }
+                    })
+                    .collect::<Vec<_>>(),
+            )
+        };
+        let none_selected = category_choice.with_untracked(String::is_empty);
+        // Read from the select itself: `change` is what every browser and driver fires.
+        let pick = move |event: web_sys::Event| {
+            let value = event
+                .target()
+                .and_then(|t| js_sys::Reflect::get(&t, &"value".into()).ok())
+                .and_then(|v| v.as_string())
+                .unwrap_or_default();
+            category_choice.set(value);
+        };
         view! {
             div(class="card-actions") {
                 button(class="button small", r#type="button", id=format!("edit-{id}"),
@@ -262,6 +302,13 @@ fn ProductRow(product: AdminProduct, caps: Caps, products: Signal<Vec<AdminProdu
                 (name_field)
                 (description_field)
                 (price_field)
+                div(class="field") {
+                    label(r#for=select_for) { "Category" }
+                    select(id=select_id, on:change=pick, on:input=pick) {
+                        option(value="", selected=none_selected) { (format!("None (shown under “{OTHER}”)")) }
+                        (options)
+                    }
+                }
                 button(class="button primary small", r#type="submit", disabled=move || busy.get()) { "Save changes" }
             }
         }
@@ -276,6 +323,10 @@ fn ProductRow(product: AdminProduct, caps: Caps, products: Signal<Vec<AdminProdu
         "Off the menu"
     };
     let state_class = if active { "tag" } else { "tag off" };
+    let category_tag = product
+        .category
+        .clone()
+        .unwrap_or_else(|| format!("No category ({OTHER})"));
     let meta = format!("{} · {} in stock", price_text(product.price), product.stock);
     let mode_id = format!("stock-mode-{id}");
     let mode_for = mode_id.clone();
@@ -286,6 +337,7 @@ fn ProductRow(product: AdminProduct, caps: Caps, products: Signal<Vec<AdminProdu
         li(class="panel admin-product", data-product-id=id.to_string()) {
             div(class="card-head") {
                 strong(class="card-title") { (title) }
+                span(class="tag", data-testid="product-category") { (category_tag) }
                 span(class=state_class) { (state) }
             }
             p(class="muted") { (product.description.clone()) }

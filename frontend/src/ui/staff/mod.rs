@@ -8,6 +8,7 @@ mod admin;
 mod board;
 mod calendar;
 mod catalog;
+mod categories;
 mod notifications;
 mod production;
 mod switches;
