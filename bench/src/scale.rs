@@ -23,7 +23,7 @@ use serde::Serialize;
 use crate::app::{App, Backing, Shape};
 use crate::db::Db;
 use crate::load::{Http, Step, drive, quantile_ms};
-use crate::workloads::{Get, GetOrder, PostOrder};
+use crate::workloads::{Get, PostOrder};
 use crate::{Error, Options};
 
 /// How much slower than on the empty database a figure may be.
@@ -303,32 +303,15 @@ async fn read_history(
     let duration = options.duration;
     let workers = |make: &dyn Fn(usize) -> GetWith| (0..n).map(make).collect::<Vec<_>>();
 
-    // Order pages of today's orders (the ones just posted), then of every age: evenly over the
-    // history and today (on the empty database the two are the same).
-    // Both read the same number of distinct orders, each run's first read of one going to the
-    // database.
+    // Order pages read from the database: the same number of distinct orders in both runs, each
+    // read once by a process that has not seen them (today's orders on the empty database; on the
+    // full one, orders spread evenly over the year and today).
     let newest = db.max_order_id().await?;
     let history = i64::try_from(history).unwrap_or(i64::MAX);
     let pages = (newest - history).clamp(1, ORDER_PAGES as i64);
-    let spread = |first: i64| {
-        let step = ((newest - first + 1) / pages).max(1);
-        Arc::new(
-            (first..=newest)
-                .step_by(step as usize)
-                .collect::<Vec<i64>>(),
-        )
-    };
-    for (name, ids) in [
-        ("order page, today's orders", spread(history + 1)),
-        ("order page, any age", spread(1)),
-    ] {
-        let readers: Vec<GetOrder> = (0..n)
-            .map(|i| GetOrder::new(addr, Arc::clone(&ids), i, n))
-            .collect();
-        let mut run = drive(name, duration, readers).await;
-        figures.push(workload(name, &mut run));
-    }
-
+    let step = (newest / pages).max(1);
+    let ids: Vec<i64> = (1..=newest).rev().step_by(step as usize).collect();
+    figures.push(read_each_once(addr, ids, n).await?);
     let cookie = sign_in(addr).await?;
     let today = chrono_free_today();
     for (name, path) in [
@@ -350,6 +333,50 @@ async fn read_history(
     let mut run = drive("/metrics", duration, list).await;
     figures.push(workload("/metrics", &mut run));
     app.check_alive()
+}
+
+/// `GET /api/orders/{id}` of each of `ids` once, over `connections` connections.
+async fn read_each_once(
+    addr: SocketAddr,
+    ids: Vec<i64>,
+    connections: usize,
+) -> Result<Figure, Error> {
+    let name = "order page, read from the database";
+    let ids = Arc::new(ids);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for first in 0..connections.max(1) {
+        let ids = Arc::clone(&ids);
+        tasks.push(tokio::spawn(async move {
+            let mut http = Http::new(addr);
+            let mut latencies = Vec::new();
+            let mut errors = 0u64;
+            for id in ids.iter().skip(first).step_by(connections.max(1)) {
+                let at = Instant::now();
+                match http.get_ok(&format!("/api/orders/{id}")).await {
+                    Ok(_) => latencies.push(at.elapsed().as_micros().min(u32::MAX as u128) as u32),
+                    Err(_) => errors += 1,
+                }
+            }
+            (latencies, errors)
+        }));
+    }
+    let mut latencies = Vec::new();
+    let mut errors = 0;
+    for task in tasks {
+        let (mine, failed) = task.await?;
+        latencies.extend(mine);
+        errors += failed;
+    }
+    let elapsed = started.elapsed().as_secs_f64().max(1e-9);
+    eprintln!("  {name}: {} pages in {elapsed:.2} s", latencies.len());
+    Ok(Figure {
+        name: name.to_owned(),
+        per_second: Some(latencies.len() as f64 / elapsed),
+        p50_ms: quantile_ms(&mut latencies, 0.50),
+        p99_ms: quantile_ms(&mut latencies, 0.99),
+        errors,
+    })
 }
 
 /// Waits until no order is `pending` or `processing`.
