@@ -85,6 +85,12 @@ impl Backing {
         Ok(backing)
     }
 
+    /// The same backing with one more setting for the bakery process.
+    pub fn with_env(mut self, key: &str, value: &str) -> Backing {
+        self.env.push((key.to_owned(), value.to_owned()));
+        self
+    }
+
     /// The environment of the bakery process.
     fn environment(&self) -> Vec<(String, String)> {
         let mut env: Vec<(String, String)> = [
@@ -122,6 +128,15 @@ impl Backing {
 
     /// `bakery migrate`, then stock high enough that no order is rejected.
     pub async fn prepare(&self, bakery: &Path) -> Result<(), Error> {
+        self.migrate(bakery).await?;
+        let db = Db::open(&self.database_url, 1).await?;
+        let updated = db.execute("UPDATE products SET stock = 100000000").await;
+        db.close().await;
+        updated
+    }
+
+    /// `bakery migrate`.
+    pub async fn migrate(&self, bakery: &Path) -> Result<(), Error> {
         let output = self
             .command(bakery)
             .arg("migrate")
@@ -136,13 +151,41 @@ impl Backing {
             )
             .into());
         }
-        let db = Db::open(&self.database_url, 1).await?;
-        let updated = db.execute("UPDATE products SET stock = 100000000").await;
-        db.close().await;
-        updated
+        Ok(())
     }
 
-    /// Starts the bakery and waits for its `listening on` line.
+    /// `bakery user add --role admin EMAIL`, the password on standard input.
+    pub async fn add_staff_admin(
+        &self,
+        bakery: &Path,
+        email: &str,
+        password: &str,
+    ) -> Result<(), Error> {
+        use tokio::io::AsyncWriteExt;
+        let mut child = self
+            .command(bakery)
+            .args(["user", "add", "--role", "admin", email])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()?;
+        if let Some(mut stdin) = child.stdin.take() {
+            stdin.write_all(format!("{password}\n").as_bytes()).await?;
+        }
+        let output = child.wait_with_output().await?;
+        if !output.status.success() {
+            return Err(format!(
+                "bakery user add failed ({}): {}",
+                output.status,
+                String::from_utf8_lossy(&output.stderr)
+            )
+            .into());
+        }
+        Ok(())
+    }
+
+    /// Starts the bakery and waits for its `listening on` line (and its `metrics on` line when
+    /// `BAKERY_METRICS_BIND` is set).
     pub async fn start(&self, bakery: &Path) -> Result<App, Error> {
         let log = self.dir.join(format!("{}bakery.log", self.prefix));
         let stderr = std::fs::File::create(&log)?;
@@ -169,11 +212,21 @@ impl Backing {
             .strip_prefix("listening on http://")
             .ok_or_else(|| format!("unexpected first line from the bakery: {line:?}"))?
             .parse()?;
+        let mut metrics = None;
+        if self.env.iter().any(|(key, _)| key == "BAKERY_METRICS_BIND") {
+            let second = tokio::time::timeout(Duration::from_secs(10), lines.next_line()).await;
+            if let Ok(Ok(Some(line))) = second {
+                metrics = line
+                    .strip_prefix("metrics on http://")
+                    .and_then(|rest| rest.trim_end_matches('/').parse().ok());
+            }
+        }
         Ok(App {
             child,
             _stdout: lines.into_inner().into_inner(),
             pid,
             addr,
+            metrics,
             log,
         })
     }
@@ -252,6 +305,8 @@ pub struct App {
     _stdout: ChildStdout,
     pub pid: u32,
     pub addr: SocketAddr,
+    /// The operations listener (`/metrics`), when the run asked for one.
+    pub metrics: Option<SocketAddr>,
     log: PathBuf,
 }
 

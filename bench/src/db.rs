@@ -66,6 +66,27 @@ impl Db {
         Ok(())
     }
 
+    /// Runs `statements` in one transaction.
+    pub async fn transaction(&self, statements: &[String]) -> Result<(), Error> {
+        match self {
+            Db::Pg(pool) => {
+                let mut tx = pool.begin().await?;
+                for sql in statements {
+                    sqlx::query(owned(sql)).execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+            }
+            Db::Sqlite(pool) => {
+                let mut tx = pool.begin().await?;
+                for sql in statements {
+                    sqlx::query(owned(sql)).execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+            }
+        }
+        Ok(())
+    }
+
     async fn count(&self, sql: &str, after: i64) -> Result<i64, Error> {
         Ok(match self {
             Db::Pg(pool) => {

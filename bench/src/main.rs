@@ -11,6 +11,7 @@ mod chart;
 mod db;
 mod load;
 mod report;
+mod scale;
 mod workloads;
 
 use std::path::PathBuf;
@@ -36,7 +37,7 @@ pub type Error = Box<dyn std::error::Error + Send + Sync>;
 
 const USAGE: &str = "\
 usage: bakery-bench [--smoke] [--seconds N] [--connections N] [--shape embedded|distributed|both]
-                    [--out DIR] [--bakery PATH] [--workloads LIST]
+                    [--out DIR] [--bakery PATH] [--workloads LIST] [--scale [--orders N]]
 
   --smoke         one second per workload, targets not checked, output under the target folder
   --seconds N     time per workload (default 10)
@@ -46,6 +47,10 @@ usage: bakery-bench [--smoke] [--seconds N] [--connections N] [--shape embedded|
   --bakery PATH   the bakery binary (default: `bakery` beside this binary)
   --workloads L   comma-separated subset of catalog,post,read,e2e (default all; read needs post)
   --redraw        only draw results.svg again from the output folder's results.json
+  --scale         each shape on an empty database and on a year of history (--orders, default
+                  1,000,000 orders), side by side; 5 s per workload unless --seconds; output
+                  scale.json under the target folder unless --out
+  --orders N      the history's orders for --scale
 
 environment: BAKERY_BENCH_PG (default postgres://postgres@127.0.0.1:5432),
              BAKERY_BENCH_REDIS (redis://127.0.0.1:6379),
@@ -63,6 +68,10 @@ struct Options {
     services: Services,
     /// The workloads to run (catalog, post, read, e2e).
     workloads: Vec<String>,
+    /// `--scale`: empty against a year of history instead of the benchmark.
+    scale: bool,
+    /// The history's orders for `--scale`.
+    scale_orders: u64,
 }
 
 /// Every workload, in the order they run.
@@ -82,6 +91,8 @@ impl Options {
             .unwrap_or_default();
         let mut smoke = false;
         let mut redraw = false;
+        let mut scale = false;
+        let mut scale_orders = 1_000_000;
         let mut seconds = None;
         let mut connections = 32;
         let mut shapes = vec![Shape::Embedded, Shape::Distributed];
@@ -94,6 +105,11 @@ impl Options {
             match arg.as_str() {
                 "--smoke" => smoke = true,
                 "--redraw" => redraw = true,
+                "--scale" => scale = true,
+                "--orders" => {
+                    let v = value("--orders")?;
+                    scale_orders = v.parse().map_err(|_| format!("bad --orders {v}"))?;
+                }
                 "--seconds" => {
                     let v = value("--seconds")?;
                     seconds = Some(v.parse::<f64>().map_err(|_| format!("bad --seconds {v}"))?);
@@ -123,13 +139,19 @@ impl Options {
                 other => return Err(format!("unknown argument {other}")),
             }
         }
-        let seconds = seconds.unwrap_or(if smoke { 1.0 } else { 10.0 });
+        let seconds = seconds.unwrap_or(match (smoke, scale) {
+            (true, _) => 1.0,
+            (false, true) => 5.0,
+            (false, false) => 10.0,
+        });
         if !seconds.is_finite() || seconds <= 0.0 || connections == 0 {
             return Err("--seconds and --connections must be positive".into());
         }
         let out = out.unwrap_or_else(|| {
             if smoke {
                 exe_dir.join("bench-smoke")
+            } else if scale {
+                exe_dir.join("bench-scale")
             } else {
                 PathBuf::from(env!("CARGO_MANIFEST_DIR"))
             }
@@ -144,6 +166,8 @@ impl Options {
             out,
             bakery,
             workloads,
+            scale,
+            scale_orders,
             services: Services {
                 pg: env_or("BAKERY_BENCH_PG", "postgres://postgres@127.0.0.1:5432")
                     .trim_end_matches('/')
@@ -217,6 +241,11 @@ async fn run(options: Options) -> Result<bool, Error> {
         options.duration.as_secs_f64(),
         if options.smoke { ", smoke run" } else { "" }
     );
+    if options.scale {
+        let outcome = scale::run(&options, &unique, &scratch).await;
+        let _ = std::fs::remove_dir_all(&scratch);
+        return outcome;
+    }
     let mut bench = Bench {
         options: &options,
         machine: machine.clone(),

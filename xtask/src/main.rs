@@ -27,6 +27,7 @@ commands:
                       the wasm target; --check only reports. XTASK_SKIP_SETUP=1 skips it in test
   frontend [--debug]  build the storefront into frontend/dist
   bench [--smoke]     benchmark both shapes against HTTP and database ceilings
+  bench --scale       each shape on an empty database and on a year of history (1M orders)
   k8s-validate        render deploy/kubernetes's overlays and validate them offline against
                       the Kubernetes API schemas (kubernetes-validate, in a venv)
 ";
