@@ -203,6 +203,18 @@ impl Http {
         headers: &[(&str, &str)],
         body: Bytes,
     ) -> Result<(StatusCode, Bytes), Error> {
+        let (status, _, body) = self.send_full(method, path, headers, body).await?;
+        Ok((status, body))
+    }
+
+    /// [`Http::send`], with the answer's headers.
+    pub async fn send_full(
+        &mut self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Bytes,
+    ) -> Result<(StatusCode, header::HeaderMap, Bytes), Error> {
         let mut sender = match self.sender.take() {
             Some(sender) => sender,
             None => self.connect().await?,
@@ -218,9 +230,10 @@ impl Http {
         sender.ready().await?;
         let response = sender.send_request(request).await?;
         let status = response.status();
+        let answer_headers = response.headers().clone();
         let body = response.into_body().collect().await?.to_bytes();
         self.sender = Some(sender);
-        Ok((status, body))
+        Ok((status, answer_headers, body))
     }
 
     /// GET `path`, failing unless the answer is 200.
