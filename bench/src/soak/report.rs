@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::Options;
 use super::checks::Check;
-use super::record::{Fault, LatencyRow, Recorder};
+use super::record::{Fault, LatencyRow, Recorder, RssSample};
 use super::traffic::Ledger;
 use crate::Error;
 use crate::report::{Machine, load_average};
@@ -42,6 +42,8 @@ pub struct Summary {
     pub faults: Vec<Fault>,
     pub latencies: Vec<LatencyRow>,
     pub checks: Vec<Check>,
+    /// Every memory reading, for a look at the curves behind the memory checks.
+    pub rss: Vec<RssSample>,
 }
 
 impl Summary {
@@ -84,6 +86,7 @@ impl Summary {
             faults,
             latencies: recorder.latency_table(),
             checks,
+            rss: recorder.rss_samples(),
         }
     }
 

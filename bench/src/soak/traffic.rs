@@ -287,7 +287,10 @@ async fn place(traffic: &Traffic, n: u64, key: &str, body: Bytes) -> Option<(i64
         }
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
-    traffic.ledger.gave_up.fetch_add(1, Ordering::Relaxed);
+    // Stopped by the end of the load, the customer just leaves; else patience ran out.
+    if !traffic.stop.load(Ordering::SeqCst) {
+        traffic.ledger.gave_up.fetch_add(1, Ordering::Relaxed);
+    }
     None
 }
 
