@@ -62,8 +62,13 @@ pub async fn run(
         });
         if now < plan.until && now >= next {
             next = now + rng.seconds(plan.every.0, plan.every.1).as_secs_f64();
-            // A kill as often as each link; a link already cut is not cut again.
-            let choice = rng.below(1 + links.len() as u64) as usize;
+            // Half the faults are kills, the others cuts of a random link (one already cut is
+            // not cut again: a kill instead).
+            let choice = if links.is_empty() || rng.chance(0.5) {
+                0
+            } else {
+                1 + rng.below(links.len() as u64) as usize
+            };
             if choice == 0 || cut.iter().any(|(link, _, _)| *link == choice - 1) {
                 let index = rng.below(cluster.slots.len() as u64) as usize;
                 cluster.kill(index).await;
