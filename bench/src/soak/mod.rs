@@ -440,3 +440,26 @@ async fn notifications_settle(
         detail: format!("{missing} events not told, {pending} deliveries pending after 180 s"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn service_urls_go_through_their_proxy() {
+        let pg = "postgres://postgres@127.0.0.1:5432/bench_soak_1";
+        assert_eq!(upstream(pg, 5432).unwrap().to_string(), "127.0.0.1:5432");
+        assert_eq!(
+            through(pg, 40001),
+            "postgres://postgres@127.0.0.1:40001/bench_soak_1"
+        );
+        let amqp = "amqp://guest:guest@localhost/%2f";
+        assert_eq!(upstream(amqp, 5672).unwrap().to_string(), "127.0.0.1:5672");
+        assert_eq!(
+            through(amqp, 40002),
+            "amqp://guest:guest@127.0.0.1:40002/%2f"
+        );
+        let redis = "redis://127.0.0.1:6379";
+        assert_eq!(through(redis, 40003), "redis://127.0.0.1:40003");
+    }
+}

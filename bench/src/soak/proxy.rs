@@ -80,3 +80,47 @@ impl Drop for LinkProxy {
         self.accept.abort();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    use super::*;
+
+    /// An echo server; returns its address.
+    async fn echo() -> SocketAddr {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            while let Ok((mut stream, _)) = listener.accept().await {
+                tokio::spawn(async move {
+                    let (mut r, mut w) = stream.split();
+                    let _ = tokio::io::copy(&mut r, &mut w).await;
+                });
+            }
+        });
+        addr
+    }
+
+    async fn round_trip(stream: &mut TcpStream) -> std::io::Result<usize> {
+        stream.write_all(b"bread").await?;
+        let mut buf = [0_u8; 5];
+        stream.read(&mut buf).await
+    }
+
+    #[tokio::test]
+    async fn a_cut_closes_the_link_and_a_restore_opens_it() {
+        let proxy = LinkProxy::start("echo", echo().await).await.unwrap();
+        let at = format!("127.0.0.1:{}", proxy.port);
+        let mut open = TcpStream::connect(&at).await.unwrap();
+        assert_eq!(round_trip(&mut open).await.unwrap(), 5);
+        proxy.cut();
+        // The open connection ends; a new one is closed at once.
+        assert!(!matches!(round_trip(&mut open).await, Ok(5)));
+        let mut refused = TcpStream::connect(&at).await.unwrap();
+        assert!(!matches!(round_trip(&mut refused).await, Ok(5)));
+        proxy.restore();
+        let mut again = TcpStream::connect(&at).await.unwrap();
+        assert_eq!(round_trip(&mut again).await.unwrap(), 5);
+    }
+}

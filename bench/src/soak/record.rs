@@ -227,3 +227,38 @@ pub fn slope(points: &[(f64, f64)]) -> Option<f64> {
     let sxy: f64 = points.iter().map(|p| (p.0 - mean_x) * (p.1 - mean_y)).sum();
     (sxx > 0.0).then(|| sxy / sxx)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_slope_is_the_least_squares_one() {
+        assert_eq!(slope(&[(0.0, 1.0)]), None);
+        assert_eq!(slope(&[(1.0, 1.0), (1.0, 2.0)]), None);
+        let line: Vec<(f64, f64)> = (0..10)
+            .map(|x| (f64::from(x), 3.0 + 0.5 * f64::from(x)))
+            .collect();
+        assert!((slope(&line).unwrap() - 0.5).abs() < 1e-12);
+        let flat_with_noise = [(0.0, 10.0), (1.0, 11.0), (2.0, 9.0), (3.0, 10.0)];
+        assert!(slope(&flat_with_noise).unwrap().abs() < 0.5);
+    }
+
+    #[test]
+    fn requests_fall_into_their_phase() {
+        let recorder = Recorder::new(Duration::from_secs(3600));
+        recorder.ok("order", Instant::now());
+        recorder.error("order", "refused");
+        recorder.start_drain();
+        recorder.ok("staff", Instant::now());
+        let table = recorder.latency_table();
+        let phases: Vec<(&str, &str, u64, u64)> = table
+            .iter()
+            .map(|r| (r.phase, r.kind, r.ok, r.errors))
+            .collect();
+        assert_eq!(
+            phases,
+            [("faults", "order", 1, 1), ("drain", "staff", 1, 0)]
+        );
+    }
+}
