@@ -114,7 +114,8 @@ impl Backing {
         env
     }
 
-    fn command(&self, bakery: &Path) -> Command {
+    /// `bakery` with this run's environment (the caller may add to it and override it).
+    pub fn command(&self, bakery: &Path) -> Command {
         let mut command = Command::new(bakery);
         for (key, _) in std::env::vars() {
             if key.starts_with("BAKERY_") {

@@ -203,12 +203,12 @@ impl Http {
         headers: &[(&str, &str)],
         body: Bytes,
     ) -> Result<(StatusCode, Bytes), Error> {
-        let (status, _, body) = self.exchange(method, path, headers, body).await?;
+        let (status, _, body) = self.send_full(method, path, headers, body).await?;
         Ok((status, body))
     }
 
-    /// [`Http::send`], with the answer's headers (a sign-in's `Set-Cookie`).
-    pub async fn exchange(
+    /// [`Http::send`], with the answer's headers.
+    pub async fn send_full(
         &mut self,
         method: Method,
         path: &str,

@@ -12,6 +12,7 @@ mod db;
 mod load;
 mod report;
 mod scale;
+mod soak;
 mod workloads;
 
 use std::path::PathBuf;
@@ -38,6 +39,7 @@ pub type Error = Box<dyn std::error::Error + Send + Sync>;
 const USAGE: &str = "\
 usage: bakery-bench [--smoke] [--seconds N] [--connections N] [--shape embedded|distributed|both]
                     [--out DIR] [--bakery PATH] [--workloads LIST] [--scale [--orders N]]
+       bakery-bench soak [--minutes N] [--shape embedded|distributed] … (soak --help)
 
   --smoke         one second per workload, targets not checked, output under the target folder
   --seconds N     time per workload (default 10)
@@ -156,7 +158,6 @@ impl Options {
                 PathBuf::from(env!("CARGO_MANIFEST_DIR"))
             }
         });
-        let env_or = |key: &str, default: &str| std::env::var(key).unwrap_or(default.to_owned());
         Ok(Options {
             smoke,
             redraw,
@@ -168,18 +169,27 @@ impl Options {
             workloads,
             scale,
             scale_orders,
-            services: Services {
-                pg: env_or("BAKERY_BENCH_PG", "postgres://postgres@127.0.0.1:5432")
-                    .trim_end_matches('/')
-                    .to_owned(),
-                redis: env_or("BAKERY_BENCH_REDIS", "redis://127.0.0.1:6379"),
-                amqp: env_or("BAKERY_BENCH_AMQP", "amqp://guest:guest@127.0.0.1:5672/%2f"),
-            },
+            services: services(),
         })
     }
 }
 
+/// Where PostgreSQL, Redis and RabbitMQ are (`BAKERY_BENCH_*`, else 127.0.0.1).
+fn services() -> Services {
+    let env_or = |key: &str, default: &str| std::env::var(key).unwrap_or(default.to_owned());
+    Services {
+        pg: env_or("BAKERY_BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+            .trim_end_matches('/')
+            .to_owned(),
+        redis: env_or("BAKERY_BENCH_REDIS", "redis://127.0.0.1:6379"),
+        amqp: env_or("BAKERY_BENCH_AMQP", "amqp://guest:guest@127.0.0.1:5672/%2f"),
+    }
+}
+
 fn main() -> ExitCode {
+    if std::env::args().nth(1).as_deref() == Some("soak") {
+        return soak_main();
+    }
     let options = match Options::parse(std::env::args().skip(1)) {
         Ok(options) => options,
         Err(message) => {
@@ -205,6 +215,42 @@ fn main() -> ExitCode {
         Ok(false) => ExitCode::FAILURE,
         Err(err) => {
             eprintln!("bakery-bench: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `bakery-bench soak …` (see [`soak::USAGE`]).
+fn soak_main() -> ExitCode {
+    let exe_dir = std::env::current_exe()
+        .ok()
+        .and_then(|p| p.parent().map(PathBuf::from))
+        .unwrap_or_default();
+    let options = match soak::Options::parse(std::env::args().skip(2), services(), exe_dir) {
+        Ok(options) => options,
+        Err(message) => {
+            if !message.is_empty() {
+                eprintln!("bakery-bench soak: {message}\n");
+            }
+            eprint!("{}", soak::USAGE);
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("bakery-bench soak: cannot start the runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(soak::run(options)) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(err) => {
+            eprintln!("bakery-bench soak: {err}");
             ExitCode::FAILURE
         }
     }

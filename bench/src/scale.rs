@@ -415,7 +415,7 @@ fn chrono_free_today() -> String {
 async fn sign_in(addr: SocketAddr) -> Result<String, Error> {
     let body = serde_json::json!({ "email": ADMIN, "password": PASSWORD }).to_string();
     let (status, headers, answer) = Http::new(addr)
-        .exchange(
+        .send_full(
             Method::POST,
             "/api/staff/sign-in",
             &[("content-type", "application/json")],

@@ -1,4 +1,4 @@
-//! Developer commands: `cargo xtask run | test | setup | frontend | bench | k8s-validate`.
+//! Developer commands: `cargo xtask run | test | setup | frontend | bench | soak | k8s-validate`.
 //!
 //! Each command does its own set-up so that the README's two commands work on a fresh machine:
 //! `test` first checks and sets up its services and system programs (`prerequisites`), `run` and
@@ -20,7 +20,8 @@ commands:
                       on http://127.0.0.1:8080 with the embedded SQLite default
   test                check and set up what the tests need (see setup), build the storefront,
                       then run every test: unit, API (SQLite and PostgreSQL), storefront logic
-                      and the headless-Chromium browser test
+                      and the headless-Chromium browser test, the bench smoke and a two-minute
+                      embedded soak
   setup [--check]     only that set-up: PostgreSQL, Redis and RabbitMQ reachable (started when
                       installed but down), chromium, chromedriver, docker-compose, python3-venv
                       (apt-get installs them when run as root, else it names the command) and
@@ -28,6 +29,10 @@ commands:
   frontend [--debug]  build the storefront into frontend/dist
   bench [--smoke]     benchmark both shapes against HTTP and database ceilings
   bench --scale       each shape on an empty database and on a year of history (1M orders)
+  soak [--minutes N] [--shape embedded|distributed] [--out DIR]
+                      a mixed load through process kills and cut links, then checks that
+                      nothing was lost, repeated or leaked (default 10 minutes, distributed;
+                      results under target/soak/)
   k8s-validate        render deploy/kubernetes's overlays and validate them offline against
                       the Kubernetes API schemas (kubernetes-validate, in a venv)
 ";
@@ -42,6 +47,7 @@ fn main() -> ExitCode {
         "setup" => setup(&rest),
         "frontend" => frontend::build(!rest.iter().any(|a| a == "--debug")),
         "bench" => bench(&rest),
+        "soak" => soak(&rest),
         "k8s-validate" => kubernetes::validate(),
         "" | "help" | "--help" | "-h" => {
             print!("{USAGE}");
@@ -138,6 +144,18 @@ fn test(args: &[String]) -> Result<(), String> {
     run_command(cargo().args(["test", "--workspace"]).args(args))?;
     // The benchmark still runs end to end (a second per workload, no targets checked).
     bench(&["--smoke".to_owned()])?;
+    // Two minutes of load through process kills on the embedded shape, with the binaries the
+    // benchmark just built: every order final once, stock conserved, memory flat (within a
+    // looser bound: two minutes leave the database's page cache still warming up).
+    run_command(Command::new(release_binary("bakery-bench")).args([
+        "soak",
+        "--minutes",
+        "2",
+        "--shape",
+        "embedded",
+        "--rss-slope",
+        "3",
+    ]))?;
     // Property-based fuzzing of the API against its OpenAPI document (schemathesis).
     run_command(Command::new("bash").arg("tests/fuzz_openapi.sh"))?;
     // The storefront's own logic, on the host.
@@ -154,10 +172,29 @@ fn test(args: &[String]) -> Result<(), String> {
 /// invocation, so they share the dependencies' artifacts, then runs the benchmark, which starts
 /// the bakery itself.
 fn bench(args: &[String]) -> Result<(), String> {
-    run_command(cargo().args(["build", "--release", "-p", "bakery", "-p", "bakery-bench"]))?;
+    build_release()?;
+    run_command(Command::new(release_binary("bakery-bench")).args(args))
+}
+
+/// `soak [args]`: the same release build as `bench`, then `bakery-bench soak` (bench/src/soak).
+fn soak(args: &[String]) -> Result<(), String> {
+    build_release()?;
+    run_command(
+        Command::new(release_binary("bakery-bench"))
+            .arg("soak")
+            .args(args),
+    )
+}
+
+/// The bakery and the benchmark in release, in one cargo invocation.
+fn build_release() -> Result<(), String> {
+    run_command(cargo().args(["build", "--release", "-p", "bakery", "-p", "bakery-bench"]))
+}
+
+/// A binary of the release build.
+fn release_binary(name: &str) -> PathBuf {
     let target = env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("target"));
-    let binary = root().join(target).join("release").join("bakery-bench");
-    run_command(Command::new(binary).args(args))
+    root().join(target).join("release").join(name)
 }
