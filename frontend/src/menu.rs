@@ -1,8 +1,11 @@
 //! The menu's filter ("hide products with: nuts, milk", "only: vegan") and how it is kept in the
-//! page's address (`/?avoid=nuts,milk&only=vegan`), and the icons beside allergens and labels.
+//! page's address (`/?avoid=nuts,milk&only=vegan`), the icons beside allergens and labels, and
+//! what a product card says of when the kitchen makes it.
 
 use bakery_wire::menu::{Labelled, Vocabulary, parse_list};
-use bakery_wire::{Allergen, Dietary, Product};
+use bakery_wire::{Allergen, Dietary, Product, ProductPlanning};
+
+use crate::pickup::{Date, lead_time_text};
 
 /// The query parameter of the allergens a customer avoids.
 pub const AVOID_QUERY: &str = "avoid";
@@ -184,6 +187,58 @@ pub fn allergen_sentence(contains: &[Allergen], may_contain: &[Allergen]) -> Str
     parts.join(" ")
 }
 
+/// What a product card says of when the kitchen makes it: "Order 48 h ahead", "Made Fri–Sun",
+/// "Up to 20 a day", "From Tuesday 1 December until Thursday 24 December". Empty for a product
+/// that can be had any day as soon as possible.
+pub fn making_notes(planning: &ProductPlanning) -> Vec<String> {
+    let mut notes = Vec::new();
+    if planning.lead_time_minutes > 0 {
+        notes.push(format!(
+            "Order {} ahead",
+            lead_time_text(planning.lead_time_minutes)
+        ));
+    }
+    if let Some(days) = planning.made_on.as_deref().and_then(weekdays_text) {
+        notes.push(format!("Made {days}"));
+    }
+    if let Some(most) = planning.max_per_day {
+        notes.push(format!("Up to {most} a day"));
+    }
+    let day = |d: &Option<String>| d.as_deref().and_then(Date::parse).map(Date::long);
+    match (
+        day(&planning.available_from),
+        day(&planning.available_until),
+    ) {
+        (Some(from), Some(until)) => notes.push(format!("From {from} until {until}")),
+        (Some(from), None) => notes.push(format!("From {from}")),
+        (None, Some(until)) => notes.push(format!("Until {until}")),
+        (None, None) => {}
+    }
+    notes
+}
+
+/// `mon-fri,sun` as "Mon–Fri, Sun"; `None` when a part is not a weekday.
+fn weekdays_text(made_on: &str) -> Option<String> {
+    let day = |d: &str| match d.trim() {
+        "mon" => Some("Mon"),
+        "tue" => Some("Tue"),
+        "wed" => Some("Wed"),
+        "thu" => Some("Thu"),
+        "fri" => Some("Fri"),
+        "sat" => Some("Sat"),
+        "sun" => Some("Sun"),
+        _ => None,
+    };
+    let parts = made_on
+        .split(',')
+        .map(|part| match part.split_once('-') {
+            Some((first, last)) => Some(format!("{}\u{2013}{}", day(first)?, day(last)?)),
+            None => day(part).map(str::to_owned),
+        })
+        .collect::<Option<Vec<_>>>()?;
+    (!parts.is_empty()).then(|| parts.join(", "))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -240,5 +295,32 @@ mod tests {
             "Contains gluten, milk. May contain tree nuts."
         );
         assert_eq!(allergen_sentence(&[], &[]), "");
+    }
+
+    #[test]
+    fn a_card_says_when_the_kitchen_makes_a_product() {
+        assert!(making_notes(&ProductPlanning::default()).is_empty());
+        let planning = ProductPlanning {
+            lead_time_minutes: 48 * 60,
+            max_per_day: Some(20),
+            made_on: Some("fri-sun,tue".to_owned()),
+            available_from: Some("2026-12-01".to_owned()),
+            available_until: Some("2026-12-24".to_owned()),
+        };
+        assert_eq!(
+            making_notes(&planning),
+            [
+                "Order 48 h ahead",
+                "Made Fri\u{2013}Sun, Tue",
+                "Up to 20 a day",
+                "From Tuesday 1 December until Thursday 24 December",
+            ]
+        );
+        let only_until = ProductPlanning {
+            available_until: Some("2026-12-24".to_owned()),
+            made_on: Some("someday".to_owned()),
+            ..ProductPlanning::default()
+        };
+        assert_eq!(making_notes(&only_until), ["Until Thursday 24 December"]);
     }
 }

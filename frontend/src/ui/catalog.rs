@@ -8,7 +8,7 @@ use sycamore::prelude::*;
 
 use super::{Catalog, Shop, api, browser, labels};
 use crate::groups::{self, MenuGroup};
-use crate::menu::{FilterWord, MenuFilter};
+use crate::menu::{FilterWord, MenuFilter, making_notes};
 use crate::money::format_cents;
 
 /// Where the menu's filter is remembered between visits to the menu.
@@ -152,7 +152,7 @@ fn menu_group(group: MenuGroup, announcement: Signal<String>) -> View {
                 Keyed(
                     list=group.products,
                     view=move |p| view! { ProductCard(product=p, announcement=announcement) },
-                    key=|p| (p.id, p.stock, price_to_cents(p.price), p.name.clone(), p.allergens.clone(), p.may_contain.clone(), p.dietary.clone()),
+                    key=|p| (p.id, p.stock, price_to_cents(p.price), p.name.clone(), p.allergens.clone(), p.may_contain.clone(), p.dietary.clone(), making_notes(&p.planning)),
                 )
             }
         }
@@ -233,6 +233,11 @@ fn ProductCard(product: Product, announcement: Signal<String>) -> View {
         .map(format_cents)
         .unwrap_or_default();
     let labels = labels::product_labels(&product);
+    let making = making_notes(&product.planning);
+    let making = View::from((!making.is_empty()).then(|| {
+        let text = making.join(" \u{b7} ");
+        view! { p(class="making", data-testid="making") { (text) } }
+    }));
     let title_id = format!("product-{id}-name");
     let labelled_by = title_id.clone();
     let in_cart = move || match shop.cart.with(|c| c.quantity_of(id)) {
@@ -258,6 +263,7 @@ fn ProductCard(product: Product, announcement: Signal<String>) -> View {
                 h3(id=title_id, class="product-name") { (name) }
                 p(class="product-description") { (description) }
                 (labels)
+                (making)
                 div(class="product-meta") {
                     span(class="price", data-testid="price") { (price) }
                     span(class=stock_class) { (stock_note) }

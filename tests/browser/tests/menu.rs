@@ -1,8 +1,8 @@
 //! The menu's categories, allergens, labels and filter in headless Chromium, in a shop that sells
 //! in euros the German way: products come under their categories' headings in the shop's order,
 //! the filter hides what it should (and stays in the address and across visits, emptied
-//! headings going with it), prices read `29,99 €`, and allergens show again in the cart and on
-//! the order's page.
+//! headings going with it), prices read `29,99 €`, allergens show again in the cart and on
+//! the order's page, and a product's card says when the kitchen makes it.
 
 use bakery_browser_tests::{Browser, Server, run_walk_with_env};
 use fantoccini::Locator;
@@ -251,7 +251,77 @@ async fn menu_walk(server: &Server, browser: &Browser) -> Result<()> {
         return Err(format!("the order's total reads {total:?}"));
     }
     browser.screenshot("menu-order-allergens").await?;
+    when_it_is_made(server, browser).await?;
     browser.no_console_errors_but(|_| false).await
+}
+
+const ADMIN: &str = "menu-admin@example.com";
+const PASSWORD: &str = "a-long-enough-password-1";
+
+/// An admin sets when the cake is made; its card says so, and a card without such rules says
+/// nothing of it.
+async fn when_it_is_made(server: &Server, browser: &Browser) -> Result<()> {
+    server
+        .cli(
+            &["user", "add", "--role", "admin", ADMIN],
+            &format!("{PASSWORD}\n"),
+        )
+        .await?;
+    let js = r#"
+        const [email, password, done] = arguments;
+        fetch('/api/staff/sign-in', {method: 'POST', headers: {'Content-Type': 'application/json'},
+            body: JSON.stringify({email, password})})
+          .then(r => r.json())
+          .then(s => fetch('/api/admin/products/1', {method: 'PATCH',
+              headers: {'Content-Type': 'application/json', 'X-CSRF-Token': s.csrf_token},
+              body: JSON.stringify({lead_time_minutes: 2880, made_on: 'fri-sun',
+                  max_per_day: 20, available_until: '2099-12-24'})}))
+          .then(r => done(r.status), () => done(0));
+    "#;
+    let status = browser
+        .client
+        .execute_async(js, vec![ADMIN.into(), PASSWORD.into()])
+        .await
+        .map_err(|e| format!("setting when the cake is made: {e}"))?;
+    if status != 200 {
+        return Err(format!("setting when the cake is made got {status}"));
+    }
+    let mut text = String::new();
+    for _ in 0..10 {
+        browser.open(server, "/").await?;
+        if let Ok(found) = browser
+            .wait_for_text("[data-testid='product-1'] [data-testid='making']", 3, |t| {
+                t.contains("48 h")
+            })
+            .await
+        {
+            text = found;
+            break;
+        }
+    }
+    for part in [
+        "Order 48 h ahead",
+        "Made Fri\u{2013}Sun",
+        "Up to 20 a day",
+        "Until ",
+        "24 December",
+    ] {
+        if !text.contains(part) {
+            return Err(format!("the cake's card says {text:?}, without {part:?}"));
+        }
+    }
+    let bread_notes = browser
+        .client
+        .find_all(Locator::Css(
+            "[data-testid='product-2'] [data-testid='making']",
+        ))
+        .await
+        .map_err(|e| e.to_string())?;
+    if !bread_notes.is_empty() {
+        return Err("the bread's card speaks of when it is made".to_owned());
+    }
+    browser.screenshot("menu-when-it-is-made").await?;
+    Ok(())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
