@@ -347,34 +347,49 @@ pub async fn cancel_order(
         Some(_) => return Err(ApiError::invalid("customer_email", "must be text")),
     };
     let asker = asker(&req, &state, id).await?;
-    let (order, _) = board::order_with_items(&state.db, id)
-        .await?
-        .ok_or_else(|| ApiError::OrderNotFound(raw.clone()))?;
-    if !asker.is_trusted() {
-        if !open_to_all(&state) {
-            return Err(ApiError::OrderTokenRequired);
-        }
-        let same =
-            email.is_some_and(|e| order.customer_email.trim().eq_ignore_ascii_case(e.trim()));
-        if !same {
-            return Err(ApiError::NotYourOrder);
-        }
-    }
-    if asker.actor().is_none()
-        && order.status == OrderStatus::Scheduled.as_str()
-        && let Some(pickup_at) = order.pickup_at
-    {
-        let planning = state.planning.current(&state.db).await?;
-        let until = schedule::customer_cancel_until(&planning.calendar, pickup_at);
-        if let Some(cut_off) = until.filter(|cut_off| chrono::Utc::now() >= *cut_off) {
-            return Err(ApiError::CancelClosed {
-                order_id: id,
-                cut_off: planning.calendar.show(cut_off),
-            });
-        }
-    }
     let cancel = StaffAction::customer_cancel();
-    act_on_order(&state, id, &cancel, &raw, asker.actor()).await?;
+    // The kitchen may move a pending order to `scheduled` between this read and the cancel: the
+    // cancel is then checked again (the cut-off) and tried once more against the order as it is.
+    let mut tried_again = false;
+    loop {
+        let (order, _) = board::order_with_items(&state.db, id)
+            .await?
+            .ok_or_else(|| ApiError::OrderNotFound(raw.clone()))?;
+        if !asker.is_trusted() {
+            if !open_to_all(&state) {
+                return Err(ApiError::OrderTokenRequired);
+            }
+            let same =
+                email.is_some_and(|e| order.customer_email.trim().eq_ignore_ascii_case(e.trim()));
+            if !same {
+                return Err(ApiError::NotYourOrder);
+            }
+        }
+        if asker.actor().is_none()
+            && order.status == OrderStatus::Scheduled.as_str()
+            && let Some(pickup_at) = order.pickup_at
+        {
+            let planning = state.planning.current(&state.db).await?;
+            let until = schedule::customer_cancel_until(&planning.calendar, pickup_at);
+            if let Some(cut_off) = until.filter(|cut_off| chrono::Utc::now() >= *cut_off) {
+                return Err(ApiError::CancelClosed {
+                    order_id: id,
+                    cut_off: planning.calendar.show(cut_off),
+                });
+            }
+        }
+        match act_on_order(&state, id, &cancel, &raw, asker.actor()).await {
+            Ok(_) => break,
+            Err(ApiError::InvalidTransition { status, .. })
+                if !tried_again
+                    && order.status == OrderStatus::Pending.as_str()
+                    && status == OrderStatus::Scheduled.as_str() =>
+            {
+                tried_again = true;
+            }
+            Err(err) => return Err(err),
+        }
+    }
     let mut view = reads::order_view(&state.db, id)
         .await?
         .ok_or(ApiError::OrderNotFound(raw))?;

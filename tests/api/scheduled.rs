@@ -1,7 +1,8 @@
 //! The kitchen works to the clock: an order for a later slot waits `scheduled` (stock reserved),
 //! goes into the oven at its slot less the preparation time and is ready by its slot, through a
 //! `kill -9` in between; a seed-shape order still goes straight to the oven; a scheduled order's
-//! customer may cancel it until the cut-off (stock and booking given back), staff after it.
+//! customer may cancel it until the cut-off (stock and booking given back), staff after it, and a
+//! cancel sent while the kitchen schedules the new order still cancels it.
 
 use std::time::Duration;
 
@@ -317,3 +318,30 @@ async fn kill_9_while_scheduled_still_bakes_it_on_time(backend: Backend) {
     second.kill().await.unwrap();
 }
 on_both_databases!(kill_9_while_scheduled_still_bakes_it_on_time);
+
+/// A customer who cancels at once, while the kitchen is moving the new order from `pending` to
+/// `scheduled`, gets the cancel (the order is checked again as it now is), never a 409.
+async fn a_cancel_right_after_ordering_for_later_wins_the_race(backend: Backend) {
+    let app = spawn_app_with(backend, |s| {
+        s.calendar.slot_orders = 100;
+        s.calendar.cut_off = "23:59".into();
+    })
+    .await;
+    let tomorrow = (Utc::now() + Span::days(1)).format("%Y-%m-%d").to_string();
+    let slot = format!("{tomorrow}T10:00:00Z");
+    let stock = "SELECT stock FROM products WHERE id = 1";
+    let before = app.scalar(stock).await;
+    for _ in 0..15 {
+        let placed = accepted(app.post_order(&order_for(&slot)).await).await;
+        let (status, body) = customer_cancel(&app, placed.order_id, &placed.tracking_token).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["status"], "cancelled", "{body}");
+    }
+    // Whichever status each cancel met, every reserved piece is back.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while app.scalar(stock).await != before && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(app.scalar(stock).await, before);
+}
+on_both_databases!(a_cancel_right_after_ordering_for_later_wins_the_race);
