@@ -117,11 +117,13 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", 401, 403, 404
 
 # A webhook's URL is any http(s) URL that parses, has no credentials and no private host: no
 # pattern can say that, so the document's pattern is a subset the server always accepts (a
-# schema-valid URL is never refused) and URLs outside it may be accepted too.
+# schema-valid URL is never refused) and URLs outside it may be accepted too. (With
+# `--checks all`, schemathesis 4.32.5 still runs a check an operation's section turns off, so
+# the accepted statuses say it instead.)
 [[operations]]
 include-path = "/api/admin/webhooks"
 include-method = "POST"
-checks.negative_data_rejection.enabled = false
+checks.negative_data_rejection.expected-statuses = ["2xx", 400, 401, 403, 404, 405, 406, 409, 415, 422, 428, 429, "5xx"]
 TOML
 cp "$workdir/schemathesis.toml" "$workdir/admin.toml"
 cat >>"$workdir/admin.toml" <<TOML
