@@ -113,10 +113,7 @@ impl PlanningCache {
     fn merge_stored(&self, stored: planning::StoredPlanning) -> Planning {
         let mut planning = self.defaults.clone();
         if let Some(value) = stored.calendar {
-            let parsed = serde_json::from_value::<CalendarSettings>(value)
-                .ok()
-                .and_then(|text| Some((Calendar::parse(&text).ok()?, text)));
-            match parsed {
+            match planning::stored_calendar(value) {
                 Some((calendar, text)) => {
                     planning.calendar = calendar;
                     planning.calendar_text = text;

@@ -10,6 +10,8 @@ use serde_json::Value;
 
 use super::StoreError;
 use super::audit;
+use crate::config::CalendarSettings;
+use crate::domain::calendar::Calendar;
 
 /// The calendar's row.
 pub const CALENDAR: &str = "calendar";
@@ -21,6 +23,13 @@ pub const SWITCHES: &str = "switches";
 pub struct StoredPlanning {
     pub calendar: Option<Value>,
     pub switches: Option<Value>,
+}
+
+/// The stored calendar's value read back: the calendar and its text form; `None` when it does
+/// not parse (the settings' calendar is in force then).
+pub fn stored_calendar(value: Value) -> Option<(Calendar, CalendarSettings)> {
+    let text = serde_json::from_value::<CalendarSettings>(value).ok()?;
+    Some((Calendar::parse(&text).ok()?, text))
 }
 
 /// Reads both rows in one query.

@@ -24,7 +24,6 @@ use sea_orm::{
 use super::StoreError;
 use super::notifications::{REMINDER_EVENT, Reminder, TOPIC, notifications_wanted_sql};
 use super::{parse_fulfillment, planning, wire_time};
-use crate::config::CalendarSettings;
 use crate::domain::calendar::Calendar;
 
 /// The statuses of an order still to be handed over: only these are reminded.
@@ -158,8 +157,6 @@ pub async fn calendar_in_force(
     defaults: &Calendar,
 ) -> Result<Calendar, StoreError> {
     let stored = planning::load(conn).await?.calendar;
-    let parsed = stored
-        .and_then(|value| serde_json::from_value::<CalendarSettings>(value).ok())
-        .and_then(|text| Calendar::parse(&text).ok());
-    Ok(parsed.unwrap_or_else(|| defaults.clone()))
+    let parsed = stored.and_then(planning::stored_calendar);
+    Ok(parsed.map_or_else(|| defaults.clone(), |(calendar, _)| calendar))
 }
