@@ -238,7 +238,16 @@ impl Http {
 
     /// GET `path`, failing unless the answer is 200.
     pub async fn get_ok(&mut self, path: &str) -> Result<Bytes, Error> {
-        let (status, body) = self.send(Method::GET, path, &[], Bytes::new()).await?;
+        self.get_ok_with(path, &[]).await
+    }
+
+    /// [`Http::get_ok`] with request headers (a staff session's `Cookie`).
+    pub async fn get_ok_with(
+        &mut self,
+        path: &str,
+        headers: &[(&str, &str)],
+    ) -> Result<Bytes, Error> {
+        let (status, body) = self.send(Method::GET, path, headers, Bytes::new()).await?;
         if status != StatusCode::OK {
             return Err(format!("GET {path}: {status}: {}", String::from_utf8_lossy(&body)).into());
         }

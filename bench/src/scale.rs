@@ -22,7 +22,7 @@ use serde::Serialize;
 
 use crate::app::{App, Backing, Shape};
 use crate::db::Db;
-use crate::load::{Http, Step, drive, quantile_ms};
+use crate::load::{Http, drive, quantile_ms};
 use crate::workloads::{Get, PostOrder};
 use crate::{Error, Options};
 
@@ -301,7 +301,7 @@ async fn read_history(
     let addr = app.addr;
     let n = options.connections;
     let duration = options.duration;
-    let workers = |make: &dyn Fn(usize) -> GetWith| (0..n).map(make).collect::<Vec<_>>();
+    let workers = |make: &dyn Fn(usize) -> Get| (0..n).map(make).collect::<Vec<_>>();
 
     // Order pages read from the database: the same number of distinct orders in both runs, each
     // read once by a process that has not seen them (today's orders on the empty database; on the
@@ -322,14 +322,14 @@ async fn read_history(
         ),
         ("audit log", "/api/admin/audit".to_owned()),
     ] {
-        let list = workers(&|_| GetWith::new(addr, &path, Some(&cookie)));
+        let list = workers(&|_| Get::signed_in(addr, &path, &cookie));
         let mut run = drive(name, duration, list).await;
         figures.push(workload(name, &mut run));
     }
     let metrics = app
         .metrics
         .ok_or("the bakery did not say where /metrics is")?;
-    let list = workers(&|_| GetWith::new(metrics, "/metrics", None));
+    let list = workers(&|_| Get::new(metrics, "/metrics"));
     let mut run = drive("/metrics", duration, list).await;
     figures.push(workload("/metrics", &mut run));
     app.check_alive()
@@ -436,44 +436,4 @@ async fn sign_in(addr: SocketAddr) -> Result<String, Error> {
         })
         .map(str::to_owned)
         .ok_or_else(|| "sign-in set no bakery_session cookie".into())
-}
-
-/// GET of one path that must answer 200, with an optional `Cookie`.
-struct GetWith {
-    http: Http,
-    path: String,
-    cookie: Option<String>,
-}
-
-impl GetWith {
-    fn new(addr: SocketAddr, path: &str, cookie: Option<&str>) -> GetWith {
-        GetWith {
-            http: Http::new(addr),
-            path: path.to_owned(),
-            cookie: cookie.map(str::to_owned),
-        }
-    }
-}
-
-impl Step for GetWith {
-    async fn step(&mut self) -> Result<(), Error> {
-        let headers: Vec<(&str, &str)> = self
-            .cookie
-            .as_deref()
-            .map(|c| vec![("cookie", c)])
-            .unwrap_or_default();
-        let (status, body) = self
-            .http
-            .send(Method::GET, &self.path, &headers, Bytes::new())
-            .await?;
-        if status != StatusCode::OK {
-            return Err(format!(
-                "GET {}: {status}: {}",
-                self.path,
-                String::from_utf8_lossy(&body)
-            )
-            .into());
-        }
-        Ok(())
-    }
 }

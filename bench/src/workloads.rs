@@ -12,10 +12,12 @@ use crate::load::{Http, Step};
 /// The order every POST sends: two lines, no client prices.
 pub const ORDER_BODY: &str = r#"{"customer_name":"Bench","customer_email":"bench@example.com","items":[{"product_id":1,"quantity":1},{"product_id":2,"quantity":1}]}"#;
 
-/// GET of one path that must answer 200 (the catalog, or the HTTP ceiling's copy of it).
+/// GET of one path that must answer 200 (the catalog, or the HTTP ceiling's copy of it; a staff
+/// page with a session's cookie).
 pub struct Get {
     http: Http,
     path: String,
+    cookie: Option<String>,
 }
 
 impl Get {
@@ -23,13 +25,26 @@ impl Get {
         Get {
             http: Http::new(addr),
             path: path.to_owned(),
+            cookie: None,
+        }
+    }
+
+    /// A GET sent with `cookie` (`bakery_session=…`) as its `Cookie` header.
+    pub fn signed_in(addr: SocketAddr, path: &str, cookie: &str) -> Get {
+        Get {
+            cookie: Some(cookie.to_owned()),
+            ..Get::new(addr, path)
         }
     }
 }
 
 impl Step for Get {
     async fn step(&mut self) -> Result<(), Error> {
-        self.http.get_ok(&self.path).await.map(drop)
+        let headers = match &self.cookie {
+            Some(cookie) => vec![("cookie", cookie.as_str())],
+            None => Vec::new(),
+        };
+        self.http.get_ok_with(&self.path, &headers).await.map(drop)
     }
 }
 
