@@ -380,6 +380,52 @@ impl Browser {
         Err(format!("`{css}` still reads {last:?} after {secs} s"))
     }
 
+    /// The menu's headings in order, each with the ids of the products under it.
+    pub async fn menu_groups(&self) -> Result<Vec<(String, Vec<i64>)>, String> {
+        let script = r#"
+            return Array.from(document.querySelectorAll("[data-testid='menu-group']")).map(g => [
+                g.querySelector('h2').textContent.trim(),
+                Array.from(g.querySelectorAll("[data-testid='product-grid'] > li"))
+                    .map(li => Number(li.dataset.testid.replace('product-', ''))),
+            ]);
+        "#;
+        let value = self
+            .client
+            .execute(script, vec![])
+            .await
+            .map_err(|e| e.to_string())?;
+        serde_json::from_value(value).map_err(|e| e.to_string())
+    }
+
+    /// Signs in from the page as the staff account `email` and sends `change` to
+    /// `PATCH /api/admin/products/{product_id}`; the answer's status (0: no answer).
+    pub async fn change_product_as(
+        &self,
+        email: &str,
+        password: &str,
+        product_id: i64,
+        change: serde_json::Value,
+    ) -> Result<u64, String> {
+        let js = r#"
+            const [productId, email, password, change, done] = arguments;
+            fetch('/api/staff/sign-in', {method: 'POST',
+                headers: {'Content-Type': 'application/json'},
+                body: JSON.stringify({email, password})})
+              .then(r => r.json())
+              .then(s => fetch('/api/admin/products/' + productId, {method: 'PATCH',
+                  headers: {'Content-Type': 'application/json', 'X-CSRF-Token': s.csrf_token},
+                  body: JSON.stringify(change)}))
+              .then(r => done(r.status), () => done(0));
+        "#;
+        let args = vec![product_id.into(), email.into(), password.into(), change];
+        let status = self
+            .client
+            .execute_async(js, args)
+            .await
+            .map_err(|e| format!("changing product {product_id}: {e}"))?;
+        Ok(status.as_u64().unwrap_or(0))
+    }
+
     /// Checks the cart out as a pickup order for `name` at `email`.
     pub async fn check_out(&self, server: &Server, name: &str, email: &str) -> Result<(), String> {
         self.open(server, "/checkout").await?;

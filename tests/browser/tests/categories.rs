@@ -10,23 +10,6 @@ type Result<T> = std::result::Result<T, String>;
 const ADMIN: &str = "owner@example.com";
 const PASSWORD: &str = "secret-password";
 
-/// The menu's headings in order, each with the ids of the products under it.
-async fn groups(browser: &Browser) -> Result<Vec<(String, Vec<i64>)>> {
-    let script = r#"
-        return Array.from(document.querySelectorAll("[data-testid='menu-group']")).map(g => [
-            g.querySelector('h2').textContent.trim(),
-            Array.from(g.querySelectorAll("[data-testid='product-grid'] > li"))
-                .map(li => Number(li.dataset.testid.replace('product-', ''))),
-        ]);
-    "#;
-    let value = browser
-        .client
-        .execute(script, vec![])
-        .await
-        .map_err(|e| e.to_string())?;
-    serde_json::from_value(value).map_err(|e| e.to_string())
-}
-
 /// The staff page's categories, top to bottom.
 async fn staff_categories(browser: &Browser) -> Result<Vec<String>> {
     let script = r#"
@@ -232,7 +215,7 @@ async fn categories_walk(server: &Server, browser: &Browser) -> Result<()> {
         ("Muffins & Biscuits", &[10]),
         ("Other", &[1, 9]),
     ]);
-    wait_for("the menu's groups", want, || groups(browser)).await?;
+    wait_for("the menu's groups", want, || browser.menu_groups()).await?;
     // Each heading labels its section.
     let label = browser
         .wait_for("[data-testid='menu-group'][data-category='Other']", 5)

@@ -29,23 +29,6 @@ async fn shown(browser: &Browser) -> Result<Vec<i64>> {
     Ok(ids)
 }
 
-/// The menu's headings in order, each with the ids of the products under it.
-async fn groups(browser: &Browser) -> Result<Vec<(String, Vec<i64>)>> {
-    let script = r#"
-        return Array.from(document.querySelectorAll("[data-testid='menu-group']")).map(g => [
-            g.querySelector('h2').textContent.trim(),
-            Array.from(g.querySelectorAll("[data-testid='product-grid'] > li"))
-                .map(li => Number(li.dataset.testid.replace('product-', ''))),
-        ]);
-    "#;
-    let value = browser
-        .client
-        .execute(script, vec![])
-        .await
-        .map_err(|e| e.to_string())?;
-    serde_json::from_value(value).map_err(|e| e.to_string())
-}
-
 /// Waits until the menu's headings and their products are exactly `want`.
 async fn wait_for_groups(browser: &Browser, want: &[(&str, &[i64])], what: &str) -> Result<()> {
     let want: Vec<(String, Vec<i64>)> = want
@@ -55,7 +38,7 @@ async fn wait_for_groups(browser: &Browser, want: &[(&str, &[i64])], what: &str)
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     let mut last = Vec::new();
     while std::time::Instant::now() < deadline {
-        last = groups(browser).await.unwrap_or_default();
+        last = browser.menu_groups().await.unwrap_or_default();
         if last == want {
             return Ok(());
         }
@@ -267,22 +250,11 @@ async fn when_it_is_made(server: &Server, browser: &Browser) -> Result<()> {
             &format!("{PASSWORD}\n"),
         )
         .await?;
-    let js = r#"
-        const [email, password, done] = arguments;
-        fetch('/api/staff/sign-in', {method: 'POST', headers: {'Content-Type': 'application/json'},
-            body: JSON.stringify({email, password})})
-          .then(r => r.json())
-          .then(s => fetch('/api/admin/products/1', {method: 'PATCH',
-              headers: {'Content-Type': 'application/json', 'X-CSRF-Token': s.csrf_token},
-              body: JSON.stringify({lead_time_minutes: 2880, made_on: 'fri-sun',
-                  max_per_day: 20, available_until: '2099-12-24'})}))
-          .then(r => done(r.status), () => done(0));
-    "#;
+    let change = serde_json::json!({"lead_time_minutes": 2880, "made_on": "fri-sun",
+        "max_per_day": 20, "available_until": "2099-12-24"});
     let status = browser
-        .client
-        .execute_async(js, vec![ADMIN.into(), PASSWORD.into()])
-        .await
-        .map_err(|e| format!("setting when the cake is made: {e}"))?;
+        .change_product_as(ADMIN, PASSWORD, 1, change)
+        .await?;
     if status != 200 {
         return Err(format!("setting when the cake is made got {status}"));
     }

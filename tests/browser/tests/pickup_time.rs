@@ -299,21 +299,10 @@ async fn pickup_walk(server: &Server, browser: &Browser) -> Result<()> {
             &format!("{PASSWORD}\n"),
         )
         .await?;
-    let js = r#"
-        const [productId, email, password, done] = arguments;
-        fetch('/api/staff/sign-in', {method: 'POST', headers: {'Content-Type': 'application/json'},
-            body: JSON.stringify({email, password})})
-          .then(r => r.json())
-          .then(s => fetch('/api/admin/products/' + productId, {method: 'PATCH',
-              headers: {'Content-Type': 'application/json', 'X-CSRF-Token': s.csrf_token},
-              body: JSON.stringify({lead_time_minutes: 2880})}))
-          .then(r => done(r.status), () => done(0));
-    "#;
+    let change = serde_json::json!({"lead_time_minutes": 2880});
     let status = browser
-        .client
-        .execute_async(js, vec![product_id.into(), ADMIN.into(), PASSWORD.into()])
-        .await
-        .map_err(|e| format!("setting a lead time: {e}"))?;
+        .change_product_as(ADMIN, PASSWORD, product_id, change)
+        .await?;
     if status != 200 {
         return Err(format!("setting a lead time got {status}"));
     }
