@@ -109,6 +109,12 @@ impl Date {
         later.days() - self.days()
     }
 
+    /// The weekday, Monday 0.
+    pub fn weekday_index(self) -> usize {
+        // 1970-01-01 was a Thursday.
+        (self.days() + 3).rem_euclid(7) as usize
+    }
+
     /// "Saturday".
     pub fn weekday(self) -> &'static str {
         // 1970-01-01 was a Thursday.

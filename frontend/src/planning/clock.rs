@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::CalendarText;
 use super::hours::{DAY, is_date, items, parse_ranges, parse_time, split_week, time_text};
+use crate::pickup::Date;
 
 /// The busy and pause switches as `/api/admin/switches` reads and writes them: the whole state
 /// each time (a field left out is cleared).
@@ -139,47 +140,24 @@ impl LocalNow {
     }
 }
 
-/// Days since 1970-01-01 of a `YYYY-MM-DD` date (proleptic Gregorian).
-fn days_from_civil(date: &str) -> Option<i64> {
-    if !is_date(date) {
+/// A `YYYY-MM-DD` date as the checkout's calendar reads it.
+fn date(text: &str) -> Option<Date> {
+    if !is_date(text) {
         return None;
     }
-    let y: i64 = date[..4].parse().ok()?;
-    let m: i64 = date[5..7].parse().ok()?;
-    let d: i64 = date[8..10].parse().ok()?;
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    Some(era * 146_097 + doe - 719_468)
-}
-
-fn civil_from_days(days: i64) -> String {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
+    Date::parse(text)
 }
 
 /// The day after a `YYYY-MM-DD` date (the date itself when it does not read).
 pub fn next_date(date: &str) -> String {
-    days_from_civil(date)
-        .map(|d| civil_from_days(d + 1))
+    self::date(date)
+        .map(|d| d.plus(1).to_string())
         .unwrap_or_else(|| date.to_owned())
 }
 
 /// The weekday of a date, Monday 0.
 fn weekday(date: &str) -> Option<usize> {
-    // 1970-01-01 was a Thursday.
-    days_from_civil(date).map(|d| (d + 3).rem_euclid(7) as usize)
+    self::date(date).map(Date::weekday_index)
 }
 
 #[cfg(test)]
