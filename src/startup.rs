@@ -8,6 +8,7 @@ mod links;
 mod operations;
 mod process;
 pub mod reload;
+mod search_engines;
 pub mod user_commands;
 
 use links::Links;

@@ -73,6 +73,7 @@ pub(super) fn http_server(
                 )),
             ))
             .configure(api::routes)
+            .configure(super::search_engines::routes)
             .configure(|cfg| storefront(cfg, site.as_deref()))
     })
     // A client that trickles its request head is cut off; the body has its own limit.

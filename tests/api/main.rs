@@ -23,6 +23,7 @@ mod reload;
 mod reminders;
 mod retention;
 mod scheduled;
+mod search_engines;
 mod sign_in_limits;
 mod slot_days;
 mod slots;
