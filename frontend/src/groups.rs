@@ -20,7 +20,8 @@ pub struct MenuGroup {
 /// Groups `products` (already filtered) under `categories` (as `GET /api/categories` lists them:
 /// in display order). A category no product is in shows no heading. A product naming a category
 /// the list lacks (the list failed to load, or changed since) still gets a heading of that name,
-/// after the listed ones in the order first met; uncategorised products come last.
+/// after the listed ones in the order first met; uncategorised products come last, or under the
+/// shop's own category named "Other" when it has one.
 pub fn group(products: &[Product], categories: &[Category]) -> Vec<MenuGroup> {
     let mut ordered: Vec<&Category> = categories.iter().collect();
     ordered.sort_by_key(|c| (c.position, c.id));
@@ -56,7 +57,15 @@ pub fn group(products: &[Product], categories: &[Category]) -> Vec<MenuGroup> {
         };
         groups[at].products.push(product.clone());
     }
-    groups.push(other);
+    // A category the shop itself calls "Other" takes the uncategorised products, so the menu
+    // never shows two headings of that name.
+    match groups
+        .iter_mut()
+        .find(|g| g.name.eq_ignore_ascii_case(OTHER))
+    {
+        Some(named_other) => named_other.products.append(&mut other.products),
+        None => groups.push(other),
+    }
     groups.retain(|g| !g.products.is_empty());
     groups
 }
@@ -159,5 +168,21 @@ mod tests {
             &tied,
         );
         assert_eq!(shape(&groups), named(&[("Early", &[2]), ("Late", &[1])]));
+    }
+
+    #[test]
+    fn a_category_the_shop_calls_other_takes_the_uncategorised_products() {
+        let categories = [category(1, "other", 2), category(2, "Cakes", 1)];
+        let products = [
+            product(1, None),
+            product(2, Some("other")),
+            product(3, Some("Cakes")),
+        ];
+        let groups = group(&products, &categories);
+        assert_eq!(
+            shape(&groups),
+            named(&[("Cakes", &[3]), ("other", &[2, 1])])
+        );
+        assert_eq!(groups[1].key, "category-1");
     }
 }
