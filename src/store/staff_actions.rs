@@ -12,7 +12,7 @@ use super::outbox::{insert_outbox, message_for};
 use super::reads::current_status;
 use super::rows::parse_fulfillment;
 use super::{StoreError, audit};
-use crate::domain::lifecycle::Action;
+use crate::domain::lifecycle::{Action, Mover};
 use crate::domain::{Moved, StaffAction};
 
 /// Why a staff action did not happen.
@@ -32,9 +32,17 @@ impl From<DbErr> for ActionError {
     }
 }
 
+/// How many times a staff action is tried against an order the kitchen keeps moving.
+const STAFF_TRIES: usize = 3;
+
 /// Applies `action` to the order in one transaction: the guarded move the lifecycle allows from
 /// the order's status, its event, for a cancel of an order in the oven the stock returned, for a
 /// retry a new outbox message on `topic`, and, when staff made it, its audit entry by `actor`.
+///
+/// The kitchen may move the order between the read of its status and the guarded move (a
+/// pending order going into the oven as a baker cancels it). A staff action is then tried again
+/// against the order as it is now, when the lifecycle allows it from there; a customer's is not,
+/// because what a customer may do also hangs on times its caller checks (the cancel cut-off).
 pub async fn apply_action(
     db: &DatabaseConnection,
     order_id: i64,
@@ -42,6 +50,36 @@ pub async fn apply_action(
     topic: &str,
     actor: Option<&str>,
 ) -> Result<Moved, ActionError> {
+    let tries = match action.by {
+        Mover::Customer => 1,
+        _ => STAFF_TRIES,
+    };
+    let mut refused = OrderStatus::Pending;
+    for _ in 0..tries {
+        match try_action(db, order_id, action, topic, actor).await? {
+            Try::Moved(moved) => return Ok(moved),
+            Try::Raced(now) => refused = now,
+        }
+    }
+    Err(ActionError::Refused(refused))
+}
+
+/// What one try of an action came to.
+enum Try {
+    Moved(Moved),
+    /// The order moved on between the read of its status and the guarded move; it is now in
+    /// this status.
+    Raced(OrderStatus),
+}
+
+/// One try of [`apply_action`].
+async fn try_action(
+    db: &DatabaseConnection,
+    order_id: i64,
+    action: &StaffAction,
+    topic: &str,
+    actor: Option<&str>,
+) -> Result<Try, ActionError> {
     let Some(order) = order::Entity::find_by_id(order_id).one(db).await? else {
         return Err(ActionError::NotFound);
     };
@@ -55,7 +93,10 @@ pub async fn apply_action(
     let Some(mut moved) = move_order(txn, mv).await? else {
         write.rollback().await?;
         let now = current_status(db, order_id).await?.unwrap_or(status);
-        return Err(ActionError::Refused(now));
+        return match now == status {
+            true => Err(ActionError::Refused(now)),
+            false => Ok(Try::Raced(now)),
+        };
     };
     match action.action {
         Action::Cancel if matches!(status, OrderStatus::Scheduled | OrderStatus::Processing) => {
@@ -90,5 +131,5 @@ pub async fn apply_action(
         audit::record(txn, actor, &what, &format!("order:{order_id}"), details).await?;
     }
     write.commit().await?;
-    Ok(moved)
+    Ok(Try::Moved(moved))
 }

@@ -782,6 +782,36 @@ async fn cancels_return_stock_and_customers_may_cancel_their_own(backend: Backen
 }
 on_both_databases!(cancels_return_stock_and_customers_may_cancel_their_own);
 
+/// A baker who cancels a new order while the kitchen is putting it into the oven gets the
+/// cancel (tried again against the order as it now is), never a 409; the stock comes back.
+async fn a_staff_cancel_racing_the_oven_still_cancels(backend: Backend) {
+    let app = spawn_app_with(backend, |s| s.worker.prep_time = Duration::from_secs(30)).await;
+    add_account(&app, "owner@example.com", ADMIN_PASSWORD, "admin").await;
+    let admin = session(&app, "owner@example.com", ADMIN_PASSWORD).await;
+    let stock = "SELECT stock FROM products WHERE id = 1";
+    let before = app.scalar(stock).await;
+    for _ in 0..15 {
+        let id = app.place(&seed_order()).await;
+        let (status, order) = call(
+            &app,
+            &admin,
+            Method::POST,
+            &format!("/api/admin/orders/{id}/cancel"),
+            Some(json!({"reason": "out of flour"})),
+            true,
+        )
+        .await;
+        assert_eq!(status, 200, "{order}");
+        assert_eq!(order["status"], "cancelled", "{order}");
+    }
+    assert_eq!(
+        app.scalar(stock).await,
+        before,
+        "every reserved piece is back"
+    );
+}
+on_both_databases!(a_staff_cancel_racing_the_oven_still_cancels);
+
 async fn a_customer_cancels_a_pending_order_with_its_token(backend: Backend) {
     // An API-only process of the embedded shape starts no processors: orders stay pending.
     let db = bakery_test_support::TestDatabase::create(backend).await;
