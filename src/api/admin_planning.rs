@@ -2,7 +2,7 @@
 //! switches (`/api/admin/switches`, admins and bakers): stored in the database, audited, in force
 //! on every replica within a second.
 
-use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, put, web};
 use bakery_wire::ErrorBody;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::AppState;
 use super::body::read_body as body;
 use super::errors::ApiError;
-use super::planning::{Planning, switches_json};
+use super::planning::{Planning, switches_from_json, switches_json};
 use super::shared_answers::{AdminChange, AdminRead, JsonBody};
 use super::staff::{ADMIN, BAKERS, Staff};
 use crate::config::CalendarSettings;
@@ -28,6 +28,24 @@ pub struct SwitchesChange {
     /// Online orders are refused until this time (RFC 3339 with an offset); null: not paused.
     #[schema(format = DateTime)]
     pub paused_until: Option<String>,
+}
+
+/// `PATCH /api/admin/switches`: only the switches named change; `paused_until: null` resumes.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct SwitchesPatch {
+    /// Minutes added to the earliest time an order can be ready (0 to 1440); 0: not busy.
+    #[schema(minimum = 0, maximum = 1440)]
+    pub busy_minutes: Option<u32>,
+    /// Online orders are refused until this time (RFC 3339 with an offset); null: resume.
+    #[serde(deserialize_with = "present")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub paused_until: Option<Option<String>>,
+}
+
+/// A field that is there, even as `null` (`Some(None)`), apart from one left out (`None`).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
 }
 
 /// The switches in force.
@@ -189,25 +207,9 @@ pub async fn set_switches(
 ) -> Result<HttpResponse, ApiError> {
     let who = staff.require(BAKERS)?;
     let change: SwitchesChange = body(&req, payload, state.body).await?;
-    if change.busy_minutes > 1440 {
-        return Err(ApiError::invalid("busy_minutes", "must be 0 to 1440"));
-    }
-    let paused_until = match change.paused_until.as_deref() {
-        None => None,
-        Some(at) => Some(
-            DateTime::parse_from_rfc3339(at)
-                .map_err(|_| {
-                    ApiError::invalid(
-                        "paused_until",
-                        "must be a time with an offset (RFC 3339), or null",
-                    )
-                })?
-                .with_timezone(&Utc),
-        ),
-    };
     let switches = Switches {
-        busy_minutes: change.busy_minutes,
-        paused_until,
+        busy_minutes: busy_minutes(change.busy_minutes)?,
+        paused_until: paused_until(change.paused_until.as_deref())?,
     };
     let value = switches_json(switches);
     planning::store(
@@ -221,4 +223,71 @@ pub async fn set_switches(
     state.planning.forget();
     let planning = state.planning.current(&state.db).await?;
     Ok(HttpResponse::Ok().json(switches_view(&planning, switches)))
+}
+
+fn busy_minutes(minutes: u32) -> Result<u32, ApiError> {
+    match minutes {
+        0..=1440 => Ok(minutes),
+        _ => Err(ApiError::invalid("busy_minutes", "must be 0 to 1440")),
+    }
+}
+
+fn paused_until(at: Option<&str>) -> Result<Option<DateTime<Utc>>, ApiError> {
+    at.map(|at| {
+        DateTime::parse_from_rfc3339(at)
+            .map(|at| at.with_timezone(&Utc))
+            .map_err(|_| {
+                ApiError::invalid(
+                    "paused_until",
+                    "must be a time with an offset (RFC 3339), or null",
+                )
+            })
+    })
+    .transpose()
+}
+
+/// `PATCH /api/admin/switches`: changes the switches named, keeps the other (admins, bakers).
+#[utoipa::path(
+    tag = "admin",
+    summary = "Change one busy or pause switch (admin, baker)",
+    description = "Only the fields sent change: `{\"busy_minutes\": 15}` keeps the pause as it is, \
+        `{\"paused_until\": null}` resumes online orders and keeps the busy time. Two tills \
+        changing different switches at once both keep their change. Audited; in force on every \
+        replica within a second.",
+    security(("session" = []), ("bearer" = [])),
+    request_body(content = SwitchesPatch, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Changed", body = SwitchesView),
+        (status = 400, description = "Invalid JSON, `busy_minutes` out of range or `paused_until` not a time with an offset", body = ErrorBody),
+        AdminChange, JsonBody,
+    )
+)]
+#[patch("/admin/switches")]
+pub async fn change_switches(
+    req: HttpRequest,
+    payload: web::Payload,
+    staff: Staff,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let who = staff.require(BAKERS)?;
+    let patch: SwitchesPatch = body(&req, payload, state.body).await?;
+    let mut changes = serde_json::Map::new();
+    if let Some(minutes) = patch.busy_minutes {
+        changes.insert("busy_minutes".into(), busy_minutes(minutes)?.into());
+    }
+    if let Some(until) = patch.paused_until {
+        let until = paused_until(until.as_deref())?.map(|at| at.to_rfc3339());
+        changes.insert("paused_until".into(), until.into());
+    }
+    let stored = planning::merge(
+        &state.db,
+        planning::SWITCHES,
+        &changes,
+        &who.actor,
+        "switches.change",
+    )
+    .await?;
+    state.planning.forget();
+    let planning = state.planning.current(&state.db).await?;
+    Ok(HttpResponse::Ok().json(switches_view(&planning, switches_from_json(&stored))))
 }

@@ -171,6 +171,7 @@ fn staff_routes(cfg: &mut ServiceConfig) {
         .service(admin_planning::put_calendar)
         .service(admin_planning::get_switches)
         .service(admin_planning::set_switches)
+        .service(admin_planning::change_switches)
         .service(admin_production::production_sheet)
         .service(admin_production::production_csv)
         .service(admin_accounts::list_users)

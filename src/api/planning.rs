@@ -136,7 +136,8 @@ pub fn switches_json(switches: Switches) -> Value {
     })
 }
 
-fn switches_from_json(value: &Value) -> Switches {
+/// The stored switches read back; a field missing or of the wrong kind is off.
+pub fn switches_from_json(value: &Value) -> Switches {
     Switches {
         busy_minutes: value
             .get("busy_minutes")

@@ -5,7 +5,7 @@ use chrono::Utc;
 use entity::planning;
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use serde_json::Value;
 
 use super::StoreError;
@@ -78,4 +78,63 @@ pub async fn store(
     .await?;
     write.commit().await?;
     Ok(())
+}
+
+/// Changes only the fields of `changes` in the JSON object stored under `name`, keeping the
+/// others as they are, audited as `actor`'s `action`; returns the object now stored. The row is
+/// locked while it is read and written, so two staff changing different fields at once both
+/// keep their change.
+pub async fn merge(
+    db: &DatabaseConnection,
+    name: &str,
+    changes: &serde_json::Map<String, Value>,
+    actor: &str,
+    action: &str,
+) -> Result<Value, StoreError> {
+    use sea_orm::{DbBackend, QuerySelect};
+    let write = super::begin_write(db).await?;
+    // A row to lock, if there was none yet.
+    planning::Entity::insert(planning::ActiveModel {
+        name: Set(name.to_owned()),
+        value: Set("{}".to_owned()),
+        updated_at: Set(Utc::now()),
+    })
+    .on_conflict(
+        OnConflict::column(planning::Column::Name)
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(&*write)
+    .await?;
+    // SQLite's writer already holds the whole database (`BEGIN IMMEDIATE`).
+    let mut find = planning::Entity::find_by_id(name.to_owned());
+    if db.get_database_backend() == DbBackend::Postgres {
+        find = find.lock_exclusive();
+    }
+    let stored = match find.one(&*write).await? {
+        Some(row) => serde_json::from_str(&row.value)?,
+        None => Value::Object(Default::default()),
+    };
+    let mut merged = match stored {
+        Value::Object(fields) => fields,
+        _ => Default::default(),
+    };
+    merged.extend(changes.iter().map(|(k, v)| (k.clone(), v.clone())));
+    let merged = Value::Object(merged);
+    planning::Entity::update_many()
+        .col_expr(planning::Column::Value, merged.to_string().into())
+        .col_expr(planning::Column::UpdatedAt, Utc::now().into())
+        .filter(planning::Column::Name.eq(name))
+        .exec(&*write)
+        .await?;
+    audit::record(
+        &*write,
+        actor,
+        action,
+        &format!("planning:{name}"),
+        Value::Object(changes.clone()),
+    )
+    .await?;
+    write.commit().await?;
+    Ok(merged)
 }

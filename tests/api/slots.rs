@@ -530,3 +530,48 @@ async fn a_bakery_zone_shows_its_offset(backend: Backend) {
     assert_eq!(day["slots"].as_array().unwrap().len(), 96);
 }
 on_both_databases!(a_bakery_zone_shows_its_offset);
+
+/// `PATCH /api/admin/switches` changes only what it names: two tills flipping different
+/// switches at once both keep theirs; a bad value is a 400 naming the field.
+async fn switch_changes_keep_the_other_switch(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let token = admin_token(&app).await;
+    let patch = |body: Value| staff_call(&app, &token, Method::PATCH, "/api/admin/switches", body);
+    let until = (Utc::now() + chrono::Duration::hours(1)).to_rfc3339();
+    for _ in 0..5 {
+        let (busy, pause) = futures_util::future::join(
+            patch(json!({"busy_minutes": 30})),
+            patch(json!({"paused_until": until})),
+        )
+        .await;
+        assert_eq!((busy.0, pause.0), (200, 200), "{busy:?} {pause:?}");
+        let (_, now) = app
+            .staff_call(&token, Method::GET, "/api/admin/switches", None)
+            .await;
+        assert_eq!(now["busy_minutes"], 30, "{now}");
+        assert!(now["paused_until"].is_string(), "{now}");
+        let (status, now) = patch(json!({"paused_until": null})).await;
+        assert_eq!(status, 200);
+        assert_eq!(now, json!({"busy_minutes": 30, "paused_until": null}));
+        let (status, now) = patch(json!({"busy_minutes": 0})).await;
+        assert_eq!(
+            (status, now),
+            (200, json!({"busy_minutes": 0, "paused_until": null}))
+        );
+    }
+    for (body, field) in [
+        (json!({"busy_minutes": 1441}), "busy_minutes"),
+        (json!({"busy_minutes": -1}), "body"),
+        (json!({"paused_until": "tomorrow"}), "paused_until"),
+        (json!({"paused": true}), "body"),
+    ] {
+        let (status, error) = patch(body.clone()).await;
+        assert_eq!(status, 400, "{body} {error}");
+        assert!(error.to_string().contains(field), "{body} {error}");
+    }
+    let audited = app
+        .scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'switches.change'")
+        .await;
+    assert_eq!(audited, 20);
+}
+on_both_databases!(switch_changes_keep_the_other_switch);

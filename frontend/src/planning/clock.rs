@@ -8,8 +8,8 @@ use super::CalendarText;
 use super::hours::{DAY, is_date, items, parse_ranges, parse_time, split_week, time_text};
 use crate::pickup::Date;
 
-/// The busy and pause switches as `/api/admin/switches` reads and writes them: the whole state
-/// each time (a field left out is cleared).
+/// The busy and pause switches as `/api/admin/switches` reads them; the board changes one at a
+/// time with `PATCH`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Switches {
     /// Minutes added to the earliest slot; 0: not busy.
@@ -21,20 +21,16 @@ pub struct Switches {
 }
 
 impl Switches {
-    /// Busy by `minutes` (0: not busy), the pause unchanged.
-    pub fn with_busy(&self, minutes: u32) -> Switches {
-        Switches {
-            busy_minutes: minutes,
-            paused_until: self.paused_until.clone(),
-        }
+    /// The body of `PATCH /api/admin/switches` that sets the busy time to `minutes` (0: not
+    /// busy) and leaves the pause as another till may have just set it.
+    pub fn busy_change(minutes: u32) -> String {
+        serde_json::json!({ "busy_minutes": minutes }).to_string()
     }
 
-    /// Paused until `until` (`None`: taking orders again), the busy time unchanged.
-    pub fn with_pause(&self, until: Option<String>) -> Switches {
-        Switches {
-            busy_minutes: self.busy_minutes,
-            paused_until: until,
-        }
+    /// The body of `PATCH /api/admin/switches` that pauses until `until` (`None`: taking orders
+    /// again) and leaves the busy time as it is.
+    pub fn pause_change(until: Option<String>) -> String {
+        serde_json::json!({ "paused_until": until }).to_string()
     }
 
     /// The board's line about the busy switch: "Busy: +20 min".
@@ -176,10 +172,15 @@ mod tests {
         let off = Switches::default();
         assert_eq!(off.busy_text(), None);
         assert_eq!(off.pause_text("2026-12-01"), None);
-        let busy = off.with_busy(20);
+        let busy = Switches {
+            busy_minutes: 20,
+            paused_until: None,
+        };
         assert_eq!(busy.busy_text().as_deref(), Some("Busy: +20 min"));
-        let paused = busy.with_pause(Some("2026-12-01T14:30:00+01:00".into()));
-        assert_eq!(paused.busy_minutes, 20);
+        let paused = Switches {
+            paused_until: Some("2026-12-01T14:30:00+01:00".into()),
+            ..busy
+        };
         assert_eq!(
             paused.pause_text("2026-12-01").as_deref(),
             Some("Online orders paused until 14:30")
@@ -188,15 +189,17 @@ mod tests {
             paused.pause_text("2026-11-30").as_deref(),
             Some("Online orders paused until 2026-12-01 14:30")
         );
-        assert_eq!(paused.with_busy(0).paused_until, paused.paused_until);
-        assert_eq!(
-            serde_json::to_value(paused.with_pause(None)).unwrap_or_default(),
-            json!({"busy_minutes": 20, "paused_until": null})
-        );
         let read: Switches =
             serde_json::from_value(json!({"busy_minutes": 30, "paused_until": null}))
                 .unwrap_or_default();
-        assert_eq!(read, off.with_busy(30));
+        assert_eq!(read.busy_minutes, 30);
+        // Each change names only its own switch.
+        assert_eq!(Switches::busy_change(0), r#"{"busy_minutes":0}"#);
+        assert_eq!(Switches::pause_change(None), r#"{"paused_until":null}"#);
+        assert_eq!(
+            Switches::pause_change(Some("2026-12-01T14:30:00+01:00".into())),
+            r#"{"paused_until":"2026-12-01T14:30:00+01:00"}"#
+        );
     }
 
     #[test]

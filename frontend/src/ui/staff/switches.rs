@@ -112,15 +112,14 @@ pub fn SwitchesBar() -> View {
         calendar.with(|c| c.as_ref().and_then(|c| now.closing(c)))
     });
 
-    let set = move |change: Switches, done: &'static str| {
+    let set = move |body: String, done: &'static str| {
         if busy.get_untracked() {
             return;
         }
         busy.set(true);
         error.set(String::new());
-        let body = serde_json::to_string(&change).unwrap_or_default();
         spawn_local_scoped(async move {
-            match ctx.call::<Switches>("POST", URL, Some(&body)).await {
+            match ctx.call::<Switches>("PATCH", URL, Some(&body)).await {
                 Ok(fresh) => {
                     changes.update(|n| *n += 1);
                     switches.set(Some(fresh));
@@ -131,7 +130,6 @@ pub fn SwitchesBar() -> View {
             busy.set(false);
         });
     };
-    let current = move || switches.get_clone_untracked().unwrap_or_default();
 
     let busy_text = move || {
         switches.with(|s| match s.as_ref().and_then(Switches::busy_text) {
@@ -157,7 +155,7 @@ pub fn SwitchesBar() -> View {
             return;
         };
         match clock.until(&typed) {
-            Some(at) => set(current().with_pause(Some(at)), "Online orders paused."),
+            Some(at) => set(Switches::pause_change(Some(at)), "Online orders paused."),
             None => {
                 error.set("Write the time as HH:MM, like 14:30.".to_owned());
                 browser::focus("switch-until");
@@ -174,16 +172,16 @@ pub fn SwitchesBar() -> View {
             }
             div(class="switch-actions", role="group", aria-label="Busy: add time to the earliest slot") {
                 button(class="button small", r#type="button", id="switch-busy-15", disabled=move || busy.get(),
-                    on:click=move |_| set(current().with_busy(15), "Busy: +15 min set.")) { "Busy +15 min" }
+                    on:click=move |_| set(Switches::busy_change(15), "Busy: +15 min set.")) { "Busy +15 min" }
                 button(class="button small", r#type="button", id="switch-busy-30", disabled=move || busy.get(),
-                    on:click=move |_| set(current().with_busy(30), "Busy: +30 min set.")) { "Busy +30 min" }
+                    on:click=move |_| set(Switches::busy_change(30), "Busy: +30 min set.")) { "Busy +30 min" }
                 button(class="button small", r#type="button", id="switch-busy-clear",
                     disabled=move || busy.get() || !is_busy(),
-                    on:click=move |_| set(current().with_busy(0), "No longer busy.")) { "Not busy" }
+                    on:click=move |_| set(Switches::busy_change(0), "No longer busy.")) { "Not busy" }
             }
             div(class="switch-actions", role="group", aria-label="Pause online orders") {
                 button(class="button small", r#type="button", id="switch-pause-30", disabled=move || busy.get(),
-                    on:click=move |_| set(current().with_pause(Some(minutes_from_now(30))), "Online orders paused for 30 minutes.")) {
+                    on:click=move |_| set(Switches::pause_change(Some(minutes_from_now(30))), "Online orders paused for 30 minutes.")) {
                     "Pause 30 min"
                 }
                 button(class="button small", r#type="button", id="switch-pause-closing",
@@ -191,12 +189,12 @@ pub fn SwitchesBar() -> View {
                     title=move || closing.with(|c| if c.is_some() { "" } else { "Closed for the rest of today" }),
                     on:click=move |_| {
                         if let Some(at) = closing.get_clone_untracked() {
-                            set(current().with_pause(Some(at)), "Online orders paused until closing.");
+                            set(Switches::pause_change(Some(at)), "Online orders paused until closing.");
                         }
                     }) { "Pause until closing" }
                 button(class="button primary small", r#type="button", id="switch-resume",
                     disabled=move || busy.get() || !is_paused(),
-                    on:click=move |_| set(current().with_pause(None), "Taking online orders again.")) { "Resume online orders" }
+                    on:click=move |_| set(Switches::pause_change(None), "Taking online orders again.")) { "Resume online orders" }
             }
             form(class="switch-until", on:submit=pause_until, novalidate=true) {
                 label(r#for="switch-until") { "Pause until (bakery time, HH:MM)" }
