@@ -71,7 +71,10 @@ async fn lines_are_priced_kept_and_shown_with_their_options(backend: Backend) {
         "inscription": "  Happy 5th birthday, Léa!  ",
     }, {"product_id": 2, "quantity": 1}]));
     let placed = accepted(app.post_order(&body).await).await;
-    assert_eq!(placed.total, 89.97, "80.98 for the cakes, 8.99 for the bread");
+    assert_eq!(
+        placed.total, 89.97,
+        "80.98 for the cakes, 8.99 for the bread"
+    );
     // The same without a price is priced the same.
     let mut unpriced = body.clone();
     unpriced["items"][0]
@@ -131,6 +134,25 @@ async fn lines_are_priced_kept_and_shown_with_their_options(backend: Backend) {
         .find(|o| o["order_id"] == placed.order_id)
         .unwrap_or_else(|| panic!("order {} not on the board: {board}", placed.order_id));
     line_shown(&card["items"][0]);
+
+    // The production sheet sums the cakes by their choices and lists the inscription.
+    let day = &placed.pickup_at.clone().unwrap()[..10];
+    let path = format!("/api/admin/production?date={day}");
+    let (status, sheet) = app.staff_call(&token, Method::GET, &path, None).await;
+    assert_eq!(status, 200, "{sheet}");
+    let cakes = sheet["products"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["product_id"] == 1)
+        .unwrap_or_else(|| panic!("no cakes on the sheet: {sheet}"));
+    assert_eq!(cakes["quantity"], 4, "two orders of two: {sheet}");
+    assert_eq!(
+        cakes["options"],
+        json!(["8″ (serves 10–12)", "Salted caramel"])
+    );
+    assert_eq!(cakes["inscriptions"][0]["text"], "Happy 5th birthday, Léa!");
+    assert_eq!(cakes["inscriptions"].as_array().unwrap().len(), 2);
 
     // The seed's order names no options: the cake's defaults cost nothing, 29.99 stands.
     let seed = accepted(app.post_order(&seed_order()).await).await;

@@ -57,7 +57,10 @@ pub struct OptionChoice {
     pub name: String,
     /// Added to the product's unit price (two decimals; negative makes it cheaper).
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(multiple_of = 0.01))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(minimum = -10000, maximum = 10000, multiple_of = 0.01)
+    )]
     pub price_delta: f64,
 }
 
@@ -88,6 +91,7 @@ pub struct ChosenOption {
 pub struct ProductOptions {
     /// The groups in the menu's order (at most 10); `[]`: none.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 10))]
     pub options: Vec<OptionGroup>,
     /// The inscription it takes; null: none.
     #[serde(default)]
