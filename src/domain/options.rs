@@ -170,6 +170,25 @@ pub fn delta_cents(chosen: &[Chosen]) -> Option<i64> {
         .try_fold(0i64, |sum, c| sum.checked_add(c.price_delta_cents))
 }
 
+/// A line in words for the customer's mail and the kitchen: `2 × Chocolate Cake · 8″ · Dark
+/// chocolate · “Happy 5th”`.
+pub fn line_words(
+    quantity: i64,
+    product: &str,
+    chosen: &[Chosen],
+    inscription: Option<&str>,
+) -> String {
+    let mut words = format!("{quantity} × {product}");
+    for c in chosen {
+        words.push_str(" · ");
+        words.push_str(&c.choice);
+    }
+    if let Some(text) = inscription {
+        words.push_str(&format!(" · “{text}”"));
+    }
+    words
+}
+
 fn keys<'a>(keys: impl Iterator<Item = &'a String>) -> String {
     keys.map(String::as_str).collect::<Vec<_>>().join(", ")
 }
@@ -203,6 +222,10 @@ mod tests {
         let chosen = choose(&cake(), &asked(&[("size", "8in"), ("topping", "berries")])).unwrap();
         assert_eq!(delta_cents(&chosen), Some(1100));
         assert_eq!(chosen[1].shown().price_delta, 3.0);
+        assert_eq!(
+            line_words(2, "Cake", &chosen, Some("Hi")),
+            "2 × Cake · 8″ · Berries · “Hi”"
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::StoreError;
 use super::notifications;
-use crate::domain::options::Chosen;
+use crate::domain::options::{Chosen, line_words};
 use crate::domain::slots::Counter;
 use crate::domain::{MessageItem, OrderMessage};
 
@@ -45,6 +45,14 @@ impl OrderDraft {
             customer_email: &self.customer_email,
             fulfillment: self.fulfillment,
             total_cents: self.total_cents(),
+            items: self
+                .lines
+                .iter()
+                .map(|l| {
+                    let inscription = l.inscription.as_deref();
+                    line_words(l.quantity, &l.product_name, &l.options, inscription)
+                })
+                .collect(),
         }
     }
 
