@@ -26,23 +26,31 @@ use crate::store::catalog;
 /// Most a choice may add to or take from a unit price, in cents.
 const MAX_DELTA_CENTS: i64 = 1_000_000;
 
+/// Checks that `key` may name a group or choice and is not one of `seen` (which it joins).
+fn check_key<'a>(field: &str, key: &'a str, seen: &mut HashSet<&'a str>) -> Result<(), ApiError> {
+    if !is_option_key(key) {
+        return Err(ApiError::invalid(
+            field,
+            "must be 1 to 40 of a-z, 0-9, - and _",
+        ));
+    }
+    if !seen.insert(key) {
+        return Err(ApiError::invalid(field, "is used twice in the same list"));
+    }
+    Ok(())
+}
+
 /// `asked`'s groups as the catalog stores them, or a 400 naming the first bad field
 /// (`options[1].choices[0].key`).
 fn check_groups(asked: &ProductOptions) -> Result<Vec<GroupSpec>, ApiError> {
     if asked.options.len() > MAX_OPTION_GROUPS {
         return Err(ApiError::invalid("options", "must list at most 10 groups"));
     }
-    let key_rule = "must be 1 to 40 of a-z, 0-9, - and _";
     let mut group_keys = HashSet::new();
     let mut groups = Vec::with_capacity(asked.options.len());
     for (g, group) in asked.options.iter().enumerate() {
         let at = |field: &str| format!("options[{g}].{field}");
-        if !is_option_key(&group.key) {
-            return Err(ApiError::invalid(&at("key"), key_rule));
-        }
-        if !group_keys.insert(group.key.as_str()) {
-            return Err(ApiError::invalid(&at("key"), "is another group's key too"));
-        }
+        check_key(&at("key"), &group.key, &mut group_keys)?;
         check_text(&at("name"), &group.name, 1, MAX_OPTION_NAME_CHARS)?;
         if group.choices.is_empty() || group.choices.len() > MAX_OPTION_CHOICES {
             return Err(ApiError::invalid(
@@ -54,12 +62,7 @@ fn check_groups(asked: &ProductOptions) -> Result<Vec<GroupSpec>, ApiError> {
         let mut choices = Vec::with_capacity(group.choices.len());
         for (c, choice) in group.choices.iter().enumerate() {
             let at = |field: &str| format!("options[{g}].choices[{c}].{field}");
-            if !is_option_key(&choice.key) {
-                return Err(ApiError::invalid(&at("key"), key_rule));
-            }
-            if !choice_keys.insert(choice.key.as_str()) {
-                return Err(ApiError::invalid(&at("key"), "is another choice's key too"));
-            }
+            check_key(&at("key"), &choice.key, &mut choice_keys)?;
             check_text(&at("name"), &choice.name, 1, MAX_OPTION_NAME_CHARS)?;
             let cents = price_to_cents(choice.price_delta.abs())
                 .filter(|cents| *cents <= MAX_DELTA_CENTS)

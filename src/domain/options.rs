@@ -49,20 +49,29 @@ impl Chosen {
     }
 }
 
-/// The groups of a `products.options` column (`None`, or text that is not the stored form:
-/// none).
-pub fn groups_of(column: Option<&str>) -> Vec<GroupSpec> {
+/// The list a JSON column holds (`None`, or text that is not the stored form: none).
+fn from_column<T: serde::de::DeserializeOwned>(column: Option<&str>) -> Vec<T> {
     column
         .and_then(|json| serde_json::from_str(json).ok())
         .unwrap_or_default()
 }
 
-/// The column that stores `groups` (`None` for none).
-pub fn groups_column(groups: &[GroupSpec]) -> Option<String> {
-    if groups.is_empty() {
+/// The JSON column that holds `list` (`None` for an empty one).
+fn to_column<T: Serialize>(list: &[T]) -> Option<String> {
+    if list.is_empty() {
         return None;
     }
-    serde_json::to_string(groups).ok()
+    serde_json::to_string(list).ok()
+}
+
+/// The groups of a `products.options` column.
+pub fn groups_of(column: Option<&str>) -> Vec<GroupSpec> {
+    from_column(column)
+}
+
+/// The column that stores `groups`.
+pub fn groups_column(groups: &[GroupSpec]) -> Option<String> {
+    to_column(groups)
 }
 
 /// The groups as the menu shows them.
@@ -87,19 +96,14 @@ pub fn shown_groups(groups: &[GroupSpec]) -> Vec<OptionGroup> {
         .collect()
 }
 
-/// The choices of an `order_items.options` column (`None`: none).
+/// The choices of an `order_items.options` column.
 pub fn chosen_of(column: Option<&str>) -> Vec<Chosen> {
-    column
-        .and_then(|json| serde_json::from_str(json).ok())
-        .unwrap_or_default()
+    from_column(column)
 }
 
-/// The column that keeps `chosen` (`None` for none).
+/// The column that keeps `chosen`.
 pub fn chosen_column(chosen: &[Chosen]) -> Option<String> {
-    if chosen.is_empty() {
-        return None;
-    }
-    serde_json::to_string(chosen).ok()
+    to_column(chosen)
 }
 
 /// The choices of an `order_items.options` column as an order page shows them.

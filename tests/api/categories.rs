@@ -523,15 +523,8 @@ async fn the_category_migrations_roll_back_and_forward(backend: Backend) {
         10
     );
     // Back before categories: the table and the column are gone, the products stay.
-    let back = Migrator::migrations()
-        .iter()
-        .rev()
-        .position(|m| m.name() == "m20261202_000020_product_categories")
-        .unwrap()
-        + 1;
-    Migrator::down(&conn, Some(u32::try_from(back).unwrap()))
-        .await
-        .unwrap();
+    let back = super::options::steps_back_to("m20261202_000020_product_categories");
+    Migrator::down(&conn, Some(back)).await.unwrap();
     assert_eq!(count("SELECT COUNT(*) FROM products").await, 10);
     let (products_columns, missing_table) = match backend {
         Backend::Sqlite => (

@@ -441,6 +441,17 @@ async fn admins_replace_options_and_placed_orders_keep_theirs(backend: Backend) 
 }
 on_both_databases!(admins_replace_options_and_placed_orders_keep_theirs);
 
+/// How many migrations `Migrator::down` undoes to undo `name` and those after it.
+pub fn steps_back_to(name: &str) -> u32 {
+    use migration::{Migrator, MigratorTrait};
+    let back = Migrator::migrations()
+        .iter()
+        .rev()
+        .position(|m| m.name() == name)
+        .unwrap_or_else(|| panic!("no migration {name}"));
+    u32::try_from(back + 1).unwrap()
+}
+
 async fn the_options_migrations_roll_back_and_forward(backend: Backend) {
     use migration::{Migrator, MigratorTrait};
     let db = bakery_test_support::TestDatabase::create(backend).await;
@@ -453,15 +464,12 @@ async fn the_options_migrations_roll_back_and_forward(backend: Backend) {
     let with_options =
         "SELECT COUNT(*) FROM products WHERE options IS NOT NULL AND inscription_max_len = 40";
     assert_eq!(count(with_options).await, 2);
-    let back = Migrator::migrations()
-        .iter()
-        .rev()
-        .position(|m| m.name() == "m20261203_000101_product_options")
-        .unwrap()
-        + 1;
-    Migrator::down(&conn, Some(u32::try_from(back).unwrap()))
-        .await
-        .unwrap();
+    Migrator::down(
+        &conn,
+        Some(steps_back_to("m20261203_000101_product_options")),
+    )
+    .await
+    .unwrap();
     let column = match backend {
         Backend::Sqlite => {
             "SELECT COUNT(*) FROM pragma_table_info('order_items') WHERE name IN ('options', 'inscription')"
