@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use bakery_wire::{ChosenOption, OptionChoice, OptionGroup, cents_to_price};
+use bakery_wire::{ChosenOption, OptionChoice, OptionGroup, cents_to_price, options};
 use serde::{Deserialize, Serialize};
 
 /// One option group as `products.options` stores it.
@@ -182,15 +182,8 @@ pub fn line_words(
     chosen: &[Chosen],
     inscription: Option<&str>,
 ) -> String {
-    let mut words = format!("{quantity} × {product}");
-    for c in chosen {
-        words.push_str(" · ");
-        words.push_str(&c.choice);
-    }
-    if let Some(text) = inscription {
-        words.push_str(&format!(" · “{text}”"));
-    }
-    words
+    let details = options::details(chosen.iter().map(|c| c.choice.as_str()), inscription);
+    options::line_text(quantity, product, &details)
 }
 
 fn keys<'a>(keys: impl Iterator<Item = &'a String>) -> String {

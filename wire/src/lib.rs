@@ -327,6 +327,15 @@ impl OrderLine {
         }
     }
 
+    /// The choices and inscription in words, `8″ · Dark chocolate · “Happy 5th”` (`""` for a
+    /// line with neither).
+    pub fn details(&self) -> String {
+        options::details(
+            self.options.iter().map(|o| o.choice.as_str()),
+            self.inscription.as_deref(),
+        )
+    }
+
     /// The same line with the options and inscription chosen for it.
     pub fn with_choices(
         mut self,

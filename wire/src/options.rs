@@ -121,6 +121,24 @@ pub fn check_inscription(text: &str, limit: Option<i64>) -> Result<Option<String
     Ok(Some(text.to_owned()))
 }
 
+/// Choice names and an inscription in words: `8″ · Dark chocolate · “Happy 5th”`.
+pub fn details<'a>(choices: impl Iterator<Item = &'a str>, inscription: Option<&str>) -> String {
+    let mut parts: Vec<String> = choices.map(str::to_owned).collect();
+    if let Some(text) = inscription {
+        parts.push(format!("“{text}”"));
+    }
+    parts.join(" · ")
+}
+
+/// A line in words: `2 × Chocolate Cake · 8″ · “Happy 5th”` (`details` from [`details`]).
+pub fn line_text(quantity: i64, product: &str, details: &str) -> String {
+    if details.is_empty() {
+        format!("{quantity} × {product}")
+    } else {
+        format!("{quantity} × {product} · {details}")
+    }
+}
+
 /// Whether `key` may name a group or choice: 1 to 40 of `a-z`, `0-9`, `-`, `_`.
 pub fn is_option_key(key: &str) -> bool {
     !key.is_empty()
