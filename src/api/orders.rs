@@ -220,8 +220,13 @@ fn price_order(
         };
         let unit_price_cents = options::delta_cents(&chosen)
             .and_then(|delta| product.price_cents.checked_add(delta))
-            .filter(|cents| *cents >= 0)
             .ok_or(ApiError::TotalTooLarge)?;
+        if unit_price_cents < 0 {
+            return Err(ApiError::invalid(
+                &format!("items[{i}].options"),
+                "these choices cannot be ordered together (their price is below zero)",
+            ));
+        }
         if let Some(claimed) = line.price_cents.filter(|c| *c != unit_price_cents) {
             return Err(ApiError::PriceMismatch {
                 product_id: product.id,

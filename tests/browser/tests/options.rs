@@ -32,7 +32,9 @@ async fn options_walk(server: &Server, browser: &Browser) -> Result<()> {
             t == "$40.49"
         })
         .await?;
-    browser.type_into("#inscription-1", "Happy 5th, Léa!").await?;
+    browser
+        .type_into("#inscription-1", "Happy 5th, Léa!")
+        .await?;
     browser
         .wait_for_text("#inscription-count-1", 5, |t| t == "15 / 40 characters")
         .await?;
