@@ -452,11 +452,23 @@ pub fn steps_back_to(name: &str) -> u32 {
     u32::try_from(back + 1).unwrap()
 }
 
-async fn the_options_migrations_roll_back_and_forward(backend: Backend) {
+/// A fresh database with every migration run, its connection, and a way to count in it.
+pub async fn migrated(
+    backend: Backend,
+) -> (
+    bakery_test_support::TestDatabase,
+    sea_orm::DatabaseConnection,
+) {
     use migration::{Migrator, MigratorTrait};
     let db = bakery_test_support::TestDatabase::create(backend).await;
     let conn = db.connect().await;
     Migrator::up(&conn, None).await.unwrap();
+    (db, conn)
+}
+
+async fn the_options_migrations_roll_back_and_forward(backend: Backend) {
+    use migration::{Migrator, MigratorTrait};
+    let (db, conn) = migrated(backend).await;
     let count = |sql: &'static str| {
         let db = &db;
         async move { bakery_test_support::probe(&db.url).await.scalar(sql).await }
