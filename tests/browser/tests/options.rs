@@ -1,7 +1,8 @@
 //! A cake's options and inscription in headless Chromium: the customer picks the 8″ size and a
 //! flavour on the menu card (the card's price follows), types an inscription (the count of
 //! characters follows), orders, and sees the choices and the text in the cart, at checkout and
-//! on the order's page.
+//! on the order's page; an admin replaces a cake's options on the staff catalog page and the
+//! menu offers the new ones.
 
 use bakery_browser_tests::{Browser, Server, run_walk};
 use fantoccini::Locator;
@@ -87,7 +88,60 @@ async fn options_walk(server: &Server, browser: &Browser) -> Result<()> {
         return Err(format!("the order page says {shown:?}"));
     }
     browser.screenshot("options-02-order").await?;
-    browser.no_console_errors_but(|_| false).await
+    browser.no_console_errors_but(|_| false).await?;
+    admin_walk(server, browser).await
+}
+
+/// An admin gives the carrot cake a single "Tiers" group on the staff catalog page.
+async fn admin_walk(server: &Server, browser: &Browser) -> Result<()> {
+    const ADMIN: &str = "owner@example.com";
+    const PASSWORD: &str = "secret-password";
+    server
+        .cli(
+            &["user", "add", "--role", "admin", ADMIN],
+            &format!("{PASSWORD}\n"),
+        )
+        .await?;
+    browser.open(server, "/staff/catalog").await?;
+    browser.wait_for("#staff-email", 30).await?;
+    browser.type_into("#staff-email", ADMIN).await?;
+    browser.type_into("#staff-password", PASSWORD).await?;
+    browser.click("#staff-sign-in").await?;
+    browser.wait_for("#edit-9", 10).await?;
+    let options = r#"{"options": [{"key": "tiers", "name": "Tiers", "required": true,
+        "default": "one", "choices": [{"key": "one", "name": "One tier", "price_delta": 0},
+        {"key": "two", "name": "Two tiers", "price_delta": 20}]}], "inscription": null}"#;
+    // The edit form opens, the JSON goes into its box as if typed, and is saved.
+    browser
+        .client
+        .execute(
+            "document.querySelector('#edit-9').click();
+             const box = document.querySelector('#options-9');
+             box.value = arguments[0];
+             box.dispatchEvent(new Event('input', {bubbles: true}));
+             document.querySelector('#save-options-9').scrollIntoView({block: 'center'});",
+            vec![options.into()],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    browser.click("#save-options-9").await?;
+    browser.open(server, "/").await?;
+    browser.wait_for("#option-9-tiers", 10).await?;
+    pick(browser, "#option-9-tiers", "two").await?;
+    browser
+        .wait_for_text("[data-testid='product-9'] [data-testid='price']", 5, |t| {
+            t == "$44.99"
+        })
+        .await?;
+    if browser
+        .client
+        .find(Locator::Css("#inscription-9"))
+        .await
+        .is_ok()
+    {
+        return Err("the carrot cake still offers an inscription".to_owned());
+    }
+    Ok(())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -272,6 +272,7 @@ fn ProductRow(
     let admin_tools = if caps.edit_catalog {
         let options_id = format!("options-{id}");
         let options_for = options_id.clone();
+        let save_options_id = format!("save-options-{id}");
         let name_field = field(format!("name-{id}"), "Name", "text", name);
         let description_field = field(
             format!("description-{id}"),
@@ -337,7 +338,7 @@ fn ProductRow(
                     label(r#for=options_for) { "Options and inscription (JSON: groups with their choices and price differences; inscription’s most characters, or null)" }
                     textarea(id=options_id, class="options-json", rows="8", bind:value=choices_text)
                 }
-                button(class="button primary small", r#type="submit", disabled=move || busy.get()) { "Save options" }
+                button(class="button primary small", r#type="submit", id=save_options_id, disabled=move || busy.get()) { "Save options" }
             }
         }
     } else {
