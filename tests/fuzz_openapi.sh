@@ -102,9 +102,11 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", 400, 401, 403
 # A product's dates and the calendar's text forms (hours, closed dates, special hours) must name
 # days and times that exist (no 2026-02-30, no 25:00), which no pattern can state: a value that
 # matches the document's shape may still be refused with 400 naming the field. A product's
-# category, by id or name, must exist (404 `category_not_found`), given one way only (400).
+# category, by id or name, must exist (404 `category_not_found`), given one way only (400). A
+# product's option groups need distinct keys, choices with distinct keys, a default among them
+# and visible names (400 naming the field).
 [[operations]]
-include-path-regex = "^/api/admin/(products/[{]id[}]|calendar)$"
+include-path-regex = "^/api/admin/(products/[{]id[}](/options)?|calendar)$"
 include-method-regex = "^(PATCH|PUT)$"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", 400, 401, 403, 404, 409, 429, "5xx"]
 

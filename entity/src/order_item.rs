@@ -1,4 +1,5 @@
-//! One line of an order, with the product's name and unit price as they were when ordered.
+//! One line of an order, with the product's name, unit price and chosen options as they were when
+//! ordered, and its inscription.
 
 use sea_orm::entity::prelude::*;
 
@@ -12,6 +13,11 @@ pub struct Model {
     pub product_name: String,
     pub quantity: i64,
     pub unit_price_cents: i64,
+    /// The options chosen, with their names and price differences as they were, as JSON (read
+    /// by `bakery::domain::options`); `None`: none.
+    pub options: Option<String>,
+    /// The text written on it; `None`: none.
+    pub inscription: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,6 +1,6 @@
 //! A product on the bakery's shelf: name, price in cents, pieces in stock, the most one order may
-//! take, allergens and labels, its category, and when the kitchen can make it (lead time, pieces per day,
-//! weekdays, dates).
+//! take, allergens and labels, its category, its options and inscription, and when the kitchen
+//! can make it (lead time, pieces per day, weekdays, dates).
 
 use sea_orm::entity::prelude::*;
 
@@ -46,6 +46,13 @@ pub struct Model {
     /// Its category (`categories.id`); `None`: uncategorised.
     #[serde(default)]
     pub category_id: Option<i64>,
+    /// Its option groups with their choices and price differences in cents, as JSON (read by
+    /// `bakery::domain::options`); `None`: none.
+    #[serde(default)]
+    pub options: Option<String>,
+    /// The longest inscription it takes, in characters; `None`: it takes none.
+    #[serde(default)]
+    pub inscription_max_len: Option<i64>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

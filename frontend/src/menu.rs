@@ -1,6 +1,6 @@
 //! The menu's filter ("hide products with: nuts, milk", "only: vegan") and how it is kept in the
 //! page's address (`/?avoid=nuts,milk&only=vegan`), the icons beside allergens and labels, and
-//! what a product card says of when the kitchen makes it.
+//! what a product card says of when the kitchen makes it and how it offers an option's choice.
 
 use bakery_wire::menu::{Labelled, Vocabulary, parse_list};
 use bakery_wire::{Allergen, Dietary, Product, ProductPlanning};
@@ -239,9 +239,27 @@ fn weekdays_text(made_on: &str) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join(", "))
 }
 
+/// A product's option choice as the menu offers it, with what it adds: `8″ (+$8.00)`.
+pub fn choice_text(name: &str, price_delta: f64) -> String {
+    match bakery_wire::price_to_cents(price_delta.abs()) {
+        Some(0) | None => name.to_owned(),
+        Some(cents) if price_delta < 0.0 => {
+            format!("{name} (−{})", crate::money::format_cents(cents))
+        }
+        Some(cents) => format!("{name} (+{})", crate::money::format_cents(cents)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_choice_shows_what_it_adds() {
+        assert_eq!(choice_text("8″", 8.0), "8″ (+$8.00)");
+        assert_eq!(choice_text("6″", 0.0), "6″");
+        assert_eq!(choice_text("Mini", -2.5), "Mini (−$2.50)");
+    }
 
     fn product(allergens: &[Allergen], may_contain: &[Allergen], dietary: &[Dietary]) -> Product {
         Product {

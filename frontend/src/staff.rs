@@ -383,7 +383,7 @@ pub fn items_summary(order: &BoardOrder) -> String {
     order
         .items
         .iter()
-        .map(|l| format!("{} × {}", l.quantity, l.product_name))
+        .map(|l| bakery_wire::options::line_text(l.quantity, &l.product_name, &l.details()))
         .collect::<Vec<_>>()
         .join(", ")
 }

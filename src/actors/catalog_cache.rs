@@ -12,7 +12,7 @@ use std::time::Duration;
 use actix::prelude::*;
 use arc_swap::ArcSwap;
 use bakery_wire::menu::from_column;
-use bakery_wire::{Category, Product, cents_to_price};
+use bakery_wire::{Category, Inscription, Product, cents_to_price};
 use bytes::Bytes;
 use entity::{category, product};
 use sea_orm::DatabaseConnection;
@@ -20,6 +20,7 @@ use sha2::{Digest, Sha256};
 
 use super::supervision::Restarts;
 use crate::cache::RedisCache;
+use crate::domain::options::{GroupSpec, groups_of, shown_groups};
 use crate::store::{self, StoreError};
 
 /// How long a change waits for more changes before the catalog is reloaded once for all.
@@ -40,6 +41,8 @@ pub struct CatalogSnapshot {
     /// Quoted strong ETag of `categories_json`.
     pub categories_etag: String,
     products: HashMap<i64, product::Model>,
+    /// Each product's option groups, read from its column once.
+    options: HashMap<i64, Vec<GroupSpec>>,
 }
 
 impl CatalogSnapshot {
@@ -50,6 +53,11 @@ impl CatalogSnapshot {
     ) -> Result<CatalogSnapshot, serde_json::Error> {
         let names: HashMap<i64, &str> =
             categories.iter().map(|c| (c.id, c.name.as_str())).collect();
+        let options: HashMap<i64, Vec<GroupSpec>> = products
+            .iter()
+            .map(|p| (p.id, groups_of(p.options.as_deref())))
+            .filter(|(_, groups)| !groups.is_empty())
+            .collect();
         let listed: Vec<Product> = products
             .iter()
             .map(|p| Product {
@@ -67,6 +75,12 @@ impl CatalogSnapshot {
                     .and_then(|id| names.get(&id))
                     .map(|name| (*name).to_owned()),
                 planning: store::catalog::planning_of(p),
+                options: options
+                    .get(&p.id)
+                    .map_or_else(Vec::new, |g| shown_groups(g)),
+                inscription: p
+                    .inscription_max_len
+                    .map(|max_length| Inscription { max_length }),
             })
             .collect();
         let listed_categories: Vec<Category> = categories
@@ -92,12 +106,18 @@ impl CatalogSnapshot {
             categories_etag: etag_of(&categories_json),
             categories_json,
             products,
+            options,
         })
     }
 
     /// An active product by id.
     pub fn product(&self, id: i64) -> Option<&product::Model> {
         self.products.get(&id)
+    }
+
+    /// The option groups of a product (none for an unknown one).
+    pub fn options(&self, id: i64) -> &[GroupSpec] {
+        self.options.get(&id).map_or(&[], Vec::as_slice)
     }
 }
 

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use bakery_wire::staff::{
     AdminProduct, CategoryPick, LabelsPatch, NewProduct, ProductPatch, StockChange,
 };
-use bakery_wire::{Allergen, Dietary, ErrorBody, cents_to_price, price_to_cents};
+use bakery_wire::{Allergen, Dietary, ErrorBody, Inscription, cents_to_price, price_to_cents};
 use entity::product;
 use serde_json::Value;
 
@@ -19,13 +19,14 @@ use super::extract::{check_text, positive_id};
 use super::order_moves::catalog_changed;
 use super::shared_answers::{AdminChange, AdminRead, JsonBody};
 use super::staff::{ADMIN, BAKERS, Staff};
+use crate::domain::options::{groups_of, shown_groups};
 use crate::store::catalog::{
     self, LabelColumns, ProductChange, ProductChanged, ProductRecord, StockMove, StockOutcome,
 };
 use crate::store::categories::{self, CategoryRef};
 
 /// The names of the categories by id, to show a product's.
-async fn category_names(state: &AppState) -> Result<HashMap<i64, String>, ApiError> {
+pub(super) async fn category_names(state: &AppState) -> Result<HashMap<i64, String>, ApiError> {
     Ok(categories::in_order(&state.db)
         .await?
         .into_iter()
@@ -33,8 +34,14 @@ async fn category_names(state: &AppState) -> Result<HashMap<i64, String>, ApiErr
         .collect())
 }
 
-fn admin_product(p: product::Model, names: &HashMap<i64, String>) -> AdminProduct {
+/// A product as the admin catalog shows it.
+pub(super) fn admin_product(p: product::Model, names: &HashMap<i64, String>) -> AdminProduct {
+    let groups = groups_of(p.options.as_deref());
     AdminProduct {
+        options: shown_groups(&groups),
+        inscription: p
+            .inscription_max_len
+            .map(|max_length| Inscription { max_length }),
         category: p.category_id.and_then(|id| names.get(&id).cloned()),
         category_id: p.category_id,
         planning: catalog::planning_of(&p),

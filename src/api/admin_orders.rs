@@ -6,7 +6,7 @@ use std::time::Duration;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use bakery_wire::staff::{BoardOrder, CancelOrder};
-use bakery_wire::{ErrorBody, OrderLine, OrderStatus, cents_to_price};
+use bakery_wire::{ErrorBody, OrderStatus, cents_to_price};
 use bytes::Bytes;
 use entity::{order, order_item};
 use tokio::sync::broadcast::error::RecvError;
@@ -25,8 +25,8 @@ use super::staff::{BAKERS, Staff};
 use crate::domain::StaffAction;
 use crate::domain::lifecycle::Action;
 use crate::staff::accounts::Principal;
-use crate::store::wire_time;
 use crate::store::{board as board_reads, parse_fulfillment};
+use crate::store::{reads, wire_time};
 
 fn board_order(
     planning: &Planning,
@@ -41,10 +41,7 @@ fn board_order(
         delivery_address: o.delivery_address,
         created_at: wire_time(o.created_at),
         ready_at: o.ready_at.map(wire_time),
-        items: items
-            .into_iter()
-            .map(|i| OrderLine::of(i.product_id, i.product_name, i.quantity, i.unit_price_cents))
-            .collect(),
+        items: items.into_iter().map(reads::line_of).collect(),
         total: cents_to_price(o.total_cents),
         failure_reason: o.failure_reason,
     }

@@ -36,9 +36,14 @@ async fn sheet_for(state: &AppState, query: &SheetQuery) -> Result<ProductionShe
     let lines = lines_to_bake(&state.db, from, to).await?;
     let lines: Vec<production::Line<'_>> = lines
         .iter()
-        .map(|l| {
-            let name = l.product_name.as_str();
-            (l.order_id, l.pickup_at, l.product_id, name, l.quantity)
+        .map(|l| production::Line {
+            order_id: l.order_id,
+            slot: l.pickup_at,
+            product_id: l.product_id,
+            name: l.product_name.as_str(),
+            options: l.options.iter().map(|o| o.choice.as_str()).collect(),
+            inscription: l.inscription.as_deref(),
+            quantity: l.quantity,
         })
         .collect();
     let date = date.format("%Y-%m-%d").to_string();
@@ -53,7 +58,8 @@ async fn sheet_for(state: &AppState, query: &SheetQuery) -> Result<ProductionShe
     tag = "admin",
     summary = "What to bake for a day, per product and slot (admin, baker)",
     description = "Orders not cancelled, rejected or failed whose slot (`pickup_at`) falls on the \
-        bakery's local day; each product's pieces per slot and in all, with the orders behind them.",
+        bakery's local day; each product's pieces per slot and in all, with the orders behind them. \
+        Lines of other options are apart (`options` names the choices) and each carries its inscriptions.",
     security(("session" = []), ("bearer" = [])),
     params(("date" = Option<String>, Query, format = Date,
         description = "`today` (the default), `tomorrow` or a day, YYYY-MM-DD, in the bakery's time zone")),
@@ -80,8 +86,9 @@ pub async fn production_sheet(
 #[utoipa::path(
     tag = "admin",
     summary = "A day's production sheet as CSV (admin, baker)",
-    description = "Columns `date,slot,product_id,product,quantity,orders`: a row per product and \
-        slot, then the product's `all day` row; order numbers separated by spaces.",
+    description = "Columns `date,slot,product_id,product,quantity,orders,options,inscriptions`: a row \
+        per product (and its choices) and slot, then its `all day` row; order numbers separated by \
+        spaces, choices by ` · `, and the `all day` row's inscriptions as `#order: text` separated by ` | `.",
     security(("session" = []), ("bearer" = [])),
     params(("date" = Option<String>, Query, format = Date,
         description = "`today` (the default), `tomorrow` or a day, YYYY-MM-DD, in the bakery's time zone")),

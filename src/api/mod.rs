@@ -5,6 +5,7 @@ pub mod admin_actors;
 pub mod admin_catalog;
 pub mod admin_categories;
 pub mod admin_notifications;
+pub mod admin_options;
 pub mod admin_orders;
 pub mod admin_planning;
 pub mod admin_production;
@@ -156,6 +157,7 @@ fn staff_routes(cfg: &mut ServiceConfig) {
         .service(admin_catalog::add_product)
         .service(admin_catalog::change_product)
         .service(admin_catalog::change_stock)
+        .service(admin_options::replace_options)
         .service(admin_categories::list_all_categories)
         .service(admin_categories::add_category)
         .service(admin_categories::change_category)

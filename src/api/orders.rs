@@ -2,6 +2,7 @@
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use bakery_wire::options::check_inscription;
 use bakery_wire::{
     ErrorBody, IDEMPOTENCY_KEY_HEADER, NewOrder, OrderAccepted, OrderStatus, OrderView,
     QUEUE_STATUS_SENT, cents_to_price, tracking_url,
@@ -20,6 +21,7 @@ use super::shared_answers::JsonBody;
 use super::slots;
 use crate::actors::catalog_cache::CatalogSnapshot;
 use crate::actors::order_store::{PlaceOrder, StoreError as OrderStoreError};
+use crate::domain::options;
 use crate::domain::slots::CartLine;
 use crate::domain::{Money, OrderRequest};
 use crate::domain::{StaffAction, schedule};
@@ -175,7 +177,8 @@ fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     Ok(Some(key.to_owned()))
 }
 
-/// Checks every line against the catalog and takes its name and price from there.
+/// Checks every line against the catalog and takes its name and price from there (the price
+/// with the differences of the options chosen, or each group's default).
 fn price_order(
     catalog: &CatalogSnapshot,
     request: OrderRequest,
@@ -203,16 +206,37 @@ fn price_order(
                 &format!("at most {max} of {} in one order", product.name),
             ));
         }
-        if let Some(claimed) = line.price_cents.filter(|c| *c != product.price_cents) {
+        let chosen = options::choose(catalog.options(product.id), &line.options).map_err(|r| {
+            let field = format!("items[{i}].options.{}", r.group);
+            ApiError::invalid(&field, &r.message)
+        })?;
+        let inscription = match &line.inscription {
+            None => None,
+            Some(text) => {
+                check_inscription(text, product.inscription_max_len).map_err(|message| {
+                    ApiError::invalid(&format!("items[{i}].inscription"), &message)
+                })?
+            }
+        };
+        let unit_price_cents = options::delta_cents(&chosen)
+            .and_then(|delta| product.price_cents.checked_add(delta))
+            .ok_or(ApiError::TotalTooLarge)?;
+        if unit_price_cents < 0 {
+            return Err(ApiError::invalid(
+                &format!("items[{i}].options"),
+                "these choices cannot be ordered together (their price is below zero)",
+            ));
+        }
+        if let Some(claimed) = line.price_cents.filter(|c| *c != unit_price_cents) {
             return Err(ApiError::PriceMismatch {
                 product_id: product.id,
                 product_name: product.name.clone(),
-                catalog_price: cents_to_price(product.price_cents),
+                catalog_price: cents_to_price(unit_price_cents),
                 your_price: cents_to_price(claimed),
                 field: format!("items[{i}].price"),
             });
         }
-        total = Money(product.price_cents)
+        total = Money(unit_price_cents)
             .times(line.quantity)
             .and_then(|t| total.0.checked_add(t.0).map(Money))
             .ok_or(ApiError::TotalTooLarge)?;
@@ -220,7 +244,9 @@ fn price_order(
             product_id: product.id,
             product_name: product.name.clone(),
             quantity: line.quantity,
-            unit_price_cents: product.price_cents,
+            unit_price_cents,
+            options: chosen,
+            inscription,
         });
     }
     Ok(OrderDraft {

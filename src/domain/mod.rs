@@ -1,9 +1,10 @@
-//! The bakery's rules as types: the order lifecycle, validated order requests, money, the
+//! The bakery's rules as types: the order lifecycle, validated order requests, products' options, money, the
 //! queue message, what anyone may see of an order, and the pickup calendar with its slots and the kitchen's clock.
 
 pub mod calendar;
 pub mod lifecycle;
 mod money;
+pub mod options;
 mod order_message;
 mod order_request;
 pub mod privacy;

@@ -2,6 +2,8 @@
 
 use bakery_wire::rules::{self, MAX_ORDER_LINES};
 use bakery_wire::{FieldError, Fulfillment};
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
@@ -20,12 +22,16 @@ pub struct OrderRequest {
     pub pickup_at: Option<DateTime<Utc>>,
 }
 
-/// One requested line; `price_cents` is what the client believed the price was, if it said.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// One requested line; `price_cents` is what the client believed the unit price was, if it
+/// said; `options` the choice asked for per group (group key to choice key), `inscription` the
+/// text as sent (checked against the product when it is priced).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestedLine {
     pub product_id: i64,
     pub quantity: i64,
     pub price_cents: Option<i64>,
+    pub options: BTreeMap<String, String>,
+    pub inscription: Option<String>,
 }
 
 impl OrderRequest {
@@ -206,10 +212,42 @@ fn parse_line(
             }
         },
     };
+    let options = match item.get("options") {
+        None | Some(Value::Null) => Some(BTreeMap::new()),
+        Some(Value::Object(asked)) => {
+            let mut options = BTreeMap::new();
+            for (group, choice) in asked {
+                match choice {
+                    Value::String(choice) => {
+                        options.insert(group.clone(), choice.clone());
+                    }
+                    _ => fail(&path(&format!("options.{group}")), "must be a choice's key"),
+                }
+            }
+            (options.len() == asked.len()).then_some(options)
+        }
+        Some(_) => {
+            fail(
+                &path("options"),
+                "must be an object of group key to choice key",
+            );
+            None
+        }
+    };
+    let inscription = match item.get("inscription") {
+        None | Some(Value::Null) => Some(None),
+        Some(Value::String(text)) => Some(Some(text.clone())),
+        Some(_) => {
+            fail(&path("inscription"), "must be a string");
+            None
+        }
+    };
     Some(RequestedLine {
         product_id: product_id?,
         quantity: quantity?,
         price_cents: price_cents?,
+        options: options?,
+        inscription: inscription?,
     })
 }
 
@@ -239,7 +277,9 @@ mod tests {
             vec![RequestedLine {
                 product_id: 1,
                 quantity: 2,
-                price_cents: Some(2999)
+                price_cents: Some(2999),
+                options: BTreeMap::new(),
+                inscription: None,
             }]
         );
     }
@@ -261,6 +301,16 @@ mod tests {
             ]
         );
         assert_eq!(fields(json!([1, 2])), ["body"]);
+        assert_eq!(
+            fields(json!({"customer_name": "A", "customer_email": "a@b.co",
+                "items": [{"product_id": 1, "quantity": 1, "options": {"size": 8}, "inscription": 5},
+                    {"product_id": 1, "quantity": 1, "options": ["8in"]}]})),
+            [
+                "items[0].options.size",
+                "items[0].inscription",
+                "items[1].options"
+            ]
+        );
         assert_eq!(
             fields(json!({"customer_name": 5})),
             ["customer_name", "customer_email", "items"]

@@ -1,13 +1,27 @@
-//! The production sheet: a day's order lines summed per product, per slot and in all, with the
-//! orders behind each line, and its CSV form.
+//! The production sheet: a day's order lines summed per product and its options, per slot and in
+//! all, with the orders behind each line and the inscriptions to write, and its CSV form.
 
 use std::collections::BTreeMap;
 
-use bakery_wire::production::{ProductionLine, ProductionSheet, ProductionSlot};
+use bakery_wire::production::{Inscribed, ProductionLine, ProductionSheet, ProductionSlot};
 use chrono::{DateTime, Utc};
 
-/// One order line to bake: order, slot start, product id and name, quantity.
-pub type Line<'a> = (i64, DateTime<Utc>, i64, &'a str, i64);
+/// One order line to bake.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line<'a> {
+    pub order_id: i64,
+    /// The start of the order's slot.
+    pub slot: DateTime<Utc>,
+    pub product_id: i64,
+    pub name: &'a str,
+    /// The names of the choices made, in the product's group order.
+    pub options: Vec<&'a str>,
+    pub inscription: Option<&'a str>,
+    pub quantity: i64,
+}
+
+/// What the sheet sums lines by: product name, id and choices.
+type Variant<'a> = (&'a str, i64, Vec<&'a str>);
 
 /// Pieces and the orders behind them, by slot start.
 type BySlot = BTreeMap<DateTime<Utc>, (i64, Vec<i64>)>;
@@ -19,26 +33,31 @@ pub fn sheet(
     lines: &[Line<'_>],
     show: impl Fn(DateTime<Utc>) -> String,
 ) -> ProductionSheet {
-    // By product name, then id; each product's slots by time.
-    let mut products: BTreeMap<(&str, i64), BySlot> = BTreeMap::new();
+    // By product name, then id, then choices; each one's slots by time.
+    let mut products: BTreeMap<Variant<'_>, (BySlot, Vec<Inscribed>)> = BTreeMap::new();
     let mut orders: Vec<i64> = Vec::new();
-    for &(order_id, slot, product_id, name, quantity) in lines {
-        let (sum, ids) = products
-            .entry((name, product_id))
-            .or_default()
-            .entry(slot)
-            .or_default();
-        *sum += quantity;
-        if !ids.contains(&order_id) {
-            ids.push(order_id);
+    for line in lines {
+        let variant = (line.name, line.product_id, line.options.clone());
+        let (slots, inscribed) = products.entry(variant).or_default();
+        let (sum, ids) = slots.entry(line.slot).or_default();
+        *sum += line.quantity;
+        if !ids.contains(&line.order_id) {
+            ids.push(line.order_id);
         }
-        orders.push(order_id);
+        if let Some(text) = line.inscription {
+            inscribed.push(Inscribed {
+                order_id: line.order_id,
+                quantity: line.quantity,
+                text: text.to_owned(),
+            });
+        }
+        orders.push(line.order_id);
     }
     orders.sort_unstable();
     orders.dedup();
     let products: Vec<ProductionLine> = products
         .into_iter()
-        .map(|((name, product_id), slots)| {
+        .map(|((name, product_id, options), (slots, inscriptions))| {
             let mut order_ids: Vec<i64> = slots.values().flat_map(|(_, ids)| ids.clone()).collect();
             order_ids.sort_unstable();
             order_ids.dedup();
@@ -47,6 +66,8 @@ pub fn sheet(
                 product_name: name.to_owned(),
                 quantity: slots.values().map(|(q, _)| q).sum(),
                 order_ids,
+                options: options.into_iter().map(str::to_owned).collect(),
+                inscriptions,
                 slots: slots
                     .into_iter()
                     .map(|(start, (quantity, order_ids))| ProductionSlot {
@@ -67,16 +88,19 @@ pub fn sheet(
     }
 }
 
-/// The sheet as CSV: a header, then per product a row per slot and a row `all day`; order ids
-/// separated by spaces.
+/// The sheet as CSV: a header, then per product and choices a row per slot and a row `all day`;
+/// order ids separated by spaces, choices by ` · `, and the `all day` row's inscriptions as
+/// `#order: text` separated by ` | `.
 pub fn csv(sheet: &ProductionSheet) -> String {
-    let mut out = String::from("date,slot,product_id,product,quantity,orders\r\n");
+    let mut out =
+        String::from("date,slot,product_id,product,quantity,orders,options,inscriptions\r\n");
     let ids = |ids: &[i64]| ids.iter().map(i64::to_string).collect::<Vec<_>>().join(" ");
     for product in &sheet.products {
         let name = csv_field(&product.product_name);
+        let options = csv_field(&product.options.join(" · "));
         for slot in &product.slots {
             out.push_str(&format!(
-                "{},{},{},{name},{},{}\r\n",
+                "{},{},{},{name},{},{},{options},\r\n",
                 sheet.date,
                 slot.start,
                 product.product_id,
@@ -84,12 +108,18 @@ pub fn csv(sheet: &ProductionSheet) -> String {
                 ids(&slot.order_ids)
             ));
         }
+        let inscriptions: Vec<String> = product
+            .inscriptions
+            .iter()
+            .map(|i| format!("#{}: {}", i.order_id, i.text))
+            .collect();
         out.push_str(&format!(
-            "{},all day,{},{name},{},{}\r\n",
+            "{},all day,{},{name},{},{},{options},{}\r\n",
             sheet.date,
             product.product_id,
             product.quantity,
-            ids(&product.order_ids)
+            ids(&product.order_ids),
+            csv_field(&inscriptions.join(" | "))
         ));
     }
     out
@@ -121,11 +151,20 @@ mod tests {
     #[test]
     fn lines_sum_per_product_and_slot() {
         let (ten, half) = (at("2026-12-05T10:00:00Z"), at("2026-12-05T10:30:00Z"));
+        let line = |order_id, slot, product_id, name, quantity| Line {
+            order_id,
+            slot,
+            product_id,
+            name,
+            options: Vec::new(),
+            inscription: None,
+            quantity,
+        };
         let lines = [
-            (1, ten, 1, "Croissant", 2),
-            (2, ten, 1, "Croissant", 3),
-            (2, ten, 2, "Baguette, long", 1),
-            (3, half, 1, "Croissant", 4),
+            line(1, ten, 1, "Croissant", 2),
+            line(2, ten, 1, "Croissant", 3),
+            line(2, ten, 2, "Baguette, long", 1),
+            line(3, half, 1, "Croissant", 4),
         ];
         let sheet = sheet("2026-12-05", "UTC", &lines, |t| t.to_rfc3339());
         assert_eq!((sheet.orders, sheet.total), (3, 10));
@@ -147,11 +186,44 @@ mod tests {
             (5, &[1, 2][..])
         );
         let text = csv(&sheet);
-        assert!(text.contains("\"Baguette, long\",1,2\r\n"), "{text}");
+        assert!(text.contains("\"Baguette, long\",1,2,,\r\n"), "{text}");
         assert!(
-            text.contains("2026-12-05,all day,1,Croissant,9,1 2 3\r\n"),
+            text.contains("2026-12-05,all day,1,Croissant,9,1 2 3,,\r\n"),
             "{text}"
         );
         assert_eq!(csv_field("=cmd"), "'=cmd");
+    }
+
+    #[test]
+    fn lines_of_other_choices_are_apart_and_inscriptions_listed() {
+        let ten = at("2026-12-05T10:00:00Z");
+        let cake = |order_id, size, inscription, quantity| Line {
+            order_id,
+            slot: ten,
+            product_id: 1,
+            name: "Chocolate Cake",
+            options: vec![size, "Dark chocolate"],
+            inscription,
+            quantity,
+        };
+        let lines = [
+            cake(1, "8″", Some("Happy birthday, Léa"), 2),
+            cake(2, "8″", None, 1),
+            cake(3, "6″", Some("Bravo"), 1),
+        ];
+        let sheet = sheet("2026-12-05", "UTC", &lines, |t| t.to_rfc3339());
+        let variants: Vec<(&[String], i64)> = sheet
+            .products
+            .iter()
+            .map(|p| (&p.options[..], p.quantity))
+            .collect();
+        assert_eq!(variants.len(), 2);
+        assert_eq!((variants[1].0[0].as_str(), variants[1].1), ("8″", 3));
+        assert_eq!(sheet.products[1].inscriptions.len(), 1);
+        let text = csv(&sheet);
+        assert!(
+            text.contains(",3,1 2,8″ · Dark chocolate,\"#1: Happy birthday, Léa\"\r\n"),
+            "{text}"
+        );
     }
 }

@@ -136,6 +136,12 @@ pub fn mail_text(n: &Notification, shop: &MailShop) -> (String, String) {
         (OrderStatus::Failed, _) => format!("We could not bake your order #{id}"),
     };
     let mut body = format!("Hello {},\n\n{subject}.\n", n.customer_name);
+    if !n.items.is_empty() {
+        body.push('\n');
+        for item in &n.items {
+            body.push_str(&format!("  {item}\n"));
+        }
+    }
     if let Some(note) = n.note.as_deref().filter(|note| !note.is_empty()) {
         body.push_str(&format!("\nNote: {note}\n"));
     }
@@ -297,6 +303,7 @@ mod tests {
             customer_email: "zoe@example.com".to_owned(),
             fulfillment: Fulfillment::Pickup,
             total: Some(1234.5),
+            items: vec!["1 × Chocolate Cake · 8″ · “Happy 5th”".to_owned()],
         };
         let shop = MailShop {
             name: "Bäckerei Zoë".to_owned(),
@@ -307,6 +314,10 @@ mod tests {
         };
         let (_, body) = mail_text(&notification, &shop);
         assert!(body.contains("Total: 1.234,50\u{a0}€\n"), "{body}");
+        assert!(
+            body.contains("\n  1 × Chocolate Cake · 8″ · “Happy 5th”\n"),
+            "{body}"
+        );
         assert!(body.ends_with("\n\nBäckerei Zoë\n"), "{body}");
         let (_, body) = mail_text(
             &Notification {

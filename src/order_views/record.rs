@@ -1,14 +1,16 @@
 //! OrderRecord: one order's page packed into a few dozen bytes, and unpacked again to render it.
 //!
 //! A page of JSON is 500–700 bytes; the record keeps the same facts as varints, times as
-//! seconds from the order's creation, and the strings orders share (product names, history
-//! notes, a note's text before a trailing time) as indexes into [`Words`]. Packing is checked
+//! seconds from the order's creation, and the strings orders share (product names, option
+//! names, history notes, a note's text before a trailing time) as indexes into [`Words`]. Packing is checked
 //! by unpacking: a view that would not come back the same is not packed at all.
 
 use std::collections::HashMap;
 use std::sync::RwLock;
 
-use bakery_wire::{Fulfillment, OrderLine, OrderStatus, OrderView, StatusChange, cents_to_price};
+use bakery_wire::{
+    ChosenOption, Fulfillment, OrderLine, OrderStatus, OrderView, StatusChange, cents_to_price,
+};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime};
 
 /// Strings shared by many orders, each stored once; at most [`Words::LIMIT`] of them.
@@ -247,6 +249,13 @@ pub fn pack(view: &OrderView, words: &Words) -> Option<Box<[u8]>> {
         w.shared(Some(&line.product_name));
         w.int(line.quantity);
         w.int(price_cents(line.unit_price)?);
+        w.uint(line.options.len() as u64);
+        for chosen in &line.options {
+            w.shared(Some(&chosen.group));
+            w.shared(Some(&chosen.choice));
+            w.int(price_cents(chosen.price_delta)?);
+        }
+        w.own(line.inscription.as_deref());
     }
     w.uint(view.history.len() as u64);
     for change in &view.history {
@@ -295,12 +304,20 @@ pub fn unpack(order_id: i64, record: &[u8], words: &Words) -> Option<OrderView> 
         let product_name = r.text()??;
         let quantity = r.int()?;
         let unit_price_cents = r.int()?;
-        items.push(OrderLine::of(
-            product_id,
-            product_name,
-            quantity,
-            unit_price_cents,
-        ));
+        let chosen = r.uint()?;
+        let mut options = Vec::with_capacity(usize::try_from(chosen.min(16)).ok()?);
+        for _ in 0..chosen {
+            options.push(ChosenOption {
+                group: r.text()??,
+                choice: r.text()??,
+                price_delta: cents_to_price(r.int()?),
+            });
+        }
+        let inscription = r.text()?;
+        items.push(
+            OrderLine::of(product_id, product_name, quantity, unit_price_cents)
+                .with_choices(options, inscription),
+        );
     }
     let count = r.uint()?;
     let mut history = Vec::with_capacity(usize::try_from(count.min(64)).ok()?);
@@ -388,6 +405,23 @@ mod tests {
         );
         // The shared words are stored once: a second order costs no more.
         assert_eq!(pack(&view, &words).unwrap().len(), record.len());
+    }
+
+    #[test]
+    fn a_line_keeps_its_options_and_inscription() {
+        let words = Words::default();
+        let mut view = ready_order();
+        let cake = line("Chocolate Cake", 1, 3799).with_choices(
+            vec![ChosenOption {
+                group: "Size".to_owned(),
+                choice: "8″".to_owned(),
+                price_delta: 8.0,
+            }],
+            Some("Happy 5th, Léa!".to_owned()),
+        );
+        view.items.push(cake);
+        let record = pack(&view, &words).unwrap();
+        assert_eq!(unpack(42, &record, &words), Some(view));
     }
 
     #[test]

@@ -117,6 +117,8 @@ async fn insert_product(
         available_from: Set(None),
         available_until: Set(None),
         category_id: Set(None),
+        options: Set(None),
+        inscription_max_len: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     })
@@ -264,6 +266,39 @@ async fn update_product(
         .one(db)
         .await
         .map_err(StoreError::from)
+}
+
+/// Replaces a product's option groups (`options`, the stored column) and inscription limit,
+/// audited as `actor`'s with `details` in the same transaction; `None` if there is no such
+/// product. Placed orders keep their lines' options.
+pub async fn replace_options(
+    db: &DatabaseConnection,
+    id: i64,
+    options: Option<String>,
+    inscription_max_len: Option<i64>,
+    actor: &str,
+    details: Value,
+) -> Result<Option<product::Model>, StoreError> {
+    let write = super::begin_write(db).await?;
+    let updated = product::Entity::update_many()
+        .col_expr(product::Column::UpdatedAt, Expr::value(Utc::now()))
+        .col_expr(product::Column::Options, Expr::value(options))
+        .col_expr(
+            product::Column::InscriptionMaxLen,
+            Expr::value(inscription_max_len),
+        )
+        .filter(product::Column::Id.eq(id))
+        .exec(&*write)
+        .await?;
+    if updated.rows_affected == 0 {
+        write.rollback().await?;
+        return Ok(None);
+    }
+    let target = format!("product:{id}");
+    audit::record(&*write, actor, "product.options", &target, details).await?;
+    let changed = product::Entity::find_by_id(id).one(&*write).await?;
+    write.commit().await?;
+    Ok(changed)
 }
 
 /// A change of a product's stock.

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::StoreError;
 use super::notifications;
+use crate::domain::options::{Chosen, line_words};
 use crate::domain::slots::Counter;
 use crate::domain::{MessageItem, OrderMessage};
 
@@ -23,13 +24,16 @@ pub struct OrderDraft {
     pub tracking_token_hash: Option<String>,
 }
 
-/// One line with the product's name and price as they are now in the catalog.
+/// One line with the product's name and price as they are now in the catalog (the unit price
+/// includes the chosen options' differences), its options and its inscription.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DraftLine {
     pub product_id: i64,
     pub product_name: String,
     pub quantity: i64,
     pub unit_price_cents: i64,
+    pub options: Vec<Chosen>,
+    pub inscription: Option<String>,
 }
 
 impl OrderDraft {
@@ -41,6 +45,14 @@ impl OrderDraft {
             customer_email: &self.customer_email,
             fulfillment: self.fulfillment,
             total_cents: self.total_cents(),
+            items: self
+                .lines
+                .iter()
+                .map(|l| {
+                    let inscription = l.inscription.as_deref();
+                    line_words(l.quantity, &l.product_name, &l.options, inscription)
+                })
+                .collect(),
         }
     }
 

@@ -34,6 +34,8 @@ fn draft(key: Option<&str>, quantity: i64, fulfillment: Fulfillment) -> OrderDra
             product_name: "Chocolate Cake".into(),
             quantity,
             unit_price_cents: 2999,
+            options: Vec::new(),
+            inscription: None,
         }],
         idempotency_key: key.map(str::to_owned),
         request_hash: format!("body of {quantity}"),

@@ -17,6 +17,7 @@ use super::bookings;
 use super::draft::{Booking, OrderDraft, PLACED_NOTE, PlaceOutcome, Placed, message_payload};
 use super::notifications;
 use super::rows::{ROWS_PER_INSERT, fulfillment_name, insert_in_chunks, insert_returning_ids};
+use crate::domain::options;
 use crate::domain::slots::Counter;
 
 /// Writes many orders in one transaction (each with its items, first event and outbox row).
@@ -266,6 +267,8 @@ async fn insert_details(
                 product_name: Set(line.product_name.clone()),
                 quantity: Set(line.quantity),
                 unit_price_cents: Set(line.unit_price_cents),
+                options: Set(options::chosen_column(&line.options)),
+                inscription: Set(line.inscription.clone()),
             })
         })
         .collect();

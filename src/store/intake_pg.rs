@@ -18,6 +18,7 @@ use super::StoreError;
 use super::draft::{OrderDraft, PLACED_NOTE, message_payload};
 use super::notifications::{self, notifications_wanted_sql};
 use super::rows::fulfillment_name;
+use crate::domain::options;
 
 /// Ids for `n` new orders and their first history events.
 const TAKE_IDS: &str = "SELECT nextval('orders_id_seq') AS order_id, \
@@ -27,7 +28,7 @@ const TAKE_IDS: &str = "SELECT nextval('orders_id_seq') AS order_id, \
 /// per outbox row; `$20` the time, `$21` the first status, `$22` its note, `$23` the
 /// notifications' topic (their rows are written only while someone listens); `$24` the hash of
 /// each order's first tracking token (empty: none); `$25` each order's slot start, read where
-/// `$26` is true. Answers the ids of the orders
+/// `$26` is true; `$27` and `$28` each line's options and inscription (empty: none). Answers the ids of the orders
 /// inserted (an order whose key was stored before is left out, and so are its rows).
 const PLACE_BATCH: &str = concat!(
     "WITH draft AS (
@@ -47,10 +48,13 @@ const PLACE_BATCH: &str = concat!(
     ON CONFLICT (idempotency_key) DO NOTHING
     RETURNING id
 ), lines AS (
-    INSERT INTO order_items (order_id, product_id, product_name, quantity, unit_price_cents)
-    SELECT l.order_id, l.product_id, l.product_name, l.quantity, l.unit_price_cents
-    FROM unnest($12::int8[], $13::int8[], $14::text[], $15::int8[], $16::int8[]) WITH ORDINALITY
-        AS l(order_id, product_id, product_name, quantity, unit_price_cents, n)
+    INSERT INTO order_items (order_id, product_id, product_name, quantity, unit_price_cents,
+        options, inscription)
+    SELECT l.order_id, l.product_id, l.product_name, l.quantity, l.unit_price_cents,
+        NULLIF(l.options, ''), NULLIF(l.inscription, '')
+    FROM unnest($12::int8[], $13::int8[], $14::text[], $15::int8[], $16::int8[], $27::text[],
+        $28::text[]) WITH ORDINALITY
+        AS l(order_id, product_id, product_name, quantity, unit_price_cents, options, inscription, n)
     WHERE l.order_id IN (SELECT id FROM placed)
     ORDER BY l.n
 ), tokens AS (
@@ -136,6 +140,11 @@ fn batch_values(
             lines.product_name.push(line.product_name.clone());
             lines.quantity.push(line.quantity);
             lines.unit_price_cents.push(line.unit_price_cents);
+            let chosen = options::chosen_column(&line.options);
+            lines.options.push(chosen.unwrap_or_default());
+            lines
+                .inscription
+                .push(line.inscription.clone().unwrap_or_default());
         }
         outbox.push(order_id, topic, message_payload(order_id, draft)?);
         let recipient = draft.recipient(order_id);
@@ -143,6 +152,10 @@ fn batch_values(
         let notification = notifications::payload(event_id, &recipient, status, note, now)?;
         outbox.push(order_id, notifications::TOPIC, notification);
     }
+    let (line_options, line_inscriptions) = (
+        std::mem::take(&mut lines.options),
+        std::mem::take(&mut lines.inscription),
+    );
     let mut values = orders.into_values();
     values.extend(lines.into_values());
     values.extend(outbox.into_values());
@@ -167,6 +180,8 @@ fn batch_values(
             .collect::<Vec<_>>()
             .into(),
     );
+    values.push(line_options.into());
+    values.push(line_inscriptions.into());
     Ok(values)
 }
 
@@ -230,6 +245,9 @@ struct LineColumns {
     product_name: Vec<String>,
     quantity: Vec<i64>,
     unit_price_cents: Vec<i64>,
+    /// `$27` and `$28`, at the end of the parameters.
+    options: Vec<String>,
+    inscription: Vec<String>,
 }
 
 impl LineColumns {

@@ -322,6 +322,8 @@ mod tests {
             product_name: format!("product {product_id}"),
             quantity,
             unit_price_cents: 100,
+            options: None,
+            inscription: None,
         }
     }
 

@@ -150,6 +150,7 @@ pub async fn apply_moves(
                 customer_email: &order.customer_email,
                 fulfillment: parse_fulfillment(&order.fulfillment),
                 total_cents: order.total_cents,
+                items: Vec::new(),
             };
             let note = mv.note.as_deref();
             rows.push(notifications::outbox_row(

@@ -38,6 +38,10 @@ pub struct Notification {
     /// The order's total, two decimals (absent in notifications written before it was added).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total: Option<f64>,
+    /// The order's lines in words (`2 × Chocolate Cake · 8″ · Dark chocolate · “Happy 5th”`),
+    /// in the notification of its placing only.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub items: Vec<String>,
 }
 
 /// The `event` of a reminder's JSON.
@@ -120,6 +124,8 @@ pub struct Recipient<'a> {
     pub customer_email: &'a str,
     pub fulfillment: Fulfillment,
     pub total_cents: i64,
+    /// The order's lines in words, told when it is placed (`[]` for later changes).
+    pub items: Vec<String>,
 }
 
 /// The outbox row of a status change's notification, for the caller to write in its transaction
@@ -202,6 +208,7 @@ pub fn payload(
         customer_email: to.customer_email.to_owned(),
         fulfillment: to.fulfillment,
         total: Some(bakery_wire::cents_to_price(to.total_cents)),
+        items: to.items.clone(),
     };
     Ok(serde_json::to_string(&notification)?)
 }
@@ -315,6 +322,7 @@ mod tests {
             customer_email: "zoe@example.com",
             fulfillment: Fulfillment::Pickup,
             total_cents: 5998,
+            items: Vec::new(),
         };
         let at = "2026-12-05T09:00:00Z".parse().unwrap();
         let status = payload(3, &to, OrderStatus::Ready, None, at).unwrap();

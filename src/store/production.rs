@@ -7,6 +7,7 @@ use entity::{order, order_item};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::StoreError;
+use crate::domain::options::{self, Chosen};
 
 /// One order line to bake.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,6 +18,9 @@ pub struct LineToBake {
     pub product_id: i64,
     pub product_name: String,
     pub quantity: i64,
+    /// The choices made, as kept on the line.
+    pub options: Vec<Chosen>,
+    pub inscription: Option<String>,
 }
 
 /// The lines of the orders with `pickup_at` from `from` up to (not including) `to`, that are
@@ -66,6 +70,8 @@ pub async fn lines_to_bake(
                 product_id: item.product_id,
                 product_name: item.product_name,
                 quantity: item.quantity,
+                options: options::chosen_of(item.options.as_deref()),
+                inscription: item.inscription,
             })
         })
         .collect();

@@ -15,6 +15,7 @@ use super::StoreError;
 use super::draft::{OrderDraft, PLACED_NOTE, Placed};
 use super::rows::parse_fulfillment;
 use super::{pickup_time, wire_time};
+use crate::domain::options::{self, Chosen};
 
 /// The order's status, if it exists.
 pub async fn current_status(
@@ -63,6 +64,11 @@ pub async fn order_view(
             i(order_item::Column::UnitPriceCents),
             Alias::new("unit_price_cents"),
         )
+        .expr_as(i(order_item::Column::Options), Alias::new("line_options"))
+        .expr_as(
+            i(order_item::Column::Inscription),
+            Alias::new("line_inscription"),
+        )
         .expr_as(e(order_event::Column::Id), Alias::new("event_id"))
         .expr_as(e(order_event::Column::Status), Alias::new("event_status"))
         .expr_as(e(order_event::Column::Note), Alias::new("event_note"))
@@ -90,12 +96,19 @@ pub async fn order_view(
     for row in &rows {
         let item_id: Option<i64> = row.try_get("", "item_id")?;
         if item_id.is_some() && item_id != last_item {
-            items.push(OrderLine::of(
-                row.try_get("", "product_id")?,
-                row.try_get("", "product_name")?,
-                row.try_get("", "quantity")?,
-                row.try_get("", "unit_price_cents")?,
-            ));
+            let chosen: Option<String> = row.try_get("", "line_options")?;
+            items.push(
+                OrderLine::of(
+                    row.try_get("", "product_id")?,
+                    row.try_get("", "product_name")?,
+                    row.try_get("", "quantity")?,
+                    row.try_get("", "unit_price_cents")?,
+                )
+                .with_choices(
+                    options::shown_chosen(chosen.as_deref()),
+                    row.try_get("", "line_inscription")?,
+                ),
+            );
             // The history repeats for every line: it is read from the first line's rows.
             events_done |= last_item.is_some();
             last_item = item_id;
@@ -131,12 +144,7 @@ pub async fn order_views(
         .all(&txn)
         .await?
     {
-        items.entry(item.order_id).or_default().push(OrderLine::of(
-            item.product_id,
-            item.product_name,
-            item.quantity,
-            item.unit_price_cents,
-        ));
+        items.entry(item.order_id).or_default().push(line_of(item));
     }
     let mut histories = histories(&txn, ids).await?;
     txn.commit().await?;
@@ -149,6 +157,18 @@ pub async fn order_views(
             Ok((id, view_of(order, items, history)?))
         })
         .collect()
+}
+
+/// An order line as an order page shows it.
+pub fn line_of(item: order_item::Model) -> OrderLine {
+    let chosen = options::shown_chosen(item.options.as_deref());
+    OrderLine::of(
+        item.product_id,
+        item.product_name,
+        item.quantity,
+        item.unit_price_cents,
+    )
+    .with_choices(chosen, item.inscription)
 }
 
 /// The histories of many orders, by id, oldest change first; unknown ids are left out.
@@ -186,6 +206,10 @@ pub fn placed_view(draft: &OrderDraft, placed: &Placed) -> OrderView {
                     l.product_name.clone(),
                     l.quantity,
                     l.unit_price_cents,
+                )
+                .with_choices(
+                    l.options.iter().map(Chosen::shown).collect(),
+                    l.inscription.clone(),
                 )
             })
             .collect(),

@@ -510,9 +510,7 @@ on_both_databases!(bad_category_requests_are_4xx_never_5xx);
 
 async fn the_category_migrations_roll_back_and_forward(backend: Backend) {
     use migration::{Migrator, MigratorTrait};
-    let db = bakery_test_support::TestDatabase::create(backend).await;
-    let conn = db.connect().await;
-    Migrator::up(&conn, None).await.unwrap();
+    let (db, conn) = super::options::migrated(backend).await;
     let count = |sql: &'static str| {
         let db = &db;
         async move { bakery_test_support::probe(&db.url).await.scalar(sql).await }
@@ -523,7 +521,8 @@ async fn the_category_migrations_roll_back_and_forward(backend: Backend) {
         10
     );
     // Back before categories: the table and the column are gone, the products stay.
-    Migrator::down(&conn, Some(2)).await.unwrap();
+    let back = super::options::steps_back_to("m20261202_000020_product_categories");
+    Migrator::down(&conn, Some(back)).await.unwrap();
     assert_eq!(count("SELECT COUNT(*) FROM products").await, 10);
     let (products_columns, missing_table) = match backend {
         Backend::Sqlite => (

@@ -14,6 +14,7 @@ mod menu;
 mod metrics;
 mod migrate;
 mod notifications;
+mod options;
 mod orders;
 mod oven_leases;
 mod production;

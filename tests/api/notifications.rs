@@ -405,6 +405,13 @@ async fn a_full_order_notifies_once_per_transition(backend: Backend) {
         })
         .collect();
     assert_eq!(statuses, ["pending", "processing", "ready", "completed"]);
+    // The placed order's call lists its lines in words, the cake's default options included.
+    let placed: Value = serde_json::from_str(&calls[0].body).unwrap();
+    assert_eq!(
+        placed["items"],
+        json!(["2 × Chocolate Cake · 6″ (serves 6–8) · Dark chocolate"])
+    );
+    assert!(!calls[1].body.contains("\"items\""), "{}", calls[1].body);
     let mut deliveries: Vec<&str> = calls.iter().map(|c| c.delivery.as_str()).collect();
     deliveries.sort();
     deliveries.dedup();
@@ -452,6 +459,7 @@ async fn a_full_order_notifies_once_per_transition(backend: Backend) {
         assert!(mail.contains("Total: CA$59.98"), "{mail}");
         assert!(mail.contains("Zoe's Bakery"), "{mail}");
     }
+    assert!(mails[0].contains("Chocolate Cake"), "{}", mails[0]);
 
     // The admin pages show the deliveries and the endpoint (without its secret).
     let res = staff(reqwest::Method::GET, "/api/admin/notifications")

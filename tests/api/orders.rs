@@ -32,15 +32,12 @@ async fn the_seed_sample_order_goes_to_ready(backend: Backend) {
         chrono::NaiveDateTime::parse_from_str(created, "%Y-%m-%d %H:%M:%S").is_ok(),
         "{created}"
     );
+    // The sample cake's options are left out of the seed's order: it gets their defaults.
+    let defaults = order.items[0].options.clone();
+    assert_eq!(defaults.len(), 2, "{defaults:?}");
     assert_eq!(
         order.items,
-        [OrderLine {
-            product_id: 1,
-            product_name: "Chocolate Cake".into(),
-            quantity: 2,
-            unit_price: 29.99,
-            total: 59.98
-        }]
+        [OrderLine::of(1, "Chocolate Cake".into(), 2, 2999).with_choices(defaults, None)]
     );
     assert_eq!(order.total, 59.98);
     let history: Vec<OrderStatus> = order.history.iter().map(|h| h.status).collect();
@@ -256,6 +253,8 @@ async fn a_placed_orders_kept_page_is_the_page_the_database_gives(backend: Backe
         product_name: product_name.to_owned(),
         quantity,
         unit_price_cents,
+        options: Vec::new(),
+        inscription: None,
     };
     let draft = OrderDraft {
         customer_name: "Zoë 🍰 Müller".to_owned(),

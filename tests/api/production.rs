@@ -125,7 +125,7 @@ async fn the_sheet_sums_the_days_accepted_orders(backend: Backend) {
     let mut lines = text.lines();
     assert_eq!(
         lines.next(),
-        Some("date,slot,product_id,product,quantity,orders")
+        Some("date,slot,product_id,product,quantity,orders,options,inscriptions")
     );
     let mut all_day: BTreeMap<i64, i64> = BTreeMap::new();
     let mut per_slot: BTreeMap<i64, i64> = BTreeMap::new();

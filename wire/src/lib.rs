@@ -10,11 +10,13 @@ use serde::{Deserialize, Serialize};
 pub mod lifecycle;
 pub mod menu;
 pub mod money;
+pub mod options;
 pub mod production;
 pub mod rules;
 pub mod staff;
 
 pub use menu::{Allergen, Category, Dietary};
+pub use options::{ChosenOption, Inscription, OptionChoice, OptionGroup, ProductOptions};
 pub use staff::Fulfillment;
 
 /// The text the seed's API returns once an order has been handed to the queue.
@@ -80,6 +82,13 @@ pub struct Product {
     /// When the kitchen can make it.
     #[serde(flatten, default)]
     pub planning: ProductPlanning,
+    /// Its option groups in the menu's order (`[]`: none); an order names a choice per group in
+    /// `items[i].options`, or gets each group's default.
+    #[serde(default)]
+    pub options: Vec<OptionGroup>,
+    /// The inscription it takes (`items[i].inscription`); null: none.
+    #[serde(default)]
+    pub inscription: Option<Inscription>,
 }
 
 /// When the kitchen can make a product: its lead time, pieces per day, weekdays and dates.
@@ -158,7 +167,8 @@ pub struct NewOrder {
     pub pickup_at: Option<String>,
 }
 
-/// One line of a new order; `price`, when given, must equal the catalog's price.
+/// One line of a new order; `price`, when given, must equal the catalog's price with the
+/// chosen options' differences.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewOrderItem {
@@ -167,13 +177,24 @@ pub struct NewOrderItem {
     pub product_id: i64,
     #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 1000))]
     pub quantity: i64,
-    /// At most two decimals; when given, it must equal the catalog's price (else 409).
+    /// The unit price, at most two decimals; when given, it must equal the catalog's price plus
+    /// the chosen options' differences (else 409).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(
         feature = "openapi",
         schema(minimum = 0, maximum = 1000000000000.0, multiple_of = 0.01)
     )]
     pub price: Option<f64>,
+    /// A choice per option group, `{"size": "8in"}` (group key to choice key); a group left out
+    /// gets its default. An unknown group or choice, or a required group without a default left
+    /// out, is a 400 naming `items[i].options.<group>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub options: Option<std::collections::BTreeMap<String, String>>,
+    /// Text written on the product, if it takes one: trimmed, at most its `max_length`
+    /// characters, no control characters (else 400 naming `items[i].inscription`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 200))]
+    pub inscription: Option<String>,
 }
 
 /// The 201 answer to `POST /api/orders` (the seed's three fields, then ours).
@@ -278,6 +299,13 @@ pub struct OrderLine {
     pub quantity: i64,
     pub unit_price: f64,
     pub total: f64,
+    /// The options chosen, as they were named and priced when ordered (`unit_price` includes
+    /// their differences).
+    #[serde(default)]
+    pub options: Vec<ChosenOption>,
+    /// The text written on it; null: none.
+    #[serde(default)]
+    pub inscription: Option<String>,
 }
 
 impl OrderLine {
@@ -294,7 +322,29 @@ impl OrderLine {
             quantity,
             unit_price: cents_to_price(unit_price_cents),
             total: cents_to_price(unit_price_cents.saturating_mul(quantity)),
+            options: Vec::new(),
+            inscription: None,
         }
+    }
+
+    /// The choices and inscription in words, `8″ · Dark chocolate · “Happy 5th”` (`""` for a
+    /// line with neither).
+    pub fn details(&self) -> String {
+        options::details(
+            self.options.iter().map(|o| o.choice.as_str()),
+            self.inscription.as_deref(),
+        )
+    }
+
+    /// The same line with the options and inscription chosen for it.
+    pub fn with_choices(
+        mut self,
+        options: Vec<ChosenOption>,
+        inscription: Option<String>,
+    ) -> OrderLine {
+        self.options = options;
+        self.inscription = inscription;
+        self
     }
 }
 

@@ -1,5 +1,6 @@
 //! The production sheet (`GET /api/admin/production?date=…`): what the kitchen bakes for a day,
-//! per product, per slot and in all, with the orders behind each line.
+//! per product and its options, per slot and in all, with the orders behind each line and the
+//! inscriptions to write.
 
 use serde::{Deserialize, Serialize};
 
@@ -22,7 +23,7 @@ pub struct ProductionSheet {
     pub products: Vec<ProductionLine>,
 }
 
-/// One product of the sheet: how many in all, and per slot.
+/// One product (with one set of choices) of the sheet: how many in all, and per slot.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProductionLine {
@@ -36,6 +37,25 @@ pub struct ProductionLine {
     pub order_ids: Vec<i64>,
     /// By slot, earliest first.
     pub slots: Vec<ProductionSlot>,
+    /// The names of the choices of its lines, in the product's group order (lines of other
+    /// choices are another entry); `[]`: none.
+    #[serde(default)]
+    pub options: Vec<String>,
+    /// The inscriptions to write on its pieces, by order.
+    #[serde(default)]
+    pub inscriptions: Vec<Inscribed>,
+}
+
+/// An inscription to write, on the pieces of one order's line.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Inscribed {
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
+    pub order_id: i64,
+    /// Pieces of the line (each gets the text).
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
+    pub quantity: i64,
+    pub text: String,
 }
 
 /// One product's pieces for one slot.

@@ -118,6 +118,12 @@ pub struct AdminProduct {
     /// Its category's name; null: uncategorised.
     #[serde(default)]
     pub category: Option<String>,
+    /// Its option groups (`PUT /api/admin/products/{id}/options` replaces them).
+    #[serde(default)]
+    pub options: Vec<crate::OptionGroup>,
+    /// The inscription it takes; null: none.
+    #[serde(default)]
+    pub inscription: Option<crate::Inscription>,
 }
 
 /// `POST /api/admin/products`: a new product.

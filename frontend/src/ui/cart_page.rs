@@ -62,7 +62,7 @@ pub fn CartPage() -> View {
                     Keyed(
                         list=lines,
                         view=|line| view! { LineRow(line=line) },
-                        key=|line| (line.product_id, line.unit_cents, line.stock),
+                        key=|line| (line.key(), line.unit_cents, line.stock),
                     )
                 }
                 LeadTimes {}
@@ -84,13 +84,17 @@ pub fn CartPage() -> View {
 #[component(inline_props)]
 fn LineRow(line: CartLine) -> View {
     let shop = use_context::<Shop>();
-    let id = line.product_id;
+    let product_id = line.product_id;
+    let id = line.key();
+    // A signal, so that every handler below may hold the line's key (signals are Copy).
+    let key = create_signal(id.clone());
     let max = line.max_quantity();
-    let quantity = create_selector(move || shop.cart.with(|c| c.quantity_of(id)));
+    let quantity = create_selector(move || key.with(|k| shop.cart.with(|c| c.quantity_at(k))));
     let line_total = move || format_cents(line.unit_cents.saturating_mul(quantity.get()));
     let set = move |q: i64| {
+        let k = key.get_clone_untracked();
         shop.cart.update(|c| {
-            c.set_quantity(id, q);
+            c.set_quantity(&k, q);
         })
     };
     let on_change = move |event: web_sys::Event| {
@@ -101,29 +105,41 @@ fn LineRow(line: CartLine) -> View {
         browser::set_input_value(&event, &quantity.get_untracked().to_string());
     };
     let name = line.name.clone();
+    let details = line.details();
+    let details = View::from((!details.is_empty()).then(|| {
+        view! { span(class="line-options", data-testid="line-options") { (details) } }
+    }));
     let label = format!("Quantity of {}", line.name);
     let dec_label = format!("One less {}", line.name);
     let inc_label = format!("One more {}", line.name);
     let remove_label = format!("Remove {} from the cart", line.name);
     let unit = format!("{} each", format_cents(line.unit_cents));
     let allergens = move || match shop.catalog.get_clone() {
-        Catalog::Ready(products) => labels::allergen_note(&products, id),
+        Catalog::Ready(products) => labels::allergen_note(&products, product_id),
         _ => view! {},
     };
 
+    let (row_id, dec_id, qty_id, inc_id, remove_id) = (
+        format!("cart-line-{id}"),
+        format!("dec-{id}"),
+        format!("qty-{id}"),
+        format!("inc-{id}"),
+        format!("remove-{id}"),
+    );
     view! {
-        li(class="cart-line", data-testid=format!("cart-line-{id}")) {
+        li(class="cart-line", data-testid=row_id) {
             div(class="line-info") {
                 span(class="line-name") { (name) }
+                (details)
                 span(class="line-unit") { (unit) }
                 (allergens)
             }
             div(class="quantity") {
-                button(class="qty-button", r#type="button", id=format!("dec-{id}"), aria-label=dec_label,
+                button(class="qty-button", r#type="button", id=dec_id, aria-label=dec_label,
                     on:click=move |_| set(quantity.get() - 1)) { "−" }
                 input(
                     r#type="number",
-                    id=format!("qty-{id}"),
+                    id=qty_id,
                     class="qty-input",
                     inputmode="numeric",
                     min="1",
@@ -132,13 +148,13 @@ fn LineRow(line: CartLine) -> View {
                     prop:value=move || JsValue::from_str(&quantity.get().to_string()),
                     on:change=on_change,
                 )
-                button(class="qty-button", r#type="button", id=format!("inc-{id}"), aria-label=inc_label,
+                button(class="qty-button", r#type="button", id=inc_id, aria-label=inc_label,
                     disabled=move || quantity.get() >= max,
                     on:click=move |_| set(quantity.get() + 1)) { "+" }
             }
             span(class="line-total", data-testid="line-total") { (line_total) }
-            button(class="link-button remove", r#type="button", id=format!("remove-{id}"), aria-label=remove_label,
-                on:click=move |_| shop.cart.update(|c| c.remove(id))) { "Remove" }
+            button(class="link-button remove", r#type="button", id=remove_id, aria-label=remove_label,
+                on:click=move |_| shop.cart.update(|c| c.remove(&key.get_clone_untracked()))) { "Remove" }
         }
     }
 }

@@ -6,10 +6,12 @@ use bakery_wire::{Allergen, Category, Dietary, Product, price_to_cents};
 use sycamore::futures::spawn_local_scoped;
 use sycamore::prelude::*;
 
-use super::{Catalog, Shop, api, browser, labels};
+use super::{Catalog, Shop, api, browser, labels, product_options};
+use crate::cart::{Picked, priced};
 use crate::groups::{self, MenuGroup};
 use crate::menu::{FilterWord, MenuFilter, making_notes};
 use crate::money::format_cents;
+use bakery_wire::options::check_inscription;
 
 /// Where the menu's filter is remembered between visits to the menu.
 const FILTER_KEY: &str = "bakery.menu-filter";
@@ -229,9 +231,17 @@ fn ProductCard(product: Product, announcement: Signal<String>) -> View {
     };
     let stock_class = if sold_out { "stock sold-out" } else { "stock" };
     let button_text = if sold_out { "Sold out" } else { "Add to cart" };
-    let price = price_to_cents(product.price)
-        .map(format_cents)
-        .unwrap_or_default();
+    let picked = create_signal(Picked::default());
+    let option_pickers = product_options::pickers(&product, picked);
+    // The price with the options picked so far.
+    let priced_product = product.clone();
+    let price = move || {
+        picked
+            .with(|p| priced(&priced_product, &p.options))
+            .map(|(cents, _, _)| format_cents(cents))
+            .or_else(|| price_to_cents(priced_product.price).map(format_cents))
+            .unwrap_or_default()
+    };
     let labels = labels::product_labels(&product);
     let making = making_notes(&product.planning);
     let making = View::from((!making.is_empty()).then(|| {
@@ -247,7 +257,22 @@ fn ProductCard(product: Product, announcement: Signal<String>) -> View {
 
     let add = move |_| {
         let mut result = Ok(());
-        shop.cart.update(|cart| result = cart.add(&product));
+        let mut wanted = picked.get_clone_untracked();
+        let limit = product.inscription.map(|i| i.max_length);
+        match wanted
+            .inscription
+            .as_deref()
+            .map(|t| check_inscription(t, limit))
+        {
+            Some(Err(message)) => {
+                announcement.set(format!("The inscription {message}."));
+                return;
+            }
+            Some(Ok(text)) => wanted.inscription = text,
+            None => {}
+        }
+        shop.cart
+            .update(|cart| result = cart.add_picked(&product, &wanted));
         announcement.set(match result {
             Ok(()) => format!("Added {} to your cart.", product.name),
             Err(refused) => refused.to_string(),
@@ -264,6 +289,7 @@ fn ProductCard(product: Product, announcement: Signal<String>) -> View {
                 p(class="product-description") { (description) }
                 (labels)
                 (making)
+                (option_pickers)
                 div(class="product-meta") {
                     span(class="price", data-testid="price") { (price) }
                     span(class=stock_class) { (stock_note) }

@@ -196,7 +196,7 @@ pub fn CheckoutPage() -> View {
             c.lines
                 .iter()
                 .map(|l| {
-                    let text = format!("{} × {}", l.quantity, l.name);
+                    let text = bakery_wire::options::line_text(l.quantity, &l.name, &l.details());
                     let price = format_cents(l.total_cents());
                     view! { li { span { (text) } span { (price) } } }
                 })

@@ -142,6 +142,10 @@ fn OrderDetails(
         .iter()
         .map(|line| {
             let name = line.product_name.clone();
+            let details = line.details();
+            let details = View::from((!details.is_empty()).then(|| {
+                view! { span(class="line-options", data-testid="line-options") { (details) } }
+            }));
             let qty = line.quantity.to_string();
             let product_id = line.product_id;
             // Prices in the shop's money once it is known, with the menu's allergens once read.
@@ -160,7 +164,7 @@ fn OrderDetails(
             };
             view! {
                 tr {
-                    th(scope="row") { (name) (allergens) }
+                    th(scope="row") { (name) (details) (allergens) }
                     td { (qty) } td { (unit) } td { (total) }
                 }
             }

@@ -3,7 +3,7 @@
 //! menu's categories (admins).
 
 use bakery_wire::staff::{AdminProduct, CategoryPick, NewProduct, ProductPatch};
-use bakery_wire::{Category, cents_to_price, price_to_cents};
+use bakery_wire::{Category, ProductOptions, cents_to_price, price_to_cents};
 use sycamore::futures::spawn_local_scoped;
 use sycamore::prelude::*;
 
@@ -250,7 +250,29 @@ fn ProductRow(
         );
     };
 
+    // Options and inscription (admins): the whole set as JSON, replaced at once.
+    let choices_now = ProductOptions {
+        options: product.options.clone(),
+        inscription: product.inscription,
+    };
+    let choices_text =
+        create_signal(serde_json::to_string_pretty(&choices_now).unwrap_or_default());
+    let options_submit = move |event: web_sys::SubmitEvent| {
+        event.prevent_default();
+        match serde_json::from_str::<ProductOptions>(&choices_text.get_clone_untracked()) {
+            Ok(wanted) => send(
+                "PUT",
+                format!("/api/admin/products/{id}/options"),
+                serde_json::to_string(&wanted).unwrap_or_default(),
+            ),
+            Err(e) => error.set(format!("The options are not in the form shown: {e}")),
+        }
+    };
+
     let admin_tools = if caps.edit_catalog {
+        let options_id = format!("options-{id}");
+        let options_for = options_id.clone();
+        let save_options_id = format!("save-options-{id}");
         let name_field = field(format!("name-{id}"), "Name", "text", name);
         let description_field = field(
             format!("description-{id}"),
@@ -310,6 +332,13 @@ fn ProductRow(
                     }
                 }
                 button(class="button primary small", r#type="submit", disabled=move || busy.get()) { "Save changes" }
+            }
+            form(class="admin-form", hidden=move || !editing.get(), on:submit=options_submit, novalidate=true) {
+                div(class="field") {
+                    label(r#for=options_for) { "Options and inscription (JSON: groups with their choices and price differences; inscription’s most characters, or null)" }
+                    textarea(id=options_id, class="options-json", rows="8", bind:value=choices_text)
+                }
+                button(class="button primary small", r#type="submit", id=save_options_id, disabled=move || busy.get()) { "Save options" }
             }
         }
     } else {

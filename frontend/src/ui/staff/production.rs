@@ -54,7 +54,12 @@ pub fn ProductionPage() -> View {
             .products
             .iter()
             .flat_map(|product| {
-                let name = product.product_name.clone();
+                // "Chocolate Cake · 8″ · Dark chocolate": lines of other choices are rows apart.
+                let mut name = product.product_name.clone();
+                for choice in &product.options {
+                    name.push_str(" · ");
+                    name.push_str(choice);
+                }
                 let mut rows: Vec<View> = product
                     .slots
                     .iter()
@@ -72,6 +77,19 @@ pub fn ProductionPage() -> View {
                         th(scope="row") { (name) } td { "All day" } td(class="num") { strong { (qty) } } td { (orders) }
                     }
                 });
+                if !product.inscriptions.is_empty() {
+                    let texts = product
+                        .inscriptions
+                        .iter()
+                        .map(|i| format!("#{} ({} ×): “{}”", i.order_id, i.quantity, i.text))
+                        .collect::<Vec<_>>()
+                        .join("; ");
+                    rows.push(view! {
+                        tr(class="sheet-inscriptions", data-testid="production-inscriptions") {
+                            td(colspan="4") { "Inscriptions: " (texts) }
+                        }
+                    });
+                }
                 rows
             })
             .collect::<Vec<_>>();
