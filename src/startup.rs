@@ -8,6 +8,7 @@ mod links;
 mod operations;
 mod process;
 pub mod reload;
+mod shop_page;
 pub mod user_commands;
 
 use links::Links;

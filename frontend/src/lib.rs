@@ -8,6 +8,7 @@ pub mod cart;
 pub mod checkout;
 pub mod groups;
 pub mod menu;
+pub mod menu_page;
 pub mod money;
 pub mod pickup;
 pub mod planning;

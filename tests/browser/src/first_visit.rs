@@ -4,10 +4,9 @@
 
 use std::time::Duration;
 
-use fantoccini::wd::WebDriverCompatibleCommand;
 use serde_json::{Value, json};
 
-use crate::{Browser, Server};
+use crate::{Browser, Server, SessionPost};
 
 /// How the phone is throttled: Chromium's "Slow 4G" link and a 4× slower CPU.
 pub struct Throttling {
@@ -87,36 +86,14 @@ return {
 };
 "#;
 
-/// chromedriver's `POST /session/{id}/goog/cdp/execute`: one DevTools command.
-#[derive(Debug)]
-struct Cdp {
-    method: &'static str,
-    params: Value,
-}
-
-impl WebDriverCompatibleCommand for Cdp {
-    fn endpoint(
-        &self,
-        base_url: &url::Url,
-        session_id: Option<&str>,
-    ) -> Result<url::Url, url::ParseError> {
-        base_url.join(&format!(
-            "session/{}/goog/cdp/execute",
-            session_id.unwrap_or_default()
-        ))
-    }
-
-    fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
-        let body = json!({ "cmd": self.method, "params": self.params });
-        (http::Method::POST, Some(body.to_string()))
-    }
-}
-
 /// Sends one DevTools command to the browser's page.
 pub async fn cdp(browser: &Browser, method: &'static str, params: Value) -> Result<Value, String> {
     browser
         .client
-        .issue_cmd(Cdp { method, params })
+        .issue_cmd(SessionPost {
+            path: "goog/cdp/execute",
+            body: json!({ "cmd": method, "params": params }).to_string(),
+        })
         .await
         .map_err(|e| format!("{method}: {e}"))
 }
