@@ -1,8 +1,10 @@
 //! Builds the wasm storefront (`frontend/`) into `frontend/dist`, ready for the server to serve.
 //!
-//! Steps: `cargo build` for wasm32 (own target dir, so it never waits on the server's build
-//! lock), wasm-bindgen through its library (no downloaded CLI), `wasm-opt` when installed,
-//! content-hashed files in `dist/assets/`, and `dist/index.html` pointing at them. A build
+//! Two bundles: the shop's (`dist/index.html`, without the staff pages) and the staff's
+//! (`dist/staff.html`, built with the feature `staff`). Steps for each: `cargo build` for wasm32
+//! (own target dir, so it never waits on the server's build lock; size-first release profile),
+//! wasm-bindgen through its library (no downloaded CLI), `wasm-opt` when there is a safe one
+//! (`wasm_opt`), content-hashed files in `dist/assets/`, and its page pointing at them. A build
 //! whose `dist` is newer than every source is skipped, so callers may invoke it freely.
 
 use std::fs;
@@ -45,8 +47,12 @@ impl Layout {
     /// Every file whose change should rebuild the site.
     fn sources(&self) -> Vec<PathBuf> {
         let mut files = Vec::new();
-        for name in ["Cargo.toml", "Cargo.lock", "index.html", "style.css"] {
+        for name in ["Cargo.toml", "index.html", "style.css"] {
             files.push(self.frontend.join(name));
+        }
+        // The workspace's lockfile pins the storefront's dependencies too.
+        if let Some(root) = self.frontend.parent() {
+            files.push(root.join("Cargo.lock"));
         }
         collect_files(&self.frontend.join("src"), &mut files);
         files.push(self.wire.join("Cargo.toml"));
