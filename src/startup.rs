@@ -9,6 +9,7 @@ mod operations;
 mod process;
 pub mod reload;
 mod search_engines;
+mod shop_page;
 pub mod user_commands;
 
 use links::Links;

@@ -1,5 +1,6 @@
 //! The bakery's storefront (catalog, cart, checkout, live order tracking) and the staff's
-//! back-office under `/staff` (order board, catalog and stock, accounts), in Sycamore.
+//! back-office under `/staff` (order board, catalog and stock, accounts, with the feature
+//! `staff`: the shop's bundle leaves them out), in Sycamore.
 //!
 //! The pure rules (cart arithmetic, checkout answers, status wording) build on any target and
 //! are unit-tested on the host; the browser half only exists on wasm32.
@@ -8,6 +9,7 @@ pub mod cart;
 pub mod checkout;
 pub mod groups;
 pub mod menu;
+pub mod menu_page;
 pub mod money;
 pub mod pickup;
 pub mod planning;

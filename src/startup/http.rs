@@ -12,6 +12,7 @@ use actix_web::middleware::{Compress, Condition, DefaultHeaders, ErrorHandlers};
 use actix_web::{App, HttpServer, Responder, web};
 
 use super::error::StartupError;
+use super::shop_page::{self, ShopPage};
 use crate::api::{self, AppState, errors};
 use crate::config::{Settings, TlsFiles};
 
@@ -38,6 +39,10 @@ pub(super) fn http_server(
             "storefront not built; serving the API only (run `cargo xtask frontend`)"
         );
     }
+    let shop_page = site
+        .as_deref()
+        .and_then(|dir| ShopPage::load(&dir.join("index.html")))
+        .map(web::Data::new);
     let tls = settings.tls.is_some();
     let server = HttpServer::new(move || {
         let cors = Cors::default()
@@ -74,7 +79,7 @@ pub(super) fn http_server(
             ))
             .configure(api::routes)
             .configure(super::search_engines::routes)
-            .configure(|cfg| storefront(cfg, site.as_deref()))
+            .configure(|cfg| storefront(cfg, site.as_deref(), shop_page.clone()))
     })
     // A client that trickles its request head is cut off; the body has its own limit.
     .client_request_timeout(settings.request_head_timeout);
@@ -130,28 +135,30 @@ fn tls_config(files: &TlsFiles) -> Result<rustls::ServerConfig, StartupError> {
         .map_err(|e| StartupError::Tls(format!("the certificate and key do not fit: {e}")))
 }
 
-/// Serves the built storefront at `/`: hashed assets cached for a year, other paths fall back to
-/// `index.html` so the site's own router can show them.
-fn storefront(cfg: &mut web::ServiceConfig, site: Option<&Path>) {
+/// Serves the built storefront at `/` (with the menu drawn into the shop's page when the build
+/// allows): hashed assets cached for a year, `/staff…` answered with
+/// the staff's page (its own bundle, when built), other paths fall back to `index.html` (the
+/// shop's) so the site's own router can show them.
+fn storefront(
+    cfg: &mut web::ServiceConfig,
+    site: Option<&Path>,
+    shop_page: Option<web::Data<ShopPage>>,
+) {
     let Some(dir) = site else {
         cfg.default_service(web::to(errors::not_found));
         return;
     };
-    let index: PathBuf = dir.join("index.html");
-    let spa_index = fn_service(move |req: ServiceRequest| {
-        let index = index.clone();
-        async move {
-            let (req, _) = req.into_parts();
-            let file = NamedFile::open_async(&index).await?;
-            let res = file
-                .use_etag(true)
-                .customize()
-                .insert_header((header::CACHE_CONTROL, "no-cache"))
-                .respond_to(&req)
-                .map_into_boxed_body();
-            Ok(ServiceResponse::new(req, res))
-        }
-    });
+    // The shop's front page with the menu drawn in, when the build has the page's markers.
+    if let Some(page) = shop_page {
+        cfg.app_data(page).service(
+            web::resource("/")
+                .route(web::get().to(shop_page::front_page))
+                .route(web::head().to(shop_page::front_page)),
+        );
+    }
+    let staff_page = Some(dir.join("staff.html"))
+        .filter(|page| page.is_file())
+        .unwrap_or_else(|| dir.join("index.html"));
     cfg.service(
         web::scope("/assets")
             .wrap(
@@ -162,8 +169,39 @@ fn storefront(cfg: &mut web::ServiceConfig, site: Option<&Path>) {
             .default_service(web::to(errors::not_found)),
     )
     .service(
+        web::resource(["/staff", "/staff/{page:.*}"])
+            .route(web::get().service(site_page(staff_page))),
+    )
+    .service(
         Files::new("/", dir)
             .index_file("index.html")
-            .default_handler(spa_index),
+            .default_handler(site_page(dir.join("index.html"))),
     );
+}
+
+/// Answers with one of the site's pages (revalidated on every visit: it names the current
+/// assets).
+fn site_page(
+    page: PathBuf,
+) -> impl actix_web::dev::ServiceFactory<
+    ServiceRequest,
+    Config = (),
+    Response = ServiceResponse,
+    Error = actix_web::Error,
+    InitError = (),
+> + Clone {
+    fn_service(move |req: ServiceRequest| {
+        let page = page.clone();
+        async move {
+            let (req, _) = req.into_parts();
+            let file = NamedFile::open_async(&page).await?;
+            let res = file
+                .use_etag(true)
+                .customize()
+                .insert_header((header::CACHE_CONTROL, "no-cache"))
+                .respond_to(&req)
+                .map_into_boxed_body();
+            Ok(ServiceResponse::new(req, res))
+        }
+    })
 }

@@ -7,6 +7,7 @@ mod actors;
 mod bad_input;
 mod categories;
 mod client_limits;
+mod front_page;
 mod headers;
 mod health;
 mod idempotency;

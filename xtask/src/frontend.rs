@@ -1,8 +1,10 @@
 //! Builds the wasm storefront (`frontend/`) into `frontend/dist`, ready for the server to serve.
 //!
-//! Steps: `cargo build` for wasm32 (own target dir, so it never waits on the server's build
-//! lock), wasm-bindgen through its library (no downloaded CLI), `wasm-opt` when installed,
-//! content-hashed files in `dist/assets/`, and `dist/index.html` pointing at them. A build
+//! Two bundles: the shop's (`dist/index.html`, without the staff pages) and the staff's
+//! (`dist/staff.html`, built with the feature `staff`). Steps for each: `cargo build` for wasm32
+//! (own target dir, so it never waits on the server's build lock; size-first release profile),
+//! wasm-bindgen through its library (no downloaded CLI), `wasm-opt` when there is a safe one
+//! (`wasm_opt`), content-hashed files in `dist/assets/`, and its page pointing at them. A build
 //! whose `dist` is newer than every source is skipped, so callers may invoke it freely.
 
 use std::fs;
@@ -45,8 +47,12 @@ impl Layout {
     /// Every file whose change should rebuild the site.
     fn sources(&self) -> Vec<PathBuf> {
         let mut files = Vec::new();
-        for name in ["Cargo.toml", "Cargo.lock", "index.html", "style.css"] {
+        for name in ["Cargo.toml", "index.html", "style.css"] {
             files.push(self.frontend.join(name));
+        }
+        // The workspace's lockfile pins the storefront's dependencies too.
+        if let Some(root) = self.frontend.parent() {
+            files.push(root.join("Cargo.lock"));
         }
         collect_files(&self.frontend.join("src"), &mut files);
         files.push(self.wire.join("Cargo.toml"));
@@ -105,6 +111,49 @@ fn stamp_is_current(layout: &Layout, release: bool) -> bool {
         .all(|changed| changed <= built)
 }
 
+/// One bundle of the storefront: the crate built with some features, its assets named after it,
+/// and the page that loads it.
+struct Bundle {
+    /// Stem of its assets (`bakery-<hash>.wasm`).
+    name: &'static str,
+    features: &'static str,
+    /// Its page in `dist`.
+    page: &'static str,
+}
+
+/// The shop's bundle (what a customer downloads, without the staff pages) and the staff's (every
+/// page; the server answers `/staff…` with its page).
+const BUNDLES: [Bundle; 2] = [
+    Bundle {
+        name: "bakery",
+        features: "",
+        page: "index.html",
+    },
+    Bundle {
+        name: "staff",
+        features: "staff",
+        page: "staff.html",
+    },
+];
+
+/// The storefront's release profile: the smallest wasm (the crate shares the server's workspace,
+/// whose release profile is tuned for speed).
+const WASM_RELEASE: [&str; 5] = [
+    "profile.release.opt-level=\"z\"",
+    "profile.release.lto=true",
+    "profile.release.codegen-units=1",
+    "profile.release.panic=\"abort\"",
+    "profile.release.strip=\"symbols\"",
+];
+
+/// A bundle after wasm-bindgen: its JS glue and wasm.
+struct Bound {
+    bundle: &'static Bundle,
+    js: Vec<u8>,
+    wasm: Vec<u8>,
+    snippets: PathBuf,
+}
+
 /// Builds the storefront into `frontend/dist` unless it is already current.
 pub fn build(release: bool) -> Result<(), String> {
     let layout = Layout::new();
@@ -114,14 +163,27 @@ pub fn build(release: bool) -> Result<(), String> {
     }
     let profile = if release { "release" } else { "debug" };
     crate::prerequisites::ensure_wasm_target()?;
-    cargo_build(&layout, release)?;
+    let mut bound = Vec::new();
+    for bundle in &BUNDLES {
+        bound.push(build_bundle(&layout, bundle, release)?);
+    }
+    write_dist(&layout, &bound, profile)
+}
 
+/// Compiles one bundle and runs wasm-bindgen (and `wasm-opt` in release) on it.
+fn build_bundle(layout: &Layout, bundle: &'static Bundle, release: bool) -> Result<Bound, String> {
+    let profile = if release { "release" } else { "debug" };
+    cargo_build(layout, release, bundle.features)?;
     let wasm_in = layout
         .target_dir
         .join(TARGET)
         .join(profile)
         .join(format!("{CRATE_FILE}.wasm"));
-    let staging = layout.target_dir.join("bindgen").join(profile);
+    let staging = layout
+        .target_dir
+        .join("bindgen")
+        .join(profile)
+        .join(bundle.name);
     if staging.exists() {
         fs::remove_dir_all(&staging)
             .map_err(|e| format!("cannot clear {}: {e}", staging.display()))?;
@@ -140,12 +202,17 @@ pub fn build(release: bool) -> Result<(), String> {
 
     let wasm_out = staging.join(format!("{CRATE_FILE}_bg.wasm"));
     if release {
-        optimize_wasm(&wasm_out);
+        crate::wasm_opt::optimize(&wasm_out);
     }
-    write_dist(&layout, &staging, &wasm_out, profile)
+    Ok(Bound {
+        bundle,
+        js: read(&staging.join(format!("{CRATE_FILE}.js")))?,
+        wasm: read(&wasm_out)?,
+        snippets: staging.join("snippets"),
+    })
 }
 
-fn cargo_build(layout: &Layout, release: bool) -> Result<(), String> {
+fn cargo_build(layout: &Layout, release: bool, features: &str) -> Result<(), String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let mut command = Command::new(cargo);
     command
@@ -157,6 +224,13 @@ fn cargo_build(layout: &Layout, release: bool) -> Result<(), String> {
         .arg(&layout.target_dir);
     if release {
         command.arg("--release");
+        // The wasm is tuned for size; the workspace's release profile is the server's.
+        for setting in WASM_RELEASE {
+            command.args(["--config", setting]);
+        }
+    }
+    if !features.is_empty() {
+        command.args(["--features", features]);
     }
     // The outer `cargo xtask` run may export settings meant for the host build.
     command
@@ -174,106 +248,6 @@ fn run(command: &mut Command) -> Result<(), String> {
     } else {
         Err(format!("{command:?} failed with {status}"))
     }
-}
-
-/// Binaryen before 110 rebinds wasm-bindgen's growable externref table export onto the full
-/// funcref table, and the page dies at start with "failed to grow table" (Debian 12 ships 108).
-const MIN_WASM_OPT: u32 = 110;
-
-/// Shrinks the module with binaryen's `wasm-opt` when a safe version is installed; without it,
-/// or if it fails or damages the table exports, the unoptimized module is kept (it works, it is
-/// only bigger).
-fn optimize_wasm(wasm: &Path) {
-    let Some(wasm_opt) = find_on_path("wasm-opt") else {
-        println!("frontend: wasm-opt not found on PATH; skipping (optional)");
-        return;
-    };
-    let version = Command::new(&wasm_opt)
-        .arg("--version")
-        .output()
-        .ok()
-        .and_then(|o| wasm_opt_version(&String::from_utf8_lossy(&o.stdout)));
-    match version {
-        Some(v) if v >= MIN_WASM_OPT => {}
-        other => {
-            println!(
-                "frontend: wasm-opt version {} is older than {MIN_WASM_OPT} (it breaks wasm-bindgen's tables); skipping",
-                other.map_or_else(|| "unknown".to_owned(), |v| v.to_string())
-            );
-            return;
-        }
-    }
-    let optimized = wasm.with_extension("opt.wasm");
-    let status = Command::new(wasm_opt)
-        .arg("-Oz")
-        // The features rustc enables by default for wasm32-unknown-unknown.
-        .args([
-            "--enable-bulk-memory",
-            "--enable-mutable-globals",
-            "--enable-nontrapping-float-to-int",
-            "--enable-sign-ext",
-            "--enable-reference-types",
-            "--enable-multivalue",
-        ])
-        .arg(wasm)
-        .arg("-o")
-        .arg(&optimized)
-        .status();
-    match status {
-        Ok(s) if s.success() => {
-            let before = fs::read(wasm).ok().and_then(|b| exported_tables(&b));
-            let after = fs::read(&optimized).ok().and_then(|b| exported_tables(&b));
-            if before.is_none() || before != after {
-                println!(
-                    "frontend: wasm-opt changed the exported tables; keeping the unoptimized wasm"
-                );
-            } else if let Err(e) = fs::rename(&optimized, wasm) {
-                println!("frontend: keeping the unoptimized wasm ({e})");
-            }
-        }
-        Ok(s) => println!("frontend: wasm-opt failed ({s}); keeping the unoptimized wasm"),
-        Err(e) => println!("frontend: wasm-opt could not run ({e}); keeping the unoptimized wasm"),
-    }
-    let _ = fs::remove_file(&optimized);
-}
-
-/// `wasm-opt version 116 (version_116)` → 116.
-fn wasm_opt_version(text: &str) -> Option<u32> {
-    let rest = text.split("version").nth(1)?.trim_start();
-    rest.split(|c: char| !c.is_ascii_digit())
-        .next()?
-        .parse()
-        .ok()
-}
-
-/// Name, element type and limit of every exported table: the JS glue grows them by name, so an
-/// optimizer must leave them as they were.
-fn exported_tables(wasm: &[u8]) -> Option<Vec<(String, String, Option<u64>)>> {
-    let module = walrus::Module::from_buffer(wasm).ok()?;
-    let mut tables: Vec<_> = module
-        .exports
-        .iter()
-        .filter_map(|export| match export.item {
-            walrus::ExportItem::Table(id) => {
-                let table = module.tables.get(id);
-                Some((
-                    export.name.clone(),
-                    format!("{:?}", table.element_ty),
-                    table.maximum,
-                ))
-            }
-            _ => None,
-        })
-        .collect();
-    tables.sort();
-    Some(tables)
-}
-
-fn find_on_path(program: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(program))
-        .find(|p| p.is_file())
 }
 
 /// `name-<hash>.ext`: the content decides the name, so `/assets/` can be cached forever.
@@ -300,7 +274,8 @@ fn boot_script(js: &str, wasm: &str) -> String {
     format!("import init from \"/assets/{js}\";\ninit({{ module_or_path: \"/assets/{wasm}\" }});\n")
 }
 
-fn gzip_len(bytes: &[u8]) -> usize {
+/// The size of `bytes` gzipped, as the server sends them.
+pub fn gzip_len(bytes: &[u8]) -> usize {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     if encoder.write_all(bytes).is_err() {
         return bytes.len();
@@ -331,23 +306,11 @@ fn copy_tree(from: &Path, to: &Path) -> Result<(), String> {
     Ok(())
 }
 
-fn write_dist(
-    layout: &Layout,
-    staging: &Path,
-    wasm_path: &Path,
-    profile: &str,
-) -> Result<(), String> {
-    let js = read(&staging.join(format!("{CRATE_FILE}.js")))?;
-    let wasm = read(wasm_path)?;
+fn write_dist(layout: &Layout, bound: &[Bound], profile: &str) -> Result<(), String> {
     let css = read(&layout.frontend.join("style.css"))?;
     let template = fs::read_to_string(layout.frontend.join("index.html"))
         .map_err(|e| format!("cannot read frontend/index.html: {e}"))?;
-
-    let js_name = hashed_name("bakery", "js", &js);
-    let wasm_name = hashed_name("bakery", "wasm", &wasm);
     let css_name = hashed_name("style", "css", &css);
-    let boot = boot_script(&js_name, &wasm_name);
-    let boot_name = hashed_name("boot", "js", boot.as_bytes());
 
     // Built beside dist and swapped in, so dist is never half-written.
     let fresh = layout.frontend.join("dist.partial");
@@ -356,18 +319,31 @@ fn write_dist(
     }
     let assets = fresh.join("assets");
     fs::create_dir_all(&assets).map_err(|e| format!("cannot create {}: {e}", assets.display()))?;
-    write(&assets.join(&js_name), &js)?;
-    write(&assets.join(&wasm_name), &wasm)?;
     write(&assets.join(&css_name), &css)?;
-    write(&assets.join(&boot_name), boot.as_bytes())?;
-    let snippets = staging.join("snippets");
-    if snippets.is_dir() {
-        copy_tree(&snippets, &assets.join("snippets"))?;
+    for one in bound {
+        let js_name = hashed_name(one.bundle.name, "js", &one.js);
+        let wasm_name = hashed_name(one.bundle.name, "wasm", &one.wasm);
+        let boot = boot_script(&js_name, &wasm_name);
+        let boot_name = hashed_name("boot", "js", boot.as_bytes());
+        write(&assets.join(&js_name), &one.js)?;
+        write(&assets.join(&wasm_name), &one.wasm)?;
+        write(&assets.join(&boot_name), boot.as_bytes())?;
+        if one.snippets.is_dir() {
+            copy_tree(&one.snippets, &assets.join("snippets"))?;
+        }
+        write(
+            &fresh.join(one.bundle.page),
+            render_index(&template, &css_name, &js_name, &wasm_name, &boot_name).as_bytes(),
+        )?;
+        let kib = |n: usize| n as f64 / 1024.0;
+        println!(
+            "frontend: {profile} {} bundle: wasm {:.0} KiB, js {:.0} KiB, wasm+js gzipped {:.0} KiB",
+            one.bundle.name,
+            kib(one.wasm.len()),
+            kib(one.js.len()),
+            kib(gzip_len(&one.wasm) + gzip_len(&one.js))
+        );
     }
-    write(
-        &fresh.join("index.html"),
-        render_index(&template, &css_name, &js_name, &wasm_name, &boot_name).as_bytes(),
-    )?;
     write(&fresh.join(STAMP), profile.as_bytes())?;
 
     if layout.dist.exists() {
@@ -376,16 +352,7 @@ fn write_dist(
     }
     fs::rename(&fresh, &layout.dist)
         .map_err(|e| format!("cannot move the build into {}: {e}", layout.dist.display()))?;
-
-    let kib = |n: usize| n as f64 / 1024.0;
-    let gz = gzip_len(&wasm) + gzip_len(&js);
-    println!(
-        "frontend: {profile} build in {}: wasm {:.0} KiB, js {:.0} KiB, wasm+js gzipped {:.0} KiB",
-        layout.dist.display(),
-        kib(wasm.len()),
-        kib(js.len()),
-        kib(gz)
-    );
+    println!("frontend: {profile} build in {}", layout.dist.display());
     Ok(())
 }
 
@@ -401,16 +368,6 @@ mod tests {
         assert!(
             a.starts_with("bakery-") && a.ends_with(".js") && a.len() == "bakery-.js".len() + 16
         );
-    }
-
-    #[test]
-    fn wasm_opt_versions_are_read() {
-        assert_eq!(wasm_opt_version("wasm-opt version 108\n"), Some(108));
-        assert_eq!(
-            wasm_opt_version("wasm-opt version 116 (version_116)"),
-            Some(116)
-        );
-        assert_eq!(wasm_opt_version("nonsense"), None);
     }
 
     #[test]

@@ -7,6 +7,7 @@
 mod frontend;
 mod kubernetes;
 mod prerequisites;
+mod wasm_opt;
 
 use std::env;
 use std::path::{Path, PathBuf};
@@ -29,6 +30,10 @@ commands:
   frontend [--debug]  build the storefront into frontend/dist
   bench [--smoke]     benchmark both shapes against HTTP and database ceilings
   bench --scale       each shape on an empty database and on a year of history (1M orders)
+  bench --first-visit [RUNS]
+                      the menu's first visit on a throttled phone (Slow 4G, 4x CPU) in
+                      headless Chromium: paints, main-thread time, layout shift and bytes,
+                      the median of RUNS cold loads (default 5) against the release build
   soak [--minutes N] [--shape embedded|distributed] [--out DIR]
                       a mixed load through process kills and cut links, then checks that
                       nothing was lost, repeated or leaked (default 10 minutes, distributed;
@@ -116,7 +121,11 @@ fn setup(args: &[String]) -> Result<(), String> {
         [flag] if flag == "--check" => prerequisites::Mode::Check,
         _ => return Err(format!("setup takes only --check\n\n{USAGE}")),
     };
-    prerequisites::ensure(mode)
+    prerequisites::ensure(mode)?;
+    if matches!(mode, prerequisites::Mode::Fix) {
+        wasm_opt::ensure();
+    }
+    Ok(())
 }
 
 /// The layers of src/, top to bottom (docs/architecture.md): a module imports only modules of its
@@ -172,6 +181,9 @@ fn test(args: &[String]) -> Result<(), String> {
 /// invocation, so they share the dependencies' artifacts, then runs the benchmark, which starts
 /// the bakery itself.
 fn bench(args: &[String]) -> Result<(), String> {
+    if args.first().is_some_and(|a| a == "--first-visit") {
+        return first_visit(&args[1..]);
+    }
     build_release()?;
     run_command(Command::new(release_binary("bakery-bench")).args(args))
 }
@@ -183,6 +195,29 @@ fn soak(args: &[String]) -> Result<(), String> {
         Command::new(release_binary("bakery-bench"))
             .arg("soak")
             .args(args),
+    )
+}
+
+/// `bench --first-visit [RUNS]`: the release storefront and bakery, measured by the browser
+/// tests' `first_visit` tool (tests/browser/src/first_visit.rs).
+fn first_visit(args: &[String]) -> Result<(), String> {
+    frontend::build(true)?;
+    run_command(cargo().args([
+        "build",
+        "--release",
+        "-p",
+        "bakery",
+        "-p",
+        "bakery-browser-tests",
+        "--bin",
+        "bakery",
+        "--bin",
+        "first_visit",
+    ]))?;
+    run_command(
+        Command::new(release_binary("first_visit"))
+            .args(args)
+            .env("BAKERY_BIN", release_binary("bakery")),
     )
 }
 

@@ -24,6 +24,15 @@ pub fn forget(key: &str) {
     }
 }
 
+/// Loads the current address again from the server: for a page this bundle does not have
+/// (the router has already put its address in the location bar).
+#[cfg(not(feature = "staff"))]
+pub fn load_in_full() {
+    if let Some(window) = web_sys::window() {
+        let _ = window.location().reload();
+    }
+}
+
 /// Waits `ms` milliseconds without blocking the page.
 pub async fn sleep(ms: i32) {
     let promise = js_sys::Promise::new(&mut |resolve, _reject| {

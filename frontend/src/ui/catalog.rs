@@ -2,7 +2,7 @@
 //! add-to-cart button, grouped under its category's heading in the shop's order, and a filter by
 //! allergen and label kept in the address (and remembered).
 
-use bakery_wire::{Allergen, Category, Dietary, Product, price_to_cents};
+use bakery_wire::{Allergen, Dietary, Product, price_to_cents};
 use sycamore::futures::spawn_local_scoped;
 use sycamore::prelude::*;
 
@@ -10,51 +10,12 @@ use super::{Catalog, Shop, api, browser, labels, product_options};
 use crate::cart::{Picked, priced};
 use crate::groups::{self, MenuGroup};
 use crate::menu::{FilterWord, MenuFilter, making_notes};
+use crate::menu_page::{art_style, initials, stock_note};
 use crate::money::format_cents;
 use bakery_wire::options::check_inscription;
 
 /// Where the menu's filter is remembered between visits to the menu.
 const FILTER_KEY: &str = "bakery.menu-filter";
-
-/// Warm colour pairs for the drawn placeholder "photo" of a product.
-const PALETTES: [(&str, &str); 6] = [
-    ("#7b4a2e", "#c98b5a"), // chocolate
-    ("#b8863b", "#f0cf8a"), // crust
-    ("#6d5a9c", "#b7a6e0"), // blueberry
-    ("#c0662b", "#f6b26b"), // apricot
-    ("#8a3b3b", "#e09a8a"), // raspberry
-    ("#5f7a45", "#c5d69a"), // pistachio
-];
-
-/// A product's placeholder colours, chosen by its name so the same bake always looks the same.
-fn palette(product: &Product) -> (&'static str, &'static str) {
-    let name = product.name.to_lowercase();
-    let by_word = [
-        ("chocolate", 0),
-        ("bread", 1),
-        ("sourdough", 1),
-        ("blueberry", 2),
-        ("croissant", 3),
-        ("raspberry", 4),
-        ("cherry", 4),
-        ("pistachio", 5),
-    ];
-    let index = by_word
-        .iter()
-        .find(|(word, _)| name.contains(word))
-        .map(|(_, i)| *i)
-        .unwrap_or_else(|| name.bytes().map(usize::from).sum::<usize>() % PALETTES.len());
-    PALETTES[index]
-}
-
-/// The product's initials, drawn on its placeholder.
-fn initials(name: &str) -> String {
-    name.split_whitespace()
-        .filter_map(|w| w.chars().next())
-        .take(2)
-        .flat_map(char::to_uppercase)
-        .collect()
-}
 
 #[component]
 pub fn CatalogPage() -> View {
@@ -73,10 +34,14 @@ pub fn CatalogPage() -> View {
     let filter = create_signal(initial);
     // The categories' order of display, read beside the catalog; `Some(empty)` when it could not
     // be read (the menu then heads groups in the order products name them).
-    let categories = create_signal(None::<Vec<Category>>);
-    spawn_local_scoped(async move {
-        categories.set(Some(api::categories().await.unwrap_or_default()));
-    });
+    // On the first visit the page brought them (with the products), so the menu is drawn at
+    // once, the same as the server's HTML it replaces.
+    let categories = create_signal(shop.page_categories.take());
+    if categories.with_untracked(Option::is_none) {
+        spawn_local_scoped(async move {
+            categories.set(Some(api::categories().await.unwrap_or_default()));
+        });
+    }
     create_effect(move || {
         let query = filter.with(MenuFilter::to_query);
         browser::replace_query(&query);
@@ -218,17 +183,12 @@ fn FilterPanel(filter: Signal<MenuFilter>) -> View {
 fn ProductCard(product: Product, announcement: Signal<String>) -> View {
     let shop = use_context::<Shop>();
     let id = product.id;
-    let (dark, light) = palette(&product);
-    let art_style = format!("background: linear-gradient(135deg, {dark}, {light});");
+    let art_style = art_style(&product);
     let art_text = initials(&product.name);
     let name = product.name.clone();
     let description = product.description.clone();
     let sold_out = product.stock <= 0;
-    let stock_note = match product.stock {
-        s if s <= 0 => "Sold out".to_owned(),
-        s if s <= 5 => format!("Only {s} left"),
-        _ => "In stock".to_owned(),
-    };
+    let stock_note = stock_note(product.stock);
     let stock_class = if sold_out { "stock sold-out" } else { "stock" };
     let button_text = if sold_out { "Sold out" } else { "Add to cart" };
     let picked = create_signal(Picked::default());

@@ -11,9 +11,12 @@ mod lookup;
 mod order_page;
 mod pickup_picker;
 mod product_options;
+#[cfg(feature = "staff")]
 mod staff;
 
-use bakery_wire::Product;
+use std::cell::RefCell;
+
+use bakery_wire::{Category, Product};
 use sycamore::futures::spawn_local_scoped;
 use sycamore::prelude::*;
 use sycamore_router::{HistoryIntegration, Route, Router};
@@ -21,6 +24,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 
 use crate::cart::Cart;
+use crate::menu_page::{DATA_ID, MenuData};
 use crate::money;
 use crate::recent::{self, RecentOrder};
 
@@ -111,6 +115,22 @@ pub struct Shop {
     pub recent: Signal<Vec<RecentOrder>>,
     /// `GET /api/shop` was read on this visit (prices are written the shop's way).
     pub shop_read: Signal<bool>,
+    /// The categories the server's page brought, until the menu takes them.
+    pub page_categories: Signal<Option<Vec<Category>>>,
+}
+
+thread_local! {
+    /// The menu's data from the server's page, read before the page's HTML is replaced.
+    static PAGE_DATA: RefCell<Option<MenuData>> = const { RefCell::new(None) };
+}
+
+/// Keeps the menu's data the server put in the page (see [`crate::menu_page`]), if it is there.
+fn read_page_data(document: &web_sys::Document) {
+    let data = document
+        .get_element_by_id(DATA_ID)
+        .and_then(|e| e.text_content())
+        .and_then(|json| serde_json::from_str::<MenuData>(&json).ok());
+    PAGE_DATA.with(|d| *d.borrow_mut() = data);
 }
 
 impl Shop {
@@ -124,14 +144,34 @@ impl Shop {
         if let Some(info) = browser::load(SHOP_KEY).and_then(|j| money::shop_from_json(&j)) {
             money::set_format(info.money());
         }
-        Shop {
+        let shop = Shop {
             catalog: create_signal(Catalog::Loading),
             cart: create_signal(cart),
             notices: create_signal(Vec::new()),
             placed: create_signal(None),
             recent: create_signal(recent),
             shop_read: create_signal(false),
+            page_categories: create_signal(None),
+        };
+        if let Some(data) = PAGE_DATA.with(|d| d.borrow_mut().take()) {
+            money::set_format(data.shop.money());
+            browser::save(SHOP_KEY, &money::shop_to_json(&data.shop));
+            shop.shop_read.set(true);
+            shop.page_categories.set(Some(data.categories));
+            shop.take_catalog(data.products);
         }
+        shop
+    }
+
+    /// Shows `products` as the menu and brings the cart in line with them.
+    fn take_catalog(self, products: Vec<Product>) {
+        let mut changes = Vec::new();
+        self.cart.update(|cart| changes = cart.reconcile(&products));
+        if !changes.is_empty() {
+            self.notices
+                .update(|n| n.extend(changes.iter().map(ToString::to_string)));
+        }
+        self.catalog.set(Catalog::Ready(products));
     }
 
     /// Reads the menu again and brings the cart in line with it.
@@ -145,15 +185,7 @@ impl Shop {
             self.shop_read.set(true);
         }
         match api::products().await {
-            Ok(products) => {
-                let mut changes = Vec::new();
-                self.cart.update(|cart| changes = cart.reconcile(&products));
-                if !changes.is_empty() {
-                    self.notices
-                        .update(|n| n.extend(changes.iter().map(ToString::to_string)));
-                }
-                self.catalog.set(Catalog::Ready(products));
-            }
+            Ok(products) => self.take_catalog(products),
             Err(message) => {
                 // A failed refresh keeps a menu already shown; only a first load shows the error.
                 if !matches!(self.catalog.get_clone_untracked(), Catalog::Ready(_)) {
@@ -174,11 +206,14 @@ impl Shop {
     }
 }
 
-/// Starts the site in the page's `#app` element (the whole body if it is missing).
+/// Starts the site in the page's `#app` element (the whole body if it is missing), in place of
+/// what the server drew there: the same menu, in one step, so nothing moves.
 pub fn start() {
-    let root = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.get_element_by_id("app"));
+    let document = web_sys::window().and_then(|w| w.document());
+    if let Some(document) = &document {
+        read_page_data(document);
+    }
+    let root = document.and_then(|d| d.get_element_by_id("app"));
     match root {
         Some(root) => {
             root.set_inner_html("");
@@ -201,10 +236,15 @@ fn App() -> View {
     let on_staff_page = web_sys::window()
         .and_then(|w| w.location().pathname().ok())
         .is_some_and(|p| p == "/staff" || p.starts_with("/staff/"));
-    if !on_staff_page {
+    // The server's page may have brought the menu already.
+    let menu_known = shop
+        .catalog
+        .with_untracked(|c| matches!(c, Catalog::Ready(_)));
+    if !on_staff_page && !menu_known {
         spawn_local_scoped(shop.refresh_catalog());
     }
     follow_other_tabs(shop);
+    #[cfg(feature = "staff")]
     provide_context(staff::StaffCtx::new());
 
     view! {
@@ -215,7 +255,7 @@ fn App() -> View {
                 view! {
                     a(class="skip-link", href="#main", rel="external") { "Skip to content" }
                     (if is_staff.get() {
-                        view! { staff::StaffHeader(route=route) }
+                        staff_header(route)
                     } else {
                         view! { Header(route=route) }
                     })
@@ -234,7 +274,7 @@ fn App() -> View {
                             | Page::StaffActors
                             | Page::StaffNotifications
                             | Page::StaffProduction
-                            | Page::StaffCalendar => view! { staff::StaffPage(page=route.get_clone()) },
+                            | Page::StaffCalendar => staff_page(route.get_clone()),
                             Page::NotFound => view! { NotFound {} },
                         })
                     }
@@ -245,6 +285,31 @@ fn App() -> View {
             },
         )
     }
+}
+
+/// The staff's header (in the staff's bundle).
+#[cfg(feature = "staff")]
+fn staff_header(route: ReadSignal<Page>) -> View {
+    view! { staff::StaffHeader(route=route) }
+}
+
+/// The staff's page (in the staff's bundle).
+#[cfg(feature = "staff")]
+fn staff_page(page: Page) -> View {
+    view! { staff::StaffPage(page=page) }
+}
+
+/// The shop's bundle has no staff pages: the server answers `/staff…` with the staff's bundle,
+/// so a link to one is followed by loading that address in full.
+#[cfg(not(feature = "staff"))]
+fn staff_header(_route: ReadSignal<Page>) -> View {
+    browser::load_in_full();
+    View::default()
+}
+
+#[cfg(not(feature = "staff"))]
+fn staff_page(_page: Page) -> View {
+    View::default()
 }
 
 /// Another tab changed the cart (or placed its order): show the same cart here.

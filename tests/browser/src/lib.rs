@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+pub mod first_visit;
+
 use fantoccini::elements::Element;
 use fantoccini::wd::{Capabilities, WebDriverCompatibleCommand};
 use fantoccini::{Client, ClientBuilder, Locator};
@@ -284,7 +286,10 @@ impl Browser {
     pub async fn console_errors(&self) -> Result<Vec<String>, String> {
         let log = self
             .client
-            .issue_cmd(BrowserLog)
+            .issue_cmd(SessionPost {
+                path: "se/log",
+                body: r#"{"type":"browser"}"#.to_owned(),
+            })
             .await
             .map_err(|e| e.to_string())?;
         Ok(log
@@ -447,24 +452,29 @@ impl Browser {
     }
 }
 
-/// chromedriver's `POST /session/{id}/se/log` for the browser console.
+/// A chromedriver extension: `POST /session/{id}/<path>` with a JSON body (`se/log` for the
+/// browser console, `goog/cdp/execute` for a DevTools command).
 #[derive(Debug)]
-struct BrowserLog;
+pub(crate) struct SessionPost {
+    pub path: &'static str,
+    pub body: String,
+}
 
-impl WebDriverCompatibleCommand for BrowserLog {
+impl WebDriverCompatibleCommand for SessionPost {
     fn endpoint(
         &self,
         base_url: &url::Url,
         session_id: Option<&str>,
     ) -> Result<url::Url, url::ParseError> {
         base_url.join(&format!(
-            "session/{}/se/log",
-            session_id.unwrap_or_default()
+            "session/{}/{}",
+            session_id.unwrap_or_default(),
+            self.path
         ))
     }
 
     fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
-        (http::Method::POST, Some(r#"{"type":"browser"}"#.to_owned()))
+        (http::Method::POST, Some(self.body.clone()))
     }
 }
 

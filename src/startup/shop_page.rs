@@ -1,0 +1,110 @@
+//! The shop's front page (`/`) with the menu drawn in: the built `index.html` with the current
+//! catalog's HTML and data (`bakery_frontend::menu_page`) between its `<!--page-->` markers, so
+//! a first visit paints the menu before the wasm has loaded. Rendered once per catalog change.
+
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use bakery_frontend::menu_page::{MenuData, page_html};
+use bytes::Bytes;
+
+use crate::api::AppState;
+
+const START: &str = "<!--page-->";
+const END: &str = "<!--/page-->";
+
+/// The page around the menu, and the menu last drawn into it.
+pub(super) struct ShopPage {
+    before: String,
+    after: String,
+    drawn: Mutex<Option<Arc<Drawn>>>,
+}
+
+/// The page for one version of the catalog.
+struct Drawn {
+    /// The catalog's and the categories' ETags it was drawn from.
+    from: (String, String),
+    etag: String,
+    body: Bytes,
+}
+
+impl ShopPage {
+    /// The page of the built storefront at `index`, if it has the markers (an older build has
+    /// not: its page is then served as it is).
+    pub(super) fn load(index: &Path) -> Option<ShopPage> {
+        let template = std::fs::read_to_string(index).ok()?;
+        let (before, rest) = template.split_once(START)?;
+        let (_, after) = rest.split_once(END)?;
+        Some(ShopPage {
+            before: before.to_owned(),
+            after: after.to_owned(),
+            drawn: Mutex::new(None),
+        })
+    }
+
+    /// The page for the current catalog: the one drawn last if the catalog has not changed.
+    fn current(&self, state: &AppState) -> Option<Arc<Drawn>> {
+        let snapshot = state.catalog.load();
+        let from = (snapshot.etag.clone(), snapshot.categories_etag.clone());
+        if let Ok(drawn) = self.drawn.lock()
+            && let Some(drawn) = drawn.as_ref()
+            && drawn.from == from
+        {
+            return Some(drawn.clone());
+        }
+        let data = MenuData {
+            products: serde_json::from_slice(&snapshot.json).ok()?,
+            categories: serde_json::from_slice(&snapshot.categories_json).ok()?,
+            shop: state.shop.clone(),
+        };
+        let body = format!("{}{}{}", self.before, page_html(&data), self.after);
+        let mut hasher = DefaultHasher::new();
+        body.hash(&mut hasher);
+        let drawn = Arc::new(Drawn {
+            from,
+            etag: format!("\"page-{:016x}\"", hasher.finish()),
+            body: Bytes::from(body),
+        });
+        if let Ok(mut slot) = self.drawn.lock() {
+            *slot = Some(drawn.clone());
+        }
+        Some(drawn)
+    }
+}
+
+/// `GET /`: the shop's page with the menu in it (304 when the browser has this version).
+pub(super) async fn front_page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    page: web::Data<ShopPage>,
+) -> HttpResponse {
+    let Some(drawn) = page.current(&state) else {
+        // The catalog did not read back: the page without the menu, which the wasm fetches.
+        return HttpResponse::Ok()
+            .insert_header((header::CACHE_CONTROL, "no-cache"))
+            .content_type("text/html; charset=utf-8")
+            .body(format!("{}{}", page.before, page.after));
+    };
+    let fresh = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|tags| tags.split(',').any(|t| t.trim() == drawn.etag));
+    let mut response = if fresh {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    response
+        .insert_header((header::ETAG, drawn.etag.clone()))
+        .insert_header((header::CACHE_CONTROL, "no-cache"));
+    if fresh {
+        return response.finish();
+    }
+    response
+        .content_type("text/html; charset=utf-8")
+        .body(drawn.body.clone())
+}

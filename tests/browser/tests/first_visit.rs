@@ -1,0 +1,175 @@
+//! The first visit: the shop's page arrives with the menu in its HTML (so it paints before the
+//! wasm has loaded, and shows with the wasm blocked), the shop does not download the staff's
+//! bundle, and `/staff` is answered with the staff's page and bundle.
+
+use bakery_browser_tests::first_visit::cdp;
+use bakery_browser_tests::{Browser, Server, run_walk};
+use fantoccini::Locator;
+use serde_json::json;
+
+type Result<T> = std::result::Result<T, String>;
+
+/// What `script` returns in the page.
+async fn run(browser: &Browser, script: &str) -> Result<serde_json::Value> {
+    browser
+        .client
+        .execute(script, vec![])
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// The URLs the page has requested so far.
+async fn requested(browser: &Browser) -> Result<Vec<String>> {
+    let names = run(
+        browser,
+        "return performance.getEntriesByType('resource').map(e => e.name);",
+    )
+    .await?;
+    serde_json::from_value(names).map_err(|e| e.to_string())
+}
+
+/// Waits until the wasm has replaced the server's menu with its own (the page's data is gone).
+async fn wasm_took_over(browser: &Browser) -> Result<()> {
+    for _ in 0..100 {
+        let gone = run(
+            browser,
+            "return document.getElementById('menu-data') === null;",
+        )
+        .await?;
+        if gone.as_bool() == Some(true) {
+            return Ok(());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    Err("the wasm never took the page over".to_owned())
+}
+
+async fn walk(server: &Server, browser: &Browser) -> Result<()> {
+    // With every .wasm blocked, the menu is there all the same: the server drew it.
+    cdp(browser, "Network.enable", json!({})).await?;
+    cdp(
+        browser,
+        "Network.setBlockedURLs",
+        json!({ "urls": ["*.wasm"] }),
+    )
+    .await?;
+    browser.open(server, "/").await?;
+    let card = browser.wait_for("[data-testid='product-2']", 10).await?;
+    let text = card.text().await.map_err(|e| e.to_string())?;
+    if !text.contains("Sourdough") || !text.contains("$") {
+        return Err(format!("the server's card for product 2 reads {text:?}"));
+    }
+    let groups = browser.menu_groups().await?;
+    if groups.len() < 2 {
+        return Err(format!("the server's menu has the groups {groups:?}"));
+    }
+    if browser.client.find(Locator::Css(".boot")).await.is_ok() {
+        return Err("the page still says it is warming up".to_owned());
+    }
+
+    // Unblocked: the wasm takes the page over and the menu works; no staff bundle comes.
+    cdp(browser, "Network.setBlockedURLs", json!({ "urls": [] })).await?;
+    // The blocked wasm's failure to load is expected; later errors are not.
+    browser.console_errors().await?;
+    browser.open(server, "/").await?;
+    wasm_took_over(browser).await?;
+    browser.click("#add-2").await?;
+    browser
+        .wait_for_text("[data-testid='cart-count']", 10, |t| t == "1")
+        .await?;
+    let shop_requests = requested(browser).await?;
+    if !shop_requests.iter().any(|u| u.contains("/assets/bakery-")) {
+        return Err(format!("the shop loaded no shop bundle: {shop_requests:?}"));
+    }
+    if let Some(staff) = shop_requests.iter().find(|u| u.contains("/assets/staff-")) {
+        return Err(format!("the shop downloaded the staff's bundle: {staff}"));
+    }
+
+    // `/staff` has its own page and bundle, and its sign-in form.
+    browser.open(server, "/staff").await?;
+    browser.wait_for("#staff-email", 30).await?;
+    let staff_requests = requested(browser).await?;
+    if !staff_requests.iter().any(|u| u.contains("/assets/staff-")) {
+        return Err(format!("/staff loaded no staff bundle: {staff_requests:?}"));
+    }
+    // A link from the shop to the staff pages loads the staff's page in full.
+    browser.open(server, "/").await?;
+    wasm_took_over(browser).await?;
+    run(
+        browser,
+        "const a = document.createElement('a'); a.href = '/staff'; a.textContent = 'Staff'; \
+         document.getElementById('main').append(a); a.click();",
+    )
+    .await?;
+    browser.wait_for("#staff-email", 30).await?;
+    // Signed out, the staff's page asks who is signed in and hears 401.
+    browser
+        .no_console_errors_but(|e| e.contains("/api/staff/me") && e.contains("401"))
+        .await
+}
+
+#[tokio::test]
+async fn the_menu_comes_in_the_page_and_the_staff_have_their_own_bundle() {
+    run_walk(&[], "first-visit", walk).await;
+}
+
+/// The shop's page as the server sends it.
+async fn front_page_html(browser: &Browser) -> Result<String> {
+    browser
+        .client
+        .execute_async(
+            "const done = arguments[0]; fetch('/').then(r => r.text()).then(done, e => done(String(e)));",
+            vec![],
+        )
+        .await
+        .map_err(|e| e.to_string())
+        .and_then(|v| serde_json::from_value(v).map_err(|e| e.to_string()))
+}
+
+const ADMIN: &str = "first-visit-admin@example.com";
+const PASSWORD: &str = "a-long-enough-password-1";
+
+/// The page's HTML itself names the products (what a phone paints before any script runs), and
+/// names them anew once the catalog changes.
+#[tokio::test]
+async fn the_shops_html_names_the_products_of_the_current_catalog() {
+    run_walk(
+        &[],
+        "first-visit-html",
+        async |server: &Server, browser: &Browser| {
+            browser.open(server, "/orders").await?;
+            let html = front_page_html(browser).await?;
+            for name in ["Sourdough Bread", "Croissant"] {
+                if !html.contains(name) {
+                    return Err(format!("the page's HTML lacks {name}: {html}"));
+                }
+            }
+            if !html.contains("id=\"menu-data\"") {
+                return Err("the page's HTML lacks the menu's data".to_owned());
+            }
+            server
+                .cli(
+                    &["user", "add", "--role", "admin", ADMIN],
+                    &format!("{PASSWORD}\n"),
+                )
+                .await?;
+            let status = browser
+                .change_product_as(ADMIN, PASSWORD, 2, json!({ "name": "Country Sourdough" }))
+                .await?;
+            if status != 200 {
+                return Err(format!("renaming the sourdough got {status}"));
+            }
+            for _ in 0..50 {
+                if front_page_html(browser)
+                    .await?
+                    .contains("Country Sourdough")
+                {
+                    return Ok(());
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            Err("the page still shows the old catalog".to_owned())
+        },
+    )
+    .await;
+}
