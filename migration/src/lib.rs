@@ -20,6 +20,7 @@ mod m20261201_000040_scheduled_orders;
 mod m20261202_000010_order_reminders;
 mod m20261202_000020_product_categories;
 mod m20261202_000021_sample_catalog_categories;
+mod m20261203_000201_product_pictures;
 
 /// Runs the bakery's migrations in order.
 pub struct Migrator;
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000010_order_reminders::Migration),
             Box::new(m20261202_000020_product_categories::Migration),
             Box::new(m20261202_000021_sample_catalog_categories::Migration),
+            Box::new(m20261203_000201_product_pictures::Migration),
         ]
     }
 }

@@ -25,7 +25,7 @@ use crate::store::catalog::{
 use crate::store::categories::{self, CategoryRef};
 
 /// The names of the categories by id, to show a product's.
-async fn category_names(state: &AppState) -> Result<HashMap<i64, String>, ApiError> {
+pub(super) async fn category_names(state: &AppState) -> Result<HashMap<i64, String>, ApiError> {
     Ok(categories::in_order(&state.db)
         .await?
         .into_iter()
@@ -33,7 +33,8 @@ async fn category_names(state: &AppState) -> Result<HashMap<i64, String>, ApiErr
         .collect())
 }
 
-fn admin_product(p: product::Model, names: &HashMap<i64, String>) -> AdminProduct {
+/// A product as the back-office shows it.
+pub(super) fn admin_product(p: product::Model, names: &HashMap<i64, String>) -> AdminProduct {
     AdminProduct {
         category: p.category_id.and_then(|id| names.get(&id).cloned()),
         category_id: p.category_id,

@@ -21,6 +21,7 @@ pub mod order_access;
 pub mod order_lookup;
 pub mod order_moves;
 pub mod orders;
+pub mod pictures;
 pub mod planning;
 pub mod products;
 pub mod shared_answers;
@@ -87,6 +88,8 @@ pub struct AppState {
     pub planning: Arc<planning::PlanningCache>,
     /// The shop's name, currency and locale.
     pub shop: bakery_wire::money::ShopInfo,
+    /// How large an uploaded product picture may be.
+    pub pictures: crate::domain::pictures::PictureLimits,
 }
 
 impl AppState {
@@ -103,7 +106,7 @@ impl AppState {
     }
 }
 
-/// Registers the API routes (`/api/...` and `/health`), each with its OpenAPI operation.
+/// Registers the API routes (`/api/...`, `/pictures/...` and `/health`), each with its OpenAPI operation.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     register(&mut ServiceConfig::new(cfg), true);
     // Registering builds each operation's description (every HTTP worker does, then drops it):
@@ -116,7 +119,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 /// with `serving` off). When `serving`, a path's other methods answer 405 and the rest of `/api`
 /// a JSON 404.
 fn register(cfg: &mut ServiceConfig, serving: bool) {
-    cfg.service(health::health);
+    cfg.service(health::health).service(pictures::serve_picture);
     let mut api = scope("/api")
         .service(products::list_products)
         .service(products::list_categories)
@@ -156,6 +159,8 @@ fn staff_routes(cfg: &mut ServiceConfig) {
         .service(admin_catalog::add_product)
         .service(admin_catalog::change_product)
         .service(admin_catalog::change_stock)
+        .service(pictures::upload_picture)
+        .service(pictures::remove_picture)
         .service(admin_categories::list_all_categories)
         .service(admin_categories::add_category)
         .service(admin_categories::change_category)

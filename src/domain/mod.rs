@@ -1,11 +1,12 @@
 //! The bakery's rules as types: the order lifecycle, validated order requests, money, the
-//! queue message, what anyone may see of an order, and the pickup calendar with its slots and the kitchen's clock.
+//! queue message, product pictures' sizes, what anyone may see of an order, and the pickup calendar with its slots and the kitchen's clock.
 
 pub mod calendar;
 pub mod lifecycle;
 mod money;
 mod order_message;
 mod order_request;
+pub mod pictures;
 pub mod privacy;
 pub mod production;
 pub mod schedule;

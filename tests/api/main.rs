@@ -16,6 +16,7 @@ mod migrate;
 mod notifications;
 mod orders;
 mod oven_leases;
+mod pictures;
 mod production;
 mod products;
 mod recovery;

@@ -80,6 +80,9 @@ pub struct Product {
     /// When the kitchen can make it.
     #[serde(flatten, default)]
     pub planning: ProductPlanning,
+    /// Its picture in the sizes the site serves; null: none.
+    #[serde(default)]
+    pub picture: Option<menu::ProductPicture>,
 }
 
 /// When the kitchen can make a product: its lead time, pieces per day, weekdays and dates.
