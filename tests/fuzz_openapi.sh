@@ -122,6 +122,14 @@ include-path = "/api/admin/categories/{id}"
 include-method-regex = "^(PATCH|DELETE)$"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", 400, 401, 403, 404, 409, 429, "5xx"]
 
+# A product's picture is any file the schema allows, and only a readable JPEG, PNG or WebP of at
+# most `catalog.picture_max_pixels` is taken: other bytes are refused (415 not a picture, 400
+# unreadable, 413 too many pixels), as is a product that does not exist (404).
+[[operations]]
+include-path = "/api/admin/products/{id}/picture"
+include-method = "PUT"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", 400, 401, 403, 404, 413, 415, 429, "5xx"]
+
 # A webhook's URL is any http(s) URL that parses, has no credentials and no private host: no
 # pattern can say that, so the document's pattern is a subset the server always accepts (a
 # schema-valid URL is never refused) and URLs outside it may be accepted too. (With

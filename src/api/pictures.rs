@@ -20,6 +20,12 @@ use crate::store::pictures::{self as stored, PictureRemoved};
 /// How long a size of a picture may be cached: a year (its URL changes with the picture).
 const CACHED_FOR_GOOD: &str = "public, max-age=31536000, immutable";
 
+/// The bytes of a picture file, as the document describes them.
+#[derive(utoipa::ToSchema)]
+#[schema(value_type = String, format = Binary)]
+#[allow(dead_code)] // only its documentation is used
+struct PictureFile(Vec<u8>);
+
 /// `PUT /api/admin/products/{id}/picture`: makes the body the product's picture (admins).
 #[utoipa::path(
     tag = "admin",
@@ -31,7 +37,11 @@ const CACHED_FOR_GOOD: &str = "public, max-age=31536000, immutable";
         and gets new URLs.",
     security(("session" = []), ("bearer" = [])),
     params(("id" = i64, Path, minimum = 1, description = "The product")),
-    request_body(content(("image/jpeg"), ("image/png"), ("image/webp"), ("application/octet-stream"))),
+    request_body(
+        content = inline(PictureFile),
+        content_type = "application/octet-stream",
+        description = "The picture file; any Content-Type (`image/png` as well)",
+    ),
     responses(
         (status = 200, description = "The product with its new picture", body = AdminProduct),
         (status = 400, description = "Bad id (`validation_failed`), or a picture that cannot be read (`invalid_picture`)", body = ErrorBody),
@@ -118,7 +128,7 @@ pub async fn remove_picture(
         ("If-None-Match" = Option<String>, Header, description = "The ETag of an earlier answer; 304 if it is the same"),
     ),
     responses(
-        (status = 200, description = "The picture", content_type = "image/jpeg", body = Vec<u8>,
+        (status = 200, description = "The picture", content_type = "image/jpeg", body = inline(PictureFile),
             headers(
                 ("ETag" = String, description = "Names this size of this picture"),
                 ("Cache-Control" = String, description = "`public, max-age=31536000, immutable`"),

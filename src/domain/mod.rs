@@ -9,6 +9,8 @@ mod order_request;
 pub mod pictures;
 pub mod privacy;
 pub mod production;
+#[cfg(test)]
+mod sample_pictures;
 pub mod schedule;
 pub mod slots;
 

@@ -313,3 +313,60 @@ async fn bad_uploads_are_refused_with_json_4xx(backend: Backend) {
     }
 }
 on_both_databases!(bad_uploads_are_refused_with_json_4xx);
+
+async fn the_sample_catalog_ships_its_own_pictures(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (_, list) = app.get_json("/api/products").await;
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), 10);
+    for product in list {
+        let picture = &product["picture"];
+        assert_eq!(
+            (picture["width"].as_u64(), picture["height"].as_u64()),
+            (Some(960), Some(720)),
+            "{product}"
+        );
+        // The seed's `image_url` still names the picture as it did.
+        assert!(product["image_url"].as_str().unwrap().ends_with(".jpg"));
+    }
+    let croissant = list.iter().find(|p| p["id"] == 4).unwrap();
+    assert_eq!(croissant["image_url"], "croissant.jpg");
+    for entry in croissant["picture"]["srcset"].as_str().unwrap().split(", ") {
+        let (url, width) = entry.split_once(' ').unwrap();
+        let res = fetch(&app, url, None).await;
+        assert_eq!(res.status().as_u16(), 200, "{url}");
+        let decoded = image::load_from_memory(&res.bytes().await.unwrap()).unwrap();
+        assert_eq!(format!("{}w", decoded.width()), width);
+        assert_eq!(decoded.height(), decoded.width() * 3 / 4);
+    }
+}
+on_both_databases!(the_sample_catalog_ships_its_own_pictures);
+
+async fn the_picture_migrations_roll_back_and_forward(backend: Backend) {
+    use migration::{Migrator, MigratorTrait};
+    let db = bakery_test_support::TestDatabase::create(backend).await;
+    let conn = db.connect().await;
+    Migrator::up(&conn, None).await.unwrap();
+    let count = |sql: &'static str| {
+        let db = &db;
+        async move { bakery_test_support::probe(&db.url).await.scalar(sql).await }
+    };
+    let pictures = "SELECT COUNT(*) FROM product_pictures";
+    assert_eq!(count(pictures).await, 30);
+    let migrations = Migrator::migrations();
+    let at = migrations
+        .iter()
+        .position(|m| m.name() == "m20261203_000201_product_pictures")
+        .unwrap();
+    // Back to just before the sample pictures: the table stays, empty.
+    let steps = u32::try_from(migrations.len() - at - 1).unwrap();
+    Migrator::down(&conn, Some(steps)).await.unwrap();
+    assert_eq!(count(pictures).await, 0);
+    // And before the table; then forward again.
+    Migrator::down(&conn, Some(1)).await.unwrap();
+    assert_eq!(count("SELECT COUNT(*) FROM products").await, 10);
+    Migrator::up(&conn, None).await.unwrap();
+    assert_eq!(count(pictures).await, 30);
+    conn.close().await.unwrap();
+}
+on_both_databases!(the_picture_migrations_roll_back_and_forward);
