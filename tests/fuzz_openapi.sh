@@ -123,7 +123,7 @@ include-method-regex = "^(PATCH|DELETE)$"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", 400, 401, 403, 404, 409, 429, "5xx"]
 
 # A product's picture is any file the schema allows, and only a readable JPEG, PNG or WebP of at
-# most `catalog.picture_max_pixels` is taken: other bytes are refused (415 not a picture, 400
+# most catalog.picture_max_pixels is taken: other bytes are refused (415 not a picture, 400
 # unreadable, 413 too many pixels), as is a product that does not exist (404).
 [[operations]]
 include-path = "/api/admin/products/{id}/picture"

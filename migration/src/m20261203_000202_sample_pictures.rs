@@ -117,7 +117,7 @@ impl MigrationTrait for Migration {
                     (width * 3 / 4).into(),
                     "image/jpeg".into(),
                     bytes.to_vec().into(),
-                    Expr::current_timestamp().into(),
+                    Expr::current_timestamp(),
                 ]);
             }
             manager.exec_stmt(insert).await?;

@@ -12,6 +12,7 @@ use super::body::{BodyLimits, read_bytes};
 use super::errors::ApiError;
 use super::extract::positive_id;
 use super::order_moves::catalog_changed;
+use super::products::client_has;
 use super::shared_answers::AdminChange;
 use super::staff::{ADMIN, Staff};
 use crate::domain::pictures::{self, PictureLimits, PictureRefusal};
@@ -125,7 +126,7 @@ pub async fn remove_picture(
     params(
         ("product_id" = i64, Path, minimum = 1, description = "The product"),
         ("file" = String, Path, description = "`{hash}-{width}.jpg`: the picture's hash (16 hex digits) and a width the site serves (320, 640 or 960)"),
-        ("If-None-Match" = Option<String>, Header, description = "The ETag of an earlier answer; 304 if it is the same"),
+        ("If-None-Match" = Option<String>, Header, description = "ETags of earlier answers (or `*`); 304 if one is this answer's"),
     ),
     responses(
         (status = 200, description = "The picture", content_type = "image/jpeg", body = inline(PictureFile),
@@ -148,11 +149,7 @@ pub async fn serve_picture(
     let product_id = positive_id(&product_id).map_err(|_| ApiError::NotFound)?;
     let (hash, width) = pictures::parse_file_name(&file).ok_or(ApiError::NotFound)?;
     let etag = format!("\"{hash}-{width}\"");
-    let fresh = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|tags| tags.split(',').any(|t| t.trim() == etag));
+    let fresh = client_has(&req, &etag);
     let Some((content_type, bytes)) = stored::size(&state.db, product_id, hash, width).await?
     else {
         return Err(ApiError::NotFound);

@@ -79,7 +79,7 @@ impl Canvas {
             let (dx, dy) = (x - cx, y - cy);
             let (u, v) = ((dx * cos + dy * sin) / rx, (-dx * sin + dy * cos) / ry);
             let d = u * u + v * v;
-            (d <= 1.0).then(|| 0.5 + relief * (0.6 * d + 0.4 * (u + v) * 0.5 - 0.3))
+            (d <= 1.0).then_some(0.5 + relief * (0.6 * d + 0.4 * (u + v) * 0.5 - 0.3))
         });
     }
 

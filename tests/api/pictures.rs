@@ -200,7 +200,9 @@ async fn bad_uploads_are_refused_with_json_4xx(backend: Backend) {
     let mut cut = png.clone();
     cut.truncate(60);
     let gif = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\xff\xff\xff\x00\x00\x00;".to_vec();
-    let cases: Vec<(Option<&str>, &str, Vec<u8>, &str, u16, &str)> = vec![
+    // (who, product, body, stated type, status, code)
+    type Case<'a> = (Option<&'a str>, &'a str, Vec<u8>, &'a str, u16, &'a str);
+    let cases: Vec<Case> = vec![
         (None, "2", png.clone(), "image/png", 401, "unauthenticated"),
         (
             Some(&baker),

@@ -1,4 +1,4 @@
-//! The menu: every product as a card with its price, stock, allergens and dietary labels and an
+//! The menu: every product as a card with its picture, price, stock, allergens and dietary labels and an
 //! add-to-cart button, grouped under its category's heading in the shop's order, and a filter by
 //! allergen and label kept in the address (and remembered).
 
@@ -117,7 +117,8 @@ pub fn CatalogPage() -> View {
                     View::from(
                         groups::group(&shown, &order)
                             .into_iter()
-                            .map(|g| menu_group(g, announcement))
+                            .enumerate()
+                            .map(|(i, g)| menu_group(g, announcement, i == 0))
                             .collect::<Vec<_>>(),
                     )
                 }
@@ -140,8 +141,20 @@ pub fn CatalogPage() -> View {
     }
 }
 
-/// One category's heading and its products' cards.
-fn menu_group(group: MenuGroup, announcement: Signal<String>) -> View {
+/// How many pictures at the top of the menu load at once; the rest load as they scroll near.
+const PICTURES_AT_ONCE: usize = 3;
+
+/// One category's heading and its products' cards (`first`: the top of the menu).
+fn menu_group(group: MenuGroup, announcement: Signal<String>, first: bool) -> View {
+    let at_once: Vec<i64> = match first {
+        true => group
+            .products
+            .iter()
+            .take(PICTURES_AT_ONCE)
+            .map(|p| p.id)
+            .collect(),
+        false => Vec::new(),
+    };
     let heading_id = format!("group-{}", group.key);
     let labelled_by = heading_id.clone();
     let name = group.name.clone();
@@ -151,8 +164,11 @@ fn menu_group(group: MenuGroup, announcement: Signal<String>) -> View {
             ul(class="product-grid", data-testid="product-grid") {
                 Keyed(
                     list=group.products,
-                    view=move |p| view! { ProductCard(product=p, announcement=announcement) },
-                    key=|p| (p.id, p.stock, price_to_cents(p.price), p.name.clone(), p.allergens.clone(), p.may_contain.clone(), p.dietary.clone(), making_notes(&p.planning)),
+                    view=move |p| {
+                        let lazy = !at_once.contains(&p.id);
+                        view! { ProductCard(product=p, announcement=announcement, lazy=lazy) }
+                    },
+                    key=|p| (p.id, p.stock, price_to_cents(p.price), p.name.clone(), p.allergens.clone(), p.may_contain.clone(), p.dietary.clone(), making_notes(&p.planning), p.picture.as_ref().map(|x| x.src.clone())),
                 )
             }
         }
@@ -212,13 +228,37 @@ fn FilterPanel(filter: Signal<MenuFilter>) -> View {
     }
 }
 
-#[component(inline_props)]
-fn ProductCard(product: Product, announcement: Signal<String>) -> View {
-    let shop = use_context::<Shop>();
-    let id = product.id;
-    let (dark, light) = palette(&product);
+/// The card's picture: the product's photo sized for the card (`lazy`: loaded as it scrolls
+/// near), or a drawn tile with its initials; either fills the same 4:3 box.
+fn card_art(product: &Product, lazy: bool) -> View {
+    if let Some(picture) = product.picture.clone() {
+        return view! {
+            div(class="product-art") {
+                img(class="product-photo", src=picture.src, srcset=picture.srcset, sizes=CARD_SIZES,
+                    width=picture.width.to_string(), height=picture.height.to_string(), alt="",
+                    loading=if lazy { "lazy" } else { "eager" }, decoding="async")
+            }
+        };
+    }
+    let (dark, light) = palette(product);
     let art_style = format!("background: linear-gradient(135deg, {dark}, {light});");
     let art_text = initials(&product.name);
+    view! {
+        div(class="product-art placeholder", style=art_style, aria-hidden="true") {
+            span { (art_text) }
+        }
+    }
+}
+
+/// How wide a card's picture is shown: the menu's grid is one column on phones, up to three on
+/// wide screens.
+const CARD_SIZES: &str = "(max-width: 640px) 100vw, (max-width: 1000px) 50vw, 340px";
+
+#[component(inline_props)]
+fn ProductCard(product: Product, announcement: Signal<String>, lazy: bool) -> View {
+    let shop = use_context::<Shop>();
+    let id = product.id;
+    let art = card_art(&product, lazy);
     let name = product.name.clone();
     let description = product.description.clone();
     let sold_out = product.stock <= 0;
@@ -256,9 +296,7 @@ fn ProductCard(product: Product, announcement: Signal<String>) -> View {
 
     view! {
         li(class="product-card", data-testid=format!("product-{id}"), aria-labelledby=labelled_by) {
-            div(class="product-art", style=art_style, aria-hidden="true") {
-                span { (art_text) }
-            }
+            (art)
             div(class="product-body") {
                 h3(id=title_id, class="product-name") { (name) }
                 p(class="product-description") { (description) }
