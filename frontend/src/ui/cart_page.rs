@@ -6,7 +6,7 @@ use sycamore::futures::spawn_local_scoped;
 use sycamore::prelude::*;
 use wasm_bindgen::JsValue;
 
-use super::{Catalog, Shop, api, browser, labels};
+use super::{Catalog, Shop, api, browser, labels, pictures};
 use crate::cart::{Cart, CartLine};
 use crate::money::format_cents;
 use crate::pickup;
@@ -110,13 +110,20 @@ fn LineRow(line: CartLine) -> View {
         Catalog::Ready(products) => labels::allergen_note(&products, id),
         _ => view! {},
     };
+    let thumbnail = move || match shop.catalog.get_clone() {
+        Catalog::Ready(products) => pictures::thumbnail(&products, id),
+        _ => pictures::thumbnail(&[], id),
+    };
 
     view! {
         li(class="cart-line", data-testid=format!("cart-line-{id}")) {
             div(class="line-info") {
-                span(class="line-name") { (name) }
-                span(class="line-unit") { (unit) }
-                (allergens)
+                (thumbnail)
+                div(class="line-text") {
+                    span(class="line-name") { (name) }
+                    span(class="line-unit") { (unit) }
+                    (allergens)
+                }
             }
             div(class="quantity") {
                 button(class="qty-button", r#type="button", id=format!("dec-{id}"), aria-label=dec_label,
