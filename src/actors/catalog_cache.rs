@@ -20,9 +20,7 @@ use sha2::{Digest, Sha256};
 
 use super::supervision::Restarts;
 use crate::cache::RedisCache;
-use crate::domain::pictures;
 use crate::store::catalog::Menu;
-use crate::store::pictures::PictureRef;
 use crate::store::{self, StoreError};
 
 /// How long a change waits for more changes before the catalog is reloaded once for all.
@@ -55,7 +53,7 @@ impl CatalogSnapshot {
         } = menu;
         let pictures: HashMap<i64, ProductPicture> = pictures
             .into_iter()
-            .map(|p| (p.product_id, menu_picture(&p)))
+            .map(|p| (p.product_id, p.shown()))
             .collect();
         let names: HashMap<i64, &str> =
             categories.iter().map(|c| (c.id, c.name.as_str())).collect();
@@ -121,22 +119,6 @@ fn etag_of(body: &[u8]) -> String {
             .map(|b| format!("{b:02x}"))
             .collect::<String>()
     )
-}
-
-/// A product's picture as the menu shows it.
-fn menu_picture(picture: &PictureRef) -> ProductPicture {
-    let url = |width| pictures::url_of(picture.product_id, &picture.hash, width);
-    ProductPicture {
-        src: url(picture.width),
-        srcset: picture
-            .widths
-            .iter()
-            .map(|&w| format!("{} {w}w", url(w)))
-            .collect::<Vec<_>>()
-            .join(", "),
-        width: picture.width,
-        height: picture.height,
-    }
 }
 
 /// The current snapshot, swapped atomically by the actor and read lock-free by handlers.

@@ -7,7 +7,7 @@ use bakery_wire::ErrorBody;
 use bakery_wire::staff::AdminProduct;
 
 use super::AppState;
-use super::admin_catalog::{admin_product, category_names};
+use super::admin_catalog::{admin_product, beside};
 use super::body::{BodyLimits, read_bytes};
 use super::errors::ApiError;
 use super::extract::positive_id;
@@ -80,8 +80,8 @@ pub async fn upload_picture(
     };
     tracing::info!(product_id = id, %hash, "product picture replaced");
     catalog_changed(&state);
-    let names = category_names(&state).await?;
-    Ok(HttpResponse::Ok().json(admin_product(product, &names)))
+    let beside = beside(&state).await?;
+    Ok(HttpResponse::Ok().json(admin_product(product, &beside)))
 }
 
 /// `DELETE /api/admin/products/{id}/picture`: removes the product's picture (admins).
@@ -112,8 +112,8 @@ pub async fn remove_picture(
         PictureRemoved::NoPicture => return Err(ApiError::NoPicture),
     };
     catalog_changed(&state);
-    let names = category_names(&state).await?;
-    Ok(HttpResponse::Ok().json(admin_product(product, &names)))
+    let beside = beside(&state).await?;
+    Ok(HttpResponse::Ok().json(admin_product(product, &beside)))
 }
 
 /// `GET /pictures/{product_id}/{hash}-{width}.jpg`: one size of a product's picture.

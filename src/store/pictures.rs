@@ -1,6 +1,7 @@
 //! Product pictures in the database: replacing or removing a product's picture (audited, with
 //! its `image_url`), the pictures the menu shows, and one size's bytes to serve.
 
+use bakery_wire::menu::ProductPicture;
 use chrono::Utc;
 use entity::{product, product_picture};
 use sea_orm::ActiveValue::{NotSet, Set};
@@ -22,6 +23,25 @@ pub struct PictureRef {
     /// Width and height of the largest size.
     pub width: u32,
     pub height: u32,
+}
+
+impl PictureRef {
+    /// The picture as the menu and the back-office show it: every size's URL and the largest
+    /// size's dimensions.
+    pub fn shown(&self) -> ProductPicture {
+        let url = |width| url_of(self.product_id, &self.hash, width);
+        ProductPicture {
+            src: url(self.width),
+            srcset: self
+                .widths
+                .iter()
+                .map(|&w| format!("{} {w}w", url(w)))
+                .collect::<Vec<_>>()
+                .join(", "),
+            width: self.width,
+            height: self.height,
+        }
+    }
 }
 
 /// The current pictures of every product, by product, without their bytes.

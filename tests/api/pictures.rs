@@ -107,6 +107,8 @@ async fn good_pictures_are_served_resized_and_cached_for_good(backend: Backend) 
         let hash = image_url["/pictures/2/".len()..image_url.len() - "-960.jpg".len()].to_owned();
         let shown = menu_picture(&app, 2, Some(&hash)).await;
         assert_eq!(shown["src"], image_url.as_str());
+        // The back-office's answer shows the same picture.
+        assert_eq!(product["picture"], shown);
         assert_eq!(
             (shown["width"].as_u64(), shown["height"].as_u64()),
             (Some(960), Some(720))
@@ -164,6 +166,7 @@ async fn good_pictures_are_served_resized_and_cached_for_good(backend: Backend) 
         .await;
     assert_eq!(status, 200, "{product}");
     assert_eq!(product["image_url"], "");
+    assert!(product["picture"].is_null(), "{product}");
     menu_picture(&app, 2, None).await;
     let last = previous.unwrap();
     assert_eq!(fetch(&app, &last, None).await.status().as_u16(), 404);

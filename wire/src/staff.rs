@@ -118,6 +118,9 @@ pub struct AdminProduct {
     /// Its category's name; null: uncategorised.
     #[serde(default)]
     pub category: Option<String>,
+    /// Its picture, as the menu shows it; null: none.
+    #[serde(default)]
+    pub picture: Option<crate::menu::ProductPicture>,
 }
 
 /// `POST /api/admin/products`: a new product.

@@ -13,7 +13,7 @@ use super::{StaffCtx, field};
 use crate::groups::OTHER;
 use crate::money::format_cents;
 use crate::staff::{Caps, StockMode, parse_price, stock_change};
-use crate::ui::browser;
+use crate::ui::{browser, pictures};
 
 fn price_text(price: f64) -> String {
     price_to_cents(price).map(format_cents).unwrap_or_default()
@@ -52,7 +52,7 @@ pub fn CatalogAdmin(caps: Caps) -> View {
             Keyed(
                 list=move || products.get_clone(),
                 view=move |p| view! { ProductRow(product=p, caps=caps, products=products, categories=categories) },
-                key=|p| (p.id, p.stock, p.active, price_to_cents(p.price), p.name.clone(), p.description.clone(), p.category_id, p.category.clone(), p.image_url.clone()),
+                key=|p| (p.id, p.stock, p.active, price_to_cents(p.price), p.name.clone(), p.description.clone(), p.category_id, p.category.clone(), p.picture.as_ref().map(|x| x.src.clone())),
             )
         }
     }
@@ -198,8 +198,7 @@ fn ProductRow(
             }
         });
     };
-    let has_picture = product.image_url.starts_with("/pictures/");
-    let thumbnail = product.image_url.replace("-960.jpg", "-320.jpg");
+    let thumbnail = product.picture.as_ref().map(pictures::smallest);
 
     // Stock: set or adjust, with a reason.
     let mode = create_signal("adjust".to_owned());
@@ -347,8 +346,9 @@ fn ProductRow(
     let picture_tools = if caps.edit_catalog {
         let file_id = format!("picture-{id}");
         let file_for = file_id.clone();
-        let shown = View::from(has_picture.then(|| {
-            view! { img(class="admin-thumb", src=thumbnail, width="160", height="120", alt="", loading="lazy") }
+        let has_picture = thumbnail.is_some();
+        let shown = View::from(thumbnail.map(|src| {
+            view! { img(class="admin-thumb", src=src, width="160", height="120", alt="", loading="lazy") }
         }));
         let remove = View::from(has_picture.then(|| {
             view! {
