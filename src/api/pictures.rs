@@ -18,6 +18,9 @@ use super::staff::{ADMIN, Staff};
 use crate::domain::pictures::{self, PictureLimits, PictureRefusal};
 use crate::store::pictures::{self as stored, PictureRemoved};
 
+/// Uploads decoded and resized at once in this process; more wait their turn.
+static PREPARING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
 /// How long a size of a picture may be cached: a year (its URL changes with the picture).
 const CACHED_FOR_GOOD: &str = "public, max-age=31536000, immutable";
 
@@ -70,6 +73,11 @@ pub async fn upload_picture(
     };
     let upload = read_bytes(&req, payload, body_limits).await?;
     pictures::sniff(&upload).map_err(refusal)?;
+    // One decode's memory is bounded by the pixel limit; so many at once bound them all.
+    let _turn = PREPARING
+        .acquire()
+        .await
+        .map_err(|e| ApiError::Internal(format!("picture preparation closed: {e}")))?;
     let picture = web::block(move || pictures::prepare(&upload, limits))
         .await
         .map_err(|e| ApiError::Internal(format!("picture preparation stopped: {e}")))?
