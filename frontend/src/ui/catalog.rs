@@ -250,9 +250,9 @@ fn card_art(product: &Product, lazy: bool) -> View {
     }
 }
 
-/// How wide a card's picture is shown: the menu's grid is one column on phones, up to three on
-/// wide screens.
-const CARD_SIZES: &str = "(max-width: 640px) 100vw, (max-width: 1000px) 50vw, 340px";
+/// How wide a card's picture is shown: the menu's grid is one column on phones, two or three
+/// in between, and columns of about 240 pixels on wide screens.
+const CARD_SIZES: &str = "(max-width: 560px) calc(100vw - 2rem), (max-width: 1000px) 45vw, 260px";
 
 #[component(inline_props)]
 fn ProductCard(product: Product, announcement: Signal<String>, lazy: bool) -> View {
