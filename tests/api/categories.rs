@@ -508,6 +508,15 @@ async fn bad_category_requests_are_4xx_never_5xx(backend: Backend) {
 }
 on_both_databases!(bad_category_requests_are_4xx_never_5xx);
 
+/// How many migrations there are from `name` (included) to the last: the steps down to just
+/// before it.
+pub(crate) fn migrations_from(name: &str) -> u32 {
+    use migration::{Migrator, MigratorTrait};
+    let migrations = Migrator::migrations();
+    let at = migrations.iter().position(|m| m.name() == name).unwrap();
+    u32::try_from(migrations.len() - at).unwrap()
+}
+
 async fn the_category_migrations_roll_back_and_forward(backend: Backend) {
     use migration::{Migrator, MigratorTrait};
     let db = bakery_test_support::TestDatabase::create(backend).await;
@@ -524,12 +533,7 @@ async fn the_category_migrations_roll_back_and_forward(backend: Backend) {
     );
     // Back before categories (and whatever came after them): the table and the column are
     // gone, the products stay.
-    let migrations = Migrator::migrations();
-    let categories_at = migrations
-        .iter()
-        .position(|m| m.name() == "m20261202_000020_product_categories")
-        .unwrap();
-    let steps = u32::try_from(migrations.len() - categories_at).unwrap();
+    let steps = migrations_from("m20261202_000020_product_categories");
     Migrator::down(&conn, Some(steps)).await.unwrap();
     assert_eq!(count("SELECT COUNT(*) FROM products").await, 10);
     let (products_columns, missing_table) = match backend {

@@ -53,17 +53,9 @@ async fn pick_file(browser: &Browser, css: &str, path: &std::path::Path) -> Resu
 }
 
 async fn pictures_walk(server: &Server, browser: &Browser) -> Result<()> {
-    server
-        .cli(
-            &["user", "add", "--role", "admin", ADMIN],
-            &format!("{PASSWORD}\n"),
-        )
+    browser
+        .sign_in_new_admin(server, "/staff/catalog", ADMIN, PASSWORD)
         .await?;
-    browser.open(server, "/staff/catalog").await?;
-    browser.wait_for("#staff-email", 30).await?;
-    browser.type_into("#staff-email", ADMIN).await?;
-    browser.type_into("#staff-password", PASSWORD).await?;
-    browser.click("#staff-sign-in").await?;
 
     // The sourdough shows its sample picture; the admin picks a photo of their own.
     let thumb = "[data-product-id='2'] img.admin-thumb";
