@@ -111,6 +111,7 @@ pub async fn replace(
     let write = super::begin_write(db).await?;
     let largest = WIDTHS[WIDTHS.len() - 1];
     let image_url = url_of(product_id, &picture.hash, largest);
+    // The product's row first: a change of its picture at the same time waits for this one.
     let Some(changed) = set_image_url(&*write, product_id, &image_url).await? else {
         write.rollback().await?;
         return Ok(None);
@@ -156,20 +157,15 @@ pub async fn remove(
     actor: &str,
 ) -> Result<PictureRemoved, StoreError> {
     let write = super::begin_write(db).await?;
-    let removed = delete_sizes(&*write, product_id).await?;
-    let changed = if removed > 0 {
-        set_image_url(&*write, product_id, "").await?
-    } else {
-        None
-    };
-    let Some(changed) = changed else {
+    // The product's row first: a change of its picture at the same time waits for this one.
+    let Some(changed) = set_image_url(&*write, product_id, "").await? else {
         write.rollback().await?;
-        let exists = product::Entity::find_by_id(product_id).one(db).await?;
-        return Ok(match exists {
-            Some(_) => PictureRemoved::NoPicture,
-            None => PictureRemoved::NoSuchProduct,
-        });
+        return Ok(PictureRemoved::NoSuchProduct);
     };
+    if delete_sizes(&*write, product_id).await? == 0 {
+        write.rollback().await?;
+        return Ok(PictureRemoved::NoPicture);
+    }
     let target = format!("product:{product_id}");
     audit::record(
         &*write,
