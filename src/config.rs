@@ -8,6 +8,7 @@
 //! The module imports nothing else from the crate.
 
 mod calendar;
+mod catalog;
 mod layers;
 pub mod live;
 mod table;
@@ -21,6 +22,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 pub use calendar::CalendarSettings;
+pub use catalog::CatalogSettings;
 pub use table::{CONFIG_FILE_ENV, SETTINGS, Setting, env_names, markdown_table};
 pub use values::{SmtpServer, SmtpTls, parse_duration, parse_network, parse_sender};
 
@@ -100,6 +102,8 @@ pub struct Settings {
     pub chaos: ChaosSettings,
     /// The default pickup and delivery calendar (admins override it at run time).
     pub calendar: CalendarSettings,
+    /// Limits of product picture uploads.
+    pub catalog: CatalogSettings,
 }
 
 /// Where the server's certificate and key are (PEM).
@@ -360,6 +364,7 @@ impl Default for Settings {
             notify: NotifySettings::default(),
             chaos: ChaosSettings::default(),
             calendar: CalendarSettings::default(),
+            catalog: CatalogSettings::default(),
         }
     }
 }

@@ -453,6 +453,7 @@ impl Application {
                 allow_private_webhooks: settings.notify.allow_private_hosts,
                 roster: parts.roster.clone(),
                 shop: settings.shop.info(),
+                pictures: crate::api::pictures::limits_of(&settings.catalog),
                 session_policy: crate::staff::sessions::SessionPolicy {
                     idle_timeout: settings.sessions.idle_timeout,
                     lifetime: settings.sessions.lifetime,

@@ -99,6 +99,14 @@ include-path-regex = "^/api/slots"
 include-method = "GET"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", 400, 401, 403, 404, 409, 429, "5xx"]
 
+# A product's picture is any file the schema allows, and only a readable JPEG, PNG or WebP of at
+# most catalog.picture_max_pixels is taken: other bytes are refused (415 not a picture, 400
+# unreadable, 413 too many pixels), as is a product that does not exist (404).
+# Before the next section, whose method filter takes in every PUT: the first that applies wins.
+[[operations]]
+include-path = "/api/admin/products/{id}/picture"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", 400, 401, 403, 404, 413, 415, 429, "5xx"]
+
 # A product's dates and the calendar's text forms (hours, closed dates, special hours) must name
 # days and times that exist (no 2026-02-30, no 25:00), which no pattern can state: a value that
 # matches the document's shape may still be refused with 400 naming the field. A product's

@@ -1,4 +1,4 @@
-//! SeaORM entities of the bakery's tables: products and their categories, orders, order items, order events, outbox, staff, notifications, oven leases, bookings and planning.
+//! SeaORM entities of the bakery's tables: products, their pictures and categories, orders, order items, order events, outbox, staff, notifications, oven leases, bookings and planning.
 
 pub mod api_token;
 pub mod audit_log;
@@ -14,6 +14,7 @@ pub mod outbox;
 pub mod oven_lease;
 pub mod planning;
 pub mod product;
+pub mod product_picture;
 pub mod staff_session;
 pub mod staff_user;
 pub mod webhook_endpoint;

@@ -101,8 +101,11 @@ pub fn page_html(data: &MenuData) -> String {
     } else {
         html.push_str(r#"<p class="filter-count" role="status" data-testid="filter-count"></p>"#);
         let money = data.shop.money();
-        for group in groups::group(&data.products, &data.categories) {
-            group_html(&mut html, &group, &|cents| money.format(cents));
+        for (i, group) in groups::group(&data.products, &data.categories)
+            .iter()
+            .enumerate()
+        {
+            group_html(&mut html, group, i == 0, &|cents| money.format(cents));
         }
     }
     html.push_str(r#"</main><footer class="site-footer"><p>Baked fresh every morning · Pick up at the counter or have it delivered</p></footer>"#);
@@ -116,26 +119,58 @@ pub fn page_html(data: &MenuData) -> String {
     html
 }
 
-fn group_html(html: &mut String, group: &MenuGroup, price: &dyn Fn(i64) -> String) {
+/// How many pictures at the top of the menu load at once; the rest load as they scroll near.
+pub const PICTURES_AT_ONCE: usize = 3;
+
+/// How wide a card's picture is shown: the menu's grid is one column on phones, two or three
+/// in between, and columns of about 240 pixels on wide screens.
+pub const CARD_SIZES: &str =
+    "(max-width: 560px) calc(100vw - 2rem), (max-width: 1000px) 45vw, 260px";
+
+fn group_html(html: &mut String, group: &MenuGroup, first: bool, price: &dyn Fn(i64) -> String) {
     let key = esc(&group.key);
     html.push_str(&format!(
         r#"<section class="menu-group" data-testid="menu-group" data-category="{}" aria-labelledby="group-{key}"><h2 id="group-{key}" class="menu-group-title">{}</h2><ul class="product-grid" data-testid="product-grid">"#,
         esc(&group.name),
         esc(&group.name)
     ));
-    for product in &group.products {
-        card_html(html, product, price);
+    for (i, product) in group.products.iter().enumerate() {
+        let lazy = !(first && i < PICTURES_AT_ONCE);
+        card_html(html, product, lazy, price);
     }
     html.push_str("</ul></section>");
 }
 
-fn card_html(html: &mut String, product: &Product, price: &dyn Fn(i64) -> String) {
+/// The card's picture as the wasm's `card_art` draws it: the photo in its sizes, or the drawn
+/// tile with the product's initials.
+fn art_html(html: &mut String, product: &Product, lazy: bool) {
+    match &product.picture {
+        Some(picture) => html.push_str(&format!(
+            r#"<div class="product-art"><img class="product-photo" src="{}" srcset="{}" sizes="{}" width="{}" height="{}" alt="" loading="{}" decoding="async"></div>"#,
+            esc(&picture.src),
+            esc(&picture.srcset),
+            esc(CARD_SIZES),
+            picture.width,
+            picture.height,
+            if lazy { "lazy" } else { "eager" },
+        )),
+        None => html.push_str(&format!(
+            r#"<div class="product-art placeholder" style="{}" aria-hidden="true"><span>{}</span></div>"#,
+            esc(&art_style(product)),
+            esc(&initials(&product.name)),
+        )),
+    }
+}
+
+fn card_html(html: &mut String, product: &Product, lazy: bool, price: &dyn Fn(i64) -> String) {
     let id = product.id;
     let sold_out = product.stock <= 0;
     html.push_str(&format!(
-        r#"<li class="product-card" data-testid="product-{id}" aria-labelledby="product-{id}-name"><div class="product-art" style="{}" aria-hidden="true"><span>{}</span></div><div class="product-body"><h3 id="product-{id}-name" class="product-name">{}</h3><p class="product-description">{}</p>"#,
-        esc(&art_style(product)),
-        esc(&initials(&product.name)),
+        r#"<li class="product-card" data-testid="product-{id}" aria-labelledby="product-{id}-name">"#
+    ));
+    art_html(html, product, lazy);
+    html.push_str(&format!(
+        r#"<div class="product-body"><h3 id="product-{id}-name" class="product-name">{}</h3><p class="product-description">{}</p>"#,
         esc(&product.name),
         esc(&product.description),
     ));

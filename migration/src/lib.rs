@@ -1,4 +1,4 @@
-//! SeaORM migrations of the bakery's schema and its sample catalog, the same on SQLite and PostgreSQL.
+//! SeaORM migrations of the bakery's schema and its sample catalog (with its pictures), the same on SQLite and PostgreSQL.
 
 pub use sea_orm_migration::prelude::*;
 
@@ -22,6 +22,8 @@ mod m20261202_000020_product_categories;
 mod m20261202_000021_sample_catalog_categories;
 mod m20261203_000101_product_options;
 mod m20261203_000102_sample_catalog_options;
+mod m20261203_000201_product_pictures;
+mod m20261203_000202_sample_pictures;
 
 /// Runs the bakery's migrations in order.
 pub struct Migrator;
@@ -50,6 +52,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000021_sample_catalog_categories::Migration),
             Box::new(m20261203_000101_product_options::Migration),
             Box::new(m20261203_000102_sample_catalog_options::Migration),
+            Box::new(m20261203_000201_product_pictures::Migration),
+            Box::new(m20261203_000202_sample_pictures::Migration),
         ]
     }
 }

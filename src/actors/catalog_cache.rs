@@ -11,16 +11,17 @@ use std::time::Duration;
 
 use actix::prelude::*;
 use arc_swap::ArcSwap;
-use bakery_wire::menu::from_column;
+use bakery_wire::menu::{ProductPicture, from_column};
 use bakery_wire::{Category, Inscription, Product, cents_to_price};
 use bytes::Bytes;
-use entity::{category, product};
+use entity::product;
 use sea_orm::DatabaseConnection;
 use sha2::{Digest, Sha256};
 
 use super::supervision::Restarts;
 use crate::cache::RedisCache;
 use crate::domain::options::{GroupSpec, groups_of, shown_groups};
+use crate::store::catalog::Menu;
 use crate::store::{self, StoreError};
 
 /// How long a change waits for more changes before the catalog is reloaded once for all.
@@ -47,10 +48,16 @@ pub struct CatalogSnapshot {
 
 impl CatalogSnapshot {
     /// Serializes the products and the categories once, for every reader of this snapshot.
-    pub fn build(
-        products: Vec<product::Model>,
-        categories: Vec<category::Model>,
-    ) -> Result<CatalogSnapshot, serde_json::Error> {
+    pub fn build(menu: Menu) -> Result<CatalogSnapshot, serde_json::Error> {
+        let Menu {
+            products,
+            categories,
+            pictures,
+        } = menu;
+        let pictures: HashMap<i64, ProductPicture> = pictures
+            .into_iter()
+            .map(|p| (p.product_id, p.shown()))
+            .collect();
         let names: HashMap<i64, &str> =
             categories.iter().map(|c| (c.id, c.name.as_str())).collect();
         let options: HashMap<i64, Vec<GroupSpec>> = products
@@ -81,6 +88,7 @@ impl CatalogSnapshot {
                 inscription: p
                     .inscription_max_len
                     .map(|max_length| Inscription { max_length }),
+                picture: pictures.get(&p.id).cloned(),
             })
             .collect();
         let listed_categories: Vec<Category> = categories
@@ -133,20 +141,12 @@ fn etag_of(body: &[u8]) -> String {
     )
 }
 
-/// The catalog as Redis keeps it for the replicas: the rows a snapshot is built from.
-#[derive(serde::Serialize, serde::Deserialize)]
-struct StoredCatalog {
-    products: Vec<product::Model>,
-    categories: Vec<category::Model>,
-}
-
 /// The current snapshot, swapped atomically by the actor and read lock-free by handlers.
 pub type SharedCatalog = Arc<ArcSwap<CatalogSnapshot>>;
 
 /// Loads a fresh snapshot from the database (products and categories in one read).
 pub async fn load_snapshot(db: &DatabaseConnection) -> Result<CatalogSnapshot, StoreError> {
-    let (products, categories) = store::catalog::menu(db).await?;
-    Ok(CatalogSnapshot::build(products, categories)?)
+    Ok(CatalogSnapshot::build(store::catalog::menu(db).await?)?)
 }
 
 /// Loads a snapshot through the Redis second level: announce a change made here (if `announce`),
@@ -157,9 +157,7 @@ pub async fn load_through_cache(
     redis: &RedisCache,
     announce: bool,
 ) -> Result<CatalogSnapshot, StoreError> {
-    let build = |stored: StoredCatalog| {
-        CatalogSnapshot::build(stored.products, stored.categories).map_err(StoreError::from)
-    };
+    let build = |stored: Menu| CatalogSnapshot::build(stored).map_err(StoreError::from);
     if announce && let Err(err) = redis.announce_change().await {
         tracing::warn!(error = %err, "catalog change not announced; replicas refresh within 10 s");
     }
@@ -172,17 +170,13 @@ pub async fn load_through_cache(
     };
     // A copy in another shape (stored by an older release) counts as a miss and is replaced.
     if let Ok(Some(json)) = redis.catalog(version).await
-        && let Ok(stored) = serde_json::from_slice::<StoredCatalog>(&json)
+        && let Ok(stored) = serde_json::from_slice::<Menu>(&json)
     {
         crate::metrics::cache_hit();
         return build(stored);
     }
     crate::metrics::cache_miss();
-    let (products, categories) = store::catalog::menu(db).await?;
-    let stored = StoredCatalog {
-        products,
-        categories,
-    };
+    let stored = store::catalog::menu(db).await?;
     if let Ok(json) = serde_json::to_vec(&stored)
         && let Err(err) = redis.store_catalog(version, &json).await
     {

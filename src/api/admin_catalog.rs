@@ -2,7 +2,7 @@
 //! them, and stock counts. Every change is audited and tells the catalog caches.
 
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
-use bakery_wire::menu::{Vocabulary, from_column, parse_list, to_column};
+use bakery_wire::menu::{ProductPicture, Vocabulary, from_column, parse_list, to_column};
 use std::collections::HashMap;
 
 use bakery_wire::staff::{
@@ -24,25 +24,40 @@ use crate::store::catalog::{
     self, LabelColumns, ProductChange, ProductChanged, ProductRecord, StockMove, StockOutcome,
 };
 use crate::store::categories::{self, CategoryRef};
+use crate::store::pictures;
 
-/// The names of the categories by id, to show a product's.
-pub(super) async fn category_names(state: &AppState) -> Result<HashMap<i64, String>, ApiError> {
-    Ok(categories::in_order(&state.db)
+/// What the back-office shows with a product besides its own row: its category's name and its
+/// current picture.
+pub(super) struct Beside {
+    names: HashMap<i64, String>,
+    pictures: HashMap<i64, ProductPicture>,
+}
+
+/// Reads the categories' names and the products' current pictures.
+pub(super) async fn beside(state: &AppState) -> Result<Beside, ApiError> {
+    let names = categories::in_order(&state.db)
         .await?
         .into_iter()
         .map(|c| (c.id, c.name))
-        .collect())
+        .collect();
+    let pictures = pictures::current(&state.db)
+        .await?
+        .into_iter()
+        .map(|p| (p.product_id, p.shown()))
+        .collect();
+    Ok(Beside { names, pictures })
 }
 
-/// A product as the admin catalog shows it.
-pub(super) fn admin_product(p: product::Model, names: &HashMap<i64, String>) -> AdminProduct {
+/// A product as the back-office shows it.
+pub(super) fn admin_product(p: product::Model, beside: &Beside) -> AdminProduct {
     let groups = groups_of(p.options.as_deref());
     AdminProduct {
         options: shown_groups(&groups),
         inscription: p
             .inscription_max_len
             .map(|max_length| Inscription { max_length }),
-        category: p.category_id.and_then(|id| names.get(&id).cloned()),
+        category: p.category_id.and_then(|id| beside.names.get(&id).cloned()),
+        picture: beside.pictures.get(&p.id).cloned(),
         category_id: p.category_id,
         planning: catalog::planning_of(&p),
         id: p.id,
@@ -204,10 +219,10 @@ pub async fn list_all_products(
 ) -> Result<HttpResponse, ApiError> {
     staff.require(BAKERS)?;
     let products = catalog::all_products(&state.db).await?;
-    let names = category_names(&state).await?;
+    let beside = beside(&state).await?;
     let listed: Vec<AdminProduct> = products
         .into_iter()
-        .map(|p| admin_product(p, &names))
+        .map(|p| admin_product(p, &beside))
         .collect();
     Ok(HttpResponse::Ok().json(listed))
 }
@@ -251,8 +266,8 @@ pub async fn add_product(
     };
     let added = catalog::add_product(&state.db, record, &who.actor).await?;
     catalog_changed(&state);
-    let names = category_names(&state).await?;
-    Ok(HttpResponse::Created().json(admin_product(added, &names)))
+    let beside = beside(&state).await?;
+    Ok(HttpResponse::Created().json(admin_product(added, &beside)))
 }
 
 /// `PATCH /api/admin/products/{id}`: changes some fields (admins). Existing orders keep their prices.
@@ -322,8 +337,8 @@ pub async fn change_product(
         }
     };
     catalog_changed(&state);
-    let names = category_names(&state).await?;
-    Ok(HttpResponse::Ok().json(admin_product(changed, &names)))
+    let beside = beside(&state).await?;
+    Ok(HttpResponse::Ok().json(admin_product(changed, &beside)))
 }
 
 /// `POST /api/admin/products/{id}/stock`: sets or adjusts stock with a reason (admins, bakers).
@@ -376,6 +391,6 @@ pub async fn change_stock(
             }
         };
     catalog_changed(&state);
-    let names = category_names(&state).await?;
-    Ok(HttpResponse::Ok().json(admin_product(product, &names)))
+    let beside = beside(&state).await?;
+    Ok(HttpResponse::Ok().json(admin_product(product, &beside)))
 }

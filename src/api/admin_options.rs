@@ -13,7 +13,7 @@ use bakery_wire::{ErrorBody, ProductOptions, price_to_cents};
 use serde_json::Value;
 
 use super::AppState;
-use super::admin_catalog::{admin_product, category_names};
+use super::admin_catalog::{admin_product, beside};
 use super::body::read_body;
 use super::errors::ApiError;
 use super::extract::{check_text, positive_id};
@@ -145,6 +145,6 @@ pub async fn replace_options(
         .await?
         .ok_or(ApiError::ProductNotFound(id))?;
     catalog_changed(&state);
-    let names = category_names(&state).await?;
-    Ok(HttpResponse::Ok().json(admin_product(changed, &names)))
+    let beside = beside(&state).await?;
+    Ok(HttpResponse::Ok().json(admin_product(changed, &beside)))
 }

@@ -1,4 +1,5 @@
-//! Reads a JSON request body: checks its content type, size limit and time limit, then parses it.
+//! Reads a request body: checks its content type (JSON), size limit and time limit, then parses
+//! it; or its bytes as they are (a picture).
 
 use std::time::Duration;
 
@@ -54,6 +55,17 @@ pub async fn read_json(
     if essence != "application/json" && !essence.ends_with("+json") {
         return Err(ApiError::UnsupportedMediaType);
     }
+    let body = read_bytes(req, payload, limits).await?;
+    serde_json::from_slice(&body).map_err(|e| ApiError::InvalidJson(e.to_string()))
+}
+
+/// The body's bytes, whatever their type, or 413 (over the size limit) or 408 (not all there
+/// within the time limit).
+pub async fn read_bytes(
+    req: &HttpRequest,
+    payload: web::Payload,
+    limits: BodyLimits,
+) -> Result<BytesMut, ApiError> {
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -63,14 +75,13 @@ pub async fn read_json(
     if declared.is_some_and(|len| len > limit) {
         return Err(ApiError::PayloadTooLarge { limit });
     }
-    let body = if limits.time.is_zero() {
-        read_all(payload, declared, limit).await?
+    if limits.time.is_zero() {
+        read_all(payload, declared, limit).await
     } else {
         tokio::time::timeout(limits.time, read_all(payload, declared, limit))
             .await
-            .map_err(|_| ApiError::RequestTimeout)??
-    };
-    serde_json::from_slice(&body).map_err(|e| ApiError::InvalidJson(e.to_string()))
+            .map_err(|_| ApiError::RequestTimeout)?
+    }
 }
 
 /// The whole body, refused past `limit` bytes.

@@ -26,6 +26,15 @@ pub enum ApiError {
     UnsupportedMediaType,
     #[error("The request body is larger than the limit of {limit} bytes.")]
     PayloadTooLarge { limit: usize },
+    /// An upload that is not a picture of a type the site takes, by its bytes.
+    #[error("Send a JPEG, PNG or WebP picture.")]
+    PictureType,
+    #[error("The picture has {pixels} pixels; the limit is {max_pixels}.")]
+    PictureTooLarge { pixels: u64, max_pixels: u64 },
+    #[error("The picture cannot be read: {0}")]
+    PictureUnreadable(String),
+    #[error("The product has no picture.")]
+    NoPicture,
     #[error("The request body did not arrive in time; the connection is closed.")]
     RequestTimeout,
     #[error("Product {product_id} is not in the catalog.")]
@@ -131,6 +140,10 @@ impl ApiError {
             ApiError::Validation(_) => "validation_failed",
             ApiError::UnsupportedMediaType => "unsupported_media_type",
             ApiError::PayloadTooLarge { .. } => "payload_too_large",
+            ApiError::PictureType => "unsupported_picture_type",
+            ApiError::PictureTooLarge { .. } => "picture_too_large",
+            ApiError::PictureUnreadable(_) => "invalid_picture",
+            ApiError::NoPicture => "no_picture",
             ApiError::RequestTimeout => "request_timeout",
             ApiError::UnknownProduct { .. } => "unknown_product",
             ApiError::PriceMismatch { .. } => "price_mismatch",
@@ -183,6 +196,12 @@ impl ApiError {
         match self {
             ApiError::Validation(fields) => json!(fields),
             ApiError::PayloadTooLarge { limit } => json!({ "limit_bytes": limit }),
+            ApiError::PictureType => {
+                json!({ "accepted": crate::domain::pictures::ACCEPTED })
+            }
+            ApiError::PictureTooLarge { pixels, max_pixels } => {
+                json!({ "pixels": pixels, "limit_pixels": max_pixels })
+            }
             ApiError::UnknownProduct { product_id, field } => {
                 json!({ "product_id": product_id, "field": field })
             }
@@ -242,9 +261,14 @@ impl ResponseError for ApiError {
             | ApiError::TotalTooLarge
             | ApiError::InvalidIdempotencyKey
             | ApiError::InvalidOrderId(_)
-            | ApiError::WebhookUrl(_) => StatusCode::BAD_REQUEST,
-            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            | ApiError::WebhookUrl(_)
+            | ApiError::PictureUnreadable(_) => StatusCode::BAD_REQUEST,
+            ApiError::UnsupportedMediaType | ApiError::PictureType => {
+                StatusCode::UNSUPPORTED_MEDIA_TYPE
+            }
+            ApiError::PayloadTooLarge { .. } | ApiError::PictureTooLarge { .. } => {
+                StatusCode::PAYLOAD_TOO_LARGE
+            }
             ApiError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             ApiError::PriceMismatch { .. } => StatusCode::CONFLICT,
             ApiError::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
@@ -271,7 +295,8 @@ impl ResponseError for ApiError {
             ApiError::ProductNotFound(_)
             | ApiError::CategoryNotFound { .. }
             | ApiError::TokenNotFound
-            | ApiError::UserNotFound => StatusCode::NOT_FOUND,
+            | ApiError::UserNotFound
+            | ApiError::NoPicture => StatusCode::NOT_FOUND,
         }
     }
 

@@ -22,6 +22,7 @@ pub mod order_access;
 pub mod order_lookup;
 pub mod order_moves;
 pub mod orders;
+pub mod pictures;
 pub mod planning;
 pub mod products;
 pub mod shared_answers;
@@ -88,6 +89,8 @@ pub struct AppState {
     pub planning: Arc<planning::PlanningCache>,
     /// The shop's name, currency and locale.
     pub shop: bakery_wire::money::ShopInfo,
+    /// How large an uploaded product picture may be.
+    pub pictures: crate::domain::pictures::PictureLimits,
 }
 
 impl AppState {
@@ -104,7 +107,7 @@ impl AppState {
     }
 }
 
-/// Registers the API routes (`/api/...` and `/health`), each with its OpenAPI operation.
+/// Registers the API routes (`/api/...`, `/pictures/...` and `/health`), each with its OpenAPI operation.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     register(&mut ServiceConfig::new(cfg), true);
     // Registering builds each operation's description (every HTTP worker does, then drops it):
@@ -117,7 +120,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 /// with `serving` off). When `serving`, a path's other methods answer 405 and the rest of `/api`
 /// a JSON 404.
 fn register(cfg: &mut ServiceConfig, serving: bool) {
-    cfg.service(health::health);
+    cfg.service(health::health).service(pictures::serve_picture);
     let mut api = scope("/api")
         .service(products::list_products)
         .service(products::list_categories)
@@ -158,6 +161,8 @@ fn staff_routes(cfg: &mut ServiceConfig) {
         .service(admin_catalog::change_product)
         .service(admin_catalog::change_stock)
         .service(admin_options::replace_options)
+        .service(pictures::upload_picture)
+        .service(pictures::remove_picture)
         .service(admin_categories::list_all_categories)
         .service(admin_categories::add_category)
         .service(admin_categories::change_category)

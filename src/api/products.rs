@@ -45,13 +45,17 @@ pub async fn list_categories(req: HttpRequest, state: web::Data<AppState>) -> Ht
     cached_json(&req, &snapshot.categories_etag, &snapshot.categories_json)
 }
 
-/// `json` with its `etag`, or a 304 when the request's `If-None-Match` names it (or `*`).
-fn cached_json(req: &HttpRequest, etag: &str, json: &Bytes) -> HttpResponse {
-    let fresh = req
-        .headers()
+/// Whether the request's `If-None-Match` names `etag` (or is `*`): the client's copy is current.
+pub(super) fn client_has(req: &HttpRequest, etag: &str) -> bool {
+    req.headers()
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|tags| tags.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+        .is_some_and(|tags| tags.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
+}
+
+/// `json` with its `etag`, or a 304 when the request's `If-None-Match` names it (or `*`).
+fn cached_json(req: &HttpRequest, etag: &str, json: &Bytes) -> HttpResponse {
+    let fresh = client_has(req, etag);
     let mut response = if fresh {
         HttpResponse::NotModified()
     } else {

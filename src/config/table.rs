@@ -442,6 +442,16 @@ pub const SETTINGS: &[Setting] = &[
         "BAKERY_CALENDAR_SPECIAL_HOURS",
         "hours of particular dates, replacing their weekday's: `2026-12-24 08:00-12:00; 2026-12-31 08:00-14:00`",
     ),
+    Setting::new(
+        "catalog.picture_max_bytes",
+        "BAKERY_CATALOG_PICTURE_MAX_BYTES",
+        "largest product picture file an admin may upload, in bytes (larger: 413)",
+    ),
+    Setting::new(
+        "catalog.picture_max_pixels",
+        "BAKERY_CATALOG_PICTURE_MAX_PIXELS",
+        "most pixels (width × height) of an uploaded product picture (more: 413); one decode takes about 4 bytes a pixel",
+    ),
 ];
 
 /// Every `BAKERY_*` variable the settings read: [`CONFIG_FILE_ENV`] and one per setting.

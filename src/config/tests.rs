@@ -24,6 +24,8 @@ fn settings_file(name: &str, text: &str) -> String {
 /// A value of each setting that is valid and differs from its default.
 const EXAMPLES: &[(&str, &str)] = &[
     ("BAKERY_BIND", "0.0.0.0:9000"),
+    ("BAKERY_CATALOG_PICTURE_MAX_BYTES", "2000000"),
+    ("BAKERY_CATALOG_PICTURE_MAX_PIXELS", "4000000"),
     ("BAKERY_DATABASE_URL", "postgres://postgres@db/bakery"),
     ("BAKERY_DATABASE_POOL", "3"),
     ("BAKERY_MIGRATE_ON_START", "false"),

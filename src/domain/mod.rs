@@ -1,5 +1,6 @@
-//! The bakery's rules as types: the order lifecycle, validated order requests, products' options, money, the
-//! queue message, what anyone may see of an order, and the pickup calendar with its slots and the kitchen's clock.
+//! The bakery's rules as types: the order lifecycle, validated order requests, products' options,
+//! money, the queue message, product pictures' sizes, what anyone may see of an order, and the
+//! pickup calendar with its slots and the kitchen's clock.
 
 pub mod calendar;
 pub mod lifecycle;
@@ -7,8 +8,11 @@ mod money;
 pub mod options;
 mod order_message;
 mod order_request;
+pub mod pictures;
 pub mod privacy;
 pub mod production;
+#[cfg(test)]
+mod sample_pictures;
 pub mod schedule;
 pub mod slots;
 

@@ -25,11 +25,18 @@ pub async fn active_products(db: &impl ConnectionTrait) -> Result<Vec<product::M
         .map_err(StoreError::from)
 }
 
-/// The menu in one consistent read: the active products and every category in display order.
-/// (A SQLite transaction reads one snapshot; PostgreSQL needs `REPEATABLE READ` for that.)
-pub async fn menu(
-    db: &DatabaseConnection,
-) -> Result<(Vec<product::Model>, Vec<category::Model>), StoreError> {
+/// The menu's rows: the active products, every category in display order, and the products'
+/// current pictures.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Menu {
+    pub products: Vec<product::Model>,
+    pub categories: Vec<category::Model>,
+    pub pictures: Vec<super::pictures::PictureRef>,
+}
+
+/// The menu in one consistent read. (A SQLite transaction reads one snapshot; PostgreSQL needs
+/// `REPEATABLE READ` for that.)
+pub async fn menu(db: &DatabaseConnection) -> Result<Menu, StoreError> {
     let read = match db.get_database_backend() {
         DbBackend::Postgres => {
             db.begin_with_config(
@@ -42,8 +49,13 @@ pub async fn menu(
     };
     let products = active_products(&read).await?;
     let categories = categories::in_order(&read).await?;
+    let pictures = super::pictures::current(&read).await?;
     read.commit().await?;
-    Ok((products, categories))
+    Ok(Menu {
+        products,
+        categories,
+        pictures,
+    })
 }
 
 /// Every product, inactive ones too.

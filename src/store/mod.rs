@@ -1,5 +1,5 @@
 //! The bakery's database work as plain async functions: catalog, intake, moves, reads, outbox,
-//! slot bookings and planning.
+//! slot bookings, planning and product pictures.
 //!
 //! Actors and handlers call these; each is usable (and tested) on its own with any connection.
 
@@ -23,6 +23,7 @@ pub mod notifications;
 pub mod order_counts;
 pub mod outbox;
 pub mod oven_leases;
+pub mod pictures;
 pub mod planning;
 pub mod production;
 pub mod reads;

@@ -18,6 +18,7 @@ mod notifications;
 mod options;
 mod orders;
 mod oven_leases;
+mod pictures;
 mod production;
 mod products;
 mod recovery;

@@ -89,6 +89,9 @@ pub struct Product {
     /// The inscription it takes (`items[i].inscription`); null: none.
     #[serde(default)]
     pub inscription: Option<Inscription>,
+    /// Its picture in the sizes the site serves; null: none.
+    #[serde(default)]
+    pub picture: Option<menu::ProductPicture>,
 }
 
 /// When the kitchen can make a product: its lead time, pieces per day, weekdays and dates.

@@ -1,6 +1,6 @@
 //! What the menu says about each product besides its price: the EU's 14 allergens (contained or
 //! possibly contained) and dietary labels, as fixed vocabularies the server, the admin API and the
-//! storefront share; and the categories the menu is grouped by.
+//! storefront share; the categories the menu is grouped by; and the products' pictures.
 
 use serde::{Deserialize, Serialize};
 
@@ -164,6 +164,23 @@ pub struct Category {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(minimum = 0))]
     pub product_count: i64,
+}
+
+/// A product's picture as the menu shows it: every size is `width`:`height` (4:3), cropped to
+/// fill; `src` is its largest size, `srcset` every size with its width (`… 320w, … 640w`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProductPicture {
+    /// URL of the largest size (`/pictures/{product_id}/{hash}-{width}.jpg`); a new picture
+    /// gets new URLs, so each may be cached for good.
+    pub src: String,
+    /// Every size, for `<img srcset>`.
+    pub srcset: String,
+    /// Pixels of the largest size.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
+    pub width: u32,
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
+    pub height: u32,
 }
 
 /// Reads a list of names into words, sorted in vocabulary order without repeats; `Err(i)` names

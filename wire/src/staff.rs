@@ -124,6 +124,9 @@ pub struct AdminProduct {
     /// The inscription it takes; null: none.
     #[serde(default)]
     pub inscription: Option<crate::Inscription>,
+    /// Its picture, as the menu shows it; null: none.
+    #[serde(default)]
+    pub picture: Option<crate::menu::ProductPicture>,
 }
 
 /// `POST /api/admin/products`: a new product.

@@ -27,15 +27,26 @@ pub async fn send(
     body: Option<&str>,
     header: Option<(&str, &str)>,
 ) -> Result<Reply, String> {
+    let body = body.map(|b| (JsValue::from_str(b), "application/json"));
+    send_body(method, url, body, header).await
+}
+
+/// [`send`] with any body (a JSON text, a file) and its content type.
+pub async fn send_body(
+    method: &str,
+    url: &str,
+    body: Option<(JsValue, &str)>,
+    header: Option<(&str, &str)>,
+) -> Result<Reply, String> {
     let init = RequestInit::new();
     init.set_method(method);
     // Revalidate every time: with the catalog's ETag that is a cheap 304, and prices stay fresh.
     init.set_cache(RequestCache::NoCache);
     let headers = web_sys::Headers::new().map_err(|_| OFFLINE.to_owned())?;
     let _ = headers.set("Accept", "application/json");
-    if let Some(body) = body {
-        let _ = headers.set("Content-Type", "application/json");
-        init.set_body(&JsValue::from_str(body));
+    if let Some((body, content_type)) = body {
+        let _ = headers.set("Content-Type", content_type);
+        init.set_body(&body);
     }
     if let Some((name, value)) = header {
         let _ = headers.set(name, value);

@@ -6,7 +6,7 @@ use sycamore::futures::spawn_local_scoped;
 use sycamore::prelude::*;
 use wasm_bindgen::JsValue;
 
-use super::{Catalog, Shop, api, browser, labels};
+use super::{Catalog, Shop, api, browser, labels, pictures};
 use crate::cart::{Cart, CartLine};
 use crate::money::format_cents;
 use crate::pickup;
@@ -118,6 +118,10 @@ fn LineRow(line: CartLine) -> View {
         Catalog::Ready(products) => labels::allergen_note(&products, product_id),
         _ => view! {},
     };
+    let thumbnail = move || match shop.catalog.get_clone() {
+        Catalog::Ready(products) => pictures::thumbnail(&products, product_id),
+        _ => pictures::thumbnail(&[], product_id),
+    };
 
     let (row_id, dec_id, qty_id, inc_id, remove_id) = (
         format!("cart-line-{id}"),
@@ -129,10 +133,13 @@ fn LineRow(line: CartLine) -> View {
     view! {
         li(class="cart-line", data-testid=row_id) {
             div(class="line-info") {
-                span(class="line-name") { (name) }
-                (details)
-                span(class="line-unit") { (unit) }
-                (allergens)
+                (thumbnail)
+                div(class="line-text") {
+                    span(class="line-name") { (name) }
+                    (details)
+                    span(class="line-unit") { (unit) }
+                    (allergens)
+                }
             }
             div(class="quantity") {
                 button(class="qty-button", r#type="button", id=dec_id, aria-label=dec_label,

@@ -1,4 +1,4 @@
-//! The menu: every product as a card with its price, stock, allergens and dietary labels and an
+//! The menu: every product as a card with its picture, price, stock, allergens and dietary labels and an
 //! add-to-cart button, grouped under its category's heading in the shop's order, and a filter by
 //! allergen and label kept in the address (and remembered).
 
@@ -10,7 +10,7 @@ use super::{Catalog, Shop, api, browser, labels, product_options};
 use crate::cart::{Picked, priced};
 use crate::groups::{self, MenuGroup};
 use crate::menu::{FilterWord, MenuFilter, making_notes};
-use crate::menu_page::{art_style, initials, stock_note};
+use crate::menu_page::{CARD_SIZES, PICTURES_AT_ONCE, art_style, initials, stock_note};
 use crate::money::format_cents;
 use bakery_wire::options::check_inscription;
 
@@ -84,7 +84,8 @@ pub fn CatalogPage() -> View {
                     View::from(
                         groups::group(&shown, &order)
                             .into_iter()
-                            .map(|g| menu_group(g, announcement))
+                            .enumerate()
+                            .map(|(i, g)| menu_group(g, announcement, i == 0))
                             .collect::<Vec<_>>(),
                     )
                 }
@@ -107,8 +108,17 @@ pub fn CatalogPage() -> View {
     }
 }
 
-/// One category's heading and its products' cards.
-fn menu_group(group: MenuGroup, announcement: Signal<String>) -> View {
+/// One category's heading and its products' cards (`first`: the top of the menu).
+fn menu_group(group: MenuGroup, announcement: Signal<String>, first: bool) -> View {
+    let at_once: Vec<i64> = match first {
+        true => group
+            .products
+            .iter()
+            .take(PICTURES_AT_ONCE)
+            .map(|p| p.id)
+            .collect(),
+        false => Vec::new(),
+    };
     let heading_id = format!("group-{}", group.key);
     let labelled_by = heading_id.clone();
     let name = group.name.clone();
@@ -118,8 +128,11 @@ fn menu_group(group: MenuGroup, announcement: Signal<String>) -> View {
             ul(class="product-grid", data-testid="product-grid") {
                 Keyed(
                     list=group.products,
-                    view=move |p| view! { ProductCard(product=p, announcement=announcement) },
-                    key=|p| (p.id, p.stock, price_to_cents(p.price), p.name.clone(), p.allergens.clone(), p.may_contain.clone(), p.dietary.clone(), making_notes(&p.planning)),
+                    view=move |p| {
+                        let lazy = !at_once.contains(&p.id);
+                        view! { ProductCard(product=p, announcement=announcement, lazy=lazy) }
+                    },
+                    key=|p| (p.id, p.stock, price_to_cents(p.price), p.name.clone(), p.allergens.clone(), p.may_contain.clone(), p.dietary.clone(), making_notes(&p.planning), p.picture.as_ref().map(|x| x.src.clone())),
                 )
             }
         }
@@ -179,12 +192,32 @@ fn FilterPanel(filter: Signal<MenuFilter>) -> View {
     }
 }
 
+/// The card's picture: the product's photo sized for the card (`lazy`: loaded as it scrolls
+/// near), or a drawn tile with its initials; either fills the same 4:3 box.
+fn card_art(product: &Product, lazy: bool) -> View {
+    if let Some(picture) = product.picture.clone() {
+        return view! {
+            div(class="product-art") {
+                img(class="product-photo", src=picture.src, srcset=picture.srcset, sizes=CARD_SIZES,
+                    width=picture.width.to_string(), height=picture.height.to_string(), alt="",
+                    loading=if lazy { "lazy" } else { "eager" }, decoding="async")
+            }
+        };
+    }
+    let art_style = art_style(product);
+    let art_text = initials(&product.name);
+    view! {
+        div(class="product-art placeholder", style=art_style, aria-hidden="true") {
+            span { (art_text) }
+        }
+    }
+}
+
 #[component(inline_props)]
-fn ProductCard(product: Product, announcement: Signal<String>) -> View {
+fn ProductCard(product: Product, announcement: Signal<String>, lazy: bool) -> View {
     let shop = use_context::<Shop>();
     let id = product.id;
-    let art_style = art_style(&product);
-    let art_text = initials(&product.name);
+    let art = card_art(&product, lazy);
     let name = product.name.clone();
     let description = product.description.clone();
     let sold_out = product.stock <= 0;
@@ -241,9 +274,7 @@ fn ProductCard(product: Product, announcement: Signal<String>) -> View {
 
     view! {
         li(class="product-card", data-testid=format!("product-{id}"), aria-labelledby=labelled_by) {
-            div(class="product-art", style=art_style, aria-hidden="true") {
-                span { (art_text) }
-            }
+            (art)
             div(class="product-body") {
                 h3(id=title_id, class="product-name") { (name) }
                 p(class="product-description") { (description) }

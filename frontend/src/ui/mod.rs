@@ -10,6 +10,7 @@ mod live;
 mod lookup;
 mod order_page;
 mod pickup_picker;
+mod pictures;
 mod product_options;
 #[cfg(feature = "staff")]
 mod staff;

@@ -7,7 +7,7 @@ use sycamore::futures::spawn_local_scoped;
 use sycamore::prelude::*;
 
 use super::live::{Channel, Tracked, track};
-use super::{Catalog, Shop, api, browser, labels};
+use super::{Catalog, Shop, api, browser, labels, pictures};
 use crate::money::format_cents;
 use crate::recent;
 use crate::status;
@@ -162,9 +162,13 @@ fn OrderDetails(
                 Catalog::Ready(products) => labels::allergen_note(&products, product_id),
                 _ => view! {},
             };
+            let thumbnail = move || match shop.catalog.get_clone() {
+                Catalog::Ready(products) => pictures::thumbnail(&products, product_id),
+                _ => pictures::thumbnail(&[], product_id),
+            };
             view! {
                 tr {
-                    th(scope="row") { (name) (details) (allergens) }
+                    th(scope="row") { (thumbnail) (name) (details) (allergens) }
                     td { (qty) } td { (unit) } td { (total) }
                 }
             }

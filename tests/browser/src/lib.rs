@@ -431,6 +431,28 @@ impl Browser {
         Ok(status.as_u64().unwrap_or(0))
     }
 
+    /// Adds the admin account `email` (as `bakery user add` does), opens the staff page `path`
+    /// and signs in there with its form.
+    pub async fn sign_in_new_admin(
+        &self,
+        server: &Server,
+        path: &str,
+        email: &str,
+        password: &str,
+    ) -> Result<(), String> {
+        server
+            .cli(
+                &["user", "add", "--role", "admin", email],
+                &format!("{password}\n"),
+            )
+            .await?;
+        self.open(server, path).await?;
+        self.wait_for("#staff-email", 30).await?;
+        self.type_into("#staff-email", email).await?;
+        self.type_into("#staff-password", password).await?;
+        self.click("#staff-sign-in").await
+    }
+
     /// Checks the cart out as a pickup order for `name` at `email`.
     pub async fn check_out(&self, server: &Server, name: &str, email: &str) -> Result<(), String> {
         self.open(server, "/checkout").await?;

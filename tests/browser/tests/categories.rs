@@ -65,17 +65,9 @@ fn owned(list: &[(&str, &[i64])]) -> Vec<(String, Vec<i64>)> {
 }
 
 async fn categories_walk(server: &Server, browser: &Browser) -> Result<()> {
-    server
-        .cli(
-            &["user", "add", "--role", "admin", ADMIN],
-            &format!("{PASSWORD}\n"),
-        )
+    browser
+        .sign_in_new_admin(server, "/staff/catalog", ADMIN, PASSWORD)
         .await?;
-    browser.open(server, "/staff/catalog").await?;
-    browser.wait_for("#staff-email", 30).await?;
-    browser.type_into("#staff-email", ADMIN).await?;
-    browser.type_into("#staff-password", PASSWORD).await?;
-    browser.click("#staff-sign-in").await?;
     let sample = ["Cakes", "Breads", "Pastries", "Muffins & Biscuits"];
     wait_for(
         "the sample's categories",

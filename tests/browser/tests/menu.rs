@@ -2,7 +2,8 @@
 //! in euros the German way: products come under their categories' headings in the shop's order,
 //! the filter hides what it should (and stays in the address and across visits, emptied
 //! headings going with it), prices read `29,99 €`, allergens show again in the cart and on
-//! the order's page, and a product's card says when the kitchen makes it.
+//! the order's page, a product's card says when the kitchen makes it, and each card's picture
+//! has its box reserved and a size for each screen.
 
 use bakery_browser_tests::{Browser, Server, run_walk_with_env};
 use fantoccini::Locator;
@@ -101,6 +102,58 @@ async fn menu_walk(server: &Server, browser: &Browser) -> Result<()> {
         .flat_map(|(_, ids)| ids.iter().copied())
         .collect();
     wait_for_menu(browser, &everything, "unfiltered").await?;
+
+    // Each card's picture has its box reserved (width and height) and a size for each screen;
+    // the first ones load at once, the rest as they scroll near; each one loads.
+    for id in everything.iter().copied() {
+        let css = format!("[data-testid='product-{id}'] img.product-photo");
+        let photo = browser.wait_for(&css, 5).await?;
+        let attr = |name: &'static str| {
+            let photo = photo.clone();
+            async move {
+                photo
+                    .attr(name)
+                    .await
+                    .map_err(|e| e.to_string())
+                    .map(Option::unwrap_or_default)
+            }
+        };
+        let (width, height, srcset, sizes) = (
+            attr("width").await?,
+            attr("height").await?,
+            attr("srcset").await?,
+            attr("sizes").await?,
+        );
+        if (width.as_str(), height.as_str()) != ("960", "720")
+            || srcset.matches("w,").count() != 2
+            || sizes.is_empty()
+        {
+            return Err(format!(
+                "product {id}'s picture: {width}×{height}, srcset {srcset:?}, sizes {sizes:?}"
+            ));
+        }
+        let loading = attr("loading").await?;
+        // The top of the menu: the first group's first three.
+        let first = SAMPLE_GROUPS[0].1.iter().take(3).any(|&top| top == id);
+        if first != (loading == "eager") {
+            return Err(format!("product {id}'s picture loads {loading:?}"));
+        }
+    }
+    let script = "const img = document.querySelector(\"[data-testid='product-1'] img\"); \
+                  return img.complete && img.naturalWidth > 0;";
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while browser
+        .client
+        .execute(script, vec![])
+        .await
+        .map_err(|e| e.to_string())?
+        != serde_json::json!(true)
+    {
+        if std::time::Instant::now() > deadline {
+            return Err("the cake's picture did not load".into());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 
     // Prices the shop's way; allergens and labels written out beside their icons.
     let price = browser

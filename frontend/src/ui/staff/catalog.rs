@@ -1,18 +1,19 @@
 //! The catalog as staff manage it: stock set or adjusted with a reason (admins and bakers);
-//! names, descriptions, prices, categories, the menu on/off switch and new products, and the
-//! menu's categories (admins).
+//! names, descriptions, prices, categories, pictures, the menu on/off switch and new products,
+//! and the menu's categories (admins).
 
 use bakery_wire::staff::{AdminProduct, CategoryPick, NewProduct, ProductPatch};
 use bakery_wire::{Category, ProductOptions, cents_to_price, price_to_cents};
 use sycamore::futures::spawn_local_scoped;
 use sycamore::prelude::*;
+use wasm_bindgen::JsCast;
 
 use super::categories::{CategoryAdmin, reload};
 use super::{StaffCtx, field};
 use crate::groups::OTHER;
 use crate::money::format_cents;
 use crate::staff::{Caps, StockMode, parse_price, stock_change};
-use crate::ui::browser;
+use crate::ui::{browser, pictures};
 
 fn price_text(price: f64) -> String {
     price_to_cents(price).map(format_cents).unwrap_or_default()
@@ -51,7 +52,7 @@ pub fn CatalogAdmin(caps: Caps) -> View {
             Keyed(
                 list=move || products.get_clone(),
                 view=move |p| view! { ProductRow(product=p, caps=caps, products=products, categories=categories) },
-                key=|p| (p.id, p.stock, p.active, price_to_cents(p.price), p.name.clone(), p.description.clone(), p.category_id, p.category.clone()),
+                key=|p| (p.id, p.stock, p.active, price_to_cents(p.price), p.name.clone(), p.description.clone(), p.category_id, p.category.clone(), p.picture.as_ref().map(|x| x.src.clone())),
             )
         }
     }
@@ -172,6 +173,32 @@ fn ProductRow(
             }
         });
     };
+
+    // Picture (admins): upload a file or remove it; a refusal shows below, as any other.
+    let upload = move |event: web_sys::Event| {
+        let file = event
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+            .and_then(|input| input.files())
+            .and_then(|files| files.get(0));
+        let Some(file) = file else { return };
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        error.set(String::new());
+        spawn_local_scoped(async move {
+            let url = format!("/api/admin/products/{id}/picture");
+            match ctx.upload::<AdminProduct>(&url, file).await {
+                Ok(fresh) => put(products, fresh),
+                Err(e) => {
+                    busy.set(false);
+                    error.set(e.message);
+                }
+            }
+        });
+    };
+    let thumbnail = product.picture.as_ref().map(pictures::smallest);
 
     // Stock: set or adjust, with a reason.
     let mode = create_signal("adjust".to_owned());
@@ -345,6 +372,35 @@ fn ProductRow(
         view! {}
     };
 
+    let picture_tools = if caps.edit_catalog {
+        let file_id = format!("picture-{id}");
+        let file_for = file_id.clone();
+        let has_picture = thumbnail.is_some();
+        let shown = View::from(thumbnail.map(|src| {
+            view! { img(class="admin-thumb", src=src, width="160", height="120", alt="", loading="lazy") }
+        }));
+        let remove = View::from(has_picture.then(|| {
+            view! {
+                button(class="button small", r#type="button", id=format!("remove-picture-{id}"),
+                    disabled=move || busy.get(),
+                    on:click=move |_| send("DELETE", format!("/api/admin/products/{id}/picture"), String::new())) { "Remove picture" }
+            }
+        }));
+        view! {
+            div(class="picture-field", data-testid="picture-field") {
+                (shown)
+                div(class="field") {
+                    label(r#for=file_for) { "Picture (JPEG, PNG or WebP)" }
+                    input(r#type="file", id=file_id, accept="image/jpeg,image/png,image/webp",
+                        disabled=move || busy.get(), on:change=upload)
+                }
+                (remove)
+            }
+        }
+    } else {
+        view! {}
+    };
+
     let title = product.name.clone();
     let state = if active {
         "On the menu"
@@ -384,6 +440,7 @@ fn ProductRow(
                 button(class="button primary small", r#type="submit", disabled=move || busy.get()) { "Save stock" }
             }
             (admin_tools)
+            (picture_tools)
             p(class="field-error", role="alert") { (error) }
         }
     }

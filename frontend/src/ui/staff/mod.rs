@@ -105,6 +105,24 @@ impl StaffCtx {
         Ok(reply)
     }
 
+    /// Uploads `file` as the body of a `PUT` to `url` (with the CSRF token), read as `T`.
+    pub async fn upload<T: DeserializeOwned>(
+        self,
+        url: &str,
+        file: web_sys::File,
+    ) -> Result<T, ApiError> {
+        let token = self.csrf_token();
+        let content_type = file.type_();
+        let body = Some((file.into(), content_type.as_str()));
+        let reply = api::send_body("PUT", url, body, Some((CSRF_HEADER, token.as_str())))
+            .await
+            .map_err(|m| ApiError::offline(&m))?;
+        if reply.status == 401 {
+            self.session.set(Session::Out);
+        }
+        api::decode(reply)
+    }
+
     /// [`StaffCtx::send`] with the answer read as `T`.
     pub async fn call<T: DeserializeOwned>(
         self,
