@@ -214,13 +214,18 @@ pub fn start() {
     if let Some(document) = &document {
         read_page_data(document);
     }
-    let root = document.and_then(|d| d.get_element_by_id("app"));
+    let root = document.as_ref().and_then(|d| d.get_element_by_id("app"));
     match root {
         Some(root) => {
             root.set_inner_html("");
             sycamore::render_to(App, &root);
         }
         None => sycamore::render(App),
+    }
+    // The page is the wasm's from here on (`<html data-wasm="ready">`): the server's menu it
+    // replaced could be seen, not used.
+    if let Some(html) = document.and_then(|d| d.document_element()) {
+        let _ = html.set_attribute("data-wasm", "ready");
     }
 }
 

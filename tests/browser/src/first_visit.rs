@@ -160,7 +160,9 @@ async fn measure(
     cdp(browser, "Performance.enable", json!({})).await?;
     let busy_before = task_duration(browser).await?;
 
-    browser.open(server, path).await?;
+    browser
+        .open_as_served(&format!("{}{path}", server.url))
+        .await?;
     browser.wait_for(ready, 60).await?;
     // The wasm is compiled and started after the first paints: let it finish and settle.
     tokio::time::sleep(Duration::from_secs(3)).await;

@@ -461,12 +461,28 @@ impl Browser {
         self.click("#place-order").await
     }
 
-    /// Opens a path of the site under test.
+    /// Opens a path of the site under test, once the storefront's wasm has drawn it.
     pub async fn open(&self, server: &Server, path: &str) -> Result<(), String> {
-        self.client
-            .goto(&format!("{}{path}", server.url))
+        self.open_url(&format!("{}{path}", server.url)).await
+    }
+
+    /// Opens `url` once the storefront's wasm has drawn it: before, the shop's page holds the
+    /// server's menu, which looks the same but whose buttons do nothing and which the wasm
+    /// replaces (a click on it would find the element gone).
+    pub async fn open_url(&self, url: &str) -> Result<(), String> {
+        self.open_as_served(url).await?;
+        self.wait_for("html[data-wasm='ready']", 30)
             .await
-            .map_err(|e| format!("open {path}: {e}"))
+            .map(|_| ())
+            .map_err(|e| format!("open {url}: the storefront never started: {e}"))
+    }
+
+    /// Opens `url` without waiting for the wasm: the page as the server sent it.
+    pub async fn open_as_served(&self, url: &str) -> Result<(), String> {
+        self.client
+            .goto(url)
+            .await
+            .map_err(|e| format!("open {url}: {e}"))
     }
 
     pub async fn close(self) {

@@ -53,7 +53,7 @@ async fn walk(server: &Server, browser: &Browser) -> Result<()> {
         json!({ "urls": ["*.wasm"] }),
     )
     .await?;
-    browser.open(server, "/").await?;
+    browser.open_as_served(&format!("{}/", server.url)).await?;
     let card = browser.wait_for("[data-testid='product-2']", 10).await?;
     let text = card.text().await.map_err(|e| e.to_string())?;
     if !text.contains("Sourdough") || !text.contains("$") {

@@ -125,6 +125,28 @@ async fn admin_walk(server: &Server, browser: &Browser) -> Result<()> {
         .await
         .map_err(|e| e.to_string())?;
     browser.click("#save-options-9").await?;
+    // The shop's page is drawn from the catalog as it is when it is asked for: wait until the
+    // save has reached it.
+    let mut saved = false;
+    for _ in 0..50 {
+        let menu = browser
+            .client
+            .execute(
+                "const r = new XMLHttpRequest(); r.open('GET', '/api/products', false); \
+                 r.send(); return r.responseText;",
+                vec![],
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        if menu.as_str().is_some_and(|m| m.contains("\"tiers\"")) {
+            saved = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    if !saved {
+        return Err("the carrot cake's new options never reached the menu".to_owned());
+    }
     browser.open(server, "/").await?;
     browser.wait_for("#option-9-tiers", 10).await?;
     pick(browser, "#option-9-tiers", "two").await?;

@@ -80,11 +80,7 @@ async fn forget_orders(browser: &Browser) -> Result<()> {
 
 async fn customer_walk(server: &Server, browser: &Browser) -> Result<()> {
     // The menu: add two different products.
-    browser
-        .client
-        .goto(&server.url)
-        .await
-        .map_err(|e| e.to_string())?;
+    browser.open_url(&server.url).await?;
     wait_for(
         browser,
         ".product-card button[id^='add-']:not([disabled])",
@@ -218,11 +214,7 @@ async fn customer_walk(server: &Server, browser: &Browser) -> Result<()> {
 
     // Another browser (nothing saved) follows the tracking link: the order in full.
     forget_orders(browser).await?;
-    browser
-        .client
-        .goto(&tracking_link)
-        .await
-        .map_err(|e| e.to_string())?;
+    browser.open_url(&tracking_link).await?;
     wait_for(browser, "#order-status[data-status='ready']", 15).await?;
     wait_for_text(browser, "[data-testid='order-placed']", 5, |t| {
         t.ends_with("for Ada Baker")
@@ -231,10 +223,8 @@ async fn customer_walk(server: &Server, browser: &Browser) -> Result<()> {
     // Without the link, the number alone shows what the counter would call out.
     forget_orders(browser).await?;
     browser
-        .client
-        .goto(&format!("{}/orders/{order_id}", server.url))
-        .await
-        .map_err(|e| e.to_string())?;
+        .open_url(&format!("{}/orders/{order_id}", server.url))
+        .await?;
     wait_for_text(browser, "[data-testid='order-placed']", 15, |t| {
         t.ends_with("for Ada B.")
     })
@@ -272,11 +262,7 @@ async fn customer_walk(server: &Server, browser: &Browser) -> Result<()> {
         )
         .await
         .map_err(|e| format!("tampering with the saved cart: {e}"))?;
-    browser
-        .client
-        .goto(&format!("{}/cart", server.url))
-        .await
-        .map_err(|e| e.to_string())?;
+    browser.open_url(&format!("{}/cart", server.url)).await?;
     let notice = wait_for_text(browser, "[data-testid='cart-notices']", 10, |t| {
         t.contains("changed from")
     })
