@@ -3,6 +3,7 @@
 //! [`FRESH_FOR`], so a change on any replica holds on every replica within a second.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwap;
@@ -30,7 +31,12 @@ pub struct Planning {
 /// The planning, read through from the database.
 pub struct PlanningCache {
     defaults: Planning,
-    current: ArcSwap<(Instant, Arc<Planning>)>,
+    /// The last read: when it began, the number of changes made here before it, and what it
+    /// found.
+    current: ArcSwap<(Instant, u64, Arc<Planning>)>,
+    /// Changes made here so far ([`PlanningCache::forget`]): a read that began before the
+    /// latest is not used, even while it is fresh.
+    changes: AtomicU64,
     reload: tokio::sync::Mutex<()>,
 }
 
@@ -46,7 +52,8 @@ impl PlanningCache {
             .checked_sub(FRESH_FOR * 2)
             .unwrap_or_else(Instant::now);
         Ok(PlanningCache {
-            current: ArcSwap::from_pointee((stale, Arc::new(defaults.clone()))),
+            current: ArcSwap::from_pointee((stale, 0, Arc::new(defaults.clone()))),
+            changes: AtomicU64::new(0),
             defaults,
             reload: tokio::sync::Mutex::new(()),
         })
@@ -54,25 +61,28 @@ impl PlanningCache {
 
     /// The planning as last read (for rendering; may be up to [`FRESH_FOR`] old).
     pub fn loaded(&self) -> Arc<Planning> {
-        self.current.load().1.clone()
+        self.current.load().2.clone()
     }
 
     /// The planning, read again when older than [`FRESH_FOR`] (one reader at a time).
     pub async fn current(&self, db: &DatabaseConnection) -> Result<Arc<Planning>, StoreError> {
-        let fresh = |at: Instant| at.elapsed() < FRESH_FOR;
+        let fresh = |read: &(Instant, u64, Arc<Planning>)| {
+            read.0.elapsed() < FRESH_FOR && read.1 == self.changes.load(Ordering::SeqCst)
+        };
         let now = self.current.load();
-        if fresh(now.0) {
-            return Ok(now.1.clone());
+        if fresh(&now) {
+            return Ok(now.2.clone());
         }
         let _one = self.reload.lock().await;
         let now = self.current.load();
-        if fresh(now.0) {
-            return Ok(now.1.clone());
+        if fresh(&now) {
+            return Ok(now.2.clone());
         }
-        let read_at = Instant::now();
+        let (read_at, changes) = (Instant::now(), self.changes.load(Ordering::SeqCst));
         let stored = planning::load(db).await?;
         let planning = Arc::new(self.merge_stored(stored));
-        self.current.store(Arc::new((read_at, planning.clone())));
+        self.current
+            .store(Arc::new((read_at, changes, planning.clone())));
         Ok(planning)
     }
 
@@ -102,12 +112,9 @@ impl PlanningCache {
     }
 
     /// Forgets the last read: the next one asks the database (after a change made here).
+    /// A read already on its way when the change was made is not used either.
     pub fn forget(&self) {
-        let old = self.current.load().1.clone();
-        let stale = Instant::now()
-            .checked_sub(FRESH_FOR * 2)
-            .unwrap_or_else(Instant::now);
-        self.current.store(Arc::new((stale, old)));
+        self.changes.fetch_add(1, Ordering::SeqCst);
     }
 
     fn merge_stored(&self, stored: planning::StoredPlanning) -> Planning {
