@@ -76,7 +76,7 @@ print(post("/api/admin/tokens", {"name": "fuzz", "role": "admin"},
 PY
 )
 
-cat >"$workdir/schemathesis.toml" <<TOML
+cat >"$workdir/schemathesis.toml" <<'TOML'
 # A stream is read up to its first event (an order's stream sends its current status first).
 max-stream-events = 1
 
