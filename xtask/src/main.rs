@@ -149,7 +149,8 @@ fn test(args: &[String]) -> Result<(), String> {
     // The Kubernetes manifests, rendered and validated offline (a few seconds).
     kubernetes::validate()?;
     frontend::build(true)?;
-    // Unit and API tests of every workspace crate (API tests use SQLite and PostgreSQL).
+    // Unit and API tests of every workspace crate (API tests use SQLite and PostgreSQL), the
+    // storefront's host tests and the browser walks among them.
     run_command(cargo().args(["test", "--workspace"]).args(args))?;
     // The benchmark still runs end to end (a second per workload, no targets checked).
     bench(&["--smoke".to_owned()])?;
@@ -167,13 +168,6 @@ fn test(args: &[String]) -> Result<(), String> {
     ]))?;
     // Property-based fuzzing of the API against its OpenAPI document (schemathesis).
     run_command(Command::new("bash").arg("tests/fuzz_openapi.sh"))?;
-    // The storefront's own logic, on the host.
-    let manifest = root().join("frontend").join("Cargo.toml");
-    run_command(
-        cargo()
-            .args(["test", "--lib", "--manifest-path"])
-            .arg(&manifest),
-    )?;
     Ok(())
 }
 
