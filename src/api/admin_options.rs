@@ -9,7 +9,7 @@ use bakery_wire::options::{
     MAX_INSCRIPTION_CHARS, MAX_OPTION_CHOICES, MAX_OPTION_GROUPS, MAX_OPTION_NAME_CHARS,
     is_option_key,
 };
-use bakery_wire::{ErrorBody, ProductOptions, price_to_cents};
+use bakery_wire::{ErrorBody, ProductOptions, cents_to_price, price_to_cents};
 use serde_json::Value;
 
 use super::AppState;
@@ -20,8 +20,8 @@ use super::extract::{check_text, positive_id};
 use super::order_moves::catalog_changed;
 use super::shared_answers::{AdminChange, JsonBody};
 use super::staff::{ADMIN, Staff};
-use crate::domain::options::{ChoiceSpec, GroupSpec, groups_column};
-use crate::store::catalog;
+use crate::domain::options::{ChoiceSpec, GroupSpec, cheapest_delta_cents, groups_column};
+use crate::store::catalog::{self, OptionsOutcome};
 
 /// Most a choice may add to or take from a unit price, in cents.
 const MAX_DELTA_CENTS: i64 = 1_000_000;
@@ -141,9 +141,23 @@ pub async fn replace_options(
     };
     let details = serde_json::to_value(&asked).unwrap_or(Value::Null);
     let column = groups_column(&groups);
-    let changed = catalog::replace_options(&state.db, id, column, max_len, &who.actor, details)
-        .await?
-        .ok_or(ApiError::ProductNotFound(id))?;
+    let least = cheapest_delta_cents(&groups);
+    let outcome =
+        catalog::replace_options(&state.db, id, column, least, max_len, &who.actor, details)
+            .await?;
+    let changed = match outcome {
+        OptionsOutcome::Replaced(changed) => *changed,
+        OptionsOutcome::NotFound => return Err(ApiError::ProductNotFound(id)),
+        OptionsOutcome::BelowZero { cheapest_cents } => {
+            return Err(ApiError::invalid(
+                "options",
+                &format!(
+                    "the cheapest choices would make the price {}: a line must cost 0 or more",
+                    cents_to_price(cheapest_cents)
+                ),
+            ));
+        }
+    };
     catalog_changed(&state);
     let beside = beside(&state).await?;
     Ok(HttpResponse::Ok().json(admin_product(changed, &beside)))

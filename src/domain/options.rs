@@ -174,6 +174,21 @@ pub fn delta_cents(chosen: &[Chosen]) -> Option<i64> {
         .try_fold(0i64, |sum, c| sum.checked_add(c.price_delta_cents))
 }
 
+/// The least `groups` can add to a unit price, in cents: each required group's cheapest choice,
+/// and an optional group's when it takes money off (left empty it adds nothing).
+pub fn cheapest_delta_cents(groups: &[GroupSpec]) -> i64 {
+    groups
+        .iter()
+        .map(|g| {
+            let least = g.choices.iter().map(|c| c.price_delta_cents).min();
+            match g.required {
+                true => least.unwrap_or(0),
+                false => least.unwrap_or(0).min(0),
+            }
+        })
+        .fold(0i64, i64::saturating_add)
+}
+
 /// A line in words for the customer's mail and the kitchen: `2 × Chocolate Cake · 8″ · Dark
 /// chocolate · “Happy 5th”`.
 pub fn line_words(
@@ -209,6 +224,19 @@ mod tests {
             .iter()
             .map(|(g, c)| ((*g).to_owned(), (*c).to_owned()))
             .collect()
+    }
+
+    #[test]
+    fn the_cheapest_choices_count_required_groups_and_optional_discounts() {
+        assert_eq!(cheapest_delta_cents(&cake()), 0);
+        let mut groups = cake();
+        groups[0].choices[0].price_delta_cents = -500;
+        groups[1].choices[0].price_delta_cents = -200;
+        // The required size's cheapest (−5.00) and the optional topping's discount (−2.00).
+        assert_eq!(cheapest_delta_cents(&groups), -700);
+        groups[1].choices[0].price_delta_cents = 200;
+        // An optional group that only adds may be left empty.
+        assert_eq!(cheapest_delta_cents(&groups), -500);
     }
 
     #[test]

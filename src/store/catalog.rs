@@ -281,16 +281,18 @@ async fn update_product(
 }
 
 /// Replaces a product's option groups (`options`, the stored column) and inscription limit,
-/// audited as `actor`'s with `details` in the same transaction; `None` if there is no such
-/// product. Placed orders keep their lines' options.
+/// audited as `actor`'s with `details` in the same transaction, unless the product's price plus
+/// `least_delta_cents` (the least its choices can add) is below zero. Placed orders keep their
+/// lines' options.
 pub async fn replace_options(
     db: &DatabaseConnection,
     id: i64,
     options: Option<String>,
+    least_delta_cents: i64,
     inscription_max_len: Option<i64>,
     actor: &str,
     details: Value,
-) -> Result<Option<product::Model>, StoreError> {
+) -> Result<OptionsOutcome, StoreError> {
     let write = super::begin_write(db).await?;
     let updated = product::Entity::update_many()
         .col_expr(product::Column::UpdatedAt, Expr::value(Utc::now()))
@@ -302,15 +304,34 @@ pub async fn replace_options(
         .filter(product::Column::Id.eq(id))
         .exec(&*write)
         .await?;
-    if updated.rows_affected == 0 {
+    let changed = match updated.rows_affected {
+        0 => None,
+        _ => product::Entity::find_by_id(id).one(&*write).await?,
+    };
+    let Some(changed) = changed else {
         write.rollback().await?;
-        return Ok(None);
+        return Ok(OptionsOutcome::NotFound);
+    };
+    let cheapest_cents = changed.price_cents.saturating_add(least_delta_cents);
+    if cheapest_cents < 0 {
+        write.rollback().await?;
+        return Ok(OptionsOutcome::BelowZero { cheapest_cents });
     }
     let target = format!("product:{id}");
     audit::record(&*write, actor, "product.options", &target, details).await?;
-    let changed = product::Entity::find_by_id(id).one(&*write).await?;
     write.commit().await?;
-    Ok(changed)
+    Ok(OptionsOutcome::Replaced(Box::new(changed)))
+}
+
+/// What replacing a product's options came to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OptionsOutcome {
+    Replaced(Box<product::Model>),
+    NotFound,
+    /// The cheapest choices would take the product's price below zero (nothing was changed).
+    BelowZero {
+        cheapest_cents: i64,
+    },
 }
 
 /// A change of a product's stock.

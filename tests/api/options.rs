@@ -387,6 +387,12 @@ async fn admins_replace_options_and_placed_orders_keep_theirs(backend: Backend) 
             json!({"inscription": {"max_length": 201}}),
             "inscription.max_length",
         ),
+        // The cake costs 29.99: a size 40.00 cheaper would make a line cost less than nothing.
+        (
+            json!({"options": [{"key": "size", "name": "Size", "required": true,
+                "choices": [{"key": "mini", "name": "Mini", "price_delta": -40}]}]}),
+            "options",
+        ),
     ];
     for (body, field) in bad {
         let (status, answer) = app
