@@ -1,7 +1,6 @@
 //! Product pictures: admins upload (`PUT /api/admin/products/{id}/picture`) and remove them;
 //! everyone gets each size at `/pictures/{product_id}/{hash}-{width}.jpg`, cacheable for good.
 
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, put, web};
 use bakery_wire::ErrorBody;
 use bakery_wire::staff::AdminProduct;
@@ -12,7 +11,7 @@ use super::body::{BodyLimits, read_bytes};
 use super::errors::ApiError;
 use super::extract::positive_id;
 use super::order_moves::catalog_changed;
-use super::products::client_has;
+use super::products::tagged_answer;
 use super::shared_answers::AdminChange;
 use super::staff::{ADMIN, Staff};
 use crate::domain::pictures::{self, PictureLimits, PictureRefusal};
@@ -157,23 +156,17 @@ pub async fn serve_picture(
     let product_id = positive_id(&product_id).map_err(|_| ApiError::NotFound)?;
     let (hash, width) = pictures::parse_file_name(&file).ok_or(ApiError::NotFound)?;
     let etag = format!("\"{hash}-{width}\"");
-    let fresh = client_has(&req, &etag);
     let Some((content_type, bytes)) = stored::size(&state.db, product_id, hash, width).await?
     else {
         return Err(ApiError::NotFound);
     };
-    let mut response = if fresh {
-        HttpResponse::NotModified()
-    } else {
-        HttpResponse::Ok()
-    };
-    response
-        .insert_header((header::ETAG, etag))
-        .insert_header((header::CACHE_CONTROL, CACHED_FOR_GOOD));
-    if fresh {
-        return Ok(response.finish());
-    }
-    Ok(response.content_type(content_type).body(bytes))
+    Ok(tagged_answer(
+        &req,
+        &etag,
+        CACHED_FOR_GOOD,
+        &content_type,
+        bytes,
+    ))
 }
 
 /// An upload's refusal as the API answers it.

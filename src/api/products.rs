@@ -46,7 +46,7 @@ pub async fn list_categories(req: HttpRequest, state: web::Data<AppState>) -> Ht
 }
 
 /// Whether the request's `If-None-Match` names `etag` (or is `*`): the client's copy is current.
-pub(super) fn client_has(req: &HttpRequest, etag: &str) -> bool {
+fn client_has(req: &HttpRequest, etag: &str) -> bool {
     req.headers()
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
@@ -55,6 +55,18 @@ pub(super) fn client_has(req: &HttpRequest, etag: &str) -> bool {
 
 /// `json` with its `etag`, or a 304 when the request's `If-None-Match` names it (or `*`).
 fn cached_json(req: &HttpRequest, etag: &str, json: &Bytes) -> HttpResponse {
+    tagged_answer(req, etag, "no-cache", "application/json", json.clone())
+}
+
+/// `body` of `content_type` with its `etag` and `cache_control`, or a 304 (same headers, no
+/// body) when the request's `If-None-Match` names `etag` (or `*`).
+pub fn tagged_answer(
+    req: &HttpRequest,
+    etag: &str,
+    cache_control: &'static str,
+    content_type: &str,
+    body: impl Into<Bytes>,
+) -> HttpResponse {
     let fresh = client_has(req, etag);
     let mut response = if fresh {
         HttpResponse::NotModified()
@@ -63,11 +75,11 @@ fn cached_json(req: &HttpRequest, etag: &str, json: &Bytes) -> HttpResponse {
     };
     response
         .insert_header((header::ETAG, etag.to_owned()))
-        .insert_header((header::CACHE_CONTROL, "no-cache"));
+        .insert_header((header::CACHE_CONTROL, cache_control));
     if fresh {
         return response.finish();
     }
-    response.content_type("application/json").body(json.clone())
+    response.content_type(content_type).body(body.into())
 }
 
 /// The shop's name, and the currency and locale its prices are written in.

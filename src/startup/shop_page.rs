@@ -12,6 +12,7 @@ use bakery_frontend::menu_page::{MenuData, page_html};
 use bytes::Bytes;
 
 use crate::api::AppState;
+use crate::api::products::tagged_answer;
 
 const START: &str = "<!--page-->";
 const END: &str = "<!--/page-->";
@@ -88,23 +89,11 @@ pub(super) async fn front_page(
             .content_type("text/html; charset=utf-8")
             .body(format!("{}{}", page.before, page.after));
     };
-    let fresh = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|tags| tags.split(',').any(|t| t.trim() == drawn.etag));
-    let mut response = if fresh {
-        HttpResponse::NotModified()
-    } else {
-        HttpResponse::Ok()
-    };
-    response
-        .insert_header((header::ETAG, drawn.etag.clone()))
-        .insert_header((header::CACHE_CONTROL, "no-cache"));
-    if fresh {
-        return response.finish();
-    }
-    response
-        .content_type("text/html; charset=utf-8")
-        .body(drawn.body.clone())
+    tagged_answer(
+        &req,
+        &drawn.etag,
+        "no-cache",
+        "text/html; charset=utf-8",
+        drawn.body.clone(),
+    )
 }
