@@ -34,7 +34,7 @@ pub(super) struct Beside {
 }
 
 /// Reads the categories' names and the products' current pictures.
-pub(super) async fn beside(state: &AppState) -> Result<Beside, ApiError> {
+async fn beside(state: &AppState) -> Result<Beside, ApiError> {
     let names = categories::in_order(&state.db)
         .await?
         .into_iter()
@@ -48,8 +48,19 @@ pub(super) async fn beside(state: &AppState) -> Result<Beside, ApiError> {
     Ok(Beside { names, pictures })
 }
 
+/// After a change to `product`: tells every catalog cache, and gives the product as the
+/// back-office shows it.
+pub(super) async fn changed_product(
+    state: &AppState,
+    product: product::Model,
+) -> Result<AdminProduct, ApiError> {
+    catalog_changed(state);
+    let beside = beside(state).await?;
+    Ok(admin_product(product, &beside))
+}
+
 /// A product as the back-office shows it.
-pub(super) fn admin_product(p: product::Model, beside: &Beside) -> AdminProduct {
+fn admin_product(p: product::Model, beside: &Beside) -> AdminProduct {
     let groups = groups_of(p.options.as_deref());
     AdminProduct {
         options: shown_groups(&groups),
@@ -265,9 +276,7 @@ pub async fn add_product(
         stock: new.stock,
     };
     let added = catalog::add_product(&state.db, record, &who.actor).await?;
-    catalog_changed(&state);
-    let beside = beside(&state).await?;
-    Ok(HttpResponse::Created().json(admin_product(added, &beside)))
+    Ok(HttpResponse::Created().json(changed_product(&state, added).await?))
 }
 
 /// `PATCH /api/admin/products/{id}`: changes some fields (admins). Existing orders keep their prices.
@@ -336,9 +345,7 @@ pub async fn change_product(
             return Err(ApiError::CategoryNotFound { field });
         }
     };
-    catalog_changed(&state);
-    let beside = beside(&state).await?;
-    Ok(HttpResponse::Ok().json(admin_product(changed, &beside)))
+    Ok(HttpResponse::Ok().json(changed_product(&state, changed).await?))
 }
 
 /// `POST /api/admin/products/{id}/stock`: sets or adjusts stock with a reason (admins, bakers).
@@ -390,7 +397,5 @@ pub async fn change_stock(
                 )));
             }
         };
-    catalog_changed(&state);
-    let beside = beside(&state).await?;
-    Ok(HttpResponse::Ok().json(admin_product(product, &beside)))
+    Ok(HttpResponse::Ok().json(changed_product(&state, product).await?))
 }

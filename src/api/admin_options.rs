@@ -13,11 +13,10 @@ use bakery_wire::{ErrorBody, ProductOptions, cents_to_price, price_to_cents};
 use serde_json::Value;
 
 use super::AppState;
-use super::admin_catalog::{admin_product, beside};
+use super::admin_catalog::changed_product;
 use super::body::read_body;
 use super::errors::ApiError;
 use super::extract::{check_text, positive_id};
-use super::order_moves::catalog_changed;
 use super::shared_answers::{AdminChange, JsonBody};
 use super::staff::{ADMIN, Staff};
 use crate::domain::options::{ChoiceSpec, GroupSpec, cheapest_delta_cents, groups_column};
@@ -158,7 +157,5 @@ pub async fn replace_options(
             ));
         }
     };
-    catalog_changed(&state);
-    let beside = beside(&state).await?;
-    Ok(HttpResponse::Ok().json(admin_product(changed, &beside)))
+    Ok(HttpResponse::Ok().json(changed_product(&state, changed).await?))
 }

@@ -6,11 +6,10 @@ use bakery_wire::ErrorBody;
 use bakery_wire::staff::AdminProduct;
 
 use super::AppState;
-use super::admin_catalog::{admin_product, beside};
+use super::admin_catalog::changed_product;
 use super::body::{BodyLimits, read_bytes};
 use super::errors::ApiError;
 use super::extract::positive_id;
-use super::order_moves::catalog_changed;
 use super::products::tagged_answer;
 use super::shared_answers::AdminChange;
 use super::staff::{ADMIN, Staff};
@@ -86,9 +85,7 @@ pub async fn upload_picture(
         return Err(ApiError::ProductNotFound(id));
     };
     tracing::info!(product_id = id, %hash, "product picture replaced");
-    catalog_changed(&state);
-    let beside = beside(&state).await?;
-    Ok(HttpResponse::Ok().json(admin_product(product, &beside)))
+    Ok(HttpResponse::Ok().json(changed_product(&state, product).await?))
 }
 
 /// `DELETE /api/admin/products/{id}/picture`: removes the product's picture (admins).
@@ -118,9 +115,7 @@ pub async fn remove_picture(
         PictureRemoved::NoSuchProduct => return Err(ApiError::ProductNotFound(id)),
         PictureRemoved::NoPicture => return Err(ApiError::NoPicture),
     };
-    catalog_changed(&state);
-    let beside = beside(&state).await?;
-    Ok(HttpResponse::Ok().json(admin_product(product, &beside)))
+    Ok(HttpResponse::Ok().json(changed_product(&state, product).await?))
 }
 
 /// `GET /pictures/{product_id}/{hash}-{width}.jpg`: one size of a product's picture.
