@@ -74,8 +74,8 @@ pub fn stock_note(stock: i64) -> String {
     }
 }
 
-/// `text` safe inside an element or a quoted attribute.
-fn esc(text: &str) -> String {
+/// `text` safe inside an element or a quoted attribute (of HTML or XML).
+pub fn esc(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

@@ -3,6 +3,7 @@
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
+use bakery_frontend::menu_page::esc;
 
 /// The shop's pages worth indexing, relative to the site's root. The cart, checkout, order pages
 /// and the staff's back-office are private to one visitor and stay out.
@@ -59,20 +60,12 @@ fn sitemap_xml(root: &str) -> String {
     for page in PUBLIC_PAGES {
         out.push_str(&format!(
             "  <url><loc>{}{page}</loc><changefreq>daily</changefreq></url>\n",
-            xml_escape(root)
+            // The host comes from the request.
+            esc(root)
         ));
     }
     out.push_str("</urlset>\n");
     out
-}
-
-/// The host comes from the request, so it is escaped before it goes into XML.
-fn xml_escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&apos;")
 }
 
 #[cfg(test)]
