@@ -2,8 +2,9 @@
 //! back-office under `/staff` (order board, catalog and stock, accounts, with the feature
 //! `staff`: the shop's bundle leaves them out), in Sycamore.
 //!
-//! The pure rules (cart arithmetic, checkout answers, status wording) build on any target and
-//! are unit-tested on the host; the browser half only exists on wasm32.
+//! The pure rules (cart arithmetic, checkout answers, status wording) are unit-tested on the
+//! host. The pages (`ui`) render into the DOM on wasm32 and into HTML on the host, where the
+//! server renders the menu's page (`menu_page::page_html`) for the wasm to hydrate.
 
 pub mod cart;
 pub mod checkout;
@@ -17,7 +18,6 @@ pub mod recent;
 pub mod staff;
 pub mod status;
 
-#[cfg(target_arch = "wasm32")]
 mod ui;
 
 /// Entry point: wasm-bindgen's `init()` runs this once the module is loaded.

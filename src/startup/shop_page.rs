@@ -1,6 +1,8 @@
-//! The shop's front page (`/`) with the menu drawn in: the built `index.html` with the current
-//! catalog's HTML and data (`bakery_frontend::menu_page`) between its `<!--page-->` markers, so
-//! a first visit paints the menu before the wasm has loaded. Rendered once per catalog change.
+//! The shop's front page (`/`) with the menu drawn in: the built `index.html` with the page
+//! rendered by the storefront's own Sycamore components and the menu's data
+//! (`bakery_frontend::menu_page`) between its `<!--page-->` markers, so a first visit paints the
+//! menu before the wasm has loaded, and the wasm hydrates it. Rendered once per catalog change;
+//! an address with a menu filter (`/?avoid=nuts`) is rendered for its request.
 
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::Path;
@@ -8,6 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
+use bakery_frontend::menu::MenuFilter;
 use bakery_frontend::menu_page::{MenuData, page_html};
 use bytes::Bytes;
 
@@ -46,11 +49,14 @@ impl ShopPage {
         })
     }
 
-    /// The page for the current catalog: the one drawn last if the catalog has not changed.
-    fn current(&self, state: &AppState) -> Option<Arc<Drawn>> {
+    /// The page for the current catalog with the menu filtered by `query`: for no filter, the
+    /// one drawn last if the catalog has not changed.
+    fn current(&self, state: &AppState, query: &str) -> Option<Arc<Drawn>> {
         let snapshot = state.catalog.load();
         let from = (snapshot.etag.clone(), snapshot.categories_etag.clone());
-        if let Ok(drawn) = self.drawn.lock()
+        let filtered = !MenuFilter::from_query(query).is_empty();
+        if !filtered
+            && let Ok(drawn) = self.drawn.lock()
             && let Some(drawn) = drawn.as_ref()
             && drawn.from == from
         {
@@ -61,7 +67,12 @@ impl ShopPage {
             categories: serde_json::from_slice(&snapshot.categories_json).ok()?,
             shop: state.shop.clone(),
         };
-        let body = format!("{}{}{}", self.before, page_html(&data), self.after);
+        let body = format!(
+            "{}{}{}",
+            self.before,
+            page_html(&data, if filtered { query } else { "" }),
+            self.after
+        );
         let mut hasher = DefaultHasher::new();
         body.hash(&mut hasher);
         let drawn = Arc::new(Drawn {
@@ -69,7 +80,7 @@ impl ShopPage {
             etag: format!("\"page-{:016x}\"", hasher.finish()),
             body: Bytes::from(body),
         });
-        if let Ok(mut slot) = self.drawn.lock() {
+        if !filtered && let Ok(mut slot) = self.drawn.lock() {
             *slot = Some(drawn.clone());
         }
         Some(drawn)
@@ -82,7 +93,7 @@ pub(super) async fn front_page(
     state: web::Data<AppState>,
     page: web::Data<ShopPage>,
 ) -> HttpResponse {
-    let Some(drawn) = page.current(&state) else {
+    let Some(drawn) = page.current(&state, req.query_string()) else {
         // The catalog did not read back: the page without the menu, which the wasm fetches.
         return HttpResponse::Ok()
             .insert_header((header::CACHE_CONTROL, "no-cache"))

@@ -1,5 +1,6 @@
-//! The shop's front page `/`: the built page with the current menu drawn in between its
-//! `<!--page-->` markers (names, prices, the menu's data for the wasm), an ETag and 304 while
+//! The shop's front page `/`: the built page with the current menu rendered in between its
+//! `<!--page-->` markers (names, prices, hydration keys, the menu's data for the wasm; filtered
+//! by the address's `?avoid=`/`?only=`), an ETag and 304 while
 //! the catalog is unchanged, a new page after an admin's change; `/staff…` answered with the
 //! staff's page; a page without markers served as it is.
 
@@ -62,6 +63,43 @@ async fn the_front_page_carries_the_current_menu(backend: Backend) {
         "id=\"menu-data\"",
     ] {
         assert!(html.contains(text), "{text} missing from {html}");
+    }
+
+    // Rendered by the storefront's components, for the wasm to hydrate.
+    assert!(html.contains(" data-hk=\"0.0\""), "{html}");
+    assert!(html.contains(">Sourdough Bread</h3>"), "{html}");
+
+    // The address's filter applies to the page: breads contain gluten.
+    let res = app
+        .client
+        .get(app.url("/?avoid=gluten"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let filtered_etag = res.headers()["etag"].to_str().unwrap().to_owned();
+    assert_ne!(filtered_etag, etag);
+    let filtered = res.text().await.unwrap();
+    assert!(!filtered.contains(">Sourdough Bread</h3>"), "{filtered}");
+    assert!(filtered.contains("Showing "), "{filtered}");
+    assert!(
+        filtered.contains("id=\"avoid-gluten\" checked"),
+        "{filtered}"
+    );
+    // A query that names no filter is the plain page; nothing in one is an error.
+    for query in [
+        "?utm_source=x",
+        "?avoid=%ZZ&only=%3Cscript%3E",
+        "?avoid=&only=,,",
+    ] {
+        let res = app
+            .client
+            .get(app.url(&format!("/{query}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 200, "{query}");
+        assert_eq!(res.headers()["etag"].to_str().unwrap(), etag, "{query}");
     }
 
     // Unchanged catalog: 304, and the same page again.

@@ -121,12 +121,13 @@ struct Bundle {
     page: &'static str,
 }
 
-/// The shop's bundle (what a customer downloads, without the staff pages) and the staff's (every
-/// page; the server answers `/staff…` with its page).
+/// The shop's bundle (what a customer downloads, without the staff pages, hydrating the menu's
+/// page the server rendered) and the staff's (every page; the server answers `/staff…` with its
+/// page).
 const BUNDLES: [Bundle; 2] = [
     Bundle {
         name: "bakery",
-        features: "",
+        features: "hydrate",
         page: "index.html",
     },
     Bundle {

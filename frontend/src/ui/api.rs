@@ -9,6 +9,8 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Request, RequestCache, RequestInit, Response};
 
+use super::browser;
+
 pub use crate::staff::ApiError;
 
 /// What the customer reads when the server cannot be reached at all.
@@ -53,7 +55,7 @@ pub async fn send_body(
     }
     init.set_headers(&headers);
     let request = Request::new_with_str_and_init(url, &init).map_err(|_| OFFLINE.to_owned())?;
-    let window = web_sys::window().ok_or_else(|| OFFLINE.to_owned())?;
+    let window = browser::window().ok_or_else(|| OFFLINE.to_owned())?;
     let response: Response = JsFuture::from(window.fetch_with_request(&request))
         .await
         .map_err(|_| OFFLINE.to_owned())?

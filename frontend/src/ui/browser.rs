@@ -2,8 +2,20 @@
 
 use wasm_bindgen::JsCast;
 
+/// The browser's window; `None` on the server, where the shop's page is rendered to HTML (every
+/// browser service below then does nothing).
+#[cfg(target_arch = "wasm32")]
+pub fn window() -> Option<web_sys::Window> {
+    web_sys::window()
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+pub fn window() -> Option<web_sys::Window> {
+    None
+}
+
 fn storage() -> Option<web_sys::Storage> {
-    web_sys::window()?.local_storage().ok().flatten()
+    window()?.local_storage().ok().flatten()
 }
 
 /// Reads a localStorage entry; private modes without storage simply read nothing.
@@ -28,7 +40,7 @@ pub fn forget(key: &str) {
 /// (the router has already put its address in the location bar).
 #[cfg(not(feature = "staff"))]
 pub fn load_in_full() {
-    if let Some(window) = web_sys::window() {
+    if let Some(window) = window() {
         let _ = window.location().reload();
     }
 }
@@ -36,7 +48,7 @@ pub fn load_in_full() {
 /// Waits `ms` milliseconds without blocking the page.
 pub async fn sleep(ms: i32) {
     let promise = js_sys::Promise::new(&mut |resolve, _reject| {
-        if let Some(window) = web_sys::window() {
+        if let Some(window) = window() {
             let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
         }
     });
@@ -46,7 +58,7 @@ pub async fn sleep(ms: i32) {
 /// A fresh random idempotency key (UUID v4 shape).
 pub fn random_key() -> String {
     let mut bytes = [0u8; 16];
-    let filled = web_sys::window()
+    let filled = window()
         .and_then(|w| w.crypto().ok())
         .is_some_and(|c| c.get_random_values_with_u8_array(&mut bytes).is_ok());
     if !filled {
@@ -60,7 +72,7 @@ pub fn random_key() -> String {
 
 /// Moves keyboard and screen-reader focus to an element, if it is there.
 pub fn focus(id: &str) {
-    let element = web_sys::window()
+    let element = window()
         .and_then(|w| w.document())
         .and_then(|d| d.get_element_by_id(id))
         .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
@@ -71,7 +83,7 @@ pub fn focus(id: &str) {
 
 /// Sets the tab's title, so history and screen readers name the page.
 pub fn set_title(page: &str) {
-    if let Some(document) = web_sys::window().and_then(|w| w.document()) {
+    if let Some(document) = window().and_then(|w| w.document()) {
         document.set_title(&format!("{page} · Bakery"));
     }
 }
@@ -104,15 +116,16 @@ pub fn input_checked(event: &web_sys::Event) -> bool {
 }
 
 /// The current page address's query (`?avoid=nuts`), or `""`.
+#[cfg(target_arch = "wasm32")]
 pub fn query() -> String {
-    web_sys::window()
+    window()
         .and_then(|w| w.location().search().ok())
         .unwrap_or_default()
 }
 
 /// Replaces the page address's query without a new history entry or a reload.
 pub fn replace_query(query: &str) {
-    let Some(window) = web_sys::window() else {
+    let Some(window) = window() else {
         return;
     };
     let path = window

@@ -6,6 +6,8 @@ use bakery_wire::{Allergen, Dietary, Product, price_to_cents};
 use sycamore::futures::spawn_local_scoped;
 use sycamore::prelude::*;
 
+#[cfg(not(target_arch = "wasm32"))]
+use super::StartQuery;
 use super::{Catalog, Shop, api, browser, labels, product_options};
 use crate::cart::{Picked, priced};
 use crate::groups::{self, MenuGroup};
@@ -23,15 +25,26 @@ pub fn CatalogPage() -> View {
     browser::set_title("Menu");
     // Feedback for the last add, read out politely by screen readers.
     let announcement = create_signal(String::new());
-    // The address's filter wins; without one, the filter last used here.
-    let in_address = MenuFilter::from_query(&browser::query());
-    let initial = match in_address.is_empty() {
-        false => in_address,
-        true => browser::load(FILTER_KEY)
-            .map(|q| MenuFilter::from_query(&q))
-            .unwrap_or_default(),
+    // The address's filter wins; without one, the filter last used here. The server knows only
+    // the address: when the wasm hydrates the server's menu it starts from the same filter and
+    // applies the remembered one once the page is its own.
+    let in_address = MenuFilter::from_query(&address_query());
+    let remembered = browser::load(FILTER_KEY)
+        .map(|q| MenuFilter::from_query(&q))
+        .filter(|f| !f.is_empty() && in_address.is_empty());
+    let hydrating = sycamore::web::is_hydrating();
+    let (initial, later) = match (remembered, hydrating) {
+        (Some(remembered), false) => (remembered, None),
+        (remembered, _) => (in_address, remembered),
     };
+    let panel_open = create_signal(!initial.is_empty());
     let filter = create_signal(initial);
+    if let Some(remembered) = later {
+        on_mount(move || {
+            panel_open.set(true);
+            filter.set(remembered);
+        });
+    }
     // The categories' order of display, read beside the catalog; `Some(empty)` when it could not
     // be read (the menu then heads groups in the order products name them).
     // On the first visit the page brought them (with the products), so the menu is drawn at
@@ -103,7 +116,7 @@ pub fn CatalogPage() -> View {
             p { "Order ahead, and we'll have it warm and waiting at the counter." }
         }
         p(class="visually-hidden", aria-live="polite", data-testid="cart-announcement") { (announcement) }
-        FilterPanel(filter=filter)
+        FilterPanel(filter=filter, open=panel_open)
         (body)
     }
 }
@@ -148,13 +161,15 @@ fn filter_boxes<W: FilterWord>(filter: Signal<MenuFilter>) -> View {
                 let id = format!("{}-{}", W::QUERY, word.as_str());
                 let label_for = id.clone();
                 let checked = move || filter.with(|f| f.has(word));
+                // Also as the attribute, so the server's page shows it before the wasm arrives.
+                let checked_at_start = filter.with_untracked(|f| f.has(word));
                 let set = move |e: web_sys::Event| {
                     let on = browser::input_checked(&e);
                     filter.update(|f| f.toggle(word, on));
                 };
                 view! {
                     li {
-                        input(r#type="checkbox", id=id, prop:checked=checked, on:change=set)
+                        input(r#type="checkbox", id=id, checked=checked_at_start, prop:checked=checked, on:change=set)
                         label(r#for=label_for) {
                             span(class="chip-icon", aria-hidden="true") { (word.icon()) }
                             (word.label())
@@ -166,16 +181,26 @@ fn filter_boxes<W: FilterWord>(filter: Signal<MenuFilter>) -> View {
     )
 }
 
-/// "Hide products with: …" and "Only show: …", as checkboxes.
+/// The address's query: the browser's, or on the server the request's.
+#[cfg(target_arch = "wasm32")]
+fn address_query() -> String {
+    browser::query()
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn address_query() -> String {
+    use_context::<StartQuery>().0
+}
+
+/// "Hide products with: …" and "Only show: …", as checkboxes. `open`: the panel is shown open (when a filter applies as the page starts; afterwards the
+/// customer opens and closes it).
 #[component(inline_props)]
-fn FilterPanel(filter: Signal<MenuFilter>) -> View {
+fn FilterPanel(filter: Signal<MenuFilter>, open: Signal<bool>) -> View {
     let avoid = filter_boxes::<Allergen>(filter);
     let only = filter_boxes::<Dietary>(filter);
     let active = move || !filter.with(MenuFilter::is_empty);
-    // Open from the start when a filter applies; afterwards the customer opens and closes it.
-    let open_at_start = !filter.with_untracked(MenuFilter::is_empty);
     view! {
-        details(class="menu-filter panel", data-testid="menu-filter", open=open_at_start) {
+        details(class="menu-filter panel", data-testid="menu-filter", open=move || open.get()) {
             summary { "Filter by allergens and diet" }
             fieldset {
                 legend { "Hide products that contain or may contain" }

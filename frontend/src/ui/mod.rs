@@ -15,17 +15,21 @@ mod product_options;
 #[cfg(feature = "staff")]
 mod staff;
 
-use std::cell::RefCell;
-
 use bakery_wire::{Category, Product};
 use sycamore::futures::spawn_local_scoped;
 use sycamore::prelude::*;
-use sycamore_router::{HistoryIntegration, Route, Router};
+use sycamore_router::Route;
+#[cfg(not(target_arch = "wasm32"))]
+use sycamore_router::StaticRouter;
+#[cfg(target_arch = "wasm32")]
+use sycamore_router::{HistoryIntegration, Router};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 
 use crate::cart::Cart;
-use crate::menu_page::{DATA_ID, MenuData};
+#[cfg(target_arch = "wasm32")]
+use crate::menu_page::DATA_ID;
+use crate::menu_page::MenuData;
 use crate::money;
 use crate::recent::{self, RecentOrder};
 
@@ -120,22 +124,17 @@ pub struct Shop {
     pub page_categories: Signal<Option<Vec<Category>>>,
 }
 
-thread_local! {
-    /// The menu's data from the server's page, read before the page's HTML is replaced.
-    static PAGE_DATA: RefCell<Option<MenuData>> = const { RefCell::new(None) };
-}
-
-/// Keeps the menu's data the server put in the page (see [`crate::menu_page`]), if it is there.
-fn read_page_data(document: &web_sys::Document) {
-    let data = document
+/// The menu's data the server put in the page, if it is there.
+#[cfg(target_arch = "wasm32")]
+fn read_page_data(document: &web_sys::Document) -> Option<MenuData> {
+    document
         .get_element_by_id(DATA_ID)
         .and_then(|e| e.text_content())
-        .and_then(|json| serde_json::from_str::<MenuData>(&json).ok());
-    PAGE_DATA.with(|d| *d.borrow_mut() = data);
+        .and_then(|json| serde_json::from_str::<MenuData>(&json).ok())
 }
 
 impl Shop {
-    fn load() -> Shop {
+    fn load(data: Option<MenuData>) -> Shop {
         let cart = browser::load(CART_KEY)
             .map(|j| Cart::from_json(&j))
             .unwrap_or_default();
@@ -154,7 +153,7 @@ impl Shop {
             shop_read: create_signal(false),
             page_categories: create_signal(None),
         };
-        if let Some(data) = PAGE_DATA.with(|d| d.borrow_mut().take()) {
+        if let Some(data) = data {
             money::set_format(data.shop.money());
             browser::save(SHOP_KEY, &money::shop_to_json(&data.shop));
             shop.shop_read.set(true);
@@ -207,31 +206,68 @@ impl Shop {
     }
 }
 
-/// Starts the site in the page's `#app` element (the whole body if it is missing), in place of
-/// what the server drew there: the same menu, in one step, so nothing moves.
+/// Starts the site in the page's `#app` element (the whole body if it is missing). On `/` the
+/// server rendered the same page with the same components (`render_front_page`): the shop's
+/// bundle hydrates it, adopting the server's elements and attaching its handlers, instead of
+/// drawing them again.
+#[cfg(target_arch = "wasm32")]
 pub fn start() {
-    let document = web_sys::window().and_then(|w| w.document());
-    if let Some(document) = &document {
-        read_page_data(document);
-    }
+    let document = browser::window().and_then(|w| w.document());
+    let data = document.as_ref().and_then(read_page_data);
     let root = document.as_ref().and_then(|d| d.get_element_by_id("app"));
     match root {
+        #[cfg(feature = "hydrate")]
+        Some(root) if data.is_some() && server_drew(&root) => {
+            sycamore::hydrate_to(move || app(data), &root);
+        }
         Some(root) => {
             root.set_inner_html("");
-            sycamore::render_to(App, &root);
+            sycamore::render_to(move || app(data), &root);
         }
-        None => sycamore::render(App),
+        None => sycamore::render(move || app(data)),
     }
-    // The page is the wasm's from here on (`<html data-wasm="ready">`): the server's menu it
-    // replaced could be seen, not used.
+    // The page is the wasm's from here on (`<html data-wasm="ready">`).
     if let Some(html) = document.and_then(|d| d.document_element()) {
         let _ = html.set_attribute("data-wasm", "ready");
     }
 }
 
-#[component]
-fn App() -> View {
-    let shop = Shop::load();
+/// Whether the server rendered this page into `root` with Sycamore (its elements carry
+/// hydration keys), on the address it renders: the menu.
+#[cfg(all(target_arch = "wasm32", feature = "hydrate"))]
+fn server_drew(root: &web_sys::Element) -> bool {
+    let on_menu = browser::window()
+        .and_then(|w| w.location().pathname().ok())
+        .is_some_and(|p| p == "/");
+    on_menu && root.query_selector("[data-hk]").ok().flatten().is_some()
+}
+
+/// The query of the address the server renders the page for (`?avoid=nuts`), for the menu's
+/// filter; in the browser the menu reads the address itself.
+#[cfg(not(target_arch = "wasm32"))]
+#[derive(Clone)]
+pub struct StartQuery(pub String);
+
+/// The shop's page at `/` as HTML, rendered by the same components the wasm hydrates, for the
+/// menu in `data` filtered by the address's `query`.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn render_front_page(data: MenuData, query: &str) -> String {
+    let query = StartQuery(query.to_owned());
+    // Prices are written the shop's way on this thread while rendering (see `Shop::load`); the
+    // thread serves other requests afterwards.
+    let format = money::format();
+    let html = sycamore::web::render_to_string(move || {
+        provide_context(query);
+        app(Some(data))
+    });
+    money::set_format(format);
+    html
+}
+
+/// The whole site: the shop's state, the router and every page; `data`, the menu's data the
+/// server put in the page.
+fn app(data: Option<MenuData>) -> View {
+    let shop = Shop::load(data);
     provide_context(shop);
     // The cart survives reloads and tabs: every change is written through to localStorage.
     create_effect(move || {
@@ -239,7 +275,7 @@ fn App() -> View {
             .with(|cart| browser::save(CART_KEY, &cart.to_json()))
     });
     // The catalog and the cart are the shop's; the staff pages load what they need.
-    let on_staff_page = web_sys::window()
+    let on_staff_page = browser::window()
         .and_then(|w| w.location().pathname().ok())
         .is_some_and(|p| p == "/staff" || p.starts_with("/staff/"));
     // The server's page may have brought the menu already.
@@ -252,44 +288,53 @@ fn App() -> View {
     follow_other_tabs(shop);
     #[cfg(feature = "staff")]
     provide_context(staff::StaffCtx::new());
+    router()
+}
 
+/// The router over the page's address, in the browser.
+#[cfg(target_arch = "wasm32")]
+fn router() -> View {
+    view! { Router(integration=HistoryIntegration::new(), view=frame) }
+}
+
+/// On the server, the one page it renders: the menu.
+#[cfg(not(target_arch = "wasm32"))]
+fn router() -> View {
+    view! { StaticRouter(route=Page::Catalog, view=frame) }
+}
+
+/// Every page's frame (skip link, header, the page, footer) around the page at `route`.
+fn frame(route: ReadSignal<Page>) -> View {
+    let is_staff = create_selector(move || route.with(Page::is_staff));
     view! {
-        Router(
-            integration=HistoryIntegration::new(),
-            view=move |route: ReadSignal<Page>| {
-                let is_staff = create_selector(move || route.with(Page::is_staff));
-                view! {
-                    a(class="skip-link", href="#main", rel="external") { "Skip to content" }
-                    (if is_staff.get() {
-                        staff_header(route)
-                    } else {
-                        view! { Header(route=route) }
-                    })
-                    main(id="main", class="page", tabindex="-1") {
-                        (match route.get_clone() {
-                            Page::Catalog => view! { catalog::CatalogPage {} },
-                            Page::Cart => view! { cart_page::CartPage {} },
-                            Page::Checkout => view! { checkout_page::CheckoutPage {} },
-                            Page::Lookup => view! { lookup::LookupPage {} },
-                            Page::Order(id) => view! { order_page::OrderPage(id=id) },
-                            Page::StaffBoard
-                            | Page::StaffCatalog
-                            | Page::StaffUsers
-                            | Page::StaffTokens
-                            | Page::StaffAudit
-                            | Page::StaffActors
-                            | Page::StaffNotifications
-                            | Page::StaffProduction
-                            | Page::StaffCalendar => staff_page(route.get_clone()),
-                            Page::NotFound => view! { NotFound {} },
-                        })
-                    }
-                    footer(class="site-footer") {
-                        p { "Baked fresh every morning · Pick up at the counter or have it delivered" }
-                    }
-                }
-            },
-        )
+        a(class="skip-link", href="#main", rel="external") { "Skip to content" }
+        (if is_staff.get() {
+            staff_header(route)
+        } else {
+            view! { Header(route=route) }
+        })
+        main(id="main", class="page", tabindex="-1") {
+            (match route.get_clone() {
+                Page::Catalog => view! { catalog::CatalogPage {} },
+                Page::Cart => view! { cart_page::CartPage {} },
+                Page::Checkout => view! { checkout_page::CheckoutPage {} },
+                Page::Lookup => view! { lookup::LookupPage {} },
+                Page::Order(id) => view! { order_page::OrderPage(id=id) },
+                Page::StaffBoard
+                | Page::StaffCatalog
+                | Page::StaffUsers
+                | Page::StaffTokens
+                | Page::StaffAudit
+                | Page::StaffActors
+                | Page::StaffNotifications
+                | Page::StaffProduction
+                | Page::StaffCalendar => staff_page(route.get_clone()),
+                Page::NotFound => view! { NotFound {} },
+            })
+        }
+        footer(class="site-footer") {
+            p { "Baked fresh every morning · Pick up at the counter or have it delivered" }
+        }
     }
 }
 
@@ -320,6 +365,9 @@ fn staff_page(_page: Page) -> View {
 
 /// Another tab changed the cart (or placed its order): show the same cart here.
 fn follow_other_tabs(shop: Shop) {
+    let Some(window) = browser::window() else {
+        return;
+    };
     let on_storage =
         Closure::<dyn FnMut(web_sys::StorageEvent)>::new(move |event: web_sys::StorageEvent| {
             if event.key().as_deref() == Some(CART_KEY) {
@@ -332,10 +380,7 @@ fn follow_other_tabs(shop: Shop) {
                 }
             }
         });
-    if let Some(window) = web_sys::window() {
-        let _ =
-            window.add_event_listener_with_callback("storage", on_storage.as_ref().unchecked_ref());
-    }
+    let _ = window.add_event_listener_with_callback("storage", on_storage.as_ref().unchecked_ref());
     // The listener lives as long as the page, like the app itself.
     on_storage.forget();
 }
@@ -343,7 +388,8 @@ fn follow_other_tabs(shop: Shop) {
 #[component(inline_props)]
 fn Header(route: ReadSignal<Page>) -> View {
     let shop = use_context::<Shop>();
-    let count = move || shop.cart.with(Cart::item_count);
+    // A `String`, so hydrating the server's page (drawn with no cart) writes this browser's count.
+    let count = move || shop.cart.with(Cart::item_count).to_string();
     let current = move |page: Page| {
         if route.with(|r| *r == page) {
             Some("page")
@@ -373,7 +419,7 @@ fn Header(route: ReadSignal<Page>) -> View {
                             "Cart "
                             span(class="cart-count", data-testid="cart-count",
                                 aria-label=move || format!("{} items", count())) {
-                                (count())
+                                (count)
                             }
                         }
                     }

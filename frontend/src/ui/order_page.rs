@@ -23,7 +23,7 @@ pub fn OrderPage(id: i64) -> View {
     let shop = use_context::<Shop>();
     browser::set_title(&format!("Order #{id}"));
     on_mount(|| browser::focus("page-title"));
-    let in_address = web_sys::window()
+    let in_address = browser::window()
         .and_then(|w| w.location().search().ok())
         .and_then(|search| recent::token_in_query(&search));
     if let Some(token) = &in_address {

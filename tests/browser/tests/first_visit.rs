@@ -1,6 +1,6 @@
 //! The first visit: the shop's page arrives with the menu in its HTML (so it paints before the
-//! wasm has loaded, and shows with the wasm blocked), the shop does not download the staff's
-//! bundle, and `/staff` is answered with the staff's page and bundle.
+//! wasm has loaded, and shows with the wasm blocked), the wasm hydrates it, the shop does not
+//! download the staff's bundle, and `/staff` is answered with the staff's page and bundle.
 
 use bakery_browser_tests::first_visit::cdp;
 use bakery_browser_tests::{Browser, Server, run_walk};
@@ -56,6 +56,17 @@ async fn walk(server: &Server, browser: &Browser) -> Result<()> {
     // The blocked wasm's failure to load is expected; later errors are not.
     browser.console_errors().await?;
     browser.open(server, "/").await?;
+    // The wasm hydrated the server's page: the card is the server's element (a page the wasm
+    // draws itself has no hydration keys), once, and its button works.
+    let adopted = run(
+        browser,
+        "return document.querySelectorAll(\"[data-testid='product-2']\").length === 1 \
+            && document.querySelector('#add-2').hasAttribute('data-hk');",
+    )
+    .await?;
+    if adopted != json!(true) {
+        return Err("the wasm drew the menu again instead of hydrating the server's".to_owned());
+    }
     browser.click("#add-2").await?;
     browser
         .wait_for_text("[data-testid='cart-count']", 10, |t| t == "1")

@@ -237,6 +237,10 @@ async fn menu_walk(server: &Server, browser: &Browser) -> Result<()> {
     if checked.as_deref() != Some("true") {
         return Err(format!("the dairy-free box is not ticked: {checked:?}"));
     }
+    // A fresh visit without a filter in the address: the server's page shows everything, and
+    // the wasm applies the filter remembered here once it has hydrated the page.
+    browser.open(server, "/").await?;
+    wait_for_menu(browser, &[2, 6, 10], "a fresh visit").await?;
     browser.open(server, "/cart").await?;
     browser.click("a.brand").await?;
     wait_for_menu(browser, &[2, 6, 10], "back on the menu").await?;

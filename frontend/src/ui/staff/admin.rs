@@ -32,7 +32,7 @@ pub(super) fn load<T: serde::de::DeserializeOwned + 'static>(
 
 /// Asks the browser's yes/no question; no answer means no.
 pub(super) fn confirm(question: &str) -> bool {
-    web_sys::window()
+    browser::window()
         .and_then(|w| w.confirm_with_message(question).ok())
         .unwrap_or(false)
 }
@@ -133,7 +133,7 @@ pub fn UsersPage() -> View {
                         change(id, "role", Some(body));
                     };
                     let reset_click = move |_| {
-                        let temporary = web_sys::window()
+                        let temporary = browser::window()
                             .and_then(|w| w.prompt_with_message("A temporary password (at least 10 characters; they must change it at their next sign-in):").ok())
                             .flatten();
                         if let Some(password) = temporary.filter(|p| !p.is_empty()) {

@@ -12,13 +12,14 @@ use sycamore::prelude::*;
 use super::StaffCtx;
 use super::admin::page_start;
 use crate::staff::{production_day, slot_time};
+use crate::ui::browser;
 
 #[component]
 pub fn ProductionPage() -> View {
     let ctx = use_context::<StaffCtx>();
     page_start("Production sheet");
     let day = production_day(
-        &web_sys::window()
+        &browser::window()
             .and_then(|w| w.location().search().ok())
             .unwrap_or_default(),
     );
@@ -33,7 +34,7 @@ pub fn ProductionPage() -> View {
     });
     let csv = format!("/api/admin/production.csv?date={day}");
     let print = |_| {
-        if let Some(window) = web_sys::window() {
+        if let Some(window) = browser::window() {
             let _ = window.print();
         }
     };
