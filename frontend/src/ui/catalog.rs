@@ -142,8 +142,12 @@ fn menu_group(group: MenuGroup, announcement: Signal<String>, first: bool) -> Vi
                 Keyed(
                     list=group.products,
                     view=move |p| {
-                        let lazy = !at_once.contains(&p.id);
-                        view! { ProductCard(product=p, announcement=announcement, lazy=lazy) }
+                        let load = match at_once.iter().position(|id| *id == p.id) {
+                            Some(0) => PictureLoad::First,
+                            Some(_) => PictureLoad::AtOnce,
+                            None => PictureLoad::Lazy,
+                        };
+                        view! { ProductCard(product=p, announcement=announcement, load=load) }
                     },
                     key=|p| (p.id, p.stock, price_to_cents(p.price), p.name.clone(), p.allergens.clone(), p.may_contain.clone(), p.dietary.clone(), making_notes(&p.planning), p.picture.as_ref().map(|x| x.src.clone())),
                 )
@@ -163,6 +167,7 @@ fn filter_boxes<W: FilterWord>(filter: Signal<MenuFilter>) -> View {
                 let checked = move || filter.with(|f| f.has(word));
                 // Also as the attribute, so the server's page shows it before the wasm arrives.
                 let checked_at_start = filter.with_untracked(|f| f.has(word));
+                let (icon, label) = (word.icon(), word.label());
                 let set = move |e: web_sys::Event| {
                     let on = browser::input_checked(&e);
                     filter.update(|f| f.toggle(word, on));
@@ -171,8 +176,8 @@ fn filter_boxes<W: FilterWord>(filter: Signal<MenuFilter>) -> View {
                     li {
                         input(r#type="checkbox", id=id, checked=checked_at_start, prop:checked=checked, on:change=set)
                         label(r#for=label_for) {
-                            span(class="chip-icon", aria-hidden="true") { (word.icon()) }
-                            (word.label())
+                            span(class="chip-icon", aria-hidden="true") { (icon) }
+                            (label)
                         }
                     }
                 }
@@ -217,15 +222,25 @@ fn FilterPanel(filter: Signal<MenuFilter>, open: Signal<bool>) -> View {
     }
 }
 
-/// The card's picture: the product's photo sized for the card (`lazy`: loaded as it scrolls
-/// near), or a drawn tile with its initials; either fills the same 4:3 box.
-fn card_art(product: &Product, lazy: bool) -> View {
+/// When a card's picture loads: the menu's first before anything else (on a phone it is the
+/// largest paint), the rest of the top of the menu at once, the others as they scroll near.
+#[derive(Clone, Copy, PartialEq)]
+enum PictureLoad {
+    First,
+    AtOnce,
+    Lazy,
+}
+
+/// The card's picture: the product's photo sized for the card, loaded as `load` says, or a drawn
+/// tile with its initials; either fills the same 4:3 box.
+fn card_art(product: &Product, load: PictureLoad) -> View {
     if let Some(picture) = product.picture.clone() {
         return view! {
             div(class="product-art") {
                 img(class="product-photo", src=picture.src, srcset=picture.srcset, sizes=CARD_SIZES,
                     width=picture.width.to_string(), height=picture.height.to_string(), alt="",
-                    loading=if lazy { "lazy" } else { "eager" }, decoding="async")
+                    loading=if load == PictureLoad::Lazy { "lazy" } else { "eager" }, decoding="async",
+                    "fetchpriority"=(load == PictureLoad::First).then_some("high"))
             }
         };
     }
@@ -239,10 +254,10 @@ fn card_art(product: &Product, lazy: bool) -> View {
 }
 
 #[component(inline_props)]
-fn ProductCard(product: Product, announcement: Signal<String>, lazy: bool) -> View {
+fn ProductCard(product: Product, announcement: Signal<String>, load: PictureLoad) -> View {
     let shop = use_context::<Shop>();
     let id = product.id;
-    let art = card_art(&product, lazy);
+    let art = card_art(&product, load);
     let name = product.name.clone();
     let description = product.description.clone();
     let sold_out = product.stock <= 0;

@@ -7,10 +7,12 @@ use sycamore::prelude::*;
 use crate::menu::{FilterWord, allergen_sentence};
 
 fn chip<W: FilterWord>(word: W, class: &'static str) -> View {
+    // Named first: an interpolated call would be a reactive view, and these never change.
+    let (icon, label) = (word.icon(), word.label());
     view! {
         li(class=class) {
-            span(class="chip-icon", aria-hidden="true") { (word.icon()) }
-            (word.label())
+            span(class="chip-icon", aria-hidden="true") { (icon) }
+            (label)
         }
     }
 }
