@@ -19,6 +19,9 @@ use crate::api::products::tagged_answer;
 
 const START: &str = "<!--page-->";
 const END: &str = "<!--/page-->";
+/// The built page's title, and the one the wasm gives the menu, which the server's page has too.
+const BUILT_TITLE: &str = "<title>Bakery</title>";
+const MENU_TITLE: &str = "<title>Menu · Bakery</title>";
 
 /// The page around the menu, and the menu last drawn into it.
 pub(super) struct ShopPage {
@@ -43,7 +46,7 @@ impl ShopPage {
         let (before, rest) = template.split_once(START)?;
         let (_, after) = rest.split_once(END)?;
         Some(ShopPage {
-            before: before.to_owned(),
+            before: before.replacen(BUILT_TITLE, MENU_TITLE, 1),
             after: after.to_owned(),
             drawn: Mutex::new(None),
         })

@@ -50,7 +50,7 @@ async fn the_front_page_carries_the_current_menu(backend: Backend) {
     let etag = res.headers()["etag"].to_str().unwrap().to_owned();
     let html = res.text().await.unwrap();
     assert!(
-        html.starts_with("<!doctype html><title>Bakery</title><div id=\"app\">"),
+        html.starts_with("<!doctype html><title>Menu · Bakery</title><div id=\"app\">"),
         "{html}"
     );
     assert!(html.ends_with("</div><script type=\"module\" src=\"/assets/boot-1.js\"></script>"));
@@ -68,6 +68,8 @@ async fn the_front_page_carries_the_current_menu(backend: Backend) {
     // Rendered by the storefront's components, for the wasm to hydrate.
     assert!(html.contains(" data-hk=\"0.0\""), "{html}");
     assert!(html.contains(">Sourdough Bread</h3>"), "{html}");
+    // The menu's first picture is fetched before anything else: on a phone it is the largest paint.
+    assert_eq!(html.matches("fetchpriority=\"high\"").count(), 1, "{html}");
 
     // The address's filter applies to the page: breads contain gluten.
     let res = app
