@@ -86,14 +86,6 @@ impl PlanningCache {
         Ok(planning)
     }
 
-    /// A stored page's slot time (RFC 3339, UTC) shown with the bakery's offset.
-    pub fn localize(&self, at: &str) -> String {
-        match DateTime::parse_from_rfc3339(at) {
-            Ok(t) => self.loaded().calendar.show(t.with_timezone(&Utc)),
-            Err(_) => at.to_owned(),
-        }
-    }
-
     /// An order page's slot shown with the bakery's offset: `pickup_at` localized and
     /// `pickup_until` (its start plus the slot length of its fulfillment) added.
     pub fn localize_view(&self, view: &mut bakery_wire::OrderView) {
