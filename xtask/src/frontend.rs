@@ -271,9 +271,47 @@ fn render_index(template: &str, css: &str, js: &str, wasm: &str, boot: &str) -> 
 /// The module that starts the site: loads the JS glue and hands it the wasm's path. A file of its
 /// own rather than an inline `<script>`, so the server's Content-Security-Policy needs no
 /// `'unsafe-inline'` or per-build hash.
+///
+/// Until the wasm has hydrated the server's page (`<html data-wasm>`), its buttons and fields
+/// have no handlers: the module keeps what the customer does meanwhile (the buttons clicked, the
+/// last value of each field) and does it again once they have, so an "Add to cart" tapped early
+/// is not lost.
 fn boot_script(js: &str, wasm: &str) -> String {
-    format!("import init from \"/assets/{js}\";\ninit({{ module_or_path: \"/assets/{wasm}\" }});\n")
+    BOOT_SCRIPT
+        .replace("{js}", &format!("/assets/{js}"))
+        .replace("{wasm}", &format!("/assets/{wasm}"))
 }
+
+const BOOT_SCRIPT: &str = r#"const root = document.documentElement;
+const clicks = [];
+const fields = new Map();
+const onClick = (e) => {
+  const button = e.target instanceof Element ? e.target.closest("button[id]") : null;
+  if (button && !root.dataset.wasm) clicks.push(button.id);
+};
+const onField = (e) => {
+  const field = e.target;
+  if (field.id && !root.dataset.wasm) {
+    const value = field.type === "checkbox" ? field.checked : field.value;
+    fields.set(`${field.id} ${e.type}`, [field.id, e.type, value]);
+  }
+};
+addEventListener("click", onClick, true);
+addEventListener("change", onField, true);
+addEventListener("input", onField, true);
+const { default: init } = await import("{js}");
+await init({ module_or_path: "{wasm}" });
+removeEventListener("click", onClick, true);
+removeEventListener("change", onField, true);
+removeEventListener("input", onField, true);
+for (const [id, type, value] of fields.values()) {
+  const field = document.getElementById(id);
+  if (!field) continue;
+  if (field.type === "checkbox") field.checked = value; else field.value = value;
+  field.dispatchEvent(new Event(type, { bubbles: true }));
+}
+for (const id of clicks) document.getElementById(id)?.click();
+"#;
 
 /// The size of `bytes` gzipped, as the server sends them.
 pub fn gzip_len(bytes: &[u8]) -> usize {
@@ -388,10 +426,16 @@ mod tests {
 
     #[test]
     fn the_boot_module_starts_the_hashed_wasm() {
-        assert_eq!(
-            boot_script("bakery-2.js", "bakery-3.wasm"),
-            "import init from \"/assets/bakery-2.js\";\ninit({ module_or_path: \"/assets/bakery-3.wasm\" });\n"
+        let boot = boot_script("bakery-2.js", "bakery-3.wasm");
+        assert!(
+            boot.contains(r#"await import("/assets/bakery-2.js");"#),
+            "{boot}"
         );
+        assert!(
+            boot.contains(r#"await init({ module_or_path: "/assets/bakery-3.wasm" });"#),
+            "{boot}"
+        );
+        assert!(!boot.contains("{js}") && !boot.contains("{wasm}"), "{boot}");
     }
 
     /// The page has no inline script: the server's Content-Security-Policy would refuse it.

@@ -466,9 +466,9 @@ impl Browser {
         self.open_url(&format!("{}{path}", server.url)).await
     }
 
-    /// Opens `url` once the storefront's wasm has drawn it: before, the shop's page holds the
-    /// server's menu, which looks the same but whose buttons do nothing and which the wasm
-    /// replaces (a click on it would find the element gone).
+    /// Opens `url` once the storefront's wasm has started: before, the shop's page holds the
+    /// server's menu, which looks the same but whose buttons have no handlers yet (the boot
+    /// module repeats early taps once the wasm has hydrated the page; a walk waits instead).
     pub async fn open_url(&self, url: &str) -> Result<(), String> {
         self.open_as_served(url).await?;
         self.wait_for("html[data-wasm='ready']", 30)

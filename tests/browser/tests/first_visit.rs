@@ -166,3 +166,61 @@ async fn the_shops_html_names_the_products_of_the_current_catalog() {
     )
     .await;
 }
+
+/// Run in the page before its own scripts: the wasm waits until the test calls `openWasm()`.
+const WASM_GATE: &str = "window.openWasm = null; \
+    const gate = new Promise(open => { window.openWasm = open; }); \
+    for (const name of ['instantiateStreaming', 'instantiate']) { \
+      const real = WebAssembly[name].bind(WebAssembly); \
+      WebAssembly[name] = async (...args) => { await gate; return real(...args); }; \
+    }";
+
+/// What the customer does on the server's page before the wasm has started (picks a size, writes
+/// an inscription, taps "Add to cart" twice) is done once the wasm has hydrated the page.
+#[tokio::test]
+async fn taps_before_the_wasm_starts_are_kept() {
+    run_walk(
+        &[],
+        "first-visit-early",
+        async |server: &Server, browser: &Browser| {
+            cdp(
+                browser,
+                "Page.addScriptToEvaluateOnNewDocument",
+                json!({ "source": WASM_GATE }),
+            )
+            .await?;
+            browser.open_as_served(&format!("{}/", server.url)).await?;
+            browser
+                .wait_for("#option-1-size", 10)
+                .await?
+                .select_by_value("10in")
+                .await
+                .map_err(|e| format!("picking 10in: {e}"))?;
+            browser.type_into("#inscription-1", "Happy day").await?;
+            browser.click("#add-1").await?;
+            browser.click("#add-2").await?;
+            let started = run(
+                browser,
+                "return document.documentElement.dataset.wasm || '';",
+            )
+            .await?;
+            if started != json!("") {
+                return Err(format!(
+                    "the wasm started before the gate opened: {started}"
+                ));
+            }
+            run(browser, "window.openWasm();").await?;
+            browser.wait_for("html[data-wasm='ready']", 30).await?;
+            browser
+                .wait_for_text("[data-testid='cart-count']", 10, |t| t == "2")
+                .await?;
+            let cart = run(browser, "return localStorage.getItem('bakery.cart') || '';").await?;
+            let cart = cart.as_str().unwrap_or_default();
+            if !cart.contains("10in") || !cart.contains("Happy day") {
+                return Err(format!("the cart lost the early choices: {cart}"));
+            }
+            browser.no_console_errors_but(|_| false).await
+        },
+    )
+    .await;
+}
