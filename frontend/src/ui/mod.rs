@@ -320,16 +320,9 @@ fn frame(route: ReadSignal<Page>) -> View {
                 Page::Checkout => view! { checkout_page::CheckoutPage {} },
                 Page::Lookup => view! { lookup::LookupPage {} },
                 Page::Order(id) => view! { order_page::OrderPage(id=id) },
-                Page::StaffBoard
-                | Page::StaffCatalog
-                | Page::StaffUsers
-                | Page::StaffTokens
-                | Page::StaffAudit
-                | Page::StaffActors
-                | Page::StaffNotifications
-                | Page::StaffProduction
-                | Page::StaffCalendar => staff_page(route.get_clone()),
                 Page::NotFound => view! { NotFound {} },
+                // The back-office's pages (`Page::is_staff`).
+                page => staff_page(page),
             })
         }
         footer(class="site-footer") {
