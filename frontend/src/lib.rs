@@ -12,6 +12,7 @@ pub mod groups;
 pub mod menu;
 pub mod menu_page;
 pub mod money;
+pub mod options_form;
 pub mod pickup;
 pub mod planning;
 pub mod recent;

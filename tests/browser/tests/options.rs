@@ -107,23 +107,35 @@ async fn admin_walk(server: &Server, browser: &Browser) -> Result<()> {
     browser.type_into("#staff-email", ADMIN).await?;
     browser.type_into("#staff-password", PASSWORD).await?;
     browser.click("#staff-sign-in").await?;
-    browser.wait_for("#edit-9", 10).await?;
-    let options = r#"{"options": [{"key": "tiers", "name": "Tiers", "required": true,
-        "default": "one", "choices": [{"key": "one", "name": "One tier", "price_delta": 0},
-        {"key": "two", "name": "Two tiers", "price_delta": 20}]}], "inscription": null}"#;
-    // The edit form opens, the JSON goes into its box as if typed, and is saved.
+    browser.click("#edit-9").await?;
+    // The carrot cake's groups go, and one "Tiers" group comes with two choices, filled in as an
+    // admin would (adding a choice redraws the group: what was typed stays).
+    for _ in 0..10 {
+        if browser
+            .client
+            .find(Locator::Css("#remove-group-9-0"))
+            .await
+            .is_err()
+        {
+            break;
+        }
+        browser.click("#remove-group-9-0").await?;
+    }
+    browser.click("#add-group-9").await?;
+    browser.type_into("#option-group-9-0-name", "Tiers").await?;
+    browser.click("#option-group-9-0-required").await?;
     browser
-        .client
-        .execute(
-            "document.querySelector('#edit-9').click();
-             const box = document.querySelector('#options-9');
-             box.value = arguments[0];
-             box.dispatchEvent(new Event('input', {bubbles: true}));
-             document.querySelector('#save-options-9').scrollIntoView({block: 'center'});",
-            vec![options.into()],
-        )
-        .await
-        .map_err(|e| e.to_string())?;
+        .type_into("#option-choice-9-0-0-name", "One tier")
+        .await?;
+    browser.click("#option-choice-9-0-0-default").await?;
+    browser.click("#add-choice-9-0").await?;
+    browser
+        .type_into("#option-choice-9-0-1-name", "Two tiers")
+        .await?;
+    browser
+        .type_into("#option-choice-9-0-1-price", "+20")
+        .await?;
+    browser.type_into("#inscription-max-9", "").await?;
     browser.click("#save-options-9").await?;
     // The shop's page is drawn from the catalog as it is when it is asked for: wait until the
     // save has reached it.
@@ -149,7 +161,7 @@ async fn admin_walk(server: &Server, browser: &Browser) -> Result<()> {
     }
     browser.open(server, "/").await?;
     browser.wait_for("#option-9-tiers", 10).await?;
-    pick(browser, "#option-9-tiers", "two").await?;
+    pick(browser, "#option-9-tiers", "two-tiers").await?;
     browser
         .wait_for_text("[data-testid='product-9'] [data-testid='price']", 5, |t| {
             t == "$44.99"

@@ -9,9 +9,11 @@ use sycamore::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::categories::{CategoryAdmin, reload};
+use super::options_editor::options_form;
 use super::{StaffCtx, field};
 use crate::groups::OTHER;
 use crate::money::format_cents;
+use crate::options_form::OptionsDraft;
 use crate::staff::{Caps, StockMode, parse_price, stock_change};
 use crate::ui::{browser, pictures};
 
@@ -277,29 +279,16 @@ fn ProductRow(
         );
     };
 
-    // Options and inscription (admins): the whole set as JSON, replaced at once.
-    let choices_now = ProductOptions {
+    // Options and inscription (admins): the whole set, replaced at once.
+    let options_start = OptionsDraft::of(&ProductOptions {
         options: product.options.clone(),
         inscription: product.inscription,
-    };
-    let choices_text =
-        create_signal(serde_json::to_string_pretty(&choices_now).unwrap_or_default());
-    let options_submit = move |event: web_sys::SubmitEvent| {
-        event.prevent_default();
-        match serde_json::from_str::<ProductOptions>(&choices_text.get_clone_untracked()) {
-            Ok(wanted) => send(
-                "PUT",
-                format!("/api/admin/products/{id}/options"),
-                serde_json::to_string(&wanted).unwrap_or_default(),
-            ),
-            Err(e) => error.set(format!("The options are not in the form shown: {e}")),
-        }
-    };
+    });
+    let save_options =
+        move |body: String| send("PUT", format!("/api/admin/products/{id}/options"), body);
 
     let admin_tools = if caps.edit_catalog {
-        let options_id = format!("options-{id}");
-        let options_for = options_id.clone();
-        let save_options_id = format!("save-options-{id}");
+        let options_editor = options_form(id, options_start, busy, editing, error, save_options);
         let name_field = field(format!("name-{id}"), "Name", "text", name);
         let description_field = field(
             format!("description-{id}"),
@@ -360,13 +349,7 @@ fn ProductRow(
                 }
                 button(class="button primary small", r#type="submit", disabled=move || busy.get()) { "Save changes" }
             }
-            form(class="admin-form", hidden=move || !editing.get(), on:submit=options_submit, novalidate=true) {
-                div(class="field") {
-                    label(r#for=options_for) { "Options and inscription (JSON: groups with their choices and price differences; inscription’s most characters, or null)" }
-                    textarea(id=options_id, class="options-json", rows="8", bind:value=choices_text)
-                }
-                button(class="button primary small", r#type="submit", id=save_options_id, disabled=move || busy.get()) { "Save options" }
-            }
+            (options_editor)
         }
     } else {
         view! {}

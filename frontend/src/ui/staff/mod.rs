@@ -10,6 +10,7 @@ mod calendar;
 mod catalog;
 mod categories;
 mod notifications;
+mod options_editor;
 mod production;
 mod switches;
 
