@@ -192,13 +192,17 @@ fn address_query() -> String {
     browser::query()
 }
 
+/// On the server, the query `render_front_page` was given (none: no filter, rather than a panic
+/// in the server's thread).
 #[cfg(not(target_arch = "wasm32"))]
 fn address_query() -> String {
-    use_context::<StartQuery>().0
+    try_use_context::<StartQuery>()
+        .map(|q| q.0)
+        .unwrap_or_default()
 }
 
-/// "Hide products with: …" and "Only show: …", as checkboxes. `open`: the panel is shown open (when a filter applies as the page starts; afterwards the
-/// customer opens and closes it).
+/// "Hide products with: …" and "Only show: …", as checkboxes. `open`: the panel is shown open
+/// (when a filter applies as the page starts; afterwards the customer opens and closes it).
 #[component(inline_props)]
 fn FilterPanel(filter: Signal<MenuFilter>, open: Signal<bool>) -> View {
     let avoid = filter_boxes::<Allergen>(filter);
