@@ -136,6 +136,7 @@ async fn admin_walk(server: &Server, browser: &Browser) -> Result<()> {
         .type_into("#option-choice-9-0-1-price", "+20")
         .await?;
     browser.type_into("#inscription-max-9", "").await?;
+    browser.screenshot("options-03-editor").await?;
     browser.click("#save-options-9").await?;
     // The shop's page is drawn from the catalog as it is when it is asked for: wait until the
     // save has reached it.

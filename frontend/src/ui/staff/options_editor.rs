@@ -52,11 +52,11 @@ fn choice_row(
         li(class="option-choice") {
             div(class="field") {
                 label(r#for=name_for) { "Choice" }
-                input(r#type="text", id=name_id, value=name, maxlength="80", on:input=set_name)
+                input(r#type="text", id=name_id, value=name, maxlength="80", on:input=set_name, on:change=set_name)
             }
             div(class="field") {
                 label(r#for=price_for) { "Price difference" }
-                input(r#type="text", id=price_id, value=price, inputmode="decimal", placeholder="+0.00", on:input=set_price)
+                input(r#type="text", id=price_id, value=price, inputmode="decimal", placeholder="+0.00", on:input=set_price, on:change=set_price)
             }
             div(class="check-field") {
                 input(r#type="radio", id=default_id, name=format!("option-default-{id}-{g}"), checked=default, on:change=set_default)
@@ -113,7 +113,7 @@ fn group_box(id: i64, g: usize, group: &GroupDraft, draft: Signal<OptionsDraft>)
             legend { (legend) }
             div(class="field") {
                 label(r#for=name_for) { "Group name (what the customer reads, e.g. Size)" }
-                input(r#type="text", id=name_id, value=name, maxlength="80", on:input=set_name)
+                input(r#type="text", id=name_id, value=name, maxlength="80", on:input=set_name, on:change=set_name)
             }
             div(class="check-field") {
                 input(r#type="checkbox", id=required_id, checked=required, on:change=set_required)
@@ -143,7 +143,8 @@ pub fn options_form(
     save: impl Fn(String) + Copy + 'static,
 ) -> View {
     let draft = create_signal(start);
-    // Typing records silently; adding or removing a group or a choice redraws the groups.
+    // Typing records silently (`input`, and `change` for a field cleared or filled at once);
+    // adding or removing a group or a choice redraws the groups.
     let groups = move || {
         draft.track();
         let current = draft.get_clone_untracked();
@@ -188,7 +189,7 @@ pub fn options_form(
             button(class="button small", r#type="button", id=format!("add-group-{id}"), on:click=add_group) { "Add an option group" }
             div(class="field") {
                 label(r#for=inscription_for) { "Inscription: most characters (empty: none)" }
-                input(r#type="text", id=inscription_id, value=inscription, inputmode="numeric", on:input=set_inscription)
+                input(r#type="text", id=inscription_id, value=inscription, inputmode="numeric", on:input=set_inscription, on:change=set_inscription)
             }
             button(class="button primary small", r#type="submit", id=format!("save-options-{id}"), disabled=move || busy.get()) { "Save options" }
         }
