@@ -272,10 +272,11 @@ fn render_index(template: &str, css: &str, js: &str, wasm: &str, boot: &str) -> 
 /// own rather than an inline `<script>`, so the server's Content-Security-Policy needs no
 /// `'unsafe-inline'` or per-build hash.
 ///
-/// Until the wasm has hydrated the server's page (`<html data-wasm>`), its buttons and fields
-/// have no handlers: the module keeps what the customer does meanwhile (the buttons clicked, the
-/// last value of each field) and does it again once they have, so an "Add to cart" tapped early
-/// is not lost.
+/// Until the wasm has hydrated the server's page (`<html data-wasm="ready">`), its buttons and
+/// fields have no handlers: the module keeps what the customer does meanwhile (the buttons
+/// clicked, the last value of each field) and does it again once they have, so an "Add to cart"
+/// tapped early is not lost. When the wasm stops while hydrating (`data-wasm="hydrating"`), the
+/// page is loaded once more for the wasm to draw itself.
 fn boot_script(js: &str, wasm: &str) -> String {
     BOOT_SCRIPT
         .replace("{js}", &format!("/assets/{js}"))
@@ -287,11 +288,11 @@ const clicks = [];
 const fields = new Map();
 const onClick = (e) => {
   const button = e.target instanceof Element ? e.target.closest("button[id]") : null;
-  if (button && !root.dataset.wasm) clicks.push(button.id);
+  if (button && root.dataset.wasm !== "ready") clicks.push(button.id);
 };
 const onField = (e) => {
   const field = e.target;
-  if (field.id && !root.dataset.wasm) {
+  if (field.id && root.dataset.wasm !== "ready") {
     const value = field.type === "checkbox" ? field.checked : field.value;
     fields.set(`${field.id} ${e.type}`, [field.id, e.type, value]);
   }
@@ -300,7 +301,20 @@ addEventListener("click", onClick, true);
 addEventListener("change", onField, true);
 addEventListener("input", onField, true);
 const { default: init } = await import("{js}");
-await init({ module_or_path: "{wasm}" });
+try {
+  await init({ module_or_path: "{wasm}" });
+} catch (error) {
+  // The wasm stopped while hydrating (a page changed before it started, by an extension say):
+  // load the page once more, marked for the wasm to draw it itself (frontend/src/ui/mod.rs `start`); not
+  // again within a minute, so a wasm that cannot start does not reload the page for ever.
+  const last = Number(sessionStorage.getItem("bakery.drawn-anew-at") || 0);
+  if (root.dataset.wasm === "hydrating" && Date.now() - last > 60000) {
+    sessionStorage.setItem("bakery.drawn-anew-at", String(Date.now()));
+    sessionStorage.setItem("bakery.draw-anew", "1");
+    location.reload();
+  }
+  throw error;
+}
 removeEventListener("click", onClick, true);
 removeEventListener("change", onField, true);
 removeEventListener("input", onField, true);

@@ -36,6 +36,19 @@ pub fn forget(key: &str) {
     }
 }
 
+/// Reads and removes a sessionStorage entry (a mark for the next page load of this tab).
+#[cfg(target_arch = "wasm32")]
+pub fn take_session_mark(key: &str) -> bool {
+    let Some(session) = window().and_then(|w| w.session_storage().ok().flatten()) else {
+        return false;
+    };
+    let marked = session.get_item(key).ok().flatten().is_some();
+    if marked {
+        let _ = session.remove_item(key);
+    }
+    marked
+}
+
 /// Loads the current address again from the server: for a page this bundle does not have
 /// (the router has already put its address in the location bar).
 #[cfg(not(feature = "staff"))]

@@ -215,9 +215,17 @@ pub fn start() {
     let document = browser::window().and_then(|w| w.document());
     let data = document.as_ref().and_then(read_page_data);
     let root = document.as_ref().and_then(|d| d.get_element_by_id("app"));
+    // The boot module marks the tab when the wasm stopped while hydrating (the page had been
+    // changed before it started, by a browser extension say) and loads the page again: this
+    // time the wasm draws it itself.
+    let draw_anew = browser::take_session_mark(DRAW_ANEW);
     match root {
         #[cfg(feature = "hydrate")]
-        Some(root) if data.is_some() && server_drew(&root) => {
+        Some(root) if !draw_anew && data.is_some() && server_drew(&root) => {
+            // Marked, so the boot module knows a failure from here on is the hydration's.
+            if let Some(html) = document.as_ref().and_then(|d| d.document_element()) {
+                let _ = html.set_attribute("data-wasm", "hydrating");
+            }
             sycamore::hydrate_to(move || app(data), &root);
         }
         Some(root) => {
@@ -231,6 +239,10 @@ pub fn start() {
         let _ = html.set_attribute("data-wasm", "ready");
     }
 }
+
+/// The sessionStorage key of the boot module's mark (xtask/src/frontend.rs): draw the page anew.
+#[cfg(target_arch = "wasm32")]
+const DRAW_ANEW: &str = "bakery.draw-anew";
 
 /// Whether the server rendered this page into `root` with Sycamore (its elements carry
 /// hydration keys), on the address it renders: the menu.

@@ -224,3 +224,67 @@ async fn taps_before_the_wasm_starts_are_kept() {
     )
     .await;
 }
+
+/// A page changed before the wasm starts (here a card removed, as a browser extension might
+/// change it) cannot be hydrated: the wasm stops, and the page is loaded once more for the wasm
+/// to draw itself, which then works.
+#[tokio::test]
+async fn a_page_changed_before_the_wasm_starts_is_drawn_anew() {
+    run_walk(
+        &[],
+        "first-visit-changed",
+        async |server: &Server, browser: &Browser| {
+            cdp(
+                browser,
+                "Page.addScriptToEvaluateOnNewDocument",
+                json!({ "source": WASM_GATE }),
+            )
+            .await?;
+            browser.open_as_served(&format!("{}/", server.url)).await?;
+            browser.wait_for("[data-testid='product-2']", 10).await?;
+            run(
+                browser,
+                "window.firstLoad = true; \
+                 document.querySelector(\"[data-testid='product-2']\").remove(); \
+                 window.openWasm();",
+            )
+            .await?;
+            // The reloaded page waits at the gate again, with the card back.
+            let mut reloaded = false;
+            for _ in 0..100 {
+                let state = run(
+                    browser,
+                    "return !window.firstLoad && typeof window.openWasm === 'function' \
+                     && !!document.querySelector(\"[data-testid='product-2']\");",
+                )
+                .await
+                .unwrap_or_default();
+                if state == json!(true) {
+                    reloaded = true;
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            if !reloaded {
+                return Err("the page was not loaded again after the wasm stopped".to_owned());
+            }
+            run(browser, "window.openWasm();").await?;
+            browser.wait_for("html[data-wasm='ready']", 30).await?;
+            let drawn = run(
+                browser,
+                "return !document.querySelector('#add-2').hasAttribute('data-hk') \
+                 && !sessionStorage.getItem('bakery.draw-anew');",
+            )
+            .await?;
+            if drawn != json!(true) {
+                return Err("the wasm did not draw the page itself".to_owned());
+            }
+            browser.click("#add-2").await?;
+            browser
+                .wait_for_text("[data-testid='cart-count']", 10, |t| t == "1")
+                .await
+                .map(|_| ())
+        },
+    )
+    .await;
+}
