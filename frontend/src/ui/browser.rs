@@ -37,7 +37,7 @@ pub fn forget(key: &str) {
 }
 
 /// Reads and removes a sessionStorage entry (a mark for the next page load of this tab).
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "hydrate"))]
 pub fn take_session_mark(key: &str) -> bool {
     let Some(session) = window().and_then(|w| w.session_storage().ok().flatten()) else {
         return false;

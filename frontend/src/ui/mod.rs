@@ -218,6 +218,7 @@ pub fn start() {
     // The boot module marks the tab when the wasm stopped while hydrating (the page had been
     // changed before it started, by a browser extension say) and loads the page again: this
     // time the wasm draws it itself.
+    #[cfg(feature = "hydrate")]
     let draw_anew = browser::take_session_mark(DRAW_ANEW);
     match root {
         #[cfg(feature = "hydrate")]
@@ -241,7 +242,7 @@ pub fn start() {
 }
 
 /// The sessionStorage key of the boot module's mark (xtask/src/frontend.rs): draw the page anew.
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "hydrate"))]
 const DRAW_ANEW: &str = "bakery.draw-anew";
 
 /// Whether the server rendered this page into `root` with Sycamore (its elements carry
