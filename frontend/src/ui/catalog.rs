@@ -48,7 +48,7 @@ pub fn CatalogPage() -> View {
     // The categories' order of display, read beside the catalog; `Some(empty)` when it could not
     // be read (the menu then heads groups in the order products name them).
     // On the first visit the page brought them (with the products), so the menu is drawn at
-    // once, the same as the server's HTML it replaces.
+    // once, the same as the server rendered it (which the wasm hydrates).
     let categories = create_signal(shop.page_categories.take());
     if categories.with_untracked(Option::is_none) {
         spawn_local_scoped(async move {
