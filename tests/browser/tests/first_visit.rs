@@ -175,6 +175,17 @@ const WASM_GATE: &str = "window.openWasm = null; \
       WebAssembly[name] = async (...args) => { await gate; return real(...args); }; \
     }";
 
+/// Opens `/` with [`WASM_GATE`] in every page from now on: the page as served, its wasm waiting.
+async fn open_behind_the_gate(server: &Server, browser: &Browser) -> Result<()> {
+    cdp(
+        browser,
+        "Page.addScriptToEvaluateOnNewDocument",
+        json!({ "source": WASM_GATE }),
+    )
+    .await?;
+    browser.open_as_served(&format!("{}/", server.url)).await
+}
+
 /// What the customer does on the server's page before the wasm has started (picks a size, writes
 /// an inscription, taps "Add to cart" twice) is done once the wasm has hydrated the page.
 #[tokio::test]
@@ -183,13 +194,7 @@ async fn taps_before_the_wasm_starts_are_kept() {
         &[],
         "first-visit-early",
         async |server: &Server, browser: &Browser| {
-            cdp(
-                browser,
-                "Page.addScriptToEvaluateOnNewDocument",
-                json!({ "source": WASM_GATE }),
-            )
-            .await?;
-            browser.open_as_served(&format!("{}/", server.url)).await?;
+            open_behind_the_gate(server, browser).await?;
             browser
                 .wait_for("#option-1-size", 10)
                 .await?
@@ -234,13 +239,7 @@ async fn a_page_changed_before_the_wasm_starts_is_drawn_anew() {
         &[],
         "first-visit-changed",
         async |server: &Server, browser: &Browser| {
-            cdp(
-                browser,
-                "Page.addScriptToEvaluateOnNewDocument",
-                json!({ "source": WASM_GATE }),
-            )
-            .await?;
-            browser.open_as_served(&format!("{}/", server.url)).await?;
+            open_behind_the_gate(server, browser).await?;
             browser.wait_for("[data-testid='product-2']", 10).await?;
             run(
                 browser,
