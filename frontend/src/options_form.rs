@@ -2,7 +2,10 @@
 //! prices as typed) and how it becomes the set `PUT /api/admin/products/{id}/options` takes, with
 //! the keys orders name choices by made from the names.
 
-use bakery_wire::options::{Inscription, OptionChoice, OptionGroup, ProductOptions};
+use bakery_wire::options::{
+    Inscription, MAX_INSCRIPTION_CHARS, MAX_OPTION_KEY_CHARS, MAX_PRICE_DELTA_CENTS, OptionChoice,
+    OptionGroup, ProductOptions,
+};
 use bakery_wire::price_to_cents;
 
 /// One choice as the form shows it.
@@ -115,12 +118,13 @@ impl OptionsDraft {
         let inscription = match self.inscription.trim() {
             "" => None,
             text => match text.parse::<i64>() {
-                Ok(n) if (1..=200).contains(&n) => Some(Inscription { max_length: n }),
+                Ok(n) if (1..=MAX_INSCRIPTION_CHARS).contains(&n) => {
+                    Some(Inscription { max_length: n })
+                }
                 _ => {
-                    return Err(
-                        "The inscription's most characters must be a whole number from 1 to 200, or empty for none."
-                            .to_owned(),
-                    );
+                    return Err(format!(
+                        "The inscription's most characters must be a whole number from 1 to {MAX_INSCRIPTION_CHARS}, or empty for none."
+                    ));
                 }
             },
         };
@@ -141,7 +145,7 @@ fn delta_text(delta: f64) -> String {
 }
 
 /// Reads a price difference as staff type it: `8`, `+8.00`, `$8`, `-4.5`; empty is none.
-fn parse_delta(text: &str) -> Result<f64, &'static str> {
+fn parse_delta(text: &str) -> Result<f64, String> {
     let text = text.trim();
     let (sign, rest) = match text.strip_prefix('-') {
         Some(rest) => (-1.0, rest),
@@ -153,11 +157,14 @@ fn parse_delta(text: &str) -> Result<f64, &'static str> {
     }
     let value: f64 = digits
         .parse()
-        .map_err(|_| "must be an amount like 8.00 or -4.50.")?;
+        .map_err(|_| "must be an amount like 8.00 or -4.50.".to_owned())?;
     match price_to_cents(value) {
-        Some(cents) if cents <= 1_000_000 => Ok(sign * value),
-        Some(_) => Err("must be at most 10000.00."),
-        None => Err("must be an amount with at most two decimals."),
+        Some(cents) if cents <= MAX_PRICE_DELTA_CENTS => Ok(sign * value),
+        Some(_) => Err(format!(
+            "must be at most {}.00.",
+            MAX_PRICE_DELTA_CENTS / 100
+        )),
+        None => Err("must be an amount with at most two decimals.".to_owned()),
     }
 }
 
@@ -180,7 +187,8 @@ fn key_for(kept: &str, name: &str, fallback: &str, taken: &[String]) -> String {
     key
 }
 
-/// Lowercase ASCII letters and digits of `name`, other runs as one `-`, at most 40 characters.
+/// Lowercase ASCII letters and digits of `name`, other runs as one `-`, at most
+/// [`MAX_OPTION_KEY_CHARS`] characters.
 fn slug(name: &str) -> String {
     let mut out = String::new();
     for c in name.chars() {
@@ -190,7 +198,11 @@ fn slug(name: &str) -> String {
             out.push('-');
         }
     }
-    let mut out: String = out.trim_end_matches('-').chars().take(40).collect();
+    let mut out: String = out
+        .trim_end_matches('-')
+        .chars()
+        .take(MAX_OPTION_KEY_CHARS)
+        .collect();
     while out.ends_with('-') {
         out.pop();
     }

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use actix_web::{HttpRequest, HttpResponse, put, web};
 use bakery_wire::options::{
     MAX_INSCRIPTION_CHARS, MAX_OPTION_CHOICES, MAX_OPTION_GROUPS, MAX_OPTION_NAME_CHARS,
-    is_option_key,
+    MAX_PRICE_DELTA_CENTS, is_option_key,
 };
 use bakery_wire::{ErrorBody, ProductOptions, cents_to_price, price_to_cents};
 use serde_json::Value;
@@ -21,9 +21,6 @@ use super::shared_answers::{AdminChange, JsonBody};
 use super::staff::{ADMIN, Staff};
 use crate::domain::options::{ChoiceSpec, GroupSpec, cheapest_delta_cents, groups_column};
 use crate::store::catalog::{self, OptionsOutcome};
-
-/// Most a choice may add to or take from a unit price, in cents.
-const MAX_DELTA_CENTS: i64 = 1_000_000;
 
 /// Checks that `key` may name a group or choice and is not one of `seen` (which it joins).
 fn check_key<'a>(field: &str, key: &'a str, seen: &mut HashSet<&'a str>) -> Result<(), ApiError> {
@@ -64,7 +61,7 @@ fn check_groups(asked: &ProductOptions) -> Result<Vec<GroupSpec>, ApiError> {
             check_key(&at("key"), &choice.key, &mut choice_keys)?;
             check_text(&at("name"), &choice.name, 1, MAX_OPTION_NAME_CHARS)?;
             let cents = price_to_cents(choice.price_delta.abs())
-                .filter(|cents| *cents <= MAX_DELTA_CENTS)
+                .filter(|cents| *cents <= MAX_PRICE_DELTA_CENTS)
                 .ok_or_else(|| {
                     ApiError::invalid(
                         &at("price_delta"),

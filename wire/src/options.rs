@@ -16,6 +16,8 @@ pub const MAX_OPTION_CHOICES: usize = 20;
 pub const MAX_OPTION_KEY_CHARS: usize = 40;
 /// The longest name of a group or choice, in characters.
 pub const MAX_OPTION_NAME_CHARS: usize = 80;
+/// The most a choice may add to or take from a unit price, in cents.
+pub const MAX_PRICE_DELTA_CENTS: i64 = 1_000_000;
 
 /// One group of choices of a product (its size, its flavour), in the menu's order.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

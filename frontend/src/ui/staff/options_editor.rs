@@ -3,6 +3,7 @@
 //! price differences, groups and choices added and removed, and the inscription's most
 //! characters. Saved as one set (`PUT /api/admin/products/{id}/options`).
 
+use bakery_wire::options::MAX_OPTION_NAME_CHARS;
 use sycamore::prelude::*;
 
 use crate::options_form::{ChoiceDraft, GroupDraft, OptionsDraft};
@@ -24,6 +25,7 @@ fn choice_row(
     let default_id = format!("option-choice-{id}-{g}-{c}-default");
     let default_for = default_id.clone();
     let (name, price) = (choice.name.clone(), choice.price_delta.clone());
+    let longest = MAX_OPTION_NAME_CHARS.to_string();
     let set_name = move |e: web_sys::Event| {
         let value = browser::input_value(&e);
         draft.update_silent(|d| d.groups[g].choices[c].name = value);
@@ -52,7 +54,7 @@ fn choice_row(
         li(class="option-choice") {
             div(class="field") {
                 label(r#for=name_for) { "Choice" }
-                input(r#type="text", id=name_id, value=name, maxlength="80", on:input=set_name, on:change=set_name)
+                input(r#type="text", id=name_id, value=name, maxlength=longest, on:input=set_name, on:change=set_name)
             }
             div(class="field") {
                 label(r#for=price_for) { "Price difference" }
@@ -77,6 +79,7 @@ fn group_box(id: i64, g: usize, group: &GroupDraft, draft: Signal<OptionsDraft>)
     let none_for = none_id.clone();
     let (name, required, no_default) =
         (group.name.clone(), group.required, group.default.is_none());
+    let longest = MAX_OPTION_NAME_CHARS.to_string();
     let legend = match group.name.trim() {
         "" => format!("Option group {}", g + 1),
         named => format!("Option group {}: {named}", g + 1),
@@ -113,7 +116,7 @@ fn group_box(id: i64, g: usize, group: &GroupDraft, draft: Signal<OptionsDraft>)
             legend { (legend) }
             div(class="field") {
                 label(r#for=name_for) { "Group name (what the customer reads, e.g. Size)" }
-                input(r#type="text", id=name_id, value=name, maxlength="80", on:input=set_name, on:change=set_name)
+                input(r#type="text", id=name_id, value=name, maxlength=longest, on:input=set_name, on:change=set_name)
             }
             div(class="check-field") {
                 input(r#type="checkbox", id=required_id, checked=required, on:change=set_required)
