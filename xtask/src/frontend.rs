@@ -305,8 +305,8 @@ try {
   await init({ module_or_path: "{wasm}" });
 } catch (error) {
   // The wasm stopped while hydrating (a page changed before it started, by an extension say):
-  // load the page once more, marked for the wasm to draw it itself (frontend/src/ui/mod.rs `start`); not
-  // again within a minute, so a wasm that cannot start does not reload the page for ever.
+  // load the page once more, marked for the wasm to draw it itself (frontend/src/ui/mod.rs
+  // `start`); not again within a minute, so a wasm that cannot start does not reload for ever.
   const last = Number(sessionStorage.getItem("bakery.drawn-anew-at") || 0);
   if (root.dataset.wasm === "hydrating" && Date.now() - last > 60000) {
     sessionStorage.setItem("bakery.drawn-anew-at", String(Date.now()));

@@ -224,9 +224,7 @@ pub fn start() {
         #[cfg(feature = "hydrate")]
         Some(root) if !draw_anew && data.is_some() && server_drew(&root) => {
             // Marked, so the boot module knows a failure from here on is the hydration's.
-            if let Some(html) = document.as_ref().and_then(|d| d.document_element()) {
-                let _ = html.set_attribute("data-wasm", "hydrating");
-            }
+            mark_page(document.as_ref(), "hydrating");
             sycamore::hydrate_to(move || app(data), &root);
         }
         Some(root) => {
@@ -235,9 +233,16 @@ pub fn start() {
         }
         None => sycamore::render(move || app(data)),
     }
-    // The page is the wasm's from here on (`<html data-wasm="ready">`).
+    // The page is the wasm's from here on.
+    mark_page(document.as_ref(), "ready");
+}
+
+/// Sets `<html data-wasm=…>`: where the wasm is in taking the page over (the boot module and
+/// the browser tests read it).
+#[cfg(target_arch = "wasm32")]
+fn mark_page(document: Option<&web_sys::Document>, state: &str) {
     if let Some(html) = document.and_then(|d| d.document_element()) {
-        let _ = html.set_attribute("data-wasm", "ready");
+        let _ = html.set_attribute("data-wasm", state);
     }
 }
 
